@@ -1,0 +1,160 @@
+//! Authentication: argon2 password hashes, server-side sessions and API tokens (both stored only as
+//! SHA-256 hashes of a random secret), and the [`Principal`] every use case is called with.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use hotline_domain::{Actor, Role, UnitId, UserId, ValidationError};
+use hotline_store::{CredentialKind, NewUser, User};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Principal {
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    #[schema(value_type = String)]
+    pub role: Role,
+    #[schema(value_type = Option<i64>)]
+    pub unit: Option<UnitId>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user_id), role: Some(self.role), unit: self.unit, name: self.display_name.clone() }
+    }
+}
+
+impl From<User> for Principal {
+    fn from(u: User) -> Self {
+        Self { user_id: u.id, username: u.username, display_name: u.display_name, role: u.role, unit: u.unit }
+    }
+}
+
+/// A new session: the secret goes into the cookie and nowhere else.
+pub struct Session {
+    pub token: String,
+    pub principal: Principal,
+    pub max_age_secs: i64,
+}
+
+fn random_secret() -> AppResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What is stored for a secret: its SHA-256 (secrets are random, so no salt or slow hash is needed).
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit: Option<i64>,
+    pub password: String,
+}
+
+impl App {
+    fn argon2(&self) -> Argon2<'static> {
+        let params = Params::new(self.config.argon2_memory_kib, self.config.argon2_iterations, 1, None).unwrap_or_default();
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    pub fn hash_password(&self, password: &str) -> AppResult<String> {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(self.argon2().hash_password(password.as_bytes(), &salt).map_err(|e| AppError::Internal(e.to_string()))?.to_string())
+    }
+
+    /// Password login; returns a fresh session.
+    pub async fn login(&self, username: &str, password: &str) -> AppResult<Session> {
+        let found = self.store.find_user_by_username(username.trim()).await?;
+        let Some((user, hash)) = found else {
+            // Spend the same time as a real check so usernames cannot be probed by timing.
+            let _ = self.hash_password(password);
+            return Err(AppError::BadCredentials);
+        };
+        let parsed = PasswordHash::new(&hash).map_err(|e| AppError::Internal(format!("stored hash unreadable: {e}")))?;
+        if self.argon2().verify_password(password.as_bytes(), &parsed).is_err() {
+            return Err(AppError::BadCredentials);
+        }
+        let token = random_secret()?;
+        let now = self.clock.now();
+        let max_age_secs = self.config.session_hours * 3600;
+        let expires = now + chrono::Duration::seconds(max_age_secs);
+        self.store.insert_credential(&token_hash(&token), CredentialKind::Session, user.id, "session", now, Some(expires)).await?;
+        tracing::info!(user = %user.username, "logged in");
+        Ok(Session { token, principal: user.into(), max_age_secs })
+    }
+
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        Ok(self.store.delete_credential(&token_hash(token)).await?)
+    }
+
+    /// The principal a session cookie or API token belongs to.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
+        if token.is_empty() || token.len() > 200 {
+            return Err(AppError::Unauthenticated);
+        }
+        match self.store.find_credential(&token_hash(token), self.clock.now()).await? {
+            Some((user, _)) => Ok(user.into()),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Issues an API token for the caller's own account (machines act as the user who made them).
+    pub async fn create_api_token(&self, who: &Principal, name: &str) -> AppResult<String> {
+        let name = hotline_domain::text::bounded("name", name, 1, 100)?;
+        let token = format!("hl_{}", random_secret()?);
+        self.store.insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, self.clock.now(), None).await?;
+        Ok(token)
+    }
+
+    /// Creates a staff account. Only system administrators may; unit roles need a unit.
+    pub async fn create_user(&self, who: Option<&Principal>, input: &NewUserInput) -> AppResult<Principal> {
+        if who.is_some_and(|p| p.role != Role::Admin) {
+            return Err(AppError::forbidden("只有系统管理员可以创建账号", "Only a system admin may create accounts"));
+        }
+        let username = hotline_domain::text::bounded("username", &input.username, 3, 40)?;
+        if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            return Err(ValidationError::new("username", "invalid_username", "用户名只能含字母、数字、_ - .", "A username holds letters, digits, _ - . only").into());
+        }
+        let display_name = hotline_domain::text::bounded("display_name", &input.display_name, 1, 50)?;
+        let role = Role::parse(&input.role).ok_or_else(|| {
+            ValidationError::new("role", "unknown_code", "角色不存在", format!("Unknown role {:?}", input.role))
+        })?;
+        let pw_len = input.password.chars().count();
+        if !(8..=128).contains(&pw_len) {
+            return Err(ValidationError::new("password", "weak_password", "密码长度须为 8 到 128 个字符", "A password has 8 to 128 characters").into());
+        }
+        let unit = match input.unit {
+            Some(id) => Some(self.unit(UnitId(id))?.id),
+            None => None,
+        };
+        if role.is_unit_role() && unit.is_none() {
+            return Err(ValidationError::new("unit", "unit_required", "承办单位账号须指定单位", "A unit account needs a unit").into());
+        }
+        let hash = self.hash_password(&input.password)?;
+        let user = self
+            .store
+            .insert_user(&NewUser { username, display_name, role, unit, password_hash: hash }, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                hotline_store::StoreError::Conflict(_) => {
+                    AppError::Validation(ValidationError::new("username", "username_taken", "用户名已被使用", "The username is taken"))
+                }
+                other => other.into(),
+            })?;
+        Ok(user.into())
+    }
+}

@@ -1,0 +1,112 @@
+//! The use-case error: what every entry point (API, UI, CLI) maps to its own format. Each variant
+//! has a stable code and a message in Chinese and English.
+
+use hotline_domain::{ActionKind, DomainError, State, ValidationError};
+use hotline_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// No or bad credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Wrong username or password.
+    #[error("bad credentials")]
+    BadCredentials,
+    /// Authenticated, but not allowed.
+    #[error("forbidden: {en}")]
+    Forbidden { zh: String, en: String },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The action is not allowed in the order's current state.
+    #[error("{action:?} not allowed in state {from:?}")]
+    InvalidTransition { from: State, action: ActionKind },
+    /// Someone else changed the order first, or a unique value is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Unexpected: logged in full, reported to users as an opaque failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn forbidden(zh: &str, en: &str) -> Self {
+        Self::Forbidden { zh: zh.into(), en: en.into() }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(v) => v.code,
+            Self::Unauthenticated => "unauthenticated",
+            Self::BadCredentials => "bad_credentials",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::Conflict(_) => "conflict",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// (Chinese, English) messages safe to show to users.
+    pub fn messages(&self) -> (String, String) {
+        match self {
+            Self::Validation(v) => (v.zh.clone(), v.en.clone()),
+            Self::Unauthenticated => ("请先登录".into(), "Please log in first".into()),
+            Self::BadCredentials => ("用户名或密码错误".into(), "Wrong username or password".into()),
+            Self::Forbidden { zh, en } => (zh.clone(), en.clone()),
+            Self::NotFound { what } => (format!("未找到{}", what_zh(what)), format!("{what} not found")),
+            Self::InvalidTransition { from, action } => (
+                format!("工单当前状态为「{}」，不能执行「{}」", from.label(true), action.label(true)),
+                format!("The order is {}; \"{}\" is not possible now", from.label(false).to_lowercase(), action.label(false)),
+            ),
+            Self::Conflict(_) => (
+                "工单已被他人更新，请刷新后重试".into(),
+                "The order was changed by someone else; reload and try again".into(),
+            ),
+            Self::Internal(_) => ("服务器内部错误，已记录".into(), "Internal error; it has been logged".into()),
+        }
+    }
+}
+
+fn what_zh(what: &str) -> &'static str {
+    match what {
+        "order" => "工单",
+        "unit" => "单位",
+        "user" => "用户",
+        "policy" => "时限配置",
+        _ => "记录",
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound { what: "record" },
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::InvalidReference(m) => Self::Validation(ValidationError::new(
+                "reference",
+                "invalid_reference",
+                format!("引用的记录不存在：{m}"),
+                format!("A referenced record does not exist: {m}"),
+            )),
+            StoreError::Backend(m) => Self::Internal(m),
+        }
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(v) => Self::Validation(v),
+            DomainError::InvalidTransition { from, action } => Self::InvalidTransition { from, action },
+            DomainError::Forbidden { action } => Self::Forbidden {
+                zh: format!("您的角色不能执行「{}」", action.label(true)),
+                en: format!("Your role may not \"{}\"", action.label(false)),
+            },
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,97 @@
+//! Use cases, shared by every entry point: the JSON API, the web UI, the CLI and (later) Open311 and
+//! the scheduler. Authorisation lives here, not in handlers: every use case takes the [`Principal`]
+//! (or none, for citizens) and decides what it may see and do.
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod orders;
+pub mod units;
+pub mod views;
+
+use std::sync::{Arc, RwLock};
+
+use hotline_domain::{Actor, DeadlinePolicy, Timestamp};
+use hotline_store::Store;
+
+pub use auth::{NewUserInput, Principal, Session};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{AppError, AppResult};
+pub use units::UnitDirectory;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub session_hours: i64,
+    /// Argon2id memory cost; the default is OWASP's 19 MiB. Tests lower it to stay fast.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2 }
+    }
+}
+
+/// Everything a use case needs, passed explicitly (no globals).
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: AppConfig,
+    units: RwLock<Arc<UnitDirectory>>,
+    policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
+}
+
+/// How long a node trusts its cached deadline policy before re-reading it (another node may have
+/// stored a new version).
+const POLICY_CACHE_SECS: i64 = 30;
+
+impl App {
+    /// Builds the app and makes sure a deadline policy exists (the shipped default on a new install).
+    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<Self> {
+        let app = Self { store, clock, config, units: RwLock::new(Arc::default()), policy: RwLock::new(None) };
+        app.reload_units().await?;
+        if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
+            let epoch = Timestamp::default();
+            let system = Actor { user_id: None, role: None, unit: None, name: "system".into() };
+            app.store.insert_policy(&DeadlinePolicy::default_policy(), epoch, &system, app.clock.now()).await?;
+        }
+        Ok(app)
+    }
+
+    /// Re-reads the unit tree after reference data changed.
+    pub async fn reload_units(&self) -> AppResult<()> {
+        let dir = UnitDirectory::new(self.store.list_units().await?);
+        *self.units.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(dir);
+        Ok(())
+    }
+
+    pub fn units(&self) -> Arc<UnitDirectory> {
+        self.units.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The deadline policy in effect now (cached briefly).
+    pub async fn policy(&self) -> AppResult<DeadlinePolicy> {
+        let now = self.clock.now();
+        if let Some((at, p)) = self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+            if (now - *at).num_seconds().abs() < POLICY_CACHE_SECS {
+                return Ok(p.clone());
+            }
+        }
+        let p = self.store.current_policy(now).await?.unwrap_or_else(DeadlinePolicy::default_policy);
+        *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, p.clone()));
+        Ok(p)
+    }
+
+    /// Stores a new version of the deadline policy (system admins and supervisors).
+    pub async fn set_policy(&self, who: &Principal, policy: DeadlinePolicy, effective_from: Option<Timestamp>) -> AppResult<DeadlinePolicy> {
+        if !matches!(who.role, hotline_domain::Role::Admin | hotline_domain::Role::Supervisor) {
+            return Err(AppError::forbidden("只有系统管理员或督办员可以修改时限", "Only admins and supervisors may change deadlines"));
+        }
+        policy.validate()?;
+        let now = self.clock.now();
+        let stored = self.store.insert_policy(&policy, effective_from.unwrap_or(now), &who.actor(), now).await?;
+        *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        Ok(stored)
+    }
+}

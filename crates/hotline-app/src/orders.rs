@@ -1,0 +1,569 @@
+//! Work-order use cases: intake, actions, reads, privacy. One function per use case; each validates
+//! its input into domain types, checks who may do it, and makes one store call that is one
+//! transaction.
+
+use chrono::DateTime;
+use hotline_domain::text::{bounded, optional};
+use hotline_domain::{
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, EmergencyService, EventDraft,
+    Evaluation, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp,
+    UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
+};
+use hotline_store::{IdempotencyKey, OrderQuery};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::views::{masked_for, order_view, EventView, OrderView, PublicOrderView, RequesterView};
+use crate::App;
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct RequesterInput {
+    #[serde(default)]
+    pub name: String,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    pub age_group: Option<String>,
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct LocationInput {
+    #[serde(default)]
+    pub address: String,
+    /// Unit id of the district.
+    pub district: Option<i64>,
+    /// Unit id of the street/township.
+    pub street: Option<i64>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AttachmentInput {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct TriageInput {
+    pub nature: String,
+    pub category: String,
+    pub urgency: String,
+}
+
+/// A new order. Operators usually send the triage and the disposition in the same request, so one
+/// call takes a call from receipt to dispatch.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CreateOrderInput {
+    pub channel: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub requester: RequesterInput,
+    #[serde(default)]
+    pub location: LocationInput,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInput>,
+    pub triage: Option<TriageInput>,
+    /// What to do right after triage: `dispatch`, `answer`, `transfer`, `redirect` or `link_duplicate`.
+    pub disposition: Option<Command>,
+}
+
+/// An action on an order (the `action` field names it).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Triage { nature: String, category: String, urgency: String },
+    Answer { answer: String },
+    Transfer { service: String, #[serde(default)] note: String },
+    Redirect { reason: String },
+    LinkDuplicate { of: String },
+    Dispatch { main_unit: i64, #[serde(default)] co_units: Vec<i64>, #[serde(default)] note: String },
+    Sign,
+    Dispute { reason: String, proposed_unit: Option<i64> },
+    Arbitrate { decision: String, main_unit: Option<i64>, #[serde(default)] co_units: Vec<i64>, #[serde(default)] reason: String },
+    Contact { #[serde(default)] note: String },
+    StartWork { #[serde(default)] note: String },
+    RequestExtension { reason: String, until: DateTime<chrono::Utc> },
+    GrantExtension { until: DateTime<chrono::Utc>, #[serde(default)] reason: String },
+    RefuseExtension { reason: String },
+    Reply { outcome: String, text: String },
+    Evaluate { contacted: bool, resolution: String, satisfaction: String, #[serde(default)] comment: String },
+    Close { #[serde(default)] note: String },
+    Reopen { reason: String },
+    Supervise { on: bool, #[serde(default)] note: String },
+}
+
+/// Filters of the order list, as callers give them.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListInput {
+    /// Comma-separated state codes.
+    pub state: Option<String>,
+    pub phone: Option<String>,
+    pub overdue: Option<bool>,
+    pub supervised: Option<bool>,
+    /// Only orders that this unit (id) handles or is copied on.
+    pub unit: Option<i64>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderList {
+    pub orders: Vec<OrderView>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderDetail {
+    pub order: OrderView,
+    pub timeline: Vec<EventView>,
+    /// Other orders of the same case (duplicates), newest first.
+    pub case_orders: Vec<String>,
+}
+
+/// A citizen's own request through the public page.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PublicRequestInput {
+    pub description: String,
+    #[serde(default)]
+    pub name: String,
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    pub district: Option<i64>,
+    pub language: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
+    AppError::Validation(ValidationError::new(field, code, zh, en))
+}
+
+impl App {
+    fn parse_new_order(&self, channel: Channel, input: &CreateOrderInput) -> AppResult<NewOrder> {
+        let r = &input.requester;
+        let requester = Requester::parse(&r.name, r.phone.as_deref(), r.language.as_deref(), r.age_group.as_deref(), r.confidential)?;
+        let l = &input.location;
+        let district = self.territorial(l.district, UnitClass::District, "location.district")?;
+        let street = self.territorial(l.street, UnitClass::Street, "location.street")?;
+        // A street implies its district; a contradicting district is an input error, not a guess.
+        let district = match (district, street) {
+            (d, Some(s)) => {
+                let parent = self.units().ancestor_of_class(s, UnitClass::District).map(|u| u.id);
+                if d.is_some() && d != parent {
+                    return Err(invalid("location.street", "street_not_in_district", "街道不属于所选区", "The street is not in the chosen district"));
+                }
+                parent.or(d)
+            }
+            (d, None) => d,
+        };
+        let location = Location::parse(&l.address, district, street, l.lng, l.lat)?;
+        let attachments = input
+            .attachments
+            .iter()
+            .map(|a| Attachment::parse(&a.file_name, &a.content_type, a.size_bytes, a.url.as_deref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NewOrder::parse(channel, &input.description, requester, location, attachments)?)
+    }
+
+    fn territorial(&self, id: Option<i64>, class: UnitClass, field: &str) -> AppResult<Option<UnitId>> {
+        let Some(id) = id else { return Ok(None) };
+        match self.units().get(UnitId(id)) {
+            Some(u) if u.class == class => Ok(Some(u.id)),
+            _ => Err(invalid(field, "unknown_unit", "所选区域不存在", "Unknown district or street")),
+        }
+    }
+
+    /// Resolves a dispatch target: the main unit must be able to lead; a street/township's district
+    /// gets a copy (Regulation Art. 12).
+    fn assignment(&self, main: i64, co: &[i64]) -> AppResult<Assignment> {
+        let dir = self.units();
+        let main_unit = dir
+            .get(UnitId(main))
+            .ok_or_else(|| invalid("main_unit", "unknown_unit", "主办单位不存在", "The main unit does not exist"))?;
+        if !main_unit.class.can_lead() {
+            return Err(invalid(
+                "main_unit",
+                "unit_cannot_lead",
+                "该单位不能作为主办单位（热线中心和社区只能协办）",
+                "This unit cannot be the main handler (the centre and communities only assist)",
+            ));
+        }
+        let mut co_units = Vec::new();
+        for &c in co {
+            let u = dir.get(UnitId(c)).ok_or_else(|| invalid("co_units", "unknown_unit", "协办单位不存在", "A co-unit does not exist"))?;
+            if u.id == main_unit.id || co_units.contains(&u.id) || u.class == UnitClass::Centre {
+                return Err(invalid("co_units", "invalid_co_unit", "协办单位重复或无效", "A co-unit is repeated or invalid"));
+            }
+            co_units.push(u.id);
+        }
+        if co_units.len() > 10 {
+            return Err(invalid("co_units", "too_many_co_units", "协办单位最多 10 个", "At most 10 co-units"));
+        }
+        let district_copy = match main_unit.class {
+            UnitClass::Street => dir.ancestor_of_class(main_unit.id, UnitClass::District).map(|d| d.id),
+            _ => None,
+        };
+        Ok(Assignment { main_unit: main_unit.id, co_units, district_copy })
+    }
+
+    /// Turns a caller's command into a domain action, validating every field and resolving references.
+    async fn resolve(&self, cmd: &Command, order: &WorkOrder, now: Timestamp) -> AppResult<Action> {
+        let reason = |field: &str, s: &str| bounded(field, s, 2, 1000);
+        let note = |s: &str| Ok::<_, AppError>(optional("note", Some(s), 1000)?.unwrap_or_default());
+        Ok(match cmd {
+            Command::Triage { nature, category, urgency } => {
+                Action::Triage { nature: Nature::parse(nature)?, category: CategoryPath::parse(category)?, urgency: Urgency::parse(urgency)? }
+            }
+            Command::Answer { answer } => Action::Answer { answer: bounded("answer", answer, 2, 4000)? },
+            Command::Transfer { service, note: n } => Action::Transfer { service: EmergencyService::parse(service)?, note: note(n)? },
+            Command::Redirect { reason: r } => Action::Redirect { reason: reason("reason", r)? },
+            Command::LinkDuplicate { of } => {
+                let of = OrderNumber::parse(of)?;
+                if of == order.number {
+                    return Err(invalid("of", "self_duplicate", "工单不能与自身并单", "An order cannot duplicate itself"));
+                }
+                let target = self.store.get_order(&of).await?.ok_or(AppError::NotFound { what: "order" })?;
+                Action::LinkDuplicate { of, case: target.case_id }
+            }
+            Command::Dispatch { main_unit, co_units, note: n } => Action::Dispatch { assignment: self.assignment(*main_unit, co_units)?, note: note(n)? },
+            Command::Sign => Action::Sign,
+            Command::Dispute { reason: r, proposed_unit } => {
+                if let Some(p) = proposed_unit {
+                    self.unit(UnitId(*p))?;
+                }
+                Action::Dispute { reason: reason("reason", r)?, proposed_unit: proposed_unit.map(UnitId) }
+            }
+            Command::Arbitrate { decision, main_unit, co_units, reason: r } => {
+                let decision = match (decision.as_str(), main_unit) {
+                    ("uphold", _) => ArbitrationDecision::Uphold,
+                    ("redispatch", Some(m)) => ArbitrationDecision::Redispatch { assignment: self.assignment(*m, co_units)? },
+                    ("redispatch", None) => {
+                        return Err(invalid("main_unit", "required", "改派须指定新的主办单位", "A re-dispatch needs a new main unit"))
+                    }
+                    _ => return Err(invalid("decision", "unknown_code", "审核结论应为 uphold 或 redispatch", "decision is uphold or redispatch")),
+                };
+                Action::Arbitrate { decision, reason: reason("reason", r)? }
+            }
+            Command::Contact { note: n } => Action::Contact { note: note(n)? },
+            Command::StartWork { note: n } => Action::StartWork { note: note(n)? },
+            Command::RequestExtension { reason: r, until } => {
+                if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
+                    return Err(invalid("until", "extension_not_later", "延期时间须晚于当前办理时限", "The extension must end after the current reply due time"));
+                }
+                Action::RequestExtension { reason: reason("reason", r)?, until: *until }
+            }
+            Command::GrantExtension { until, reason: r } => {
+                if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
+                    return Err(invalid("until", "extension_not_later", "延期时间须晚于当前办理时限", "The extension must end after the current reply due time"));
+                }
+                Action::GrantExtension { until: *until, reason: note(r)? }
+            }
+            Command::RefuseExtension { reason: r } => Action::RefuseExtension { reason: reason("reason", r)? },
+            Command::Reply { outcome, text } => {
+                Action::Reply { reply: Reply { outcome: ReplyOutcome::parse(outcome)?, text: bounded("text", text, 2, 4000)? } }
+            }
+            Command::Evaluate { contacted, resolution, satisfaction, comment } => Action::Evaluate {
+                evaluation: Evaluation {
+                    contacted: *contacted,
+                    resolution: Resolution::parse(resolution)?,
+                    satisfaction: Satisfaction::parse(satisfaction)?,
+                    comment: optional("comment", Some(comment), 1000)?.unwrap_or_default(),
+                },
+            },
+            Command::Close { note: n } => Action::Close { note: note(n)? },
+            Command::Reopen { reason: r } => Action::Reopen { reason: reason("reason", r)? },
+            Command::Supervise { on, note: n } => Action::Supervise { on: *on, note: note(n)? },
+        })
+    }
+
+    /// The units whose orders `who` may see: `None` means all (centre roles).
+    fn visible_units(&self, who: &Principal) -> Option<Vec<UnitId>> {
+        match who.role {
+            Role::UnitHandler => Some(who.unit.into_iter().collect()),
+            Role::UnitAdmin => Some(who.unit.map(|u| self.units().subtree(u)).unwrap_or_default()),
+            _ => None,
+        }
+    }
+
+    fn can_see(&self, who: &Principal, order: &WorkOrder) -> bool {
+        match self.visible_units(who) {
+            None => true,
+            Some(units) => order.assignment.as_ref().is_some_and(|a| a.units().any(|u| units.contains(&u))),
+        }
+    }
+
+    /// Unit actions are for the main unit (首接负责); co-units and the district copy only see.
+    fn acts_for_main_unit(&self, who: &Principal, order: &WorkOrder) -> bool {
+        if !who.role.is_unit_role() {
+            return true;
+        }
+        let Some(main) = order.assignment.as_ref().map(|a| a.main_unit) else { return false };
+        self.visible_units(who).is_some_and(|units| units.contains(&main))
+    }
+
+    /// The actions `who` may take on `order` now.
+    pub fn allowed_actions(&self, who: &Principal, order: &WorkOrder) -> Vec<ActionKind> {
+        let own = self.acts_for_main_unit(who, order);
+        ActionKind::ALL
+            .into_iter()
+            .filter(|k| match k {
+                ActionKind::Receive => false,
+                ActionKind::RevealContact => self.may_reveal(who, order).is_ok(),
+                k => who.role.may(*k) && k.allowed_from().contains(&order.state) && own,
+            })
+            .collect()
+    }
+
+    fn view(&self, who: &Principal, order: &WorkOrder) -> OrderView {
+        order_view(order, &self.units(), masked_for(Some(who.role)), self.clock.now(), self.allowed_actions(who, order))
+    }
+
+    async fn visible_order(&self, who: &Principal, number: &str) -> AppResult<WorkOrder> {
+        let number = OrderNumber::parse(number)?;
+        match self.store.get_order(&number).await? {
+            Some(o) if self.can_see(who, &o) => Ok(o),
+            // Not visible is reported as not found, so unit users cannot probe other units' numbers.
+            _ => Err(AppError::NotFound { what: "order" }),
+        }
+    }
+
+    fn idempotency(scope: String, key: Option<&str>) -> AppResult<Option<IdempotencyKey>> {
+        let Some(key) = key.map(str::trim) else { return Ok(None) };
+        if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+                "幂等键须为 1–100 个可见 ASCII 字符",
+                "An Idempotency-Key holds 1–100 visible ASCII characters",
+            ));
+        }
+        Ok(Some(IdempotencyKey { scope, key: key.to_owned() }))
+    }
+
+    /// Creates an order, applying the triage and disposition given with it, in one transaction.
+    pub async fn create_order(&self, who: &Principal, input: &CreateOrderInput, idempotency_key: Option<&str>) -> AppResult<(OrderView, bool)> {
+        if !who.role.may(ActionKind::Triage) {
+            return Err(AppError::forbidden("只有话务员和派单员可以受理工单", "Only operators and dispatchers take in orders"));
+        }
+        let channel = input.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or(Channel::Phone);
+        let new = self.parse_new_order(channel, input)?;
+        let key = Self::idempotency(format!("user:{}", who.user_id), idempotency_key)?;
+        let actor = who.actor();
+        let mut steps = Vec::new();
+        if let Some(t) = &input.triage {
+            steps.push(Command::Triage { nature: t.nature.clone(), category: t.category.clone(), urgency: t.urgency.clone() });
+        }
+        if let Some(d) = &input.disposition {
+            if !matches!(d, Command::Dispatch { .. } | Command::Answer { .. } | Command::Transfer { .. } | Command::Redirect { .. } | Command::LinkDuplicate { .. }) {
+                return Err(invalid("disposition", "invalid_disposition", "受理时只能派单、直接答复、转紧急服务、告知渠道或并单", "At intake the disposition is dispatch, answer, transfer, redirect or link_duplicate"));
+            }
+            if input.triage.is_none() && matches!(d, Command::Dispatch { .. }) {
+                return Err(invalid("triage", "required", "派单前须先分类", "Triage (nature, category, urgency) is required to dispatch"));
+            }
+            steps.push(d.clone());
+        }
+        let (order, view) = self.receive(new, &actor, Some(who), &steps, key).await?;
+        Ok((view.unwrap_or_else(|| self.view(who, &order.0)), order.1))
+    }
+
+    /// Receives a validated request and applies `steps`, all in memory, then stores it with every
+    /// event in one transaction.
+    async fn receive(
+        &self,
+        new: NewOrder,
+        actor: &Actor,
+        who: Option<&Principal>,
+        steps: &[Command],
+        key: Option<IdempotencyKey>,
+    ) -> AppResult<((WorkOrder, bool), Option<OrderView>)> {
+        let now = self.clock.now();
+        let policy = self.policy().await?;
+        let mut order = WorkOrder::received(new, who.map(|p| p.user_id), now);
+        order.dues.policy_version = policy.version;
+        order.dues.dispatch_due = Some(policy.due(Urgency::General, hotline_domain::deadline::Stage::Dispatch, now));
+        let mut events = vec![EventDraft {
+            kind: ActionKind::Receive,
+            from: None,
+            to: State::Received,
+            actor: actor.clone(),
+            at: now,
+            reason: None,
+            payload: serde_json::json!({ "channel": order.channel }),
+        }];
+        for step in steps {
+            let action = self.resolve(step, &order, now).await?;
+            let t = order.apply(action, actor, now, &policy)?;
+            events.push(t.event);
+            order = t.order;
+        }
+        let created = self.store.create_order(&order, &events, policy.local_date(now), key.as_ref()).await?;
+        if !created.replayed {
+            tracing::info!(number = %created.order.number, state = created.order.state.code(), "order received");
+        }
+        Ok(((created.order, created.replayed), None))
+    }
+
+    /// Applies one action. `expected_version`, when given, makes the action fail with a conflict if
+    /// the order changed since the caller read it.
+    pub async fn act(&self, who: &Principal, number: &str, cmd: &Command, expected_version: Option<i64>) -> AppResult<OrderView> {
+        let order = self.visible_order(who, number).await?;
+        if expected_version.is_some_and(|v| v != order.version) {
+            return Err(AppError::Conflict("stale version".into()));
+        }
+        let now = self.clock.now();
+        let action = self.resolve(cmd, &order, now).await?;
+        if !self.acts_for_main_unit(who, &order) {
+            return Err(AppError::forbidden("只有主办单位可以办理此工单", "Only the main unit may act on this order"));
+        }
+        let policy = self.policy().await?;
+        let t = order.apply(action, &who.actor(), now, &policy)?;
+        let stored = self.store.apply_transition(&t).await?;
+        tracing::info!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
+        Ok(self.view(who, &stored))
+    }
+
+    pub async fn order_detail(&self, who: &Principal, number: &str) -> AppResult<OrderDetail> {
+        let order = self.visible_order(who, number).await?;
+        let events = self.store.order_events(order.id).await?;
+        let mut case_orders: Vec<String> = if who.role.is_unit_role() {
+            Vec::new()
+        } else {
+            self.store.case_orders(order.case_id).await?.into_iter().filter(|o| o.id != order.id).map(|o| o.number.to_string()).collect()
+        };
+        case_orders.reverse();
+        Ok(OrderDetail { order: self.view(who, &order), timeline: events.iter().map(EventView::of).collect(), case_orders })
+    }
+
+    pub async fn list_orders(&self, who: &Principal, input: &ListInput) -> AppResult<OrderList> {
+        let mut states = Vec::new();
+        for s in input.state.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+            states.push(State::parse(s).ok_or_else(|| invalid("state", "unknown_code", "状态代码不存在", "Unknown state code"))?);
+        }
+        let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(hotline_domain::text::Phone::parse(p)?.as_str().to_owned()),
+            None => None,
+        };
+        if phone.is_some() && who.role.is_unit_role() {
+            return Err(AppError::forbidden("承办单位不能按电话查询", "Unit users cannot search by phone number"));
+        }
+        let mut units = self.visible_units(who);
+        if let Some(u) = input.unit {
+            let u = UnitId(u);
+            if units.as_ref().is_some_and(|vis| !vis.contains(&u)) {
+                return Err(AppError::forbidden("不能查看其他单位的工单", "You cannot list another unit's orders"));
+            }
+            units = Some(vec![u]);
+        }
+        let now = self.clock.now();
+        let q = OrderQuery {
+            states,
+            units,
+            phone,
+            supervised: input.supervised,
+            overdue_at: input.overdue.filter(|o| *o).map(|_| now),
+            received_from: None,
+            received_before: None,
+            limit: input.limit.unwrap_or(50).clamp(1, 500),
+            offset: input.offset.unwrap_or(0).min(100_000),
+        };
+        let page = self.store.list_orders(&q).await?;
+        Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o)).collect(), has_more: page.has_more })
+    }
+
+    fn may_reveal(&self, who: &Principal, order: &WorkOrder) -> AppResult<()> {
+        if !who.role.is_unit_role() {
+            return Err(AppError::forbidden("您的角色不需要也不能查看联系方式", "Your role does not reveal contact details"));
+        }
+        if order.requester.confidential {
+            return Err(AppError::forbidden("诉求人要求保密，联系方式不向承办单位提供", "The requester asked for confidentiality"));
+        }
+        if order.state.is_terminal() || !self.acts_for_main_unit(who, order) {
+            return Err(AppError::forbidden("只有办理中的主办单位可以查看联系方式", "Only the main unit of an open order may reveal contacts"));
+        }
+        Ok(())
+    }
+
+    /// Shows a unit user the requester's name and phone, and logs who saw them when.
+    pub async fn reveal_contact(&self, who: &Principal, number: &str) -> AppResult<RequesterView> {
+        let order = self.visible_order(who, number).await?;
+        self.may_reveal(who, &order)?;
+        let event = EventDraft {
+            kind: ActionKind::RevealContact,
+            from: Some(order.state),
+            to: order.state,
+            actor: who.actor(),
+            at: self.clock.now(),
+            reason: None,
+            payload: serde_json::json!({ "fields": ["name", "phone"] }),
+        };
+        self.store.append_event(order.id, &event).await?;
+        tracing::info!(number = %order.number, user = %who.username, "contact revealed");
+        let r = &order.requester;
+        Ok(RequesterView {
+            name: r.name.clone(),
+            phone: r.phone.as_ref().map(|p| p.as_str().to_owned()),
+            language: r.language.clone(),
+            age_group: r.age_group.map(|a| a.code().into()),
+            confidential: r.confidential,
+            masked: false,
+        })
+    }
+
+    /// A citizen submits a request from the public page; returns the order number to track it by.
+    pub async fn submit_public(&self, input: &PublicRequestInput, idempotency_key: Option<&str>) -> AppResult<String> {
+        let create = CreateOrderInput {
+            channel: Some("web".into()),
+            description: input.description.clone(),
+            requester: RequesterInput {
+                name: input.name.clone(),
+                phone: Some(input.phone.clone()),
+                language: input.language.clone(),
+                age_group: None,
+                confidential: false,
+            },
+            location: LocationInput { address: input.address.clone(), district: input.district, street: None, lng: input.lng, lat: input.lat },
+            attachments: Vec::new(),
+            triage: None,
+            disposition: None,
+        };
+        if input.phone.trim().is_empty() {
+            return Err(invalid("phone", "required", "请填写电话号码，用于查询和回访", "A phone number is required to track the request and call you back"));
+        }
+        let new = self.parse_new_order(Channel::Web, &create)?;
+        let scope = format!("public:{}", new.requester.phone.as_ref().map(|p| p.as_str()).unwrap_or_default());
+        let key = Self::idempotency(scope, idempotency_key)?;
+        let ((order, _), _) = self.receive(new, &Actor::citizen(), None, &[], key).await?;
+        Ok(order.number.to_string())
+    }
+
+    /// A citizen tracks an order by its number and the phone it was filed with. A wrong pair is
+    /// "not found", never "wrong phone", so numbers cannot be probed.
+    pub async fn track_public(&self, number: &str, phone: &str) -> AppResult<PublicOrderView> {
+        let number = OrderNumber::parse(number)?;
+        let phone = hotline_domain::text::Phone::parse(phone)?;
+        let order = self.store.get_order(&number).await?.filter(|o| o.requester.phone.as_ref() == Some(&phone));
+        let order = order.ok_or(AppError::NotFound { what: "order" })?;
+        let events = self.store.order_events(order.id).await?;
+        Ok(PublicOrderView {
+            number: order.number.to_string(),
+            state: order.state.code().into(),
+            received_at: order.received_at,
+            description: order.description.clone(),
+            handling_unit: order.assignment.as_ref().map(|a| crate::views::UnitRef::of(&self.units(), a.main_unit).name),
+            reply: order.reply.as_ref().map(|r| crate::views::ReplyView { outcome: r.outcome.code().into(), text: r.text.clone() }),
+            timeline: events.iter().filter_map(EventView::public).collect(),
+        })
+    }
+
+    /// Counts per state, for the queue and inbox headers.
+    pub async fn state_counts(&self, who: &Principal) -> AppResult<Vec<(State, i64)>> {
+        let units = self.visible_units(who);
+        Ok(self.store.count_by_state(units.as_deref()).await?.into_iter().map(|c| (c.state, c.count)).collect())
+    }
+}

@@ -1,0 +1,27 @@
+//! The pure domain of the hotline: what a work order is, which states it moves through, who may act
+//! on it, and when it is due.
+//!
+//! What belongs here: types that make invalid data unrepresentable (parse, don't validate), the state
+//! machine (`State` + `Action` + [`WorkOrder::apply`]), the permission matrix, deadline arithmetic.
+//! What does not: IO of any kind, and the clock. Every function that needs "now" takes it as an
+//! argument, so deadline behaviour is deterministic in tests.
+
+pub mod deadline;
+pub mod error;
+pub mod ids;
+pub mod order;
+pub mod role;
+pub mod state;
+pub mod text;
+pub mod unit;
+
+pub use deadline::{DeadlinePolicy, DurationSpec, DurationUnit, StageDeadlines, WorkCalendar};
+pub use error::{DomainError, ValidationError};
+pub use ids::{CaseId, OrderId, OrderNumber, UnitId, UserId};
+pub use order::*;
+pub use role::{Actor, Role};
+pub use state::{Action, ActionKind, ArbitrationDecision, EventDraft, State, Transition};
+pub use unit::{Unit, UnitClass};
+
+/// Timestamps are UTC instants; calendars convert to local dates with the policy's offset.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

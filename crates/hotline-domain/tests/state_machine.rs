@@ -1,0 +1,1688 @@
+//! State-machine tests of the public domain API: the transition table, the permission matrix, the
+//! data each transition writes, derived overdue flags, and random action sequences checked against
+//! the order's invariants.
+//!
+//! The transition table and the permission matrix are pinned here as explicit tables, independent of
+//! `ActionKind::allowed_from` and `Role::may`, so that a change to either is a visible test change.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, TimeZone, Utc};
+use hotline_domain::deadline::Stage;
+use hotline_domain::{
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, CaseId, CategoryPath, Channel,
+    DeadlinePolicy, DomainError, EmergencyService, Evaluation, Location, Nature, NewOrder, OrderId,
+    OrderNumber, Overdue, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State,
+    Timestamp, UnitId, Urgency, UserId, WorkOrder,
+};
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Pinned tables
+// ---------------------------------------------------------------------------------------------
+
+/// Every kind that is an `Action` (Receive and RevealContact are not).
+const ACTION_KINDS: [ActionKind; 19] = [
+    ActionKind::Triage,
+    ActionKind::Answer,
+    ActionKind::Transfer,
+    ActionKind::Redirect,
+    ActionKind::LinkDuplicate,
+    ActionKind::Dispatch,
+    ActionKind::Sign,
+    ActionKind::Dispute,
+    ActionKind::Arbitrate,
+    ActionKind::Contact,
+    ActionKind::StartWork,
+    ActionKind::RequestExtension,
+    ActionKind::GrantExtension,
+    ActionKind::RefuseExtension,
+    ActionKind::Reply,
+    ActionKind::Evaluate,
+    ActionKind::Close,
+    ActionKind::Reopen,
+    ActionKind::Supervise,
+];
+
+const OPEN_STATES: &[State] = &[
+    State::Received,
+    State::Triaged,
+    State::Dispatched,
+    State::Signed,
+    State::Disputed,
+    State::Contacted,
+    State::InProgress,
+    State::ExtensionRequested,
+    State::Replied,
+    State::Evaluated,
+    State::Reopened,
+];
+
+const TERMINAL_STATES: &[State] = &[
+    State::AnsweredDirectly,
+    State::Transferred,
+    State::Redirected,
+    State::LinkedDuplicate,
+    State::Closed,
+];
+
+/// The intended transition table: from which states each action is allowed.
+fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
+    use State as S;
+    match kind {
+        ActionKind::Receive | ActionKind::RevealContact => unreachable!("not an Action"),
+        ActionKind::Triage
+        | ActionKind::Answer
+        | ActionKind::Transfer
+        | ActionKind::Redirect
+        | ActionKind::LinkDuplicate => &[S::Received, S::Triaged],
+        ActionKind::Dispatch => &[S::Triaged],
+        ActionKind::Sign => &[S::Dispatched, S::Reopened],
+        ActionKind::Dispute => &[S::Dispatched, S::Signed, S::Reopened],
+        ActionKind::Arbitrate => &[S::Disputed],
+        ActionKind::Contact => &[S::Signed],
+        ActionKind::StartWork => &[S::Contacted],
+        ActionKind::RequestExtension => &[S::Contacted, S::InProgress],
+        ActionKind::GrantExtension | ActionKind::RefuseExtension => &[S::ExtensionRequested],
+        ActionKind::Reply => &[S::Contacted, S::InProgress, S::ExtensionRequested],
+        ActionKind::Evaluate => &[S::Replied],
+        ActionKind::Close => &[S::Replied, S::Evaluated],
+        ActionKind::Reopen => &[S::Replied, S::Evaluated, S::Closed],
+        ActionKind::Supervise => OPEN_STATES,
+    }
+}
+
+/// The intended target state of an allowed action.
+fn pinned_target(action: &Action, from: State) -> State {
+    use State as S;
+    match action {
+        Action::Triage { .. } => S::Triaged,
+        Action::Answer { .. } => S::AnsweredDirectly,
+        Action::Transfer { .. } => S::Transferred,
+        Action::Redirect { .. } => S::Redirected,
+        Action::LinkDuplicate { .. } => S::LinkedDuplicate,
+        Action::Dispatch { .. } => S::Dispatched,
+        Action::Sign => S::Signed,
+        Action::Dispute { .. } => S::Disputed,
+        Action::Arbitrate {
+            decision: ArbitrationDecision::Uphold,
+            ..
+        } => S::Signed,
+        Action::Arbitrate {
+            decision: ArbitrationDecision::Redispatch { .. },
+            ..
+        } => S::Dispatched,
+        Action::Contact { .. } => S::Contacted,
+        Action::StartWork { .. } => S::InProgress,
+        Action::RequestExtension { .. } => S::ExtensionRequested,
+        Action::GrantExtension { .. } | Action::RefuseExtension { .. } => S::InProgress,
+        Action::Reply { .. } => S::Replied,
+        Action::Evaluate { .. } => S::Evaluated,
+        Action::Close { .. } => S::Closed,
+        Action::Reopen { .. } => S::Reopened,
+        Action::Supervise { .. } => from,
+    }
+}
+
+const CENTRE_INTAKE: [ActionKind; 6] = [
+    ActionKind::Triage,
+    ActionKind::Answer,
+    ActionKind::Transfer,
+    ActionKind::Redirect,
+    ActionKind::LinkDuplicate,
+    ActionKind::Dispatch,
+];
+
+const SUPERVISOR: [ActionKind; 12] = [
+    ActionKind::Triage,
+    ActionKind::Answer,
+    ActionKind::Transfer,
+    ActionKind::Redirect,
+    ActionKind::LinkDuplicate,
+    ActionKind::Dispatch,
+    ActionKind::Arbitrate,
+    ActionKind::GrantExtension,
+    ActionKind::RefuseExtension,
+    ActionKind::Supervise,
+    ActionKind::Close,
+    ActionKind::Reopen,
+];
+
+const UNIT_WORK: [ActionKind; 6] = [
+    ActionKind::Sign,
+    ActionKind::Dispute,
+    ActionKind::Contact,
+    ActionKind::StartWork,
+    ActionKind::RequestExtension,
+    ActionKind::Reply,
+];
+
+/// The intended permission matrix over the action kinds.
+const MATRIX: [(Role, &[ActionKind]); 7] = [
+    (Role::Operator, &CENTRE_INTAKE),
+    (Role::Supervisor, &SUPERVISOR),
+    (Role::UnitHandler, &UNIT_WORK),
+    (Role::UnitAdmin, &UNIT_WORK),
+    (Role::CallbackAgent, &[ActionKind::Evaluate]),
+    (Role::Analyst, &[]),
+    (Role::Admin, &[]),
+];
+
+fn pinned_may(role: Role, kind: ActionKind) -> bool {
+    MATRIX
+        .iter()
+        .find(|(r, _)| *r == role)
+        .unwrap()
+        .1
+        .contains(&kind)
+}
+
+/// The roles the pinned matrix lets perform `kind`.
+fn performers(kind: ActionKind) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| pinned_may(*r, kind))
+        .collect()
+}
+
+fn performer(kind: ActionKind) -> Role {
+    performers(kind)[0]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+/// Monday 2026-11-23 10:00 in Beijing.
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
+}
+
+fn mins(n: i64) -> Duration {
+    Duration::minutes(n)
+}
+
+fn policy() -> DeadlinePolicy {
+    let mut p = DeadlinePolicy::default_policy();
+    p.version = 7;
+    p
+}
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        user_id: Some(UserId(100)),
+        role: Some(role),
+        unit: role.is_unit_role().then_some(UnitId(10)),
+        name: role.code().to_owned(),
+    }
+}
+
+fn category() -> CategoryPath {
+    CategoryPath::parse("CTY/streetlight").unwrap()
+}
+
+fn assignment_a() -> Assignment {
+    Assignment {
+        main_unit: UnitId(10),
+        co_units: vec![UnitId(11)],
+        district_copy: Some(UnitId(2)),
+    }
+}
+
+fn assignment_b() -> Assignment {
+    Assignment {
+        main_unit: UnitId(20),
+        co_units: vec![],
+        district_copy: None,
+    }
+}
+
+fn a_reply() -> Reply {
+    Reply {
+        outcome: ReplyOutcome::Resolved,
+        text: "路灯已修复".into(),
+    }
+}
+
+fn an_evaluation() -> Evaluation {
+    Evaluation {
+        contacted: true,
+        resolution: Resolution::Resolved,
+        satisfaction: Satisfaction::Satisfied,
+        comment: "很快".into(),
+    }
+}
+
+fn fresh_order() -> WorkOrder {
+    let requester = Requester::parse("张三", Some("13812345678"), None, None, false).unwrap();
+    let location = Location::parse(
+        "朝阳区建国路 1 号",
+        Some(UnitId(2)),
+        Some(UnitId(10)),
+        None,
+        None,
+    )
+    .unwrap();
+    let new = NewOrder::parse(
+        Channel::Phone,
+        "路灯不亮已经三天了",
+        requester,
+        location,
+        vec![],
+    )
+    .unwrap();
+    WorkOrder::received(new, Some(UserId(1)), t0())
+}
+
+/// A sample action of each kind; `None` for the kinds that are not actions.
+fn sample(kind: ActionKind) -> Option<Action> {
+    let until = t0() + Duration::days(20);
+    Some(match kind {
+        ActionKind::Receive | ActionKind::RevealContact => return None,
+        ActionKind::Triage => Action::Triage {
+            nature: Nature::Complaint,
+            category: category(),
+            urgency: Urgency::General,
+        },
+        ActionKind::Answer => Action::Answer {
+            answer: "按政策答复".into(),
+        },
+        ActionKind::Transfer => Action::Transfer {
+            service: EmergencyService::Fire,
+            note: "有烟".into(),
+        },
+        ActionKind::Redirect => Action::Redirect {
+            reason: "已进入诉讼程序".into(),
+        },
+        ActionKind::LinkDuplicate => Action::LinkDuplicate {
+            of: OrderNumber::parse("2026112200007").unwrap(),
+            case: CaseId(7),
+        },
+        ActionKind::Dispatch => Action::Dispatch {
+            assignment: assignment_a(),
+            note: "请尽快处理".into(),
+        },
+        ActionKind::Sign => Action::Sign,
+        ActionKind::Dispute => Action::Dispute {
+            reason: "不属于本单位职责".into(),
+            proposed_unit: Some(UnitId(20)),
+        },
+        ActionKind::Arbitrate => Action::Arbitrate {
+            decision: ArbitrationDecision::Uphold,
+            reason: "职责明确".into(),
+        },
+        ActionKind::Contact => Action::Contact {
+            note: "已电话联系".into(),
+        },
+        ActionKind::StartWork => Action::StartWork {
+            note: "到场".into(),
+        },
+        ActionKind::RequestExtension => Action::RequestExtension {
+            reason: "需采购配件".into(),
+            until,
+        },
+        ActionKind::GrantExtension => Action::GrantExtension {
+            until,
+            reason: "理由充分".into(),
+        },
+        ActionKind::RefuseExtension => Action::RefuseExtension {
+            reason: "理由不足".into(),
+        },
+        ActionKind::Reply => Action::Reply { reply: a_reply() },
+        ActionKind::Evaluate => Action::Evaluate {
+            evaluation: an_evaluation(),
+        },
+        ActionKind::Close => Action::Close {
+            note: "办结".into(),
+        },
+        ActionKind::Reopen => Action::Reopen {
+            reason: "诉求人不满意".into(),
+        },
+        ActionKind::Supervise => Action::Supervise {
+            on: true,
+            note: "重点督办".into(),
+        },
+    })
+}
+
+/// Every sample action, plus the second arbitration decision.
+fn all_samples() -> Vec<Action> {
+    let mut v: Vec<Action> = ACTION_KINDS.iter().map(|k| sample(*k).unwrap()).collect();
+    v.push(Action::Arbitrate {
+        decision: ArbitrationDecision::Redispatch {
+            assignment: assignment_b(),
+        },
+        reason: "改派".into(),
+    });
+    v
+}
+
+fn dispatched_or_later(s: State) -> bool {
+    matches!(
+        s,
+        State::Dispatched
+            | State::Signed
+            | State::Disputed
+            | State::Contacted
+            | State::InProgress
+            | State::ExtensionRequested
+            | State::Replied
+            | State::Evaluated
+            | State::Closed
+            | State::Reopened
+    )
+}
+
+/// A consistent order in `state`, built field by field (not through `apply`), as if it had gone
+/// through: received t0, triaged +5 min, dispatched +10 min, signed +20 min, contacted +1 h,
+/// replied +2 d, evaluated, closed +3 d, reopened +4 d.
+fn order_in(state: State) -> WorkOrder {
+    use State as S;
+    let p = policy();
+    let mut o = fresh_order();
+    o.id = OrderId(42);
+    o.number = OrderNumber::parse("2026112300042").unwrap();
+    o.case_id = CaseId(42);
+    if state == S::Received {
+        return o;
+    }
+    o.version = 7;
+    o.updated_at = t0() + mins(5);
+
+    let triaged_first = !matches!(state, S::Transferred | S::Redirected | S::LinkedDuplicate);
+    if triaged_first {
+        o.nature = Some(Nature::Complaint);
+        o.category = Some(category());
+        o.urgency = Urgency::General;
+        o.dues.policy_version = p.version;
+        o.dues.dispatch_due = Some(p.due(Urgency::General, Stage::Dispatch, t0()));
+    }
+    if dispatched_or_later(state) {
+        let at = t0() + mins(10);
+        o.assignment = Some(assignment_a());
+        o.first_dispatched_at = Some(at);
+        o.dispatched_at = Some(at);
+        o.dues.contact_due = Some(p.due(Urgency::General, Stage::FirstContact, at));
+        o.dues.reply_due = Some(p.due(Urgency::General, Stage::Reply, at));
+    }
+    if matches!(
+        state,
+        S::Signed
+            | S::Contacted
+            | S::InProgress
+            | S::ExtensionRequested
+            | S::Replied
+            | S::Evaluated
+            | S::Closed
+    ) {
+        o.signed_at = Some(t0() + mins(20));
+    }
+    if matches!(
+        state,
+        S::Contacted
+            | S::InProgress
+            | S::ExtensionRequested
+            | S::Replied
+            | S::Evaluated
+            | S::Closed
+    ) {
+        o.contacted_at = Some(t0() + mins(60));
+    }
+    if matches!(state, S::Replied | S::Evaluated | S::Closed) {
+        o.reply = Some(a_reply());
+        o.replied_at = Some(t0() + Duration::days(2));
+    }
+    if matches!(state, S::Evaluated | S::Closed) {
+        o.evaluation = Some(an_evaluation());
+    }
+    match state {
+        S::Disputed => o.dispute_count = 1,
+        S::Transferred => o.transferred_to = Some(EmergencyService::Fire),
+        S::LinkedDuplicate => o.duplicate_of = Some(OrderNumber::parse("2026112200007").unwrap()),
+        S::Reopened => {
+            let at = t0() + Duration::days(4);
+            o.reopen_count = 1;
+            o.dues.contact_due = Some(p.due(Urgency::General, Stage::FirstContact, at));
+            o.dues.reply_due = Some(p.due(Urgency::General, Stage::Reply, at));
+        }
+        _ => {}
+    }
+    if state.is_terminal() {
+        o.closed_at = Some(t0() + Duration::days(3));
+    }
+    o.state = state;
+    o
+}
+
+/// Applies `action` as `role` at `now`, asserting it succeeds, and returns the next order.
+#[track_caller]
+fn step(order: &WorkOrder, action: Action, role: Role, now: Timestamp) -> WorkOrder {
+    match order.apply(action, &actor(role), now, &policy()) {
+        Ok(t) => t.order,
+        Err(e) => panic!("expected success from {:?}: {e:?}", order.state),
+    }
+}
+
+/// A triaged order (General urgency) dispatched to unit A at `t0 + 10 min`.
+fn dispatched() -> WorkOrder {
+    let o = step(
+        &fresh_order(),
+        sample(ActionKind::Triage).unwrap(),
+        Role::Operator,
+        t0() + mins(5),
+    );
+    step(
+        &o,
+        sample(ActionKind::Dispatch).unwrap(),
+        Role::Operator,
+        t0() + mins(10),
+    )
+}
+
+/// Structural invariants every order must satisfy, whatever its history. Returns the violations.
+fn invariant_violations(o: &WorkOrder) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut check = |ok: bool, what: &str| {
+        if !ok {
+            v.push(format!("{:?}: {what}", o.state));
+        }
+    };
+    let s = o.state;
+    if dispatched_or_later(s) {
+        check(o.nature.is_some(), "dispatched or later implies nature");
+        check(o.category.is_some(), "dispatched or later implies category");
+        check(
+            o.assignment.is_some(),
+            "dispatched or later implies assignment",
+        );
+        check(
+            o.dues.reply_due.is_some(),
+            "dispatched or later implies reply_due",
+        );
+        check(
+            o.dues.contact_due.is_some(),
+            "dispatched or later implies contact_due",
+        );
+        check(
+            o.first_dispatched_at.is_some(),
+            "dispatched or later implies first_dispatched_at",
+        );
+    } else {
+        check(
+            o.assignment.is_none(),
+            "before dispatch / non-dispatched disposition has no assignment",
+        );
+    }
+    if s == State::Triaged {
+        check(
+            o.nature.is_some() && o.category.is_some(),
+            "triaged implies nature and category",
+        );
+        check(
+            o.dues.dispatch_due.is_some(),
+            "triaged implies dispatch_due",
+        );
+    }
+    if matches!(s, State::Replied | State::Evaluated) {
+        check(o.reply.is_some(), "replied/evaluated implies reply");
+        check(
+            o.replied_at.is_some(),
+            "replied/evaluated implies replied_at",
+        );
+    }
+    if s == State::Evaluated {
+        check(o.evaluation.is_some(), "evaluated implies evaluation");
+    }
+    if s == State::Reopened {
+        check(
+            o.reply.is_none() && o.evaluation.is_none(),
+            "reopened has no reply or evaluation",
+        );
+    }
+    check(
+        o.closed_at.is_some() == s.is_terminal(),
+        "closed_at is set iff the state is terminal",
+    );
+    if s.is_terminal() {
+        check(
+            s == State::Closed || o.assignment.is_none(),
+            "only Closed among terminal states has an assignment",
+        );
+        check(!o.supervised, "a terminal order is not supervised");
+    }
+    if s == State::Transferred {
+        check(
+            o.transferred_to.is_some(),
+            "transferred implies transferred_to",
+        );
+    }
+    if s == State::LinkedDuplicate {
+        check(
+            o.duplicate_of.is_some(),
+            "linked duplicate implies duplicate_of",
+        );
+    }
+    v
+}
+
+#[test]
+fn the_fixtures_are_consistent_orders() {
+    for s in State::ALL {
+        let o = order_in(s);
+        assert_eq!(o.state, s);
+        assert_eq!(invariant_violations(&o), Vec::<String>::new());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The transition table
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_pinned_transition_table_matches_allowed_from() {
+    for kind in ACTION_KINDS {
+        let mut pinned = pinned_allowed_from(kind).to_vec();
+        let mut actual = kind.allowed_from().to_vec();
+        pinned.sort();
+        actual.sort();
+        assert_eq!(actual, pinned, "allowed_from({kind:?})");
+    }
+    assert!(
+        ActionKind::Receive.allowed_from().is_empty(),
+        "nothing moves an order into Received"
+    );
+    // Every kind but the two non-actions appears in the table exactly once.
+    let others: Vec<ActionKind> = ActionKind::ALL
+        .into_iter()
+        .filter(|k| !ACTION_KINDS.contains(k))
+        .collect();
+    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact]);
+    for kind in ACTION_KINDS {
+        assert_eq!(sample(kind).unwrap().kind(), kind);
+    }
+}
+
+#[test]
+fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target() {
+    let now = t0() + Duration::days(5);
+    let mut checked = 0;
+    for action in all_samples() {
+        let kind = action.kind();
+        let role = performer(kind);
+        for from in State::ALL {
+            let order = order_in(from);
+            let result = order.apply(action.clone(), &actor(role), now, &policy());
+            if pinned_allowed_from(kind).contains(&from) {
+                let t = result
+                    .unwrap_or_else(|e| panic!("{kind:?} from {from:?} should succeed: {e:?}"));
+                let to = pinned_target(&action, from);
+                assert_eq!(t.order.state, to, "{kind:?} from {from:?}");
+                assert_eq!(t.event.from, Some(from));
+                assert_eq!(t.event.to, to);
+                assert_eq!(t.event.kind, kind);
+                assert_eq!(t.order.version, order.version + 1);
+                assert_eq!(
+                    invariant_violations(&t.order),
+                    Vec::<String>::new(),
+                    "{kind:?} from {from:?} produced an inconsistent order"
+                );
+            } else {
+                assert_eq!(
+                    result,
+                    Err(DomainError::InvalidTransition { from, action: kind }),
+                    "{kind:?} from {from:?} should be refused"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 20 * 16);
+}
+
+#[test]
+fn signing_is_refused_before_dispatch() {
+    for from in [State::Received, State::Triaged] {
+        assert_eq!(
+            order_in(from).apply(Action::Sign, &actor(Role::UnitHandler), t0(), &policy()),
+            Err(DomainError::InvalidTransition {
+                from,
+                action: ActionKind::Sign
+            })
+        );
+    }
+}
+
+#[test]
+fn dispatch_is_refused_before_triage() {
+    let err = fresh_order().apply(
+        sample(ActionKind::Dispatch).unwrap(),
+        &actor(Role::Operator),
+        t0(),
+        &policy(),
+    );
+    assert_eq!(
+        err,
+        Err(DomainError::InvalidTransition {
+            from: State::Received,
+            action: ActionKind::Dispatch
+        })
+    );
+}
+
+#[test]
+fn a_unit_must_sign_and_contact_before_replying() {
+    for from in [State::Dispatched, State::Signed, State::Reopened] {
+        assert_eq!(
+            order_in(from).apply(
+                sample(ActionKind::Reply).unwrap(),
+                &actor(Role::UnitHandler),
+                t0(),
+                &policy()
+            ),
+            Err(DomainError::InvalidTransition {
+                from,
+                action: ActionKind::Reply
+            })
+        );
+    }
+}
+
+#[test]
+fn terminal_dispositions_accept_nothing_and_closed_accepts_only_reopen() {
+    for from in TERMINAL_STATES {
+        for action in all_samples() {
+            let kind = action.kind();
+            let result = order_in(*from).apply(
+                action,
+                &actor(performer(kind)),
+                t0() + Duration::days(5),
+                &policy(),
+            );
+            if *from == State::Closed && kind == ActionKind::Reopen {
+                assert!(result.is_ok());
+            } else {
+                assert_eq!(
+                    result,
+                    Err(DomainError::InvalidTransition {
+                        from: *from,
+                        action: kind
+                    })
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The permission matrix
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_permission_matrix_is_the_pinned_one() {
+    assert_eq!(
+        MATRIX.map(|(r, _)| r),
+        Role::ALL,
+        "the pinned matrix lists every role"
+    );
+    for role in Role::ALL {
+        for kind in ACTION_KINDS {
+            assert_eq!(
+                role.may(kind),
+                pinned_may(role, kind),
+                "{role:?} may {kind:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
+    let now = t0() + Duration::days(5);
+    for role in Role::ALL {
+        for action in all_samples() {
+            let kind = action.kind();
+            let allowed = pinned_allowed_from(kind);
+            let allowed_state = allowed[0];
+            let refused_state = State::ALL
+                .into_iter()
+                .find(|s| !allowed.contains(s))
+                .unwrap();
+
+            let from_allowed =
+                order_in(allowed_state).apply(action.clone(), &actor(role), now, &policy());
+            let from_refused =
+                order_in(refused_state).apply(action.clone(), &actor(role), now, &policy());
+            if role.may(kind) {
+                assert!(
+                    from_allowed.is_ok(),
+                    "{role:?} {kind:?} from {allowed_state:?}: {from_allowed:?}"
+                );
+                assert_eq!(
+                    from_refused,
+                    Err(DomainError::InvalidTransition {
+                        from: refused_state,
+                        action: kind
+                    })
+                );
+            } else {
+                // Forbidden wins over InvalidTransition: the role is checked first.
+                assert_eq!(
+                    from_allowed,
+                    Err(DomainError::Forbidden { action: kind }),
+                    "{role:?} {kind:?}"
+                );
+                assert_eq!(
+                    from_refused,
+                    Err(DomainError::Forbidden { action: kind }),
+                    "{role:?} {kind:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_citizen_or_any_actor_without_a_role_is_forbidden_every_action_in_every_state() {
+    let roleless_staff = Actor {
+        user_id: Some(UserId(5)),
+        role: None,
+        unit: Some(UnitId(10)),
+        name: "no role".into(),
+    };
+    for who in [Actor::citizen(), roleless_staff] {
+        assert_eq!(who.role, None);
+        for from in State::ALL {
+            for action in all_samples() {
+                let kind = action.kind();
+                assert_eq!(
+                    order_in(from).apply(action, &who, t0() + Duration::days(5), &policy()),
+                    Err(DomainError::Forbidden { action: kind }),
+                    "{} {kind:?} from {from:?}",
+                    who.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn analysts_and_admins_act_on_nothing() {
+    for role in [Role::Analyst, Role::Admin] {
+        for kind in ACTION_KINDS {
+            assert!(!role.may(kind));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Specific behaviours
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn triage_sets_the_dispatch_due_from_the_receipt_time() {
+    let p = policy();
+    let triage = Action::Triage {
+        nature: Nature::Help,
+        category: category(),
+        urgency: Urgency::Emergency,
+    };
+    let o = fresh_order()
+        .apply(triage, &actor(Role::Operator), t0() + mins(5), &p)
+        .unwrap()
+        .order;
+    assert_eq!(o.urgency, Urgency::Emergency);
+    assert_eq!(o.nature, Some(Nature::Help));
+    assert_eq!(o.dues.policy_version, 7);
+    // Emergency: 15 minutes to dispatch, counted from receipt, not from triage.
+    assert_eq!(o.dues.dispatch_due, Some(t0() + mins(15)));
+}
+
+#[test]
+fn dispatch_stores_contact_due_and_reply_due_from_the_policy() {
+    let p = policy();
+    for urgency in Urgency::ALL {
+        let triage = Action::Triage {
+            nature: Nature::Complaint,
+            category: category(),
+            urgency: *urgency,
+        };
+        let triaged = step(&fresh_order(), triage, Role::Operator, t0() + mins(5));
+        let at = t0() + mins(30);
+        let t = triaged
+            .apply(
+                sample(ActionKind::Dispatch).unwrap(),
+                &actor(Role::Operator),
+                at,
+                &p,
+            )
+            .unwrap();
+        let o = &t.order;
+        assert_eq!(o.state, State::Dispatched);
+        assert_eq!(o.assignment, Some(assignment_a()));
+        assert_eq!(o.first_dispatched_at, Some(at));
+        assert_eq!(o.dispatched_at, Some(at));
+        assert_eq!(o.dues.policy_version, p.version);
+        assert_eq!(
+            o.dues.contact_due,
+            Some(p.due(*urgency, Stage::FirstContact, at)),
+            "{urgency:?}"
+        );
+        assert_eq!(
+            o.dues.reply_due,
+            Some(p.due(*urgency, Stage::Reply, at)),
+            "{urgency:?}"
+        );
+        assert_eq!(t.event.reason.as_deref(), Some("请尽快处理"));
+    }
+    // The shipped numbers, spelled out for the 24-hour class: contact within 2 h, reply within 24 h.
+    let triage = Action::Triage {
+        nature: Nature::Help,
+        category: category(),
+        urgency: Urgency::Utility24h,
+    };
+    let o = step(&fresh_order(), triage, Role::Operator, t0());
+    let o = step(
+        &o,
+        sample(ActionKind::Dispatch).unwrap(),
+        Role::Supervisor,
+        t0() + mins(10),
+    );
+    assert_eq!(
+        o.dues.contact_due,
+        Some(t0() + mins(10) + Duration::hours(2))
+    );
+    assert_eq!(
+        o.dues.reply_due,
+        Some(t0() + mins(10) + Duration::hours(24))
+    );
+}
+
+#[test]
+fn an_upheld_dispute_keeps_the_assignment_and_the_dues_of_the_first_dispatch() {
+    let d = dispatched();
+    let signed = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
+    let disputed = step(
+        &signed,
+        sample(ActionKind::Dispute).unwrap(),
+        Role::UnitAdmin,
+        t0() + Duration::hours(3),
+    );
+    assert_eq!(disputed.state, State::Disputed);
+    assert_eq!(disputed.dispute_count, 1);
+
+    let uphold = Action::Arbitrate {
+        decision: ArbitrationDecision::Uphold,
+        reason: "职责明确".into(),
+    };
+    let upheld = step(
+        &disputed,
+        uphold,
+        Role::Supervisor,
+        t0() + Duration::days(1),
+    );
+    assert_eq!(upheld.state, State::Signed);
+    assert_eq!(
+        upheld.dues, d.dues,
+        "the clock keeps running from the first dispatch"
+    );
+    assert_eq!(upheld.assignment, Some(assignment_a()));
+    assert_eq!(upheld.dispatched_at, d.dispatched_at);
+    assert_eq!(upheld.first_dispatched_at, d.first_dispatched_at);
+    assert_eq!(
+        upheld.signed_at,
+        Some(t0() + mins(20)),
+        "the original signing time is kept"
+    );
+    assert_eq!(upheld.dispute_count, 1);
+}
+
+#[test]
+fn an_upheld_dispute_of_an_unsigned_order_counts_as_signed_at_arbitration() {
+    let d = dispatched();
+    let disputed = step(
+        &d,
+        sample(ActionKind::Dispute).unwrap(),
+        Role::UnitHandler,
+        t0() + mins(30),
+    );
+    let uphold = Action::Arbitrate {
+        decision: ArbitrationDecision::Uphold,
+        reason: String::new(),
+    };
+    let at = t0() + Duration::hours(2);
+    let t = disputed
+        .apply(uphold, &actor(Role::Supervisor), at, &policy())
+        .unwrap();
+    assert_eq!(t.order.state, State::Signed);
+    assert_eq!(t.order.signed_at, Some(at));
+    assert_eq!(t.order.dues, d.dues);
+    assert_eq!(t.event.reason, None, "an empty reason is not recorded");
+}
+
+#[test]
+fn a_redispatch_replaces_the_assignment_and_restarts_the_dues() {
+    let p = policy();
+    let d = dispatched();
+    let signed = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
+    let disputed = step(
+        &signed,
+        sample(ActionKind::Dispute).unwrap(),
+        Role::UnitHandler,
+        t0() + Duration::hours(3),
+    );
+    let at = t0() + Duration::days(1);
+    let redispatch = Action::Arbitrate {
+        decision: ArbitrationDecision::Redispatch {
+            assignment: assignment_b(),
+        },
+        reason: "改派".into(),
+    };
+    let o = step(&disputed, redispatch, Role::Supervisor, at);
+    assert_eq!(o.state, State::Dispatched);
+    assert_eq!(o.assignment, Some(assignment_b()));
+    assert_eq!(o.dispatched_at, Some(at));
+    assert_eq!(
+        o.first_dispatched_at, d.first_dispatched_at,
+        "the first dispatch is still the first"
+    );
+    assert_eq!(o.signed_at, None, "the new unit has not signed yet");
+    assert_eq!(
+        o.dues.contact_due,
+        Some(p.due(Urgency::General, Stage::FirstContact, at))
+    );
+    assert_eq!(
+        o.dues.reply_due,
+        Some(p.due(Urgency::General, Stage::Reply, at))
+    );
+    assert_ne!(o.dues.reply_due, d.dues.reply_due);
+    assert_eq!(o.dues.dispatch_due, d.dues.dispatch_due);
+}
+
+#[test]
+fn granting_an_extension_moves_the_reply_due_and_refusing_keeps_it() {
+    let before = order_in(State::ExtensionRequested);
+    let until = t0() + Duration::days(30);
+    let grant = Action::GrantExtension {
+        until,
+        reason: "配件缺货".into(),
+    };
+    let t = before
+        .apply(
+            grant,
+            &actor(Role::Supervisor),
+            t0() + Duration::days(3),
+            &policy(),
+        )
+        .unwrap();
+    assert_eq!(t.order.state, State::InProgress);
+    assert_eq!(t.order.dues.reply_due, Some(until));
+    assert_eq!(t.order.dues.contact_due, before.dues.contact_due);
+    assert_eq!(t.event.payload["reply_due"], serde_json::json!(until));
+
+    let refused = step(
+        &before,
+        sample(ActionKind::RefuseExtension).unwrap(),
+        Role::Supervisor,
+        t0() + Duration::days(3),
+    );
+    assert_eq!(refused.state, State::InProgress);
+    assert_eq!(refused.dues, before.dues);
+
+    // Merely asking does not move anything either.
+    let asked = step(
+        &order_in(State::InProgress),
+        sample(ActionKind::RequestExtension).unwrap(),
+        Role::UnitHandler,
+        t0(),
+    );
+    assert_eq!(asked.dues, order_in(State::InProgress).dues);
+}
+
+#[test]
+fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_dues() {
+    let p = policy();
+    for from in [State::Replied, State::Evaluated, State::Closed] {
+        let before = order_in(from);
+        let at = t0() + Duration::days(10);
+        let o = step(
+            &before,
+            sample(ActionKind::Reopen).unwrap(),
+            Role::Supervisor,
+            at,
+        );
+        assert_eq!(o.state, State::Reopened);
+        assert_eq!(o.reopen_count, before.reopen_count + 1);
+        assert_eq!(o.reply, None);
+        assert_eq!(o.evaluation, None);
+        assert_eq!(o.replied_at, None);
+        assert_eq!(o.closed_at, None);
+        assert_eq!(o.signed_at, None);
+        assert_eq!(
+            o.contacted_at, None,
+            "the unit must contact the requester again"
+        );
+        assert_eq!(
+            o.assignment, before.assignment,
+            "the same unit handles it again"
+        );
+        assert_eq!(
+            o.dues.contact_due,
+            Some(p.due(Urgency::General, Stage::FirstContact, at))
+        );
+        assert_eq!(
+            o.dues.reply_due,
+            Some(p.due(Urgency::General, Stage::Reply, at))
+        );
+    }
+    // A second round counts again.
+    let once = step(
+        &order_in(State::Closed),
+        sample(ActionKind::Reopen).unwrap(),
+        Role::Supervisor,
+        t0() + Duration::days(10),
+    );
+    let o = step(
+        &once,
+        Action::Sign,
+        Role::UnitHandler,
+        t0() + Duration::days(10),
+    );
+    let o = step(
+        &o,
+        sample(ActionKind::Contact).unwrap(),
+        Role::UnitHandler,
+        t0() + Duration::days(11),
+    );
+    assert_eq!(
+        o.contacted_at,
+        Some(t0() + Duration::days(11)),
+        "the new contact is recorded"
+    );
+    let o = step(
+        &o,
+        sample(ActionKind::Reply).unwrap(),
+        Role::UnitHandler,
+        t0() + Duration::days(12),
+    );
+    let o = step(
+        &o,
+        sample(ActionKind::Reopen).unwrap(),
+        Role::Supervisor,
+        t0() + Duration::days(13),
+    );
+    assert_eq!(o.reopen_count, 2);
+}
+
+#[test]
+fn supervise_toggles_the_flag_without_changing_the_state() {
+    for from in OPEN_STATES {
+        let before = order_in(*from);
+        let on = step(
+            &before,
+            Action::Supervise {
+                on: true,
+                note: "督办".into(),
+            },
+            Role::Supervisor,
+            t0() + Duration::days(5),
+        );
+        assert_eq!(on.state, *from);
+        assert!(on.supervised);
+        assert_eq!(on.version, before.version + 1);
+        let off = step(
+            &on,
+            Action::Supervise {
+                on: false,
+                note: String::new(),
+            },
+            Role::Supervisor,
+            t0() + Duration::days(6),
+        );
+        assert_eq!(off.state, *from);
+        assert!(!off.supervised);
+        assert_eq!(off.version, before.version + 2);
+    }
+}
+
+#[test]
+fn supervise_is_refused_on_terminal_states() {
+    for from in TERMINAL_STATES {
+        assert_eq!(
+            order_in(*from).apply(
+                Action::Supervise {
+                    on: true,
+                    note: String::new()
+                },
+                &actor(Role::Supervisor),
+                t0(),
+                &policy()
+            ),
+            Err(DomainError::InvalidTransition {
+                from: *from,
+                action: ActionKind::Supervise
+            })
+        );
+    }
+}
+
+#[test]
+fn a_supervised_order_stops_being_supervised_when_it_reaches_a_terminal_state() {
+    let supervised = step(
+        &order_in(State::Triaged),
+        Action::Supervise {
+            on: true,
+            note: String::new(),
+        },
+        Role::Supervisor,
+        t0(),
+    );
+    for kind in [
+        ActionKind::Answer,
+        ActionKind::Transfer,
+        ActionKind::Redirect,
+        ActionKind::LinkDuplicate,
+    ] {
+        let o = step(
+            &supervised,
+            sample(kind).unwrap(),
+            Role::Supervisor,
+            t0() + mins(30),
+        );
+        assert!(o.state.is_terminal());
+        assert!(!o.supervised, "{kind:?}");
+    }
+    let replied = step(
+        &order_in(State::Replied),
+        Action::Supervise {
+            on: true,
+            note: String::new(),
+        },
+        Role::Supervisor,
+        t0(),
+    );
+    let closed = step(
+        &replied,
+        sample(ActionKind::Close).unwrap(),
+        Role::Supervisor,
+        t0() + Duration::days(3),
+    );
+    assert!(!closed.supervised);
+}
+
+/// The full happy path plus a reopen, with the acting role of each step.
+fn happy_path() -> Vec<(Action, Role)> {
+    vec![
+        (sample(ActionKind::Triage).unwrap(), Role::Operator),
+        (
+            Action::Supervise {
+                on: true,
+                note: String::new(),
+            },
+            Role::Supervisor,
+        ),
+        (sample(ActionKind::Dispatch).unwrap(), Role::Operator),
+        (Action::Sign, Role::UnitHandler),
+        (sample(ActionKind::Contact).unwrap(), Role::UnitHandler),
+        (sample(ActionKind::StartWork).unwrap(), Role::UnitHandler),
+        (
+            sample(ActionKind::RequestExtension).unwrap(),
+            Role::UnitAdmin,
+        ),
+        (
+            sample(ActionKind::GrantExtension).unwrap(),
+            Role::Supervisor,
+        ),
+        (sample(ActionKind::Reply).unwrap(), Role::UnitHandler),
+        (sample(ActionKind::Evaluate).unwrap(), Role::CallbackAgent),
+        (sample(ActionKind::Close).unwrap(), Role::Supervisor),
+        (sample(ActionKind::Reopen).unwrap(), Role::Supervisor),
+        (Action::Sign, Role::UnitAdmin),
+    ]
+}
+
+#[test]
+fn version_increments_by_exactly_one_per_transition() {
+    let mut o = fresh_order();
+    assert_eq!(o.version, 0);
+    for (i, (action, role)) in happy_path().into_iter().enumerate() {
+        let now = t0() + Duration::hours(i as i64 + 1);
+        let t = o.apply(action, &actor(role), now, &policy()).unwrap();
+        assert_eq!(t.order.version, i as i64 + 1);
+        assert_eq!(t.order.updated_at, now);
+        o = t.order;
+    }
+    assert_eq!(o.state, State::Signed);
+    assert_eq!(o.reopen_count, 1);
+}
+
+#[test]
+fn a_transition_is_guarded_by_the_pre_transition_state_and_version() {
+    let mut o = fresh_order();
+    for (i, (action, role)) in happy_path().into_iter().enumerate() {
+        let now = t0() + Duration::hours(i as i64 + 1);
+        let who = actor(role);
+        let t = o.apply(action.clone(), &who, now, &policy()).unwrap();
+        assert_eq!(t.expected_state, o.state);
+        assert_eq!(t.expected_version, o.version);
+        assert_eq!(t.event.kind, action.kind());
+        assert_eq!(t.event.from, Some(o.state));
+        assert_eq!(t.event.to, t.order.state);
+        assert_eq!(t.event.actor, who);
+        assert_eq!(t.event.at, now);
+        o = t.order;
+    }
+}
+
+#[test]
+fn event_reasons_are_trimmed_and_blank_ones_dropped() {
+    let o = order_in(State::Signed);
+    let t = o
+        .apply(
+            Action::Contact {
+                note: "  已联系  ".into(),
+            },
+            &actor(Role::UnitHandler),
+            t0(),
+            &policy(),
+        )
+        .unwrap();
+    assert_eq!(t.event.reason.as_deref(), Some("已联系"));
+    let t = o
+        .apply(
+            Action::Contact { note: "   ".into() },
+            &actor(Role::UnitHandler),
+            t0(),
+            &policy(),
+        )
+        .unwrap();
+    assert_eq!(t.event.reason, None);
+}
+
+#[test]
+fn terminal_dispositions_record_what_they_resolved_to() {
+    let triaged = order_in(State::Triaged);
+    let at = t0() + mins(30);
+    let o = step(
+        &triaged,
+        sample(ActionKind::Transfer).unwrap(),
+        Role::Operator,
+        at,
+    );
+    assert_eq!(
+        (o.state, o.transferred_to, o.closed_at),
+        (State::Transferred, Some(EmergencyService::Fire), Some(at))
+    );
+    let o = step(
+        &triaged,
+        sample(ActionKind::LinkDuplicate).unwrap(),
+        Role::Operator,
+        at,
+    );
+    assert_eq!(
+        o.duplicate_of,
+        Some(OrderNumber::parse("2026112200007").unwrap())
+    );
+    assert_eq!(
+        o.case_id,
+        CaseId(7),
+        "a duplicate joins the case of the order it duplicates"
+    );
+    let o = step(
+        &fresh_order(),
+        sample(ActionKind::Answer).unwrap(),
+        Role::Operator,
+        at,
+    );
+    assert_eq!((o.state, o.closed_at), (State::AnsweredDirectly, Some(at)));
+}
+
+// --- overdue ---------------------------------------------------------------------------------
+
+#[test]
+fn a_triaged_order_is_dispatch_overdue_after_its_dispatch_due_until_dispatched() {
+    let o = step(
+        &fresh_order(),
+        sample(ActionKind::Triage).unwrap(),
+        Role::Operator,
+        t0() + mins(5),
+    );
+    let due = t0() + Duration::hours(2);
+    assert_eq!(o.dues.dispatch_due, Some(due));
+    assert_eq!(o.overdue(due), None, "due is inclusive");
+    assert_eq!(
+        o.overdue(due + Duration::seconds(1)),
+        Some(Overdue::Dispatch)
+    );
+    // Dispatched late: no longer dispatch-overdue.
+    let d = step(
+        &o,
+        sample(ActionKind::Dispatch).unwrap(),
+        Role::Operator,
+        due + mins(30),
+    );
+    assert_eq!(d.overdue(due + mins(31)), None);
+}
+
+#[test]
+fn a_received_order_without_dues_is_not_overdue() {
+    assert_eq!(fresh_order().overdue(t0() + Duration::days(365)), None);
+}
+
+#[test]
+fn a_dispatched_order_is_contact_overdue_until_the_unit_contacts_the_requester() {
+    let d = dispatched();
+    let contact_due = d.dues.contact_due.unwrap();
+    assert_eq!(contact_due, t0() + mins(10) + Duration::hours(24));
+    assert_eq!(d.overdue(contact_due), None);
+    assert_eq!(d.overdue(contact_due + mins(1)), Some(Overdue::Contact));
+    let signed = step(
+        &d,
+        Action::Sign,
+        Role::UnitHandler,
+        t0() + Duration::hours(2),
+    );
+    assert_eq!(
+        signed.overdue(contact_due + mins(1)),
+        Some(Overdue::Contact),
+        "signing is not contact"
+    );
+    let contacted = step(
+        &signed,
+        sample(ActionKind::Contact).unwrap(),
+        Role::UnitHandler,
+        contact_due + mins(30),
+    );
+    assert_eq!(contacted.overdue(contact_due + mins(31)), None);
+}
+
+#[test]
+fn an_unreplied_order_is_reply_overdue_after_its_reply_due_and_that_outranks_contact() {
+    let d = dispatched();
+    let reply_due = d.dues.reply_due.unwrap();
+    assert_eq!(reply_due, t0() + mins(10) + Duration::days(7));
+    assert_eq!(
+        d.overdue(reply_due + mins(1)),
+        Some(Overdue::Reply),
+        "reply outranks the missed contact"
+    );
+    let o = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
+    let o = step(
+        &o,
+        sample(ActionKind::Contact).unwrap(),
+        Role::UnitHandler,
+        t0() + mins(60),
+    );
+    assert_eq!(o.overdue(reply_due), None);
+    assert_eq!(o.overdue(reply_due + mins(1)), Some(Overdue::Reply));
+    let o = step(
+        &o,
+        sample(ActionKind::Reply).unwrap(),
+        Role::UnitHandler,
+        reply_due + mins(5),
+    );
+    assert_eq!(
+        o.overdue(reply_due + Duration::days(30)),
+        None,
+        "a replied order is not overdue"
+    );
+    let o = step(
+        &o,
+        sample(ActionKind::Evaluate).unwrap(),
+        Role::CallbackAgent,
+        reply_due + Duration::days(1),
+    );
+    assert_eq!(o.overdue(reply_due + Duration::days(30)), None);
+}
+
+#[test]
+fn an_extension_lifts_the_reply_overdue() {
+    let o = order_in(State::ExtensionRequested);
+    let reply_due = o.dues.reply_due.unwrap();
+    assert_eq!(
+        o.overdue(reply_due + mins(1)),
+        Some(Overdue::Reply),
+        "still overdue while the request is pending"
+    );
+    let grant = Action::GrantExtension {
+        until: reply_due + Duration::days(5),
+        reason: String::new(),
+    };
+    let o = step(&o, grant, Role::Supervisor, reply_due - Duration::days(1));
+    assert_eq!(o.overdue(reply_due + mins(1)), None);
+    assert_eq!(
+        o.overdue(reply_due + Duration::days(5) + mins(1)),
+        Some(Overdue::Reply)
+    );
+}
+
+#[test]
+fn a_reopened_order_counts_contact_and_reply_again() {
+    let at = t0() + Duration::days(10);
+    let o = step(
+        &order_in(State::Evaluated),
+        sample(ActionKind::Reopen).unwrap(),
+        Role::Supervisor,
+        at,
+    );
+    assert_eq!(o.overdue(at + Duration::hours(1)), None);
+    assert_eq!(
+        o.overdue(at + Duration::hours(24) + mins(1)),
+        Some(Overdue::Contact)
+    );
+    assert_eq!(
+        o.overdue(at + Duration::days(7) + mins(1)),
+        Some(Overdue::Reply)
+    );
+}
+
+#[test]
+fn terminal_orders_are_never_overdue() {
+    let far = t0() + Duration::days(365);
+    for from in TERMINAL_STATES {
+        let mut o = order_in(*from);
+        // Even with every due long past.
+        o.dues.dispatch_due = Some(t0());
+        o.dues.contact_due = Some(t0());
+        o.dues.reply_due = Some(t0());
+        assert_eq!(o.overdue(far), None, "{from:?}");
+    }
+    // And through the state machine: an order answered after its dispatch due.
+    let triaged = step(
+        &fresh_order(),
+        sample(ActionKind::Triage).unwrap(),
+        Role::Operator,
+        t0(),
+    );
+    let answered = step(
+        &triaged,
+        sample(ActionKind::Answer).unwrap(),
+        Role::Operator,
+        t0() + Duration::hours(5),
+    );
+    assert_eq!(answered.overdue(far), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Random sequences
+// ---------------------------------------------------------------------------------------------
+
+/// One random step: which action, with which variant of its data, by whom, and how much later.
+#[derive(Debug, Clone)]
+struct Step {
+    /// Index into the candidate kinds.
+    pick: usize,
+    /// Which kinds are candidates. 0..7: those the pinned table allows from the current state, minus
+    /// the early dispositions and supervision, so that sequences reach the later states; 7..9: any
+    /// allowed kind; 9: any kind at all (mostly refused).
+    mode: u8,
+    /// 0..8: a role that may act; 8: any role; 9: a citizen.
+    who: u8,
+    variant: u8,
+    advance_minutes: i64,
+}
+
+fn step_strategy() -> impl Strategy<Value = Step> {
+    (0usize..1000, 0u8..10, 0u8..10, any::<u8>(), 0i64..3000).prop_map(
+        |(pick, mode, who, variant, advance_minutes)| Step {
+            pick,
+            mode,
+            who,
+            variant,
+            advance_minutes,
+        },
+    )
+}
+
+fn random_action(kind: ActionKind, variant: u8, now: Timestamp) -> Action {
+    let v = usize::from(variant);
+    let unit = UnitId(10 + i64::from(variant % 5));
+    match kind {
+        ActionKind::Triage => Action::Triage {
+            nature: Nature::ALL[v % Nature::ALL.len()],
+            category: category(),
+            urgency: Urgency::ALL[v % Urgency::ALL.len()],
+        },
+        ActionKind::Dispatch => Action::Dispatch {
+            assignment: Assignment {
+                main_unit: unit,
+                co_units: vec![],
+                district_copy: None,
+            },
+            note: String::new(),
+        },
+        ActionKind::Arbitrate => Action::Arbitrate {
+            decision: if variant.is_multiple_of(2) {
+                ArbitrationDecision::Uphold
+            } else {
+                ArbitrationDecision::Redispatch {
+                    assignment: Assignment {
+                        main_unit: unit,
+                        co_units: vec![UnitId(99)],
+                        district_copy: None,
+                    },
+                }
+            },
+            reason: String::new(),
+        },
+        ActionKind::RequestExtension => Action::RequestExtension {
+            reason: "r".into(),
+            until: now + Duration::days(i64::from(variant % 20)),
+        },
+        ActionKind::GrantExtension => Action::GrantExtension {
+            until: now + Duration::days(i64::from(variant % 20)),
+            reason: String::new(),
+        },
+        ActionKind::Supervise => Action::Supervise {
+            on: variant.is_multiple_of(2),
+            note: String::new(),
+        },
+        ActionKind::Reply => Action::Reply {
+            reply: Reply {
+                outcome: ReplyOutcome::ALL[v % ReplyOutcome::ALL.len()],
+                text: "t".into(),
+            },
+        },
+        ActionKind::Evaluate => Action::Evaluate {
+            evaluation: Evaluation {
+                contacted: variant.is_multiple_of(2),
+                resolution: Resolution::ALL[v % Resolution::ALL.len()],
+                satisfaction: Satisfaction::ALL[v % Satisfaction::ALL.len()],
+                comment: String::new(),
+            },
+        },
+        other => sample(other).unwrap(),
+    }
+}
+
+fn random_actor(kind: ActionKind, who: u8, variant: u8) -> Actor {
+    let v = usize::from(variant);
+    match who {
+        0..=7 => actor(performers(kind)[v % performers(kind).len()]),
+        8 => actor(Role::ALL[v % Role::ALL.len()]),
+        _ => Actor::citizen(),
+    }
+}
+
+proptest! {
+    // No regression file: a failure prints its minimal input, which belongs in a named test.
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_action_sequences_preserve_the_order_invariants(steps in prop::collection::vec(step_strategy(), 0..=40)) {
+        let policy = policy();
+        let mut order = fresh_order();
+        let mut now = t0();
+        let mut successes: i64 = 0;
+        let mut reopens = 0;
+        let mut disputes = 0;
+        prop_assert!(invariant_violations(&order).is_empty());
+
+        for s in steps {
+            now += Duration::minutes(s.advance_minutes);
+            let allowed_now: Vec<ActionKind> =
+                ACTION_KINDS.into_iter().filter(|k| pinned_allowed_from(*k).contains(&order.state)).collect();
+            let progress: Vec<ActionKind> = allowed_now
+                .iter()
+                .copied()
+                .filter(|k| {
+                    !matches!(
+                        k,
+                        ActionKind::Answer | ActionKind::Transfer | ActionKind::Redirect | ActionKind::LinkDuplicate | ActionKind::Supervise
+                    )
+                })
+                .collect();
+            let candidates = match s.mode {
+                0..=6 if !progress.is_empty() => progress,
+                0..=8 if !allowed_now.is_empty() => allowed_now,
+                _ => ACTION_KINDS.to_vec(),
+            };
+            let kind = candidates[s.pick % candidates.len()];
+            let action = random_action(kind, s.variant, now);
+            let who = random_actor(kind, s.who, s.variant);
+
+            let before = order.clone();
+            let may = who.role.is_some_and(|r| pinned_may(r, kind));
+            let allowed = pinned_allowed_from(kind).contains(&before.state);
+            match order.apply(action.clone(), &who, now, &policy) {
+                Ok(t) => {
+                    prop_assert!(may && allowed, "{kind:?} by {:?} from {:?} should have been refused", who.role, before.state);
+                    successes += 1;
+                    prop_assert_eq!(t.expected_state, before.state);
+                    prop_assert_eq!(t.expected_version, before.version);
+                    prop_assert_eq!(t.event.kind, kind);
+                    prop_assert_eq!(t.event.from, Some(before.state));
+                    prop_assert_eq!(t.event.to, t.order.state);
+                    prop_assert_eq!(t.event.at, now);
+                    prop_assert_eq!(t.order.state, pinned_target(&action, before.state));
+                    prop_assert_eq!(t.order.updated_at, now);
+                    prop_assert_eq!(t.order.id, before.id);
+                    prop_assert_eq!(&t.order.description, &before.description);
+                    if kind == ActionKind::Reopen {
+                        reopens += 1;
+                    }
+                    if kind == ActionKind::Dispute {
+                        disputes += 1;
+                    }
+                    order = t.order;
+                }
+                Err(e) => {
+                    let expected = if may {
+                        DomainError::InvalidTransition { from: before.state, action: kind }
+                    } else {
+                        DomainError::Forbidden { action: kind }
+                    };
+                    prop_assert!(!(may && allowed), "{kind:?} by {:?} from {:?} refused: {e:?}", who.role, before.state);
+                    prop_assert_eq!(e, expected);
+                    prop_assert_eq!(&order, &before, "a refused action leaves the order unchanged");
+                }
+            }
+            prop_assert_eq!(order.version, successes);
+            prop_assert_eq!(order.reopen_count, reopens);
+            prop_assert_eq!(order.dispute_count, disputes);
+            let violations = invariant_violations(&order);
+            prop_assert!(violations.is_empty(), "{:?}", violations);
+            if order.state.is_terminal() {
+                prop_assert_eq!(order.overdue(now + Duration::days(365)), None);
+            }
+        }
+    }
+}

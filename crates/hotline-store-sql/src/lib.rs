@@ -1,0 +1,225 @@
+//! The SQL backends of the storage port: SQLite (the embedded default) and PostgreSQL.
+//!
+//! One implementation serves both through sqlx's `Any` driver. What differs between the two lives in
+//! two places only: the migrations (`migrations/sqlite`, `migrations/postgres`, types and identity
+//! columns) and [`connect`] (pool shape and SQLite pragmas). The queries are written in the common
+//! subset (`$n` parameters, `on conflict`, `returning`), timestamps are epoch milliseconds and
+//! booleans 0/1 integers, so every row decodes the same way on both. The store conformance story in
+//! `hotline-store` runs against both in CI.
+
+mod orders;
+mod reference;
+mod rows;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use hotline_store::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store. SQLite gets one writer connection (SQLite has one writer anyway; queueing in the pool is
+/// cheaper than `SQLITE_BUSY` retries) and a few readers; PostgreSQL one shared pool.
+#[derive(Clone)]
+pub struct SqlStore {
+    write: AnyPool,
+    read: AnyPool,
+    backend: Backend,
+}
+
+const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; \
+                              pragma busy_timeout = 10000; pragma cache_size = -32000;";
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    fn migrator(self) -> Migrator {
+        let files: &[(i64, &str, &str)] = match self {
+            Self::Sqlite => &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))],
+            Self::Postgres => &[(1, "core", include_str!("../migrations/postgres/0001_core.sql"))],
+        };
+        let migrations = files
+            .iter()
+            .map(|(version, name, sql)| Migration::new(*version, Cow::Borrowed(name), MigrationType::Simple, Cow::Borrowed(sql), false))
+            .collect::<Vec<_>>();
+        Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    }
+}
+
+pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Opens the database at `url` (`sqlite://hotline.db?mode=rwc`, `postgres://…`) and applies pending
+/// migrations.
+pub async fn connect(url: &str) -> Result<SqlStore> {
+    let backend = Backend::of_url(url)
+        .ok_or_else(|| StoreError::Backend("the database URL must start with sqlite: or postgres:".into()))?;
+    sqlx::any::install_default_drivers();
+    let options = AnyConnectOptions::from_str(url).map_err(backend_err)?;
+    let store = match backend {
+        Backend::Sqlite => {
+            let pool = |max: u32| {
+                AnyPoolOptions::new()
+                    .max_connections(max)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+                    .connect_with(options.clone())
+            };
+            let write = pool(1).await.map_err(backend_err)?;
+            let read = pool(4).await.map_err(backend_err)?;
+            SqlStore { write, read, backend }
+        }
+        Backend::Postgres => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(backend_err)?;
+            SqlStore { write: pool.clone(), read: pool, backend }
+        }
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+impl SqlStore {
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        self.backend.migrator().run(&self.write).await.map_err(backend_err)
+    }
+
+    /// Closes both pools, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl hotline_store::Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("select 1").execute(&self.read).await.map_err(backend_err)?;
+        Ok(())
+    }
+
+    async fn upsert_units(&self, units: &[hotline_store::NewUnit]) -> Result<()> {
+        self.upsert_units_impl(units).await
+    }
+    async fn list_units(&self) -> Result<Vec<hotline_domain::Unit>> {
+        self.list_units_impl().await
+    }
+    async fn get_unit(&self, id: hotline_domain::UnitId) -> Result<Option<hotline_domain::Unit>> {
+        self.get_unit_impl(id).await
+    }
+    async fn upsert_categories(&self, categories: &[hotline_store::Category]) -> Result<()> {
+        self.upsert_categories_impl(categories).await
+    }
+    async fn list_categories(&self) -> Result<Vec<hotline_store::Category>> {
+        self.list_categories_impl().await
+    }
+    async fn insert_user(&self, user: &hotline_store::NewUser, now: hotline_domain::Timestamp) -> Result<hotline_store::User> {
+        self.insert_user_impl(user, now).await
+    }
+    async fn find_user_by_username(&self, username: &str) -> Result<Option<(hotline_store::User, String)>> {
+        self.find_user_by_username_impl(username).await
+    }
+    async fn list_users(&self) -> Result<Vec<hotline_store::User>> {
+        self.list_users_impl().await
+    }
+    async fn insert_credential(
+        &self,
+        token_hash: &str,
+        kind: hotline_store::CredentialKind,
+        user: hotline_domain::UserId,
+        name: &str,
+        now: hotline_domain::Timestamp,
+        expires_at: Option<hotline_domain::Timestamp>,
+    ) -> Result<()> {
+        self.insert_credential_impl(token_hash, kind, user, name, now, expires_at).await
+    }
+    async fn find_credential(
+        &self,
+        token_hash: &str,
+        now: hotline_domain::Timestamp,
+    ) -> Result<Option<(hotline_store::User, hotline_store::CredentialKind)>> {
+        self.find_credential_impl(token_hash, now).await
+    }
+    async fn delete_credential(&self, token_hash: &str) -> Result<()> {
+        self.delete_credential_impl(token_hash).await
+    }
+    async fn current_policy(&self, now: hotline_domain::Timestamp) -> Result<Option<hotline_domain::DeadlinePolicy>> {
+        self.current_policy_impl(now).await
+    }
+    async fn insert_policy(
+        &self,
+        policy: &hotline_domain::DeadlinePolicy,
+        effective_from: hotline_domain::Timestamp,
+        actor: &hotline_domain::Actor,
+        now: hotline_domain::Timestamp,
+    ) -> Result<hotline_domain::DeadlinePolicy> {
+        self.insert_policy_impl(policy, effective_from, actor, now).await
+    }
+    async fn list_policies(&self) -> Result<Vec<(hotline_domain::DeadlinePolicy, hotline_domain::Timestamp)>> {
+        self.list_policies_impl().await
+    }
+    async fn create_order(
+        &self,
+        order: &hotline_domain::WorkOrder,
+        events: &[hotline_domain::EventDraft],
+        local_date: chrono::NaiveDate,
+        idempotency: Option<&hotline_store::IdempotencyKey>,
+    ) -> Result<hotline_store::Created> {
+        self.create_order_impl(order, events, local_date, idempotency).await
+    }
+    async fn apply_transition(&self, t: &hotline_domain::Transition) -> Result<hotline_domain::WorkOrder> {
+        self.apply_transition_impl(t).await
+    }
+    async fn append_event(&self, order: hotline_domain::OrderId, event: &hotline_domain::EventDraft) -> Result<()> {
+        self.append_event_impl(order, event).await
+    }
+    async fn get_order(&self, number: &hotline_domain::OrderNumber) -> Result<Option<hotline_domain::WorkOrder>> {
+        self.get_order_impl(number).await
+    }
+    async fn list_orders(&self, query: &hotline_store::OrderQuery) -> Result<hotline_store::OrderPage> {
+        self.list_orders_impl(query).await
+    }
+    async fn count_by_state(&self, units: Option<&[hotline_domain::UnitId]>) -> Result<Vec<hotline_store::StateCount>> {
+        self.count_by_state_impl(units).await
+    }
+    async fn order_events(&self, order: hotline_domain::OrderId) -> Result<Vec<hotline_store::Event>> {
+        self.order_events_impl(order).await
+    }
+    async fn case_orders(&self, case: hotline_domain::CaseId) -> Result<Vec<hotline_domain::WorkOrder>> {
+        self.case_orders_impl(case).await
+    }
+}

@@ -1,0 +1,309 @@
+//! Work orders: numbering, creation with idempotency, guarded transitions, queries.
+
+use chrono::NaiveDate;
+use hotline_domain::{ActionKind, CaseId, EventDraft, OrderId, OrderNumber, State, Transition, UnitId, WorkOrder};
+use hotline_store::{Created, Event, IdempotencyKey, OrderPage, OrderQuery, Result, StateCount, StoreError};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, Arguments};
+
+use crate::rows::{
+    bind_event, bind_order, conflict_or_backend, event_from_row, get, ms, order_from_row, EVENT_INSERT, EVENT_SELECT, ORDER_COLUMNS,
+    ORDER_SELECT,
+};
+use crate::{backend_err, SqlStore};
+
+const TERMINAL: &str = "('answered_directly', 'transferred', 'redirected', 'linked_duplicate', 'closed')";
+
+fn insert_sql() -> String {
+    let cols = ORDER_COLUMNS.join(", ");
+    let params = (3..3 + ORDER_COLUMNS.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    format!("insert into work_order (number, case_id, {cols}) values ($1, $2, {params}) returning order_id")
+}
+
+fn update_sql() -> String {
+    let sets = ORDER_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", ");
+    let n = ORDER_COLUMNS.len();
+    format!("update work_order set {sets} where order_id = ${} and version = ${} and state = ${}", n + 1, n + 2, n + 3)
+}
+
+/// Replaces the units that may see an order with those of its current assignment.
+async fn write_order_units(conn: &mut AnyConnection, order: &WorkOrder) -> Result<()> {
+    sqlx::query("delete from order_unit where order_id = $1").bind(order.id.0).execute(&mut *conn).await.map_err(backend_err)?;
+    let Some(a) = &order.assignment else { return Ok(()) };
+    let rows = std::iter::once((a.main_unit, "main"))
+        .chain(a.co_units.iter().map(|u| (*u, "co")))
+        .chain(a.district_copy.map(|u| (u, "copy")));
+    let mut seen = Vec::new();
+    for (unit, role) in rows {
+        if seen.contains(&unit) {
+            continue;
+        }
+        seen.push(unit);
+        sqlx::query("insert into order_unit (order_id, unit_id, role) values ($1, $2, $3)")
+            .bind(order.id.0)
+            .bind(unit.0)
+            .bind(role)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| conflict_or_backend(e, "unknown unit in assignment"))?;
+    }
+    Ok(())
+}
+
+async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[EventDraft]) -> Result<()> {
+    for e in events {
+        bind_event(sqlx::query(EVENT_INSERT), order, e)?
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| conflict_or_backend(e, "unknown actor"))?;
+    }
+    Ok(())
+}
+
+/// A dynamic `where` clause with numbered parameters, bound in the order they are pushed.
+struct Filter {
+    sql: String,
+    args: AnyArguments<'static>,
+    n: usize,
+}
+
+impl Filter {
+    fn new() -> Self {
+        Self { sql: String::from(" where 1 = 1"), args: AnyArguments::default(), n: 0 }
+    }
+
+    fn param<T>(&mut self, v: T) -> Result<String>
+    where
+        T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
+        self.args.add(v).map_err(backend_err)?;
+        self.n += 1;
+        Ok(format!("${}", self.n))
+    }
+
+    fn params<T>(&mut self, vs: impl IntoIterator<Item = T>) -> Result<String>
+    where
+        T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
+        let ps = vs.into_iter().map(|v| self.param(v)).collect::<Result<Vec<_>>>()?;
+        Ok(ps.join(", "))
+    }
+
+    fn units(&mut self, units: &[UnitId]) -> Result<()> {
+        if units.is_empty() {
+            self.sql.push_str(" and 1 = 0");
+        } else {
+            let ps = self.params(units.iter().map(|u| u.0))?;
+            self.sql.push_str(&format!(
+                " and exists (select 1 from order_unit ou where ou.order_id = work_order.order_id and ou.unit_id in ({ps}))"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    async fn order_by_id(&self, conn: &mut AnyConnection, id: i64) -> Result<WorkOrder> {
+        let row = sqlx::query(&format!("{ORDER_SELECT} where order_id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+        order_from_row(&row)
+    }
+
+    pub(crate) async fn create_order_impl(
+        &self,
+        order: &WorkOrder,
+        events: &[EventDraft],
+        local_date: NaiveDate,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created> {
+        match self.try_create(order, events, local_date, idempotency).await {
+            // Two requests with one key raced (PostgreSQL): the loser returns the winner's order.
+            Err(StoreError::Conflict(_)) if idempotency.is_some() => {
+                let mut conn = self.write.acquire().await.map_err(backend_err)?;
+                match self.replay(&mut conn, idempotency).await? {
+                    Some(order) => Ok(Created { order, replayed: true }),
+                    None => Err(StoreError::Conflict("order number taken".into())),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn replay(&self, conn: &mut AnyConnection, key: Option<&IdempotencyKey>) -> Result<Option<WorkOrder>> {
+        let Some(k) = key else { return Ok(None) };
+        let row = sqlx::query("select order_id from idempotency_key where scope = $1 and idem_key = $2")
+            .bind(k.scope.as_str())
+            .bind(k.key.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+        match row {
+            Some(r) => Ok(Some(self.order_by_id(conn, get(&r, "order_id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn try_create(
+        &self,
+        order: &WorkOrder,
+        events: &[EventDraft],
+        local_date: NaiveDate,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        if let Some(order) = self.replay(&mut tx, idempotency).await? {
+            tx.commit().await.map_err(backend_err)?;
+            return Ok(Created { order, replayed: true });
+        }
+        let day = local_date.format("%Y%m%d").to_string();
+        let row = sqlx::query(
+            "insert into order_day_seq (day, seq) values ($1, 1) \
+             on conflict (day) do update set seq = order_day_seq.seq + 1 returning seq",
+        )
+        .bind(day.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend_err)?;
+        let seq: i64 = get(&row, "seq")?;
+        let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
+            .bind(ms(order.received_at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend_err)?;
+        let mut stored = order.clone();
+        stored.case_id = CaseId(get(&row, "case_id")?);
+        stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
+        let sql = insert_sql();
+        let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
+        let row = bind_order(q, &stored)?.fetch_one(&mut *tx).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+        stored.id = OrderId(get(&row, "order_id")?);
+        write_order_units(&mut tx, &stored).await?;
+        insert_events(&mut tx, stored.id, events).await?;
+        if let Some(k) = idempotency {
+            sqlx::query("insert into idempotency_key (scope, idem_key, order_id, created_at) values ($1, $2, $3, $4)")
+                .bind(k.scope.as_str())
+                .bind(k.key.as_str())
+                .bind(stored.id.0)
+                .bind(ms(order.received_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| conflict_or_backend(e, "idempotency key"))?;
+        }
+        tx.commit().await.map_err(backend_err)?;
+        Ok(Created { order: stored, replayed: false })
+    }
+
+    pub(crate) async fn apply_transition_impl(&self, t: &Transition) -> Result<WorkOrder> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        let sql = update_sql();
+        let q = bind_order(sqlx::query(&sql), &t.order)?.bind(t.order.id.0).bind(t.expected_version).bind(t.expected_state.code());
+        let done = q.execute(&mut *tx).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the order was changed by someone else".into()));
+        }
+        if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate) {
+            write_order_units(&mut tx, &t.order).await?;
+        }
+        insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(t.order.clone())
+    }
+
+    pub(crate) async fn append_event_impl(&self, order: OrderId, event: &EventDraft) -> Result<()> {
+        let mut conn = self.write.acquire().await.map_err(backend_err)?;
+        insert_events(&mut conn, order, std::slice::from_ref(event)).await
+    }
+
+    pub(crate) async fn get_order_impl(&self, number: &OrderNumber) -> Result<Option<WorkOrder>> {
+        let row = sqlx::query(&format!("{ORDER_SELECT} where number = $1"))
+            .bind(number.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
+    pub(crate) async fn list_orders_impl(&self, q: &OrderQuery) -> Result<OrderPage> {
+        let mut f = Filter::new();
+        if !q.states.is_empty() {
+            let ps = f.params(q.states.iter().map(|s| s.code()))?;
+            f.sql.push_str(&format!(" and state in ({ps})"));
+        }
+        if let Some(units) = &q.units {
+            f.units(units)?;
+        }
+        if let Some(phone) = &q.phone {
+            let p = f.param(phone.clone())?;
+            f.sql.push_str(&format!(" and requester_phone = {p}"));
+        }
+        if let Some(s) = q.supervised {
+            let p = f.param(i64::from(s))?;
+            f.sql.push_str(&format!(" and supervised = {p}"));
+        }
+        if let Some(now) = q.overdue_at {
+            let (a, b, c) = (f.param(ms(now))?, f.param(ms(now))?, f.param(ms(now))?);
+            f.sql.push_str(&format!(
+                " and state not in {TERMINAL} and ((first_dispatched_at is null and dispatch_due < {a}) \
+                 or (replied_at is null and reply_due < {b}) or (contacted_at is null and contact_due < {c}))"
+            ));
+        }
+        if let Some(t) = q.received_from {
+            let p = f.param(ms(t))?;
+            f.sql.push_str(&format!(" and received_at >= {p}"));
+        }
+        if let Some(t) = q.received_before {
+            let p = f.param(ms(t))?;
+            f.sql.push_str(&format!(" and received_at < {p}"));
+        }
+        let limit = q.limit.clamp(1, 1000);
+        let (l, o) = (f.param(i64::from(limit) + 1)?, f.param(i64::from(q.offset))?);
+        let sql = format!("{ORDER_SELECT}{} order by received_at desc, order_id desc limit {l} offset {o}", f.sql);
+        let rows = sqlx::query_with(&sql, f.args).fetch_all(&self.read).await.map_err(backend_err)?;
+        let mut orders = rows.iter().map(order_from_row).collect::<Result<Vec<_>>>()?;
+        let has_more = orders.len() > limit as usize;
+        orders.truncate(limit as usize);
+        Ok(OrderPage { orders, has_more })
+    }
+
+    pub(crate) async fn count_by_state_impl(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>> {
+        let mut f = Filter::new();
+        if let Some(units) = units {
+            f.units(units)?;
+        }
+        let sql = format!("select state, count(*) as n from work_order{} group by state", f.sql);
+        let rows = sqlx::query_with(&sql, f.args).fetch_all(&self.read).await.map_err(backend_err)?;
+        let mut counts = rows
+            .iter()
+            .map(|r| {
+                let state: String = get(r, "state")?;
+                Ok(StateCount {
+                    state: State::parse(&state).ok_or_else(|| StoreError::Backend(format!("unknown state {state}")))?,
+                    count: get(r, "n")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        counts.sort_by_key(|c| c.state);
+        Ok(counts)
+    }
+
+    pub(crate) async fn order_events_impl(&self, order: OrderId) -> Result<Vec<Event>> {
+        let rows = sqlx::query(&format!("{EVENT_SELECT} where order_id = $1 order by event_id"))
+            .bind(order.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    pub(crate) async fn case_orders_impl(&self, case: CaseId) -> Result<Vec<WorkOrder>> {
+        let rows = sqlx::query(&format!("{ORDER_SELECT} where case_id = $1 order by order_id"))
+            .bind(case.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(order_from_row).collect()
+    }
+}

@@ -1,0 +1,260 @@
+//! Reference data and accounts: units, categories, users, credentials, deadline policies.
+
+use hotline_domain::{Actor, DeadlinePolicy, Role, Timestamp, Unit, UnitClass, UnitId, UserId};
+use hotline_store::{Category, CredentialKind, NewUnit, NewUser, Result, StoreError, User};
+use sqlx::any::AnyRow;
+
+use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms};
+use crate::{backend_err, SqlStore};
+
+fn unit_from_row(row: &AnyRow) -> Result<Unit> {
+    let class: String = get(row, "class")?;
+    Ok(Unit {
+        id: UnitId(get(row, "unit_id")?),
+        code: get(row, "code")?,
+        name: get(row, "name")?,
+        class: UnitClass::parse(&class).ok_or_else(|| StoreError::Backend(format!("unknown unit class {class}")))?,
+        parent: get::<Option<i64>>(row, "parent_id")?.map(UnitId),
+    })
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let role: String = get(row, "role")?;
+    Ok(User {
+        id: UserId(get(row, "user_id")?),
+        username: get(row, "username")?,
+        display_name: get(row, "display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Backend(format!("unknown role {role}")))?,
+        unit: get::<Option<i64>>(row, "unit_id")?.map(UnitId),
+    })
+}
+
+const USER_COLUMNS: &str = "u.user_id, u.username, u.display_name, u.role, u.unit_id";
+
+fn kind_code(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Session => "session",
+        CredentialKind::ApiToken => "api_token",
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn upsert_units_impl(&self, units: &[NewUnit]) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        for u in units {
+            let parent: Option<i64> = match &u.parent_code {
+                None => None,
+                Some(code) => {
+                    let row = sqlx::query("select unit_id from unit where code = $1")
+                        .bind(code.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend_err)?
+                        .ok_or_else(|| StoreError::InvalidReference(format!("parent unit {code} of {}", u.code)))?;
+                    Some(get(&row, "unit_id")?)
+                }
+            };
+            sqlx::query(
+                "insert into unit (code, name, class, parent_id) values ($1, $2, $3, $4) \
+                 on conflict (code) do update set name = excluded.name, class = excluded.class, parent_id = excluded.parent_id",
+            )
+            .bind(u.code.as_str())
+            .bind(u.name.as_str())
+            .bind(u.class.code())
+            .bind(parent)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_err)?;
+        }
+        tx.commit().await.map_err(backend_err)
+    }
+
+    pub(crate) async fn list_units_impl(&self) -> Result<Vec<Unit>> {
+        let rows = sqlx::query("select unit_id, code, name, class, parent_id from unit order by unit_id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    pub(crate) async fn get_unit_impl(&self, id: UnitId) -> Result<Option<Unit>> {
+        let row = sqlx::query("select unit_id, code, name, class, parent_id from unit where unit_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.as_ref().map(unit_from_row).transpose()
+    }
+
+    pub(crate) async fn upsert_categories_impl(&self, categories: &[Category]) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        for c in categories {
+            sqlx::query(
+                "insert into category (code, name_zh, name_en, default_urgency) values ($1, $2, $3, $4) \
+                 on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, \
+                 default_urgency = excluded.default_urgency",
+            )
+            .bind(c.code.as_str())
+            .bind(c.name_zh.as_str())
+            .bind(c.name_en.as_str())
+            .bind(c.default_urgency.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_err)?;
+        }
+        tx.commit().await.map_err(backend_err)
+    }
+
+    pub(crate) async fn list_categories_impl(&self) -> Result<Vec<Category>> {
+        let rows = sqlx::query("select code, name_zh, name_en, default_urgency from category order by code")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Category {
+                    code: get(r, "code")?,
+                    name_zh: get(r, "name_zh")?,
+                    name_en: get(r, "name_en")?,
+                    default_urgency: get(r, "default_urgency")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn insert_user_impl(&self, u: &NewUser, now: Timestamp) -> Result<User> {
+        let row = sqlx::query(
+            "insert into app_user (username, display_name, role, unit_id, password_hash, created_at) \
+             values ($1, $2, $3, $4, $5, $6) returning user_id",
+        )
+        .bind(u.username.as_str())
+        .bind(u.display_name.as_str())
+        .bind(u.role.code())
+        .bind(u.unit.map(|x| x.0))
+        .bind(u.password_hash.as_str())
+        .bind(ms(now))
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| conflict_or_backend(e, "username is taken"))?;
+        Ok(User {
+            id: UserId(get(&row, "user_id")?),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            unit: u.unit,
+        })
+    }
+
+    pub(crate) async fn find_user_by_username_impl(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(&format!("select {USER_COLUMNS}, u.password_hash from app_user u where u.username = $1 and u.active = 1"))
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.map(|r| Ok((user_from_row(&r)?, get(&r, "password_hash")?))).transpose()
+    }
+
+    pub(crate) async fn list_users_impl(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("select {USER_COLUMNS} from app_user u order by u.user_id"))
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub(crate) async fn insert_credential_impl(
+        &self,
+        token_hash: &str,
+        kind: CredentialKind,
+        user: UserId,
+        name: &str,
+        now: Timestamp,
+        expires_at: Option<Timestamp>,
+    ) -> Result<()> {
+        sqlx::query("insert into credential (token_hash, kind, user_id, name, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)")
+            .bind(token_hash)
+            .bind(kind_code(kind))
+            .bind(user.0)
+            .bind(name)
+            .bind(ms(now))
+            .bind(opt_ms(expires_at))
+            .execute(&self.write)
+            .await
+            .map_err(|e| conflict_or_backend(e, "credential exists"))?;
+        Ok(())
+    }
+
+    pub(crate) async fn find_credential_impl(&self, token_hash: &str, now: Timestamp) -> Result<Option<(User, CredentialKind)>> {
+        let row = sqlx::query(&format!(
+            "select {USER_COLUMNS}, c.kind from credential c join app_user u on u.user_id = c.user_id \
+             where c.token_hash = $1 and u.active = 1 and (c.expires_at is null or c.expires_at > $2)"
+        ))
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend_err)?;
+        row.map(|r| {
+            let kind: String = get(&r, "kind")?;
+            let kind = if kind == "session" { CredentialKind::Session } else { CredentialKind::ApiToken };
+            Ok((user_from_row(&r)?, kind))
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn delete_credential_impl(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("delete from credential where token_hash = $1").bind(token_hash).execute(&self.write).await.map_err(backend_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn current_policy_impl(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>> {
+        let row = sqlx::query("select version, body from deadline_policy where effective_from <= $1 order by version desc limit 1")
+            .bind(ms(now))
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.map(|r| policy_from_row(&r)).transpose()
+    }
+
+    pub(crate) async fn insert_policy_impl(
+        &self,
+        policy: &DeadlinePolicy,
+        effective_from: Timestamp,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<DeadlinePolicy> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        let row = sqlx::query("select coalesce(max(version), 0) as v from deadline_policy")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend_err)?;
+        let mut stored = policy.clone();
+        stored.version = get::<i64>(&row, "v")? + 1;
+        sqlx::query("insert into deadline_policy (version, effective_from, body, created_at, created_by) values ($1, $2, $3, $4, $5)")
+            .bind(stored.version)
+            .bind(ms(effective_from))
+            .bind(serde_json::to_string(&stored).map_err(backend_err)?)
+            .bind(ms(now))
+            .bind(actor.name.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_or_backend(e, "a policy version was added concurrently"))?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(stored)
+    }
+
+    pub(crate) async fn list_policies_impl(&self) -> Result<Vec<(DeadlinePolicy, Timestamp)>> {
+        let rows = sqlx::query("select version, body, effective_from from deadline_policy order by version")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(|r| Ok((policy_from_row(r)?, from_ms(get(r, "effective_from")?)))).collect()
+    }
+}
+
+fn policy_from_row(row: &AnyRow) -> Result<DeadlinePolicy> {
+    let body: String = get(row, "body")?;
+    let mut p: DeadlinePolicy = serde_json::from_str(&body).map_err(backend_err)?;
+    p.version = get(row, "version")?;
+    Ok(p)
+}

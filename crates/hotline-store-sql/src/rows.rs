@@ -1,0 +1,161 @@
+//! Row ⇄ domain conversions shared by every query: epoch-millisecond timestamps, 0/1 booleans, the
+//! column list of `work_order`, and decoding of stored orders and events.
+
+use chrono::{TimeZone, Utc};
+use hotline_domain::{
+    ActionKind, Actor, CaseId, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, UnitId, UserId, WorkOrder,
+};
+use hotline_store::{Event, Result, StoreError};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use crate::backend_err;
+
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn opt_ms(t: Option<Timestamp>) -> Option<i64> {
+    t.map(ms)
+}
+
+pub(crate) fn from_ms(v: i64) -> Timestamp {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    row.try_get(col).map_err(backend_err)
+}
+
+/// Columns of `work_order` written on insert and on every transition, in bind order.
+pub(crate) const ORDER_COLUMNS: [&str; 23] = [
+    "version",
+    "state",
+    "channel",
+    "nature",
+    "category",
+    "urgency",
+    "requester_phone",
+    "district_id",
+    "street_id",
+    "main_unit_id",
+    "supervised",
+    "policy_version",
+    "dispatch_due",
+    "contact_due",
+    "reply_due",
+    "received_at",
+    "first_dispatched_at",
+    "contacted_at",
+    "replied_at",
+    "closed_at",
+    "updated_at",
+    "created_by",
+    "doc",
+];
+
+/// Binds the values of [`ORDER_COLUMNS`] for `o`, in that order.
+pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<'q>> {
+    let doc = serde_json::to_string(o).map_err(backend_err)?;
+    Ok(q.bind(o.version)
+        .bind(o.state.code())
+        .bind(o.channel.code())
+        .bind(o.nature.map(|n| n.code()))
+        .bind(o.category.as_ref().map(|c| c.as_str().to_owned()))
+        .bind(o.urgency.code())
+        .bind(o.requester.phone.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(o.location.district.map(|u| u.0))
+        .bind(o.location.street.map(|u| u.0))
+        .bind(o.assignment.as_ref().map(|a| a.main_unit.0))
+        .bind(i64::from(o.supervised))
+        .bind(o.dues.policy_version)
+        .bind(opt_ms(o.dues.dispatch_due))
+        .bind(opt_ms(o.dues.contact_due))
+        .bind(opt_ms(o.dues.reply_due))
+        .bind(ms(o.received_at))
+        .bind(opt_ms(o.first_dispatched_at))
+        .bind(opt_ms(o.contacted_at))
+        .bind(opt_ms(o.replied_at))
+        .bind(opt_ms(o.closed_at))
+        .bind(ms(o.updated_at))
+        .bind(o.created_by.map(|u| u.0))
+        .bind(doc))
+}
+
+/// The columns a stored order is read back from.
+pub(crate) const ORDER_SELECT: &str = "select order_id, number, case_id, version, state, doc from work_order";
+
+/// Decodes an order: the JSON document, with the columns the store owns (id, number, case, version,
+/// state) taken from their columns.
+pub(crate) fn order_from_row(row: &AnyRow) -> Result<WorkOrder> {
+    let doc: String = get(row, "doc")?;
+    let mut o: WorkOrder = serde_json::from_str(&doc).map_err(backend_err)?;
+    o.id = OrderId(get(row, "order_id")?);
+    o.number = OrderNumber::from_trusted(get(row, "number")?);
+    o.case_id = CaseId(get(row, "case_id")?);
+    o.version = get(row, "version")?;
+    let state: String = get(row, "state")?;
+    o.state = State::parse(&state).ok_or_else(|| StoreError::Backend(format!("unknown state {state}")))?;
+    Ok(o)
+}
+
+pub(crate) const EVENT_SELECT: &str = "select event_id, kind, from_state, to_state, actor_user_id, actor_role, actor_unit_id, \
+                                       actor_name, at, reason, payload from order_event";
+
+pub(crate) fn event_from_row(row: &AnyRow) -> Result<Event> {
+    let unknown = |what: &str, v: &str| StoreError::Backend(format!("unknown {what} {v}"));
+    let kind: String = get(row, "kind")?;
+    let from: Option<String> = get(row, "from_state")?;
+    let to: String = get(row, "to_state")?;
+    let role: String = get(row, "actor_role")?;
+    let payload: String = get(row, "payload")?;
+    Ok(Event {
+        seq: get(row, "event_id")?,
+        draft: EventDraft {
+            kind: ActionKind::parse(&kind).ok_or_else(|| unknown("event kind", &kind))?,
+            from: from.map(|f| State::parse(&f).ok_or_else(|| unknown("state", &f))).transpose()?,
+            to: State::parse(&to).ok_or_else(|| unknown("state", &to))?,
+            actor: Actor {
+                user_id: get::<Option<i64>>(row, "actor_user_id")?.map(UserId),
+                role: Role::parse(&role),
+                unit: get::<Option<i64>>(row, "actor_unit_id")?.map(UnitId),
+                name: get(row, "actor_name")?,
+            },
+            at: from_ms(get(row, "at")?),
+            reason: get(row, "reason")?,
+            payload: serde_json::from_str(&payload).map_err(backend_err)?,
+        },
+    })
+}
+
+pub(crate) const EVENT_INSERT: &str = "insert into order_event (order_id, kind, from_state, to_state, actor_user_id, actor_role, \
+                                       actor_unit_id, actor_name, at, reason, payload) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+pub(crate) fn bind_event<'q>(q: AnyQuery<'q>, order: OrderId, e: &'q EventDraft) -> Result<AnyQuery<'q>> {
+    Ok(q.bind(order.0)
+        .bind(e.kind.code())
+        .bind(e.from.map(State::code))
+        .bind(e.to.code())
+        .bind(e.actor.user_id.map(|u| u.0))
+        .bind(e.actor.role_code())
+        .bind(e.actor.unit.map(|u| u.0))
+        .bind(e.actor.name.as_str())
+        .bind(ms(e.at))
+        .bind(e.reason.as_deref())
+        .bind(serde_json::to_string(&e.payload).map_err(backend_err)?))
+}
+
+/// Maps a unique-constraint violation to `Conflict`, anything else to `Backend`.
+pub(crate) fn conflict_or_backend(e: sqlx::Error, what: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.to_owned()),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::InvalidReference(what.to_owned()),
+        _ => backend_err(e),
+    }
+}

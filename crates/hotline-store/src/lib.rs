@@ -1,0 +1,190 @@
+//! The storage port. Use cases talk to `dyn Store`; backends (SQLite, PostgreSQL) implement it.
+//!
+//! Each method is one use-case step and one transaction: a store never leaves half a write behind.
+//! No backend's SQL or types appear here: ids, timestamps and domain types only.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use hotline_domain::{
+    Actor, CaseId, DeadlinePolicy, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, Transition, Unit, UnitClass, UnitId,
+    UserId, WorkOrder,
+};
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A guarded update lost a race, or a unique value is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A reference points nowhere (unknown unit, user).
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    /// Anything else: connection lost, disk full, a bug. Logged, never shown to users.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub class: UnitClass,
+    /// Code of the parent unit, which must already exist or come earlier in the same batch.
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// Full path code, `TRF/parking`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub default_urgency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: Option<UnitId>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A browser session (cookie), expires.
+    Session,
+    /// A machine token (Bearer), until revoked.
+    ApiToken,
+}
+
+/// An idempotency key scoped to its caller, so two clients cannot collide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub scope: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub order: WorkOrder,
+    /// True when the idempotency key had been seen: `order` is the one created the first time.
+    pub replayed: bool,
+}
+
+/// A stored event (timeline row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: i64,
+    pub draft: EventDraft,
+}
+
+/// Which orders a list shows. All filters combine with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderQuery {
+    pub states: Vec<State>,
+    /// Only orders that any of these units may see (main, co-unit or district copy).
+    pub units: Option<Vec<UnitId>>,
+    pub phone: Option<String>,
+    pub supervised: Option<bool>,
+    /// Only open orders that have missed a due time at this instant.
+    pub overdue_at: Option<Timestamp>,
+    pub received_from: Option<Timestamp>,
+    pub received_before: Option<Timestamp>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderPage {
+    pub orders: Vec<WorkOrder>,
+    pub has_more: bool,
+}
+
+/// State counts for dashboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateCount {
+    pub state: State,
+    pub count: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// A name for logs and /healthz: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<()>;
+
+    // Units and categories (reference data).
+    /// Inserts units whose code is new and updates name/class/parent of known codes, in one transaction.
+    async fn upsert_units(&self, units: &[NewUnit]) -> Result<()>;
+    async fn list_units(&self) -> Result<Vec<Unit>>;
+    async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>>;
+    async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
+    async fn list_categories(&self) -> Result<Vec<Category>>;
+
+    // Accounts and credentials.
+    /// `Conflict` when the username is taken.
+    async fn insert_user(&self, user: &NewUser, now: Timestamp) -> Result<User>;
+    /// The user and their password hash.
+    async fn find_user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+    async fn insert_credential(
+        &self,
+        token_hash: &str,
+        kind: CredentialKind,
+        user: UserId,
+        name: &str,
+        now: Timestamp,
+        expires_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// The active user a session or token hash belongs to, if it has not expired at `now`.
+    async fn find_credential(&self, token_hash: &str, now: Timestamp) -> Result<Option<(User, CredentialKind)>>;
+    async fn delete_credential(&self, token_hash: &str) -> Result<()>;
+
+    // Deadline policy (versioned).
+    /// The newest policy in effect at `now`, if any was ever stored.
+    async fn current_policy(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>>;
+    /// Stores a new version (the next number, whatever `policy.version` says) and returns it.
+    async fn insert_policy(&self, policy: &DeadlinePolicy, effective_from: Timestamp, actor: &Actor, now: Timestamp)
+    -> Result<DeadlinePolicy>;
+    async fn list_policies(&self) -> Result<Vec<(DeadlinePolicy, Timestamp)>>;
+
+    // Work orders.
+    /// Numbers the order (`local_date` + the day's next sequence), opens its case, inserts it with its
+    /// events, and records the idempotency key: all or nothing. A key seen before returns the order
+    /// it created, with `replayed = true`, and writes nothing.
+    async fn create_order(
+        &self,
+        order: &WorkOrder,
+        events: &[EventDraft],
+        local_date: NaiveDate,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created>;
+    /// Writes `t.order` only if the stored order is still in `t.expected_state` at
+    /// `t.expected_version` (else `Conflict`), and appends `t.event`, in one transaction.
+    async fn apply_transition(&self, t: &Transition) -> Result<WorkOrder>;
+    /// Appends an event that changes nothing (e.g. a logged reveal of contact details).
+    async fn append_event(&self, order: OrderId, event: &EventDraft) -> Result<()>;
+    async fn get_order(&self, number: &OrderNumber) -> Result<Option<WorkOrder>>;
+    async fn list_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
+    async fn count_by_state(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>>;
+    async fn order_events(&self, order: OrderId) -> Result<Vec<Event>>;
+    async fn case_orders(&self, case: CaseId) -> Result<Vec<WorkOrder>>;
+}

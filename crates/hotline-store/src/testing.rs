@@ -1,0 +1,601 @@
+//! The store conformance story: one scripted use of every [`Store`] method, with the results each
+//! step must give. Every backend runs it (see `hotline-store-sql/tests/conformance.rs`) on a fresh,
+//! empty, migrated database, so it may rely on ids, numbers and counts starting from nothing.
+//!
+//! Time is fixed (never the system clock): the story happens on 2026-11-23/24 in Beijing time.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use hotline_domain::deadline::Stage;
+use hotline_domain::{
+    Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit,
+    EventDraft, Location, Nature, NewOrder, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId,
+    Urgency, WorkOrder,
+};
+use serde_json::json;
+
+use crate::{
+    Category, Created, CredentialKind, IdempotencyKey, NewUnit, NewUser, OrderQuery, StateCount, Store, StoreError, User,
+};
+
+/// Phone of the requester of orders A and C.
+pub const PHONE_1: &str = "13812345678";
+/// Phone of the requester of order B.
+pub const PHONE_2: &str = "13900001111";
+
+/// A valid new order with a requester, coordinates and one attachment, for stores' tests.
+pub fn sample_new_order(description: &str, phone: Option<&str>, district: Option<UnitId>, street: Option<UnitId>) -> NewOrder {
+    let requester =
+        Requester::parse("张三", phone, Some("zh"), Some("adult"), false).expect("the sample requester is valid");
+    let location = Location::parse("朝阳区建国门外大街 1 号", district, street, Some(116.4436), Some(39.9087))
+        .expect("the sample location is valid");
+    let attachment = Attachment::parse("photo.jpg", "image/jpeg", 123_456, Some("https://files.example.org/photo.jpg"))
+        .expect("the sample attachment is valid");
+    NewOrder::parse(Channel::Phone, description, requester, location, vec![attachment]).expect("the sample order is valid")
+}
+
+/// A UTC instant of the story.
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("a valid fixed instant")
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid fixed date")
+}
+
+/// The story's "now": Monday 2026-11-23 10:00 in Beijing.
+fn t0() -> Timestamp {
+    at(2026, 11, 23, 2, 0)
+}
+
+fn actor(user: &User) -> Actor {
+    Actor { user_id: Some(user.id), role: Some(user.role), unit: user.unit, name: user.display_name.clone() }
+}
+
+fn numbers(orders: &[WorkOrder]) -> Vec<String> {
+    orders.iter().map(|o| o.number.as_str().to_owned()).collect()
+}
+
+fn query() -> OrderQuery {
+    OrderQuery { limit: 100, ..OrderQuery::default() }
+}
+
+async fn listed(store: &dyn Store, q: &OrderQuery) -> Vec<String> {
+    numbers(&store.list_orders(q).await.expect("list_orders").orders)
+}
+
+async fn order(store: &dyn Store, number: &OrderNumber) -> WorkOrder {
+    store.get_order(number).await.expect("get_order").expect("the order exists")
+}
+
+/// Reference data the order part of the story dispatches to.
+struct Units {
+    district: UnitId,
+    street: UnitId,
+    department: UnitId,
+    unrelated: UnitId,
+}
+
+struct People {
+    operator: User,
+    supervisor: User,
+}
+
+/// Runs the whole story against `store`, which must be freshly migrated and empty. Panics at the
+/// first step whose result differs from the contract.
+pub async fn conformance_story(store: &dyn Store) {
+    assert!(matches!(store.backend(), "sqlite" | "postgres"), "unexpected backend name {}", store.backend());
+    store.ping().await.expect("ping");
+
+    let units = units(store).await;
+    categories(store).await;
+    let people = accounts(store, &units).await;
+    let policy = policies(store, &people).await;
+    orders(store, &units, &people, &policy).await;
+}
+
+async fn units(store: &dyn Store) -> Units {
+    let unit = |code: &str, name: &str, class: UnitClass, parent: Option<&str>| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        class,
+        parent_code: parent.map(Into::into),
+    };
+    // A parent may come earlier in the same batch.
+    store
+        .upsert_units(&[
+            unit("110105", "朝阳", UnitClass::District, None),
+            unit("110105001", "建外街道", UnitClass::Street, Some("110105")),
+            unit("DEPT-WATER", "水务局", UnitClass::Department, None),
+            unit("DEPT-PARKS", "园林局", UnitClass::Department, None),
+        ])
+        .await
+        .expect("upsert units");
+    let listed = store.list_units().await.expect("list_units");
+    assert_eq!(listed.len(), 4, "four units: {listed:?}");
+    let by_code = |units: &[hotline_domain::Unit], code: &str| {
+        units.iter().find(|u| u.code == code).cloned().unwrap_or_else(|| panic!("unit {code} is listed"))
+    };
+    let district = by_code(&listed, "110105");
+    let street = by_code(&listed, "110105001");
+    let department = by_code(&listed, "DEPT-WATER");
+    let parks = by_code(&listed, "DEPT-PARKS");
+    assert_eq!((district.name.as_str(), district.class, district.parent), ("朝阳", UnitClass::District, None));
+    assert_eq!((street.name.as_str(), street.class, street.parent), ("建外街道", UnitClass::Street, Some(district.id)));
+    assert_eq!(department.parent, None);
+    let ids = [district.id, street.id, department.id, parks.id];
+    assert!(ids.iter().enumerate().all(|(i, a)| ids[i + 1..].iter().all(|b| a != b)), "unit ids are distinct: {ids:?}");
+
+    // Re-upserting a known code updates it in place: same id, new name, class and parent.
+    store
+        .upsert_units(&[
+            unit("110105", "朝阳区", UnitClass::District, None),
+            unit("DEPT-PARKS", "朝阳区园林绿化局", UnitClass::Utility, Some("110105")),
+        ])
+        .await
+        .expect("re-upsert units");
+    let listed = store.list_units().await.expect("list_units after re-upsert");
+    assert_eq!(listed.len(), 4, "re-upsert adds no unit: {listed:?}");
+    let district2 = by_code(&listed, "110105");
+    assert_eq!(district2, hotline_domain::Unit { name: "朝阳区".into(), ..district.clone() });
+    let parks2 = by_code(&listed, "DEPT-PARKS");
+    assert_eq!((parks2.id, parks2.class, parks2.parent), (parks.id, UnitClass::Utility, Some(district.id)));
+    assert_eq!(by_code(&listed, "110105001"), street, "the child is untouched by its parent's update");
+
+    assert_eq!(store.get_unit(street.id).await.expect("get_unit"), Some(street.clone()));
+    assert_eq!(store.get_unit(district.id).await.expect("get_unit"), Some(district2));
+    assert_eq!(store.get_unit(UnitId(999_999)).await.expect("get_unit of an unknown id"), None);
+
+    // An unknown parent fails the whole batch: the valid unit before it is not written either.
+    let err = store
+        .upsert_units(&[
+            unit("110105002", "三里屯街道", UnitClass::Street, Some("110105")),
+            unit("110105003", "无名街道", UnitClass::Street, Some("NO-SUCH-UNIT")),
+        ])
+        .await;
+    assert!(matches!(err, Err(StoreError::InvalidReference(_))), "unknown parent: {err:?}");
+    let after = store.list_units().await.expect("list_units after a failed batch");
+    assert_eq!(after, listed, "a failed batch writes nothing");
+
+    Units { district: district.id, street: street.id, department: department.id, unrelated: parks.id }
+}
+
+async fn categories(store: &dyn Store) {
+    let category = |code: &str, zh: &str, en: &str, urgency: &str| Category {
+        code: code.into(),
+        name_zh: zh.into(),
+        name_en: en.into(),
+        default_urgency: urgency.into(),
+    };
+    assert_eq!(store.list_categories().await.expect("list_categories"), vec![], "no categories yet");
+    store
+        .upsert_categories(&[
+            category("TRF/parking", "停车", "Parking", "general"),
+            category("CTY/streetlight", "路灯", "Street lights", "general"),
+        ])
+        .await
+        .expect("upsert categories");
+    store
+        .upsert_categories(&[category("TRF/parking", "违章停车", "Illegal parking", "emergency")])
+        .await
+        .expect("re-upsert a category");
+    let mut listed = store.list_categories().await.expect("list_categories");
+    listed.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(
+        listed,
+        vec![
+            category("CTY/streetlight", "路灯", "Street lights", "general"),
+            category("TRF/parking", "违章停车", "Illegal parking", "emergency"),
+        ]
+    );
+}
+
+async fn accounts(store: &dyn Store, units: &Units) -> People {
+    let now = t0();
+    let new_user = |username: &str, role: Role, unit: Option<UnitId>| NewUser {
+        username: username.into(),
+        display_name: format!("{username} display"),
+        role,
+        unit,
+        password_hash: format!("$argon2id$hash-of-{username}"),
+    };
+    assert_eq!(store.list_users().await.expect("list_users"), vec![], "no users yet");
+    let operator = store.insert_user(&new_user("op1", Role::Operator, None), now).await.expect("insert operator");
+    assert_eq!(
+        (operator.username.as_str(), operator.display_name.as_str(), operator.role, operator.unit),
+        ("op1", "op1 display", Role::Operator, None)
+    );
+    let supervisor = store.insert_user(&new_user("sup1", Role::Supervisor, None), now).await.expect("insert supervisor");
+    let handler = store
+        .insert_user(&new_user("handler1", Role::UnitHandler, Some(units.street)), now)
+        .await
+        .expect("insert handler");
+    assert_eq!(handler.unit, Some(units.street));
+    assert!(operator.id != supervisor.id && supervisor.id != handler.id && operator.id != handler.id);
+
+    let dup = store.insert_user(&new_user("op1", Role::Admin, None), now).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "duplicate username: {dup:?}");
+    let bad_unit = store.insert_user(&new_user("ghost", Role::UnitHandler, Some(UnitId(999_999))), now).await;
+    assert!(matches!(bad_unit, Err(StoreError::InvalidReference(_))), "unknown unit: {bad_unit:?}");
+
+    let found = store.find_user_by_username("op1").await.expect("find_user_by_username");
+    assert_eq!(found, Some((operator.clone(), "$argon2id$hash-of-op1".to_owned())));
+    let found = store.find_user_by_username("handler1").await.expect("find_user_by_username");
+    assert_eq!(found, Some((handler.clone(), "$argon2id$hash-of-handler1".to_owned())));
+    assert_eq!(store.find_user_by_username("nobody").await.expect("find_user_by_username"), None);
+    let mut users = store.list_users().await.expect("list_users");
+    users.sort_by_key(|u| u.id);
+    let mut expected = vec![operator.clone(), supervisor.clone(), handler.clone()];
+    expected.sort_by_key(|u| u.id);
+    assert_eq!(users, expected, "the failed inserts left no user behind");
+
+    // A session expires; an API token does not.
+    let expires = now + Duration::hours(1);
+    store
+        .insert_credential("session-hash", CredentialKind::Session, operator.id, "browser", now, Some(expires))
+        .await
+        .expect("insert session");
+    store
+        .insert_credential("token-hash", CredentialKind::ApiToken, handler.id, "integration", now, None)
+        .await
+        .expect("insert api token");
+    let session = store.find_credential("session-hash", now).await.expect("find session");
+    assert_eq!(session, Some((operator.clone(), CredentialKind::Session)));
+    let session = store.find_credential("session-hash", expires - Duration::minutes(1)).await.expect("find session");
+    assert_eq!(session, Some((operator.clone(), CredentialKind::Session)), "still valid just before expiry");
+    let session = store.find_credential("session-hash", expires + Duration::minutes(1)).await.expect("find session");
+    assert_eq!(session, None, "an expired session is not found");
+    let token = store.find_credential("token-hash", now + Duration::days(3650)).await.expect("find token");
+    assert_eq!(token, Some((handler.clone(), CredentialKind::ApiToken)), "a token without expiry stays valid");
+    assert_eq!(store.find_credential("no-such-hash", now).await.expect("find unknown credential"), None);
+    store.delete_credential("session-hash").await.expect("delete session");
+    assert_eq!(store.find_credential("session-hash", now).await.expect("find deleted session"), None);
+    store.delete_credential("no-such-hash").await.expect("deleting an unknown credential is not an error");
+    let token = store.find_credential("token-hash", now).await.expect("find token");
+    assert_eq!(token, Some((handler, CredentialKind::ApiToken)), "deleting one credential leaves the others");
+
+    People { operator, supervisor }
+}
+
+/// Stores two policy versions and returns the first, in effect at `t0`.
+async fn policies(store: &dyn Store, people: &People) -> DeadlinePolicy {
+    let now = t0();
+    let admin = actor(&people.supervisor);
+    assert_eq!(store.current_policy(now).await.expect("current_policy"), None, "no policy yet");
+    assert_eq!(store.list_policies().await.expect("list_policies"), vec![]);
+
+    let mut first = DeadlinePolicy::default_policy();
+    first.version = 99; // the store numbers versions itself
+    let from1 = now - Duration::days(1);
+    let v1 = store.insert_policy(&first, from1, &admin, now).await.expect("insert policy 1");
+    assert_eq!(v1, DeadlinePolicy { version: 1, ..first.clone() });
+
+    let mut second = DeadlinePolicy::default_policy();
+    if let Some(c) = second.classes.get_mut(&Urgency::General) {
+        c.dispatch = DurationSpec::new(3, DurationUnit::Hours);
+    }
+    second.calendar.holidays.insert(date(2026, 12, 25));
+    let from2 = now + Duration::days(1);
+    let v2 = store.insert_policy(&second, from2, &admin, now).await.expect("insert policy 2");
+    assert_eq!(v2, DeadlinePolicy { version: 2, ..second.clone() });
+
+    assert_eq!(store.current_policy(now - Duration::days(2)).await.expect("current_policy"), None, "before any policy");
+    assert_eq!(store.current_policy(now).await.expect("current_policy"), Some(v1.clone()), "v2 is not in effect yet");
+    assert_eq!(store.current_policy(from2).await.expect("current_policy"), Some(v2.clone()), "v2 from its start");
+    assert_eq!(store.current_policy(now + Duration::days(30)).await.expect("current_policy"), Some(v2.clone()));
+
+    let mut listed = store.list_policies().await.expect("list_policies");
+    listed.sort_by_key(|(p, _)| p.version);
+    assert_eq!(listed, vec![(v1.clone(), from1), (v2, from2)]);
+    v1
+}
+
+fn received(new: NewOrder, by: &User, now: Timestamp, policy: &DeadlinePolicy) -> WorkOrder {
+    let mut o = WorkOrder::received(new, Some(by.id), now);
+    o.dues.policy_version = policy.version;
+    o.dues.dispatch_due = Some(policy.due(o.urgency, Stage::Dispatch, now));
+    o
+}
+
+fn receive_event(actor: &Actor, now: Timestamp) -> EventDraft {
+    EventDraft {
+        kind: ActionKind::Receive,
+        from: None,
+        to: State::Received,
+        actor: actor.clone(),
+        at: now,
+        reason: None,
+        payload: json!({ "channel": "phone" }),
+    }
+}
+
+/// What `create_order` must return for `input`: the same order with the store's id, number and case.
+fn assert_created(created: &Created, input: &WorkOrder, number: &str) {
+    assert!(!created.replayed, "a new order is not a replay");
+    let o = &created.order;
+    assert_eq!(o.number.as_str(), number);
+    assert!(o.id.0 > 0 && o.case_id.0 > 0, "the store assigns id and case: {:?} {:?}", o.id, o.case_id);
+    let mut expected = input.clone();
+    expected.id = o.id;
+    expected.number = o.number.clone();
+    expected.case_id = o.case_id;
+    assert_eq!(o, &expected, "create_order keeps everything else");
+}
+
+async fn apply(store: &dyn Store, t: &Transition) -> WorkOrder {
+    let stored = store.apply_transition(t).await.expect("apply_transition");
+    assert_eq!(stored, t.order, "apply_transition returns the order written");
+    assert_eq!(order(store, &t.order.number).await, t.order, "get_order reads the transition back");
+    stored
+}
+
+async fn event_count(store: &dyn Store, o: &WorkOrder) -> usize {
+    store.order_events(o.id).await.expect("order_events").len()
+}
+
+async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
+    let operator = actor(&people.operator);
+    let supervisor = actor(&people.supervisor);
+    let day1 = date(2026, 11, 23);
+    let day2 = date(2026, 11, 24);
+    assert_eq!(policy.local_date(t0()), day1);
+
+    // --- Creation, numbering, cases, events --------------------------------------------------
+    let key_a = IdempotencyKey { scope: "user:1".into(), key: "form-123".into() };
+    let a_in = received(
+        sample_new_order("路灯不亮已经三天了", Some(PHONE_1), Some(units.district), Some(units.street)),
+        &people.operator,
+        t0(),
+        policy,
+    );
+    let a_events = vec![
+        receive_event(&operator, t0()),
+        EventDraft {
+            kind: ActionKind::RevealContact,
+            from: Some(State::Received),
+            to: State::Received,
+            actor: supervisor.clone(),
+            at: t0() + Duration::seconds(30),
+            reason: Some("回拨核实".into()),
+            payload: json!({ "fields": ["phone"], "nested": { "n": 1, "ok": true } }),
+        },
+    ];
+    let created_a = store.create_order(&a_in, &a_events, day1, Some(&key_a)).await.expect("create order A");
+    assert_created(&created_a, &a_in, "2026112300001");
+    let a = created_a.order.clone();
+
+    let t_b = at(2026, 11, 23, 3, 0);
+    let b_in = received(sample_new_order("小区门口违章停车", Some(PHONE_2), None, None), &people.operator, t_b, policy);
+    let created_b = store.create_order(&b_in, &[receive_event(&operator, t_b)], day1, None).await.expect("create order B");
+    assert_created(&created_b, &b_in, "2026112300002");
+    let b = created_b.order.clone();
+    assert_ne!(a.id, b.id);
+    assert_ne!(a.case_id, b.case_id, "every order opens its own case");
+
+    // 2026-11-24 02:00 UTC is 10:00 on the 24th in Beijing: a new day, a new sequence.
+    let t_c = at(2026, 11, 24, 2, 0);
+    assert_eq!(policy.local_date(t_c), day2);
+    let c_in = received(sample_new_order("自来水水压低", Some(PHONE_1), Some(units.district), None), &people.operator, t_c, policy);
+    let created_c = store.create_order(&c_in, &[receive_event(&operator, t_c)], day2, None).await.expect("create order C");
+    assert_created(&created_c, &c_in, "2026112400001");
+    let c = created_c.order.clone();
+    assert!(![a.case_id, b.case_id].contains(&c.case_id));
+
+    // The same key in the same scope replays the first order and writes nothing, even for other content.
+    let replay = store.create_order(&c_in, &[receive_event(&operator, t_c)], day1, Some(&key_a)).await.expect("replay A");
+    assert!(replay.replayed, "a seen key is a replay");
+    assert_eq!(replay.order, a, "the replay returns the order the key created");
+    let all = store.list_orders(&query()).await.expect("list_orders");
+    assert_eq!(all.orders.len(), 3, "a replay creates no order");
+    assert_eq!(event_count(store, &a).await, 2, "a replay writes no event");
+
+    // The same key in another scope is another request. The replay consumed no number.
+    let t_d = at(2026, 11, 23, 4, 0);
+    let key_d = IdempotencyKey { scope: "user:2".into(), key: key_a.key.clone() };
+    let d_in = received(sample_new_order("噪音扰民", None, None, None), &people.operator, t_d, policy);
+    let created_d = store.create_order(&d_in, &[receive_event(&operator, t_d)], day1, Some(&key_d)).await.expect("create D");
+    assert_created(&created_d, &d_in, "2026112300003");
+    let d = created_d.order.clone();
+    let again = store.create_order(&d_in, &[], day1, Some(&key_d)).await.expect("replay D");
+    assert!(again.replayed && again.order == d, "the key of scope user:2 replays D: {again:?}");
+
+    let events = store.order_events(a.id).await.expect("order_events of A");
+    assert_eq!(events.iter().map(|e| e.draft.clone()).collect::<Vec<_>>(), a_events, "events round-trip, in order");
+    assert!(events[0].seq < events[1].seq, "event seqs increase: {events:?}");
+    assert_eq!(event_count(store, &b).await, 1);
+    assert_eq!(store.order_events(hotline_domain::OrderId(999_999)).await.expect("order_events of nothing"), vec![]);
+
+    // get_order round-trips the whole order.
+    let got = order(store, &a.number).await;
+    assert_eq!(got, a, "get_order returns what create_order returned");
+    assert_eq!(got.requester.phone.as_ref().map(|p| p.as_str()), Some(PHONE_1));
+    assert_eq!((got.location.lng, got.location.lat), (Some(116.4436), Some(39.9087)));
+    assert_eq!(got.location.street, Some(units.street));
+    assert_eq!(got.attachments.len(), 1);
+    assert_eq!(got.attachments[0].url.as_deref(), Some("https://files.example.org/photo.jpg"));
+    assert_eq!(got.dues.dispatch_due, Some(t0() + Duration::hours(2)));
+    assert_eq!(order(store, &d.number).await.requester.phone, None);
+    let unknown = OrderNumber::parse("2026112399999").expect("a valid number");
+    assert_eq!(store.get_order(&unknown).await.expect("get_order of an unknown number"), None);
+
+    // --- Transitions ---------------------------------------------------------------------------
+    let triage = || Action::Triage {
+        nature: Nature::Complaint,
+        category: CategoryPath::parse("CTY/streetlight").expect("a valid category"),
+        urgency: Urgency::General,
+    };
+    let ta = a.apply(triage(), &operator, t0() + Duration::minutes(5), policy).expect("triage A");
+    let a = apply(store, &ta).await;
+    assert_eq!((a.state, a.version), (State::Triaged, 1));
+
+    // A dispatch to a unit that does not exist writes nothing.
+    let bad = Assignment { main_unit: UnitId(999_999), co_units: vec![], district_copy: None };
+    let t_bad = a
+        .apply(Action::Dispatch { assignment: bad, note: String::new() }, &operator, t0() + Duration::minutes(9), policy)
+        .expect("dispatch to an unknown unit passes the domain");
+    let err = store.apply_transition(&t_bad).await;
+    assert!(matches!(err, Err(StoreError::InvalidReference(_))), "unknown unit: {err:?}");
+    assert_eq!(order(store, &a.number).await, a, "the failed dispatch wrote nothing");
+    assert_eq!(event_count(store, &a).await, 3);
+
+    let assignment =
+        Assignment { main_unit: units.street, co_units: vec![units.department], district_copy: Some(units.district) };
+    let dispatch = Action::Dispatch { assignment: assignment.clone(), note: "请尽快处理".into() };
+    let td = a.apply(dispatch, &operator, t0() + Duration::minutes(10), policy).expect("dispatch A");
+    let a = apply(store, &td).await;
+    assert_eq!((a.state, a.version, a.assignment.as_ref()), (State::Dispatched, 2, Some(&assignment)));
+    let events = store.order_events(a.id).await.expect("order_events of A");
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[2].draft, ta.event);
+    assert_eq!(events[3].draft, td.event);
+
+    // Every unit of the assignment sees the order; another unit does not.
+    for (unit, what) in [(units.street, "main unit"), (units.department, "co-unit"), (units.district, "district copy")] {
+        let q = OrderQuery { units: Some(vec![unit]), ..query() };
+        assert_eq!(listed(store, &q).await, numbers(&[a.clone()]), "the {what} sees A");
+    }
+    let q = OrderQuery { units: Some(vec![units.unrelated]), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new(), "an unrelated unit sees nothing");
+    let q = OrderQuery { units: Some(vec![]), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new(), "no units see nothing");
+    let q = OrderQuery { units: Some(vec![units.unrelated, units.department]), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[a.clone()]), "any of the units");
+
+    // A stale transition (same expected version twice) is a conflict and writes nothing.
+    let tb = b.apply(triage(), &operator, t_b + Duration::minutes(5), policy).expect("triage B");
+    let b = apply(store, &tb).await;
+    let stale = store.apply_transition(&tb).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "stale transition: {stale:?}");
+    assert_eq!(event_count(store, &b).await, 2, "the stale transition appended no event");
+    assert_eq!(order(store, &b.number).await, b, "the stale transition changed nothing");
+
+    // append_event adds to the timeline and changes nothing else.
+    let reveal = EventDraft {
+        kind: ActionKind::RevealContact,
+        from: Some(State::Dispatched),
+        to: State::Dispatched,
+        actor: supervisor.clone(),
+        at: t0() + Duration::minutes(20),
+        reason: Some("督办需要联系诉求人".into()),
+        payload: json!({ "fields": ["phone", "name"] }),
+    };
+    store.append_event(a.id, &reveal).await.expect("append_event");
+    let events = store.order_events(a.id).await.expect("order_events of A");
+    assert_eq!(events.len(), 5);
+    assert_eq!(events[4].draft, reveal);
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq), "seqs increase: {events:?}");
+    assert_eq!(order(store, &a.number).await, a, "append_event leaves the order alone");
+
+    // D is supervised; B is linked as a duplicate of A and joins A's case.
+    let t_sup = t_d + Duration::minutes(30);
+    let ts = d
+        .apply(Action::Supervise { on: true, note: "重点督办".into() }, &supervisor, t_sup, policy)
+        .expect("supervise D");
+    let d = apply(store, &ts).await;
+    assert!(d.supervised);
+    let b_case = b.case_id;
+    let link = Action::LinkDuplicate { of: a.number.clone(), case: a.case_id };
+    let tl = b.apply(link, &operator, at(2026, 11, 23, 5, 0), policy).expect("link B to A");
+    let b = apply(store, &tl).await;
+    assert_eq!((b.state, b.case_id, b.duplicate_of.as_ref()), (State::LinkedDuplicate, a.case_id, Some(&a.number)));
+
+    let mut in_case = store.case_orders(a.case_id).await.expect("case_orders");
+    in_case.sort_by_key(|o| o.id);
+    assert_eq!(in_case, vec![a.clone(), b.clone()], "the duplicate joins A's case");
+    assert_eq!(store.case_orders(c.case_id).await.expect("case_orders"), vec![c.clone()]);
+    assert_eq!(store.case_orders(b_case).await.expect("case_orders"), vec![], "B left its own case");
+
+    // --- Queries -------------------------------------------------------------------------------
+    // Newest first: C (24th 02:00), D (23rd 04:00), B (03:00), A (02:00).
+    let all = [c.clone(), d.clone(), b.clone(), a.clone()];
+    let page = store.list_orders(&query()).await.expect("list_orders");
+    assert_eq!(page.orders, all.to_vec(), "list_orders returns whole orders, newest first");
+    assert!(!page.has_more);
+
+    let q = OrderQuery { states: vec![State::Received], ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone()]));
+    let q = OrderQuery { states: vec![State::Received, State::Dispatched], ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone(), a.clone()]));
+    let q = OrderQuery { states: vec![State::LinkedDuplicate], ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[b.clone()]));
+    let q = OrderQuery { states: vec![State::Closed], ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new());
+
+    let q = OrderQuery { phone: Some(PHONE_1.into()), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), a.clone()]));
+    let q = OrderQuery { phone: Some(PHONE_2.into()), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[b.clone()]));
+    let q = OrderQuery { phone: Some("13700000000".into()), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new());
+    let q = OrderQuery { states: vec![State::Received], phone: Some(PHONE_1.into()), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone()]), "filters combine with AND");
+    let q = OrderQuery { states: vec![State::Received], units: Some(vec![units.street]), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new(), "filters combine with AND");
+
+    let q = OrderQuery { supervised: Some(true), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[d.clone()]));
+    let q = OrderQuery { supervised: Some(false), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), b.clone(), a.clone()]));
+
+    // Overdue: B's dispatch due time (05:00) has passed at 07:00, but B is terminal; D's (06:00) has
+    // passed and D is open; A was dispatched in time; C's is tomorrow.
+    let at7 = at(2026, 11, 23, 7, 0);
+    assert!(b.dues.dispatch_due.is_some_and(|due| due < at7), "B's dispatch is past due: {:?}", b.dues);
+    assert!(b.first_dispatched_at.is_none());
+    let q = OrderQuery { overdue_at: Some(at7), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[d.clone()]), "the open overdue order only");
+    // Before D's due time nothing is overdue.
+    let q = OrderQuery { overdue_at: Some(at(2026, 11, 23, 5, 30)), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new());
+    // On the 25th: C missed dispatch, D too, A missed first contact (due 24th 02:10).
+    let q = OrderQuery { overdue_at: Some(at(2026, 11, 25, 3, 0)), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone(), a.clone()]));
+    for instant in [at7, at(2026, 11, 23, 5, 30), at(2026, 11, 25, 3, 0), at(2026, 12, 31, 0, 0)] {
+        let expected: Vec<WorkOrder> = all.iter().filter(|o| o.overdue(instant).is_some()).cloned().collect();
+        let q = OrderQuery { overdue_at: Some(instant), ..query() };
+        assert_eq!(listed(store, &q).await, numbers(&expected), "overdue at {instant} agrees with WorkOrder::overdue");
+    }
+    let q = OrderQuery { overdue_at: Some(at7), supervised: Some(false), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new());
+
+    // Received window: from is inclusive, before exclusive.
+    let q = OrderQuery { received_from: Some(a.received_at), received_before: Some(d.received_at), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[b.clone(), a.clone()]));
+    let q = OrderQuery { received_from: Some(c.received_at), ..query() };
+    assert_eq!(listed(store, &q).await, numbers(&[c.clone()]));
+    let q = OrderQuery { received_before: Some(a.received_at), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new());
+
+    // Paging.
+    let page = |limit: u32, offset: u32| OrderQuery { limit, offset, ..OrderQuery::default() };
+    let p = store.list_orders(&page(2, 0)).await.expect("page 1");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&all[..2]), true));
+    let p = store.list_orders(&page(2, 2)).await.expect("page 2");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&all[2..]), false));
+    let p = store.list_orders(&page(3, 0)).await.expect("limit 3");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&all[..3]), true));
+    let p = store.list_orders(&page(4, 0)).await.expect("limit 4");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&all), false));
+    let p = store.list_orders(&page(1, 3)).await.expect("last page");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&all[3..]), false));
+    let p = store.list_orders(&page(2, 4)).await.expect("past the end");
+    assert_eq!((numbers(&p.orders), p.has_more), (vec![], false));
+    let q = OrderQuery { states: vec![State::Received], limit: 1, ..OrderQuery::default() };
+    let p = store.list_orders(&q).await.expect("filtered page");
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&[c.clone()]), true));
+
+    // Counts.
+    let counts = |v: &[(State, i64)]| v.iter().map(|&(state, count)| StateCount { state, count }).collect::<Vec<_>>();
+    let sorted = |mut v: Vec<StateCount>| {
+        v.sort_by_key(|c| c.state);
+        v
+    };
+    let overall = sorted(store.count_by_state(None).await.expect("count_by_state"));
+    assert_eq!(overall, counts(&[(State::Received, 2), (State::LinkedDuplicate, 1), (State::Dispatched, 1)]));
+    let street = sorted(store.count_by_state(Some(&[units.street])).await.expect("count_by_state of a unit"));
+    assert_eq!(street, counts(&[(State::Dispatched, 1)]));
+    let both = sorted(store.count_by_state(Some(&[units.district, units.department])).await.expect("count_by_state"));
+    assert_eq!(both, counts(&[(State::Dispatched, 1)]), "an order counts once however many of its units are asked");
+    let none = store.count_by_state(Some(&[units.unrelated])).await.expect("count_by_state of an unrelated unit");
+    assert_eq!(none, vec![]);
+    assert_eq!(store.count_by_state(Some(&[])).await.expect("count_by_state of no units"), vec![]);
+}
