@@ -14,7 +14,8 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)] // the sanctioned call
     fn now(&self) -> Timestamp {
-        chrono::Utc::now()
+        // Millisecond precision: what the store keeps, so a value read back equals the one written.
+        chrono::DurationRound::duration_trunc(chrono::Utc::now(), chrono::Duration::milliseconds(1)).unwrap_or_default()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod orders;
+pub mod reference;
 pub mod units;
 pub mod views;
 

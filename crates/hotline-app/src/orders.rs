@@ -404,7 +404,7 @@ impl App {
         }
         let created = self.store.create_order(&order, &events, policy.local_date(now), key.as_ref()).await?;
         if !created.replayed {
-            tracing::info!(number = %created.order.number, state = created.order.state.code(), "order received");
+            tracing::debug!(number = %created.order.number, state = created.order.state.code(), "order received");
         }
         Ok(((created.order, created.replayed), None))
     }
@@ -424,7 +424,7 @@ impl App {
         let policy = self.policy().await?;
         let t = order.apply(action, &who.actor(), now, &policy)?;
         let stored = self.store.apply_transition(&t).await?;
-        tracing::info!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
+        tracing::debug!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
         Ok(self.view(who, &stored))
     }
 

@@ -23,7 +23,14 @@ fn insert_sql() -> String {
 fn update_sql() -> String {
     let sets = ORDER_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", ");
     let n = ORDER_COLUMNS.len();
-    format!("update work_order set {sets} where order_id = ${} and version = ${} and state = ${}", n + 1, n + 2, n + 3)
+    // `case_id` is not in ORDER_COLUMNS (insert binds it apart) but a transition may change it (LinkDuplicate).
+    format!(
+        "update work_order set {sets}, case_id = ${} where order_id = ${} and version = ${} and state = ${}",
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4
+    )
 }
 
 /// Replaces the units that may see an order with those of its current assignment.
@@ -199,7 +206,11 @@ impl SqlStore {
     pub(crate) async fn apply_transition_impl(&self, t: &Transition) -> Result<WorkOrder> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         let sql = update_sql();
-        let q = bind_order(sqlx::query(&sql), &t.order)?.bind(t.order.id.0).bind(t.expected_version).bind(t.expected_state.code());
+        let q = bind_order(sqlx::query(&sql), &t.order)?
+            .bind(t.order.case_id.0)
+            .bind(t.order.id.0)
+            .bind(t.expected_version)
+            .bind(t.expected_state.code());
         let done = q.execute(&mut *tx).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict("the order was changed by someone else".into()));

@@ -7,15 +7,12 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use hotline_domain::deadline::Stage;
 use hotline_domain::{
-    Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit,
-    EventDraft, Location, Nature, NewOrder, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId,
-    Urgency, WorkOrder,
+    Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit, EventDraft,
+    Location, Nature, NewOrder, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId, Urgency, WorkOrder,
 };
 use serde_json::json;
 
-use crate::{
-    Category, Created, CredentialKind, IdempotencyKey, NewUnit, NewUser, OrderQuery, StateCount, Store, StoreError, User,
-};
+use crate::{Category, Created, CredentialKind, IdempotencyKey, NewUnit, NewUser, OrderQuery, StateCount, Store, StoreError, User};
 
 /// Phone of the requester of orders A and C.
 pub const PHONE_1: &str = "13812345678";
@@ -24,10 +21,9 @@ pub const PHONE_2: &str = "13900001111";
 
 /// A valid new order with a requester, coordinates and one attachment, for stores' tests.
 pub fn sample_new_order(description: &str, phone: Option<&str>, district: Option<UnitId>, street: Option<UnitId>) -> NewOrder {
-    let requester =
-        Requester::parse("张三", phone, Some("zh"), Some("adult"), false).expect("the sample requester is valid");
-    let location = Location::parse("朝阳区建国门外大街 1 号", district, street, Some(116.4436), Some(39.9087))
-        .expect("the sample location is valid");
+    let requester = Requester::parse("张三", phone, Some("zh"), Some("adult"), false).expect("the sample requester is valid");
+    let location =
+        Location::parse("朝阳区建国门外大街 1 号", district, street, Some(116.4436), Some(39.9087)).expect("the sample location is valid");
     let attachment = Attachment::parse("photo.jpg", "image/jpeg", 123_456, Some("https://files.example.org/photo.jpg"))
         .expect("the sample attachment is valid");
     NewOrder::parse(Channel::Phone, description, requester, location, vec![attachment]).expect("the sample order is valid")
@@ -51,8 +47,8 @@ fn actor(user: &User) -> Actor {
     Actor { user_id: Some(user.id), role: Some(user.role), unit: user.unit, name: user.display_name.clone() }
 }
 
-fn numbers(orders: &[WorkOrder]) -> Vec<String> {
-    orders.iter().map(|o| o.number.as_str().to_owned()).collect()
+fn numbers<'a>(orders: impl IntoIterator<Item = &'a WorkOrder>) -> Vec<String> {
+    orders.into_iter().map(|o| o.number.as_str().to_owned()).collect()
 }
 
 fn query() -> OrderQuery {
@@ -174,10 +170,7 @@ async fn categories(store: &dyn Store) {
         ])
         .await
         .expect("upsert categories");
-    store
-        .upsert_categories(&[category("TRF/parking", "违章停车", "Illegal parking", "emergency")])
-        .await
-        .expect("re-upsert a category");
+    store.upsert_categories(&[category("TRF/parking", "违章停车", "Illegal parking", "emergency")]).await.expect("re-upsert a category");
     let mut listed = store.list_categories().await.expect("list_categories");
     listed.sort_by(|a, b| a.code.cmp(&b.code));
     assert_eq!(
@@ -205,10 +198,7 @@ async fn accounts(store: &dyn Store, units: &Units) -> People {
         ("op1", "op1 display", Role::Operator, None)
     );
     let supervisor = store.insert_user(&new_user("sup1", Role::Supervisor, None), now).await.expect("insert supervisor");
-    let handler = store
-        .insert_user(&new_user("handler1", Role::UnitHandler, Some(units.street)), now)
-        .await
-        .expect("insert handler");
+    let handler = store.insert_user(&new_user("handler1", Role::UnitHandler, Some(units.street)), now).await.expect("insert handler");
     assert_eq!(handler.unit, Some(units.street));
     assert!(operator.id != supervisor.id && supervisor.id != handler.id && operator.id != handler.id);
 
@@ -234,10 +224,7 @@ async fn accounts(store: &dyn Store, units: &Units) -> People {
         .insert_credential("session-hash", CredentialKind::Session, operator.id, "browser", now, Some(expires))
         .await
         .expect("insert session");
-    store
-        .insert_credential("token-hash", CredentialKind::ApiToken, handler.id, "integration", now, None)
-        .await
-        .expect("insert api token");
+    store.insert_credential("token-hash", CredentialKind::ApiToken, handler.id, "integration", now, None).await.expect("insert api token");
     let session = store.find_credential("session-hash", now).await.expect("find session");
     assert_eq!(session, Some((operator.clone(), CredentialKind::Session)));
     let session = store.find_credential("session-hash", expires - Duration::minutes(1)).await.expect("find session");
@@ -437,8 +424,7 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     assert_eq!(order(store, &a.number).await, a, "the failed dispatch wrote nothing");
     assert_eq!(event_count(store, &a).await, 3);
 
-    let assignment =
-        Assignment { main_unit: units.street, co_units: vec![units.department], district_copy: Some(units.district) };
+    let assignment = Assignment { main_unit: units.street, co_units: vec![units.department], district_copy: Some(units.district) };
     let dispatch = Action::Dispatch { assignment: assignment.clone(), note: "请尽快处理".into() };
     let td = a.apply(dispatch, &operator, t0() + Duration::minutes(10), policy).expect("dispatch A");
     let a = apply(store, &td).await;
@@ -451,14 +437,14 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     // Every unit of the assignment sees the order; another unit does not.
     for (unit, what) in [(units.street, "main unit"), (units.department, "co-unit"), (units.district, "district copy")] {
         let q = OrderQuery { units: Some(vec![unit]), ..query() };
-        assert_eq!(listed(store, &q).await, numbers(&[a.clone()]), "the {what} sees A");
+        assert_eq!(listed(store, &q).await, numbers([&a]), "the {what} sees A");
     }
     let q = OrderQuery { units: Some(vec![units.unrelated]), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new(), "an unrelated unit sees nothing");
     let q = OrderQuery { units: Some(vec![]), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new(), "no units see nothing");
     let q = OrderQuery { units: Some(vec![units.unrelated, units.department]), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[a.clone()]), "any of the units");
+    assert_eq!(listed(store, &q).await, numbers([&a]), "any of the units");
 
     // A stale transition (same expected version twice) is a conflict and writes nothing.
     let tb = b.apply(triage(), &operator, t_b + Duration::minutes(5), policy).expect("triage B");
@@ -487,9 +473,7 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
 
     // D is supervised; B is linked as a duplicate of A and joins A's case.
     let t_sup = t_d + Duration::minutes(30);
-    let ts = d
-        .apply(Action::Supervise { on: true, note: "重点督办".into() }, &supervisor, t_sup, policy)
-        .expect("supervise D");
+    let ts = d.apply(Action::Supervise { on: true, note: "重点督办".into() }, &supervisor, t_sup, policy).expect("supervise D");
     let d = apply(store, &ts).await;
     assert!(d.supervised);
     let b_case = b.case_id;
@@ -512,29 +496,29 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     assert!(!page.has_more);
 
     let q = OrderQuery { states: vec![State::Received], ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c, &d]));
     let q = OrderQuery { states: vec![State::Received, State::Dispatched], ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone(), a.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c, &d, &a]));
     let q = OrderQuery { states: vec![State::LinkedDuplicate], ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[b.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&b]));
     let q = OrderQuery { states: vec![State::Closed], ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new());
 
     let q = OrderQuery { phone: Some(PHONE_1.into()), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), a.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c, &a]));
     let q = OrderQuery { phone: Some(PHONE_2.into()), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[b.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&b]));
     let q = OrderQuery { phone: Some("13700000000".into()), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new());
     let q = OrderQuery { states: vec![State::Received], phone: Some(PHONE_1.into()), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone()]), "filters combine with AND");
+    assert_eq!(listed(store, &q).await, numbers([&c]), "filters combine with AND");
     let q = OrderQuery { states: vec![State::Received], units: Some(vec![units.street]), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new(), "filters combine with AND");
 
     let q = OrderQuery { supervised: Some(true), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[d.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&d]));
     let q = OrderQuery { supervised: Some(false), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), b.clone(), a.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c, &b, &a]));
 
     // Overdue: B's dispatch due time (05:00) has passed at 07:00, but B is terminal; D's (06:00) has
     // passed and D is open; A was dispatched in time; C's is tomorrow.
@@ -542,13 +526,13 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     assert!(b.dues.dispatch_due.is_some_and(|due| due < at7), "B's dispatch is past due: {:?}", b.dues);
     assert!(b.first_dispatched_at.is_none());
     let q = OrderQuery { overdue_at: Some(at7), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[d.clone()]), "the open overdue order only");
+    assert_eq!(listed(store, &q).await, numbers([&d]), "the open overdue order only");
     // Before D's due time nothing is overdue.
     let q = OrderQuery { overdue_at: Some(at(2026, 11, 23, 5, 30)), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new());
     // On the 25th: C missed dispatch, D too, A missed first contact (due 24th 02:10).
     let q = OrderQuery { overdue_at: Some(at(2026, 11, 25, 3, 0)), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone(), d.clone(), a.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c, &d, &a]));
     for instant in [at7, at(2026, 11, 23, 5, 30), at(2026, 11, 25, 3, 0), at(2026, 12, 31, 0, 0)] {
         let expected: Vec<WorkOrder> = all.iter().filter(|o| o.overdue(instant).is_some()).cloned().collect();
         let q = OrderQuery { overdue_at: Some(instant), ..query() };
@@ -559,9 +543,9 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
 
     // Received window: from is inclusive, before exclusive.
     let q = OrderQuery { received_from: Some(a.received_at), received_before: Some(d.received_at), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[b.clone(), a.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&b, &a]));
     let q = OrderQuery { received_from: Some(c.received_at), ..query() };
-    assert_eq!(listed(store, &q).await, numbers(&[c.clone()]));
+    assert_eq!(listed(store, &q).await, numbers([&c]));
     let q = OrderQuery { received_before: Some(a.received_at), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new());
 
@@ -581,7 +565,7 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     assert_eq!((numbers(&p.orders), p.has_more), (vec![], false));
     let q = OrderQuery { states: vec![State::Received], limit: 1, ..OrderQuery::default() };
     let p = store.list_orders(&q).await.expect("filtered page");
-    assert_eq!((numbers(&p.orders), p.has_more), (numbers(&[c.clone()]), true));
+    assert_eq!((numbers(&p.orders), p.has_more), (numbers([&c]), true));
 
     // Counts.
     let counts = |v: &[(State, i64)]| v.iter().map(|&(state, count)| StateCount { state, count }).collect::<Vec<_>>();

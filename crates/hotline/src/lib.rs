@@ -1,1 +1,9 @@
+//! The `hotline` binary's library half: configuration, startup, CLI, demo world, benchmarks.
+//! `main.rs` stays thin so tests can start the real application in-process.
 
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod seed;
+pub mod startup;

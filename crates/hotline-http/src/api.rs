@@ -1,0 +1,333 @@
+//! The JSON API under `/api/v1`. Handlers are thin: extract, call one use case, map the result.
+//! Each carries its OpenAPI description; `openapi()` assembles the document CI checks for drift.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hotline_app::orders::{Command, CreateOrderInput, ListInput, OrderDetail, OrderList, PublicRequestInput};
+use hotline_app::views::{OrderView, PublicOrderView, RequesterView};
+use hotline_app::{App, AppError, NewUserInput, Principal};
+use hotline_domain::DeadlinePolicy;
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, Auth, SESSION_COOKIE};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+        .route("/tokens", post(create_token))
+        .route("/users", get(list_users).post(create_user))
+        .route("/units", get(list_units))
+        .route("/categories", get(list_categories))
+        .route("/deadline-policies", get(list_policies).post(create_policy))
+        .route("/orders", get(list_orders).post(create_order))
+        .route("/orders/counts", get(order_counts))
+        .route("/orders/{number}", get(get_order))
+        .route("/orders/{number}/actions", post(act_on_order))
+        .route("/orders/{number}/reveal-contact", post(reveal_contact))
+        .route("/public/requests", post(submit_public_request))
+        .route("/public/track", post(track_public))
+        .route("/openapi.json", get(openapi_json))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+/// The `Set-Cookie` for a session: HttpOnly, SameSite=Strict, the whole site.
+pub fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+pub fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Password login. Sets the session cookie and returns the user.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
+    responses((status = 200, body = Principal), (status = 401, body = Problem), (status = 400, body = Problem)))]
+async fn login(State(app): State<Arc<App>>, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
+    let session = app.login(&input.username, &input.password).await?;
+    let mut res = Json(session.principal).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&session.token, session.max_age_secs));
+    Ok(res)
+}
+
+/// Ends the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = crate::extract::cookie(&headers, SESSION_COOKIE) {
+        app.logout(token).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie())]).into_response())
+}
+
+/// The authenticated user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Principal), (status = 401, body = Problem)))]
+async fn me(Auth(p): Auth) -> Json<Principal> {
+    Json(p)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TokenInput {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenOutput {
+    /// Shown once; send it as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// Issues an API token acting as the caller.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenInput,
+    responses((status = 201, body = TokenOutput), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn create_token(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<TokenInput>) -> ApiResult<(StatusCode, Json<TokenOutput>)> {
+    let token = app.create_api_token(&p, &input.name).await?;
+    Ok((StatusCode::CREATED, Json(TokenOutput { token })))
+}
+
+/// All staff accounts (system admins only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = Vec<Principal>), (status = 403, body = Problem)))]
+async fn list_users(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Json<Vec<Principal>>> {
+    if p.role != hotline_domain::Role::Admin {
+        return Err(AppError::forbidden("只有系统管理员可以查看账号", "Only a system admin may list accounts").into());
+    }
+    let users = app.store.list_users().await.map_err(AppError::from)?;
+    Ok(Json(users.into_iter().map(Principal::from).collect()))
+}
+
+/// Creates a staff account (system admins only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput,
+    responses((status = 201, body = Principal), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_user(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<NewUserInput>) -> ApiResult<(StatusCode, Json<Principal>)> {
+    Ok((StatusCode::CREATED, Json(app.create_user(Some(&p), &input).await?)))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitOut {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub parent: Option<i64>,
+}
+
+/// The unit tree, flat, parents before children.
+#[utoipa::path(get, path = "/api/v1/units", tag = "reference", responses((status = 200, body = Vec<UnitOut>), (status = 401, body = Problem)))]
+async fn list_units(State(app): State<Arc<App>>, Auth(_): Auth) -> Json<Vec<UnitOut>> {
+    let units = app.units();
+    Json(
+        units
+            .all()
+            .iter()
+            .map(|u| UnitOut { id: u.id.0, code: u.code.clone(), name: u.name.clone(), class: u.class.code().into(), parent: u.parent.map(|p| p.0) })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryOut {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub default_urgency: String,
+}
+
+/// The category tree, by path code.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "reference", responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = Problem)))]
+async fn list_categories(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<Json<Vec<CategoryOut>>> {
+    let cats = app.store.list_categories().await.map_err(AppError::from)?;
+    Ok(Json(
+        cats.into_iter()
+            .map(|c| CategoryOut { code: c.code, name_zh: c.name_zh, name_en: c.name_en, default_urgency: c.default_urgency })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PolicyOut {
+    /// The policy: `version`, `utc_offset_minutes`, `classes` (urgency → dispatch / first_contact /
+    /// reply, each `{amount, unit}` with unit `minutes|hours|calendar_days|working_days`), `calendar`.
+    #[schema(value_type = Object)]
+    pub policy: serde_json::Value,
+    pub effective_from: chrono::DateTime<chrono::Utc>,
+}
+
+/// Every version of the deadline policy, oldest first.
+#[utoipa::path(get, path = "/api/v1/deadline-policies", tag = "admin", responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem)))]
+async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<Json<Vec<PolicyOut>>> {
+    let ps = app.store.list_policies().await.map_err(AppError::from)?;
+    Ok(Json(ps.into_iter().map(|(p, from)| PolicyOut { policy: serde_json::to_value(p).unwrap_or_default(), effective_from: from }).collect()))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PolicyInput {
+    #[schema(value_type = Object)]
+    pub policy: serde_json::Value,
+    pub effective_from: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Stores a new version of the deadline policy (admins and supervisors). Orders keep the version
+/// they were dispatched under.
+#[utoipa::path(post, path = "/api/v1/deadline-policies", tag = "admin", request_body = PolicyInput,
+    responses((status = 201, body = PolicyOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_policy(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<PolicyInput>) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
+    let mut raw = input.policy;
+    if let Some(obj) = raw.as_object_mut() {
+        obj.entry("version").or_insert(serde_json::json!(0));
+    }
+    let policy: DeadlinePolicy = serde_json::from_value(raw)
+        .map_err(|e| ApiError::BadBody { zh: format!("时限配置格式错误：{e}"), en: format!("Malformed deadline policy: {e}") })?;
+    let stored = app.set_policy(&p, policy, input.effective_from).await?;
+    let effective_from = input.effective_from.unwrap_or_else(|| app.clock.now());
+    Ok((StatusCode::CREATED, Json(PolicyOut { policy: serde_json::to_value(stored).unwrap_or_default(), effective_from })))
+}
+
+/// Creates an order, optionally triaged and disposed of in the same call. Send an `Idempotency-Key`
+/// header: a retry with the same key returns the first order (200) instead of creating another.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CreateOrderInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = OrderView), (status = 200, description = "Replayed: the order this key created", body = OrderView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
+async fn create_order(State(app): State<Arc<App>>, Auth(p): Auth, headers: HeaderMap, ApiJson(input): ApiJson<CreateOrderInput>) -> ApiResult<Response> {
+    let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}"));
+    let (view, replayed) = app.create_order(&p, &input, key).await?;
+    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let location = HeaderValue::from_str(&format!("/api/v1/orders/{}", view.number)).unwrap_or(HeaderValue::from_static("/"));
+    Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// Orders the caller may see, newest first. Unit users see only their unit's orders.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListInput),
+    responses((status = 200, body = OrderList), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn list_orders(State(app): State<Arc<App>>, Auth(p): Auth, Query(q): Query<ListInput>) -> ApiResult<Json<OrderList>> {
+    Ok(Json(app.list_orders(&p, &q).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StateCountOut {
+    pub state: String,
+    pub count: i64,
+}
+
+/// Order counts per state among the orders the caller may see.
+#[utoipa::path(get, path = "/api/v1/orders/counts", tag = "orders", responses((status = 200, body = Vec<StateCountOut>), (status = 401, body = Problem)))]
+async fn order_counts(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Json<Vec<StateCountOut>>> {
+    let counts = app.state_counts(&p).await?;
+    Ok(Json(counts.into_iter().map(|(s, count)| StateCountOut { state: s.code().into(), count }).collect()))
+}
+
+/// One order with its full timeline.
+#[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders", params(("number" = String, Path)),
+    responses((status = 200, body = OrderDetail), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn get_order(State(app): State<Arc<App>>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<OrderDetail>> {
+    Ok(Json(app.order_detail(&p, &number).await?))
+}
+
+/// Applies one action (sign, contact, reply, dispute, arbitrate…). Send `If-Match: <version>` to
+/// refuse the action if the order changed since you read it. Two concurrent actions: one wins, the
+/// other gets 409.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/actions", tag = "orders", request_body = Command,
+    params(("number" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the caller read")),
+    responses((status = 200, body = OrderView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn act_on_order(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    ApiJson(cmd): ApiJson<Command>,
+) -> ApiResult<Json<OrderView>> {
+    let expected = match headers.get(header::IF_MATCH) {
+        None => None,
+        Some(v) => Some(v.to_str().ok().map(|s| s.trim().trim_matches('"')).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| ApiError::BadBody {
+            zh: "If-Match 须为工单版本号".into(),
+            en: "If-Match must be the order version".into(),
+        })?),
+    };
+    Ok(Json(app.act(&p, &number, &cmd, expected).await?))
+}
+
+/// Shows a unit user the requester's name and phone. Every reveal is logged on the timeline.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/reveal-contact", tag = "orders", params(("number" = String, Path)),
+    responses((status = 200, body = RequesterView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn reveal_contact(State(app): State<Arc<App>>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<RequesterView>> {
+    Ok(Json(app.reveal_contact(&p, &number).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicReceipt {
+    /// Keep it: with your phone number it lets you track the request.
+    pub number: String,
+}
+
+/// A citizen submits a request (no account needed).
+#[utoipa::path(post, path = "/api/v1/public/requests", tag = "public", request_body = PublicRequestInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = PublicReceipt), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn submit_public_request(State(app): State<Arc<App>>, headers: HeaderMap, ApiJson(input): ApiJson<PublicRequestInput>) -> ApiResult<(StatusCode, Json<PublicReceipt>)> {
+    let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}"));
+    let number = app.submit_public(&input, key).await?;
+    Ok((StatusCode::CREATED, Json(PublicReceipt { number })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TrackInput {
+    pub number: String,
+    pub phone: String,
+}
+
+/// A citizen tracks a request by its number and the phone it was filed with.
+#[utoipa::path(post, path = "/api/v1/public/track", tag = "public", request_body = TrackInput,
+    responses((status = 200, body = PublicOrderView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn track_public(State(app): State<Arc<App>>, ApiJson(input): ApiJson<TrackInput>) -> ApiResult<Json<PublicOrderView>> {
+    Ok(Json(app.track_public(&input.number, &input.phone).await?))
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_document())
+}
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
+    paths(login, logout, me, create_token, list_users, create_user, list_units, list_categories, list_policies, create_policy,
+        create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("session" = [])),
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as pretty JSON, byte-for-byte what `hotline openapi` prints and
+/// `docs/openapi.json` holds.
+pub fn openapi_document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.to_pretty_json().unwrap_or_default() + "\n"
+}

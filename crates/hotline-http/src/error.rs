@@ -1,0 +1,91 @@
+//! The API's error type: RFC 9457 `application/problem+json` with a stable `code` and messages in
+//! Chinese and English. Internal failures are logged in full and reported opaquely.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hotline_app::AppError;
+use serde::Serialize;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the `code` is the machine-readable part.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    /// Stable machine-readable error code, e.g. `invalid_phone`, `invalid_transition`.
+    pub code: String,
+    /// Human message in English.
+    pub detail: String,
+    /// Human message in Chinese.
+    pub detail_zh: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Every failure an API handler can return.
+#[derive(Debug)]
+pub enum ApiError {
+    App(AppError),
+    /// A body that is not the JSON the endpoint expects.
+    BadBody { zh: String, en: String },
+    /// The body exceeds the limit.
+    TooLarge,
+    /// No such route.
+    NoRoute,
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl ApiError {
+    /// The exhaustive status map.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::App(e) => match e {
+                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+                AppError::InvalidTransition { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::BadBody { .. } => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NoRoute => StatusCode::NOT_FOUND,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (code, zh, en, field) = match self {
+            Self::App(e) => {
+                let (zh, en) = e.messages();
+                let field = match e {
+                    AppError::Validation(v) => Some(v.field.clone()),
+                    _ => None,
+                };
+                (e.code().to_owned(), zh, en, field)
+            }
+            Self::BadBody { zh, en } => ("malformed_body".into(), zh.clone(), en.clone(), None),
+            Self::TooLarge => ("payload_too_large".into(), "请求体过大".into(), "The request body is too large".into(), None),
+            Self::NoRoute => ("no_such_route".into(), "接口不存在".into(), "No such endpoint".into(), None),
+        };
+        Problem { kind: "about:blank", title: status.canonical_reason().unwrap_or("Error"), status: status.as_u16(), code, detail: en, detail_zh: zh, field }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::App(AppError::Internal(cause)) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}

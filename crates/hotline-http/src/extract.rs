@@ -1,0 +1,64 @@
+//! Extractors: the authenticated principal (Bearer token or session cookie) and JSON bodies whose
+//! rejections are problem documents rather than axum's plain text.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use hotline_app::{App, AppError, Principal};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "hotline_session";
+
+/// The value of cookie `name`, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The secret a request authenticates with: `Authorization: Bearer …` first, else the session cookie.
+pub fn credential(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    bearer.or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// The authenticated caller; rejects with 401 problem+json.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<Arc<App>> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let token = credential(&parts.headers).ok_or(ApiError::App(AppError::Unauthenticated))?;
+        Ok(Self(app.authenticate(token).await?))
+    }
+}
+
+/// A JSON body; malformed, mistyped or oversized bodies become problem documents.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::TooLarge),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadBody {
+                zh: "请求须为 JSON（Content-Type: application/json）".into(),
+                en: "The body must be JSON (Content-Type: application/json)".into(),
+            }),
+            Err(e) => Err(ApiError::BadBody { zh: format!("请求体格式错误：{}", e.body_text()), en: format!("Malformed body: {}", e.body_text()) }),
+        }
+    }
+}

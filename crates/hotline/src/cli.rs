@@ -1,0 +1,81 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "hotline", version, about = "Citizen service hotline (12345 / 接诉即办) work-order platform")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./hotline.toml if it exists.
+    #[arg(long, global = true, env = "HOTLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct ServerArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (env HOTLINE_LISTEN).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://FILE?mode=rwc (default sqlite://hotline.db?mode=rwc) or postgres://…
+    /// (env HOTLINE_DATABASE_URL).
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServerArgs),
+    /// Run the server on a demo database with a user for every role and a few hundred orders.
+    Demo {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// How many demo orders to create on a new demo database.
+        #[arg(long, default_value_t = 300)]
+        orders: usize,
+    },
+    /// Apply pending database migrations and load the shipped reference data, then exit.
+    Migrate {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Create a staff account.
+    CreateUser {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// operator | supervisor | unit_handler | unit_admin | callback_agent | analyst | admin
+        #[arg(long)]
+        role: String,
+        /// Unit code (required for unit roles), e.g. 110105026.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Read from env HOTLINE_NEW_PASSWORD so it stays out of shell history.
+        #[arg(long, env = "HOTLINE_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Benchmarks (figures go into docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented example configuration with every default.
+    Example,
+}

@@ -1,0 +1,130 @@
+//! Layered configuration: defaults, then a TOML file, then `HOTLINE_*` environment variables, then
+//! command-line flags. `hotline config example` prints the shipped example, which is the same file
+//! the defaults are documented in, so the two cannot drift.
+
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+pub const EXAMPLE: &str = include_str!("../../../config/hotline.example.toml");
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: DatabaseUrl,
+    pub session_hours: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: DatabaseUrl("sqlite://hotline.db?mode=rwc".into()),
+            session_hours: 12,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            log: "info,tower_http=warn,sqlx=warn".into(),
+        }
+    }
+}
+
+/// A database URL whose `Debug` hides the password, so it can be logged.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    /// Accepts a URL or, for convenience, a bare SQLite file path.
+    pub fn normalised(&self) -> String {
+        let s = self.0.trim();
+        if s.contains("://") || s.starts_with("sqlite:") {
+            s.to_owned()
+        } else {
+            format!("sqlite://{s}?mode=rwc")
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.0;
+        match (s.find("://"), s.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let userinfo = &s[scheme + 3..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => write!(f, "{}{user}:***@{}", &s[..scheme + 3], &s[at + 1..]),
+                    None => f.write_str(s),
+                }
+            }
+            _ => f.write_str(s),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url)
+            .field("session_hours", &self.session_hours)
+            .field("log", &self.log)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Overrides from the command line (the last layer).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "configuration file {} does not exist", path.display());
+                fig = fig.merge(Toml::file(path));
+            }
+            None => fig = fig.merge(Toml::file("hotline.toml")),
+        }
+        let mut config: Config = fig.merge(Env::prefixed("HOTLINE_")).extract()?;
+        if let Some(l) = &overrides.listen {
+            config.listen.clone_from(l);
+        }
+        if let Some(d) = &overrides.database_url {
+            config.database_url = DatabaseUrl(d.clone());
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_debug_hides_the_password() {
+        let url = DatabaseUrl("postgres://hotline:s3cret@db:5432/hotline".into());
+        assert_eq!(format!("{url:?}"), "postgres://hotline:***@db:5432/hotline");
+        assert_eq!(format!("{:?}", DatabaseUrl("sqlite://hotline.db?mode=rwc".into())), "sqlite://hotline.db?mode=rwc");
+    }
+
+    #[test]
+    fn the_shipped_example_parses_to_the_defaults() {
+        let parsed: Config = Figment::from(Toml::string(EXAMPLE)).extract().expect("example parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_bare_path_becomes_a_sqlite_url() {
+        assert_eq!(DatabaseUrl("data/h.db".into()).normalised(), "sqlite://data/h.db?mode=rwc");
+        assert_eq!(DatabaseUrl("postgres://x/y".into()).normalised(), "postgres://x/y");
+    }
+}

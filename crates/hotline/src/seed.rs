@@ -1,0 +1,23 @@
+//! Reference data shipped in the binary (Beijing's units and the starter category tree), loaded on
+//! the first start of an empty database.
+
+use hotline_app::reference::{categories_from_csv, units_from_csv};
+use hotline_app::App;
+
+pub const DISTRICTS: &str = include_str!("../data/districts.csv");
+pub const STREETS: &str = include_str!("../data/streets.csv");
+pub const UNITS_EXTRA: &str = include_str!("../data/units_extra.csv");
+pub const CATEGORIES: &str = include_str!("../data/categories.csv");
+
+/// Loads the shipped reference data if the database has no units yet.
+pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
+    if !app.units().all().is_empty() {
+        return Ok(());
+    }
+    let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+    let units = units_from_csv(DISTRICTS, STREETS, UNITS_EXTRA).map_err(err)?;
+    let categories = categories_from_csv(CATEGORIES).map_err(err)?;
+    app.import_reference(None, &units, &categories).await.map_err(err)?;
+    tracing::info!(units = units.len(), categories = categories.len(), "loaded shipped reference data");
+    Ok(())
+}
