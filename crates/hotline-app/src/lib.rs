@@ -74,10 +74,10 @@ impl App {
     /// The deadline policy in effect now (cached briefly).
     pub async fn policy(&self) -> AppResult<DeadlinePolicy> {
         let now = self.clock.now();
-        if let Some((at, p)) = self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
-            if (now - *at).num_seconds().abs() < POLICY_CACHE_SECS {
-                return Ok(p.clone());
-            }
+        if let Some((at, p)) = self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
+            && (now - *at).num_seconds().abs() < POLICY_CACHE_SECS
+        {
+            return Ok(p.clone());
         }
         let p = self.store.current_policy(now).await?.unwrap_or_else(DeadlinePolicy::default_policy);
         *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, p.clone()));

@@ -15,7 +15,7 @@ fn rows(field: &str, text: &str) -> AppResult<Vec<csv::StringRecord>> {
     })
 }
 
-fn col<'a>(r: &'a csv::StringRecord, i: usize) -> &'a str {
+fn col(r: &csv::StringRecord, i: usize) -> &str {
     r.get(i).unwrap_or_default()
 }
 

@@ -8,6 +8,19 @@ use crate::state::State;
 use crate::text::{self, Phone};
 use crate::Timestamp;
 
+/// A closed list of codes with labels (nature, urgency, channel…), so pages and exports can list
+/// and label any of them the same way.
+pub trait Vocabulary: Copy + 'static {
+    fn all() -> &'static [Self];
+    fn code(self) -> &'static str;
+    fn label(self, zh: bool) -> &'static str;
+
+    /// The label of a code, or the code itself when it is not in the list.
+    fn label_of(code: &str, zh: bool) -> String {
+        Self::all().iter().find(|v| v.code() == code).map_or_else(|| code.to_owned(), |v| v.label(zh).to_owned())
+    }
+}
+
 /// Declares a closed vocabulary: a `Copy` enum with its stable code, parse and labels.
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident, $field:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
@@ -43,6 +56,12 @@ macro_rules! vocabulary {
         impl TryFrom<String> for $name {
             type Error = ValidationError;
             fn try_from(s: String) -> Result<Self, Self::Error> { Self::parse(&s) }
+        }
+
+        impl Vocabulary for $name {
+            fn all() -> &'static [Self] { Self::ALL }
+            fn code(self) -> &'static str { $name::code(self) }
+            fn label(self, zh: bool) -> &'static str { $name::label(self, zh) }
         }
 
         impl From<$name> for &'static str {
@@ -299,15 +318,15 @@ impl Attachment {
             ));
         }
         let url = text::optional("attachments.url", url, 2000)?;
-        if let Some(u) = &url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(ValidationError::new(
-                    "attachments.url",
-                    "invalid_url",
-                    "附件地址须以 http:// 或 https:// 开头",
-                    "An attachment URL starts with http:// or https://",
-                ));
-            }
+        if let Some(u) = &url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(ValidationError::new(
+                "attachments.url",
+                "invalid_url",
+                "附件地址须以 http:// 或 https:// 开头",
+                "An attachment URL starts with http:// or https://",
+            ));
         }
         Ok(Self { file_name, content_type, size_bytes, url })
     }

@@ -95,10 +95,10 @@ impl Phone {
             Some((m, e)) => (m, Some(e)),
             None => (s, None),
         };
-        if let Some(e) = ext {
-            if e.is_empty() || e.len() > 6 || !e.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
+        if let Some(e) = ext
+            && (e.is_empty() || e.len() > 6 || !e.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
         }
         let parts: Vec<&str> = main.split('-').collect();
         if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {

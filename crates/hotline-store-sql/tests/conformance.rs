@@ -15,6 +15,7 @@ const POSTGRES_URL_VAR: &str = "HOTLINE_TEST_POSTGRES_URL";
 /// A name no other test run (process) or test in this run uses.
 fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    #[allow(clippy::disallowed_methods)] // a unique name, not a time the code under test sees
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default();
     format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }

@@ -1,13 +1,197 @@
-//! Server-rendered web UI (maud). Placeholder until the pages land.
+//! The server-rendered web UI: staff pages (login, intake, queue, inbox, order detail) and the
+//! citizen pages (submit, track). Chinese by default, English by the `lang` cookie. Forms post back
+//! to the server and work without JavaScript; `static/app.js` only adds conveniences.
+
+mod forms;
+mod pages;
+
 use std::sync::Arc;
 
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
-use hotline_app::App;
+use hotline_app::{App, Principal};
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+use crate::extract::cookie;
+
+const CSS: &str = include_str!("../../static/app.css");
+const JS: &str = include_str!("../../static/app.js");
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/intake", get(pages::intake_page).post(pages::intake_submit))
+        .route("/queue", get(pages::queue_page))
+        .route("/inbox", get(pages::inbox_page))
+        .route("/orders/{number}", get(pages::order_page))
+        .route("/orders/{number}/act", post(pages::order_act))
+        .route("/orders/{number}/reveal", post(pages::order_reveal))
+        .route("/ui/caller-history", get(pages::caller_history))
+        .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
+        .route("/track", get(pages::track_page).post(pages::track_submit))
+        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS) }))
+        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], JS) }))
 }
 
-pub fn not_found_page() -> impl axum::response::IntoResponse {
-    (axum::http::StatusCode::NOT_FOUND, "not found")
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn zh(self) -> bool {
+        self == Self::Zh
+    }
+
+    /// Picks the Chinese or English text.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.zh() { zh } else { en }
+    }
+
+    pub fn of(headers: &HeaderMap) -> Self {
+        match cookie(headers, "lang") {
+            Some("en") => Self::En,
+            _ => Self::Zh,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.headers))
+    }
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Only same-site paths are followed after a language switch or login.
+pub(crate) fn safe_path(p: Option<&str>) -> &str {
+    match p {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
+}
+
+async fn set_lang(axum::extract::Path(lang): axum::extract::Path<String>, Query(q): Query<Back>) -> Response {
+    let value = if lang == "en" { "en" } else { "zh" };
+    let cookie = HeaderValue::from_str(&format!("lang={value}; Path=/; Max-Age=31536000; SameSite=Lax")).unwrap_or(HeaderValue::from_static(""));
+    let mut res = Redirect::to(safe_path(q.back.as_deref())).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res
+}
+
+/// Where a user lands after login.
+pub(crate) fn home_of(p: &Principal) -> &'static str {
+    use hotline_domain::Role;
+    match p.role {
+        Role::Operator => "/intake",
+        Role::UnitHandler | Role::UnitAdmin => "/inbox",
+        _ => "/queue",
+    }
+}
+
+/// Which nav item is highlighted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nav {
+    None,
+    Intake,
+    Queue,
+    Inbox,
+    Citizen,
+    Track,
+}
+
+/// The page frame: header with navigation for the user's role, language switch, flash message.
+pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav, path: &str, body: Markup) -> Markup {
+    use hotline_domain::Role;
+    let link = |href: &str, label: &str, me: Nav| html! { a href=(href) class=[(nav == me).then_some("active")] { (label) } };
+    html! {
+        (DOCTYPE)
+        html lang=(lang.t("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (lang.t("12345 接诉即办", "Hotline")) }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/" { (lang.t("12345 接诉即办", "12345 Hotline")) }
+                    nav {
+                        @if let Some(u) = user {
+                            @if matches!(u.role, Role::Operator | Role::Supervisor) { (link("/intake", lang.t("受理", "Intake"), Nav::Intake)) }
+                            @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
+                            @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
+                        } @else {
+                            (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))
+                            (link("/track", lang.t("进度查询", "Track a request"), Nav::Track))
+                        }
+                    }
+                    div.who {
+                        @if lang.zh() {
+                            a href={ "/lang/en?back=" (path) } lang="en" { "English" }
+                        } @else {
+                            a href={ "/lang/zh?back=" (path) } lang="zh" { "中文" }
+                        }
+                        @if let Some(u) = user {
+                            span { (u.display_name) " · " (u.role.label(lang.zh())) }
+                            form method="post" action="/logout" style="display:inline" {
+                                button.secondary type="submit" { (lang.t("退出", "Log out")) }
+                            }
+                        } @else if nav != Nav::None {
+                            a href="/login" { (lang.t("工作人员登录", "Staff login")) }
+                        }
+                    }
+                }
+                main { (body) }
+                script src="/static/app.js" {}
+            }
+        }
+    }
+}
+
+pub(crate) fn flash(ok: Option<&str>, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = ok { div.flash.ok role="status" { (m) } }
+        @if let Some(m) = error { div.flash.error role="alert" { (m) } }
+    }
+}
+
+/// The error message of a use-case failure in the page language.
+pub(crate) fn error_text(lang: Lang, e: &hotline_app::AppError) -> String {
+    if let hotline_app::AppError::Internal(cause) = e {
+        tracing::error!(%cause, "internal error");
+    }
+    let (zh, en) = e.messages();
+    let field = match e {
+        hotline_app::AppError::Validation(v) => format!(" [{}]", v.field),
+        _ => String::new(),
+    };
+    format!("{}{field}", if lang.zh() { zh } else { en })
+}
+
+pub fn not_found_page() -> Response {
+    let body = html! { h1 { "404" } p { "页面不存在 / Page not found" } p { a href="/" { "返回首页 / Home" } } };
+    (StatusCode::NOT_FOUND, layout(Lang::Zh, "404", None, Nav::None, "/", body)).into_response()
+}
+
+/// A fresh token for a form, used as its idempotency key so a double submit files one order.
+pub(crate) fn form_token() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    hex::encode(b)
 }

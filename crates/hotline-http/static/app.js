@@ -1,0 +1,72 @@
+// Progressive enhancement only: every page works without this script.
+(function () {
+  'use strict';
+  // Ctrl+Enter submits the form being typed in (operators keep their hands on the keyboard).
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target.form) {
+      e.preventDefault();
+      e.target.form.requestSubmit();
+    }
+  });
+
+  // Unit pickers: a filter box narrows a <select> of units as one types.
+  document.querySelectorAll('[data-filter-for]').forEach(function (box) {
+    var select = document.getElementById(box.getAttribute('data-filter-for'));
+    if (!select) return;
+    box.addEventListener('input', function () {
+      var q = box.value.trim().toLowerCase();
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (o) {
+        var show = !q || o.text.toLowerCase().indexOf(q) >= 0 || (o.getAttribute('data-code') || '').indexOf(q) === 0;
+        o.hidden = !show;
+        if (show && !first && o.value) first = o;
+      });
+      if (first && q) select.value = first.value;
+    });
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown') { e.preventDefault(); select.focus(); }
+    });
+  });
+
+  // Street lists follow the chosen district.
+  var district = document.getElementById('district');
+  var street = document.getElementById('street');
+  if (district && street) {
+    var syncStreets = function () {
+      var d = district.value;
+      Array.prototype.forEach.call(street.querySelectorAll('optgroup'), function (g) {
+        g.hidden = !!d && g.getAttribute('data-district') !== d;
+      });
+    };
+    district.addEventListener('change', function () { street.value = ''; syncStreets(); });
+    syncStreets();
+  }
+
+  // Disposition sections: show the fields of the chosen disposition only.
+  var dispo = document.querySelectorAll('input[name=disposition]');
+  var syncDispo = function () {
+    var chosen = document.querySelector('input[name=disposition]:checked');
+    document.querySelectorAll('[data-disposition]').forEach(function (s) {
+      s.classList.toggle('hidden', !chosen || s.getAttribute('data-disposition') !== chosen.value);
+    });
+  };
+  dispo.forEach(function (r) { r.addEventListener('change', syncDispo); });
+  if (dispo.length) syncDispo();
+
+  // The caller's earlier orders, looked up as the operator types the number.
+  var phone = document.getElementById('phone');
+  var history = document.getElementById('caller-history');
+  if (phone && history) {
+    var timer = null;
+    var lookup = function () {
+      var p = phone.value.replace(/\s+/g, '');
+      if (p.length < 7) { history.innerHTML = ''; return; }
+      fetch('/ui/caller-history?phone=' + encodeURIComponent(p), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : ''; })
+        .then(function (html) { history.innerHTML = html; })
+        .catch(function () {});
+    };
+    phone.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(lookup, 250); });
+    if (phone.value) lookup();
+  }
+})();
