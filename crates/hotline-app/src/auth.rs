@@ -138,7 +138,12 @@ impl App {
             return Err(ValidationError::new("password", "weak_password", "密码长度须为 8 到 128 个字符", "A password has 8 to 128 characters").into());
         }
         let unit = match input.unit {
-            Some(id) => Some(self.unit(UnitId(id))?.id),
+            Some(id) => Some(
+                self.units()
+                    .get(UnitId(id))
+                    .map(|u| u.id)
+                    .ok_or_else(|| ValidationError::new("unit", "unknown_unit", "所选单位不存在", "The unit does not exist"))?,
+            ),
             None => None,
         };
         if role.is_unit_role() && unit.is_none() {

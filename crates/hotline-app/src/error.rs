@@ -56,7 +56,7 @@ impl AppError {
             Self::Unauthenticated => ("请先登录".into(), "Please log in first".into()),
             Self::BadCredentials => ("用户名或密码错误".into(), "Wrong username or password".into()),
             Self::Forbidden { zh, en } => (zh.clone(), en.clone()),
-            Self::NotFound { what } => (format!("未找到{}", what_zh(what)), format!("{what} not found")),
+            Self::NotFound { what } => (format!("未找到{}", what_zh(what)), format!("{}{} not found", what[..1].to_uppercase(), &what[1..])),
             Self::InvalidTransition { from, action } => (
                 format!("工单当前状态为「{}」，不能执行「{}」", from.label(true), action.label(true)),
                 format!("The order is {}; \"{}\" is not possible now", from.label(false).to_lowercase(), action.label(false)),

@@ -234,8 +234,8 @@ impl App {
             Command::Dispatch { main_unit, co_units, note: n } => Action::Dispatch { assignment: self.assignment(*main_unit, co_units)?, note: note(n)? },
             Command::Sign => Action::Sign,
             Command::Dispute { reason: r, proposed_unit } => {
-                if let Some(p) = proposed_unit {
-                    self.unit(UnitId(*p))?;
+                if proposed_unit.is_some_and(|p| self.units().get(UnitId(p)).is_none()) {
+                    return Err(invalid("proposed_unit", "unknown_unit", "建议的承办单位不存在", "The proposed unit does not exist"));
                 }
                 Action::Dispute { reason: reason("reason", r)?, proposed_unit: proposed_unit.map(UnitId) }
             }

@@ -34,6 +34,8 @@ pub enum ApiError {
     TooLarge,
     /// No such route.
     NoRoute,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
 }
 
 impl From<AppError> for ApiError {
@@ -57,6 +59,7 @@ impl ApiError {
             Self::BadBody { .. } => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -74,6 +77,9 @@ impl ApiError {
             Self::BadBody { zh, en } => ("malformed_body".into(), zh.clone(), en.clone(), None),
             Self::TooLarge => ("payload_too_large".into(), "请求体过大".into(), "The request body is too large".into(), None),
             Self::NoRoute => ("no_such_route".into(), "接口不存在".into(), "No such endpoint".into(), None),
+            Self::MethodNotAllowed => {
+                ("method_not_allowed".into(), "该接口不支持此请求方法".into(), "This endpoint does not support this method".into(), None)
+            }
         };
         Problem { kind: "about:blank", title: status.canonical_reason().unwrap_or("Error"), status: status.as_u16(), code, detail: en, detail_zh: zh, field }
     }

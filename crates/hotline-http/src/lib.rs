@@ -26,7 +26,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .nest("/api/v1", api::router().fallback(|| async { ApiError::NoRoute }))
+        .nest(
+            "/api/v1",
+            api::router().method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed }).fallback(|| async { ApiError::NoRoute }),
+        )
         .merge(ui::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)

@@ -21,6 +21,10 @@
         o.hidden = !show;
         if (show && !first && o.value) first = o;
       });
+      // A group whose units are all filtered out would leave its bare heading in the list.
+      Array.prototype.forEach.call(select.querySelectorAll('optgroup'), function (g) {
+        g.hidden = !Array.prototype.some.call(g.children, function (o) { return !o.hidden; });
+      });
       if (first && q) select.value = first.value;
     });
     box.addEventListener('keydown', function (e) {
@@ -39,6 +43,11 @@
       });
     };
     district.addEventListener('change', function () { street.value = ''; syncStreets(); });
+    // 属地管理: the street of the place is the usual main unit; preselect it when none is chosen.
+    var main = document.getElementById('main_unit');
+    street.addEventListener('change', function () {
+      if (main && !main.value && street.value) main.value = street.value;
+    });
     syncStreets();
   }
 
@@ -58,9 +67,10 @@
   var history = document.getElementById('caller-history');
   if (phone && history) {
     var timer = null;
+    history.setAttribute('data-placeholder', history.innerHTML);
     var lookup = function () {
       var p = phone.value.replace(/\s+/g, '');
-      if (p.length < 7) { history.innerHTML = ''; return; }
+      if (p.length < 7) { history.innerHTML = history.getAttribute('data-placeholder') || ''; return; }
       fetch('/ui/caller-history?phone=' + encodeURIComponent(p), { credentials: 'same-origin' })
         .then(function (r) { return r.ok ? r.text() : ''; })
         .then(function (html) { history.innerHTML = html; })

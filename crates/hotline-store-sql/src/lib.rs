@@ -7,6 +7,7 @@
 //! booleans 0/1 integers, so every row decodes the same way on both. The store conformance story in
 //! `hotline-store` runs against both in CI.
 
+pub mod bench;
 mod orders;
 mod reference;
 mod rows;
@@ -200,6 +201,9 @@ impl hotline_store::Store for SqlStore {
         idempotency: Option<&hotline_store::IdempotencyKey>,
     ) -> Result<hotline_store::Created> {
         self.create_order_impl(order, events, local_date, idempotency).await
+    }
+    async fn import_orders(&self, orders: &[(hotline_domain::WorkOrder, Vec<hotline_domain::EventDraft>)], local_date: chrono::NaiveDate) -> Result<usize> {
+        self.import_orders_impl(orders, local_date).await
     }
     async fn apply_transition(&self, t: &hotline_domain::Transition) -> Result<hotline_domain::WorkOrder> {
         self.apply_transition_impl(t).await

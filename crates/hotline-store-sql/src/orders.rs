@@ -67,6 +67,36 @@ async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[Event
     Ok(())
 }
 
+/// Numbers `order`, opens its case, inserts it with its events and unit links, on `conn` (inside the
+/// caller's transaction). Returns the order as stored.
+async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[EventDraft], local_date: NaiveDate) -> Result<WorkOrder> {
+        let day = local_date.format("%Y%m%d").to_string();
+        let row = sqlx::query(
+            "insert into order_day_seq (day, seq) values ($1, 1) \
+             on conflict (day) do update set seq = order_day_seq.seq + 1 returning seq",
+        )
+        .bind(day.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend_err)?;
+        let seq: i64 = get(&row, "seq")?;
+        let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
+            .bind(ms(order.received_at))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+        let mut stored = order.clone();
+        stored.case_id = CaseId(get(&row, "case_id")?);
+        stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
+        let sql = insert_sql();
+        let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
+        let row = bind_order(q, &stored)?.fetch_one(&mut *conn).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+        stored.id = OrderId(get(&row, "order_id")?);
+        write_order_units(&mut *conn, &stored).await?;
+        insert_events(&mut *conn, stored.id, events).await?;
+    Ok(stored)
+}
+
 /// A dynamic `where` clause with numbered parameters, bound in the order they are pushed.
 struct Filter {
     sql: String,
@@ -165,30 +195,7 @@ impl SqlStore {
             tx.commit().await.map_err(backend_err)?;
             return Ok(Created { order, replayed: true });
         }
-        let day = local_date.format("%Y%m%d").to_string();
-        let row = sqlx::query(
-            "insert into order_day_seq (day, seq) values ($1, 1) \
-             on conflict (day) do update set seq = order_day_seq.seq + 1 returning seq",
-        )
-        .bind(day.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend_err)?;
-        let seq: i64 = get(&row, "seq")?;
-        let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
-            .bind(ms(order.received_at))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend_err)?;
-        let mut stored = order.clone();
-        stored.case_id = CaseId(get(&row, "case_id")?);
-        stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
-        let sql = insert_sql();
-        let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
-        let row = bind_order(q, &stored)?.fetch_one(&mut *tx).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
-        stored.id = OrderId(get(&row, "order_id")?);
-        write_order_units(&mut tx, &stored).await?;
-        insert_events(&mut tx, stored.id, events).await?;
+        let stored = insert_new(&mut tx, order, events, local_date).await?;
         if let Some(k) = idempotency {
             sqlx::query("insert into idempotency_key (scope, idem_key, order_id, created_at) values ($1, $2, $3, $4)")
                 .bind(k.scope.as_str())
@@ -201,6 +208,15 @@ impl SqlStore {
         }
         tx.commit().await.map_err(backend_err)?;
         Ok(Created { order: stored, replayed: false })
+    }
+
+    pub(crate) async fn import_orders_impl(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        for (order, events) in orders {
+            insert_new(&mut tx, order, events, local_date).await?;
+        }
+        tx.commit().await.map_err(backend_err)?;
+        Ok(orders.len())
     }
 
     pub(crate) async fn apply_transition_impl(&self, t: &Transition) -> Result<WorkOrder> {

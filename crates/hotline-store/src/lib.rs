@@ -177,6 +177,9 @@ pub trait Store: Send + Sync {
         local_date: NaiveDate,
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<Created>;
+    /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered, given
+    /// its case and stored with its events, `batch` per transaction. Returns how many were stored.
+    async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize>;
     /// Writes `t.order` only if the stored order is still in `t.expected_state` at
     /// `t.expected_version` (else `Conflict`), and appends `t.event`, in one transaction.
     async fn apply_transition(&self, t: &Transition) -> Result<WorkOrder>;

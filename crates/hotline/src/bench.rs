@@ -1,12 +1,332 @@
-//! Benchmarks. Placeholder.
+//! `hotline bench`: the figures of docs/benchmarks.md, measured on this machine against the real
+//! server over loopback HTTP with authentication. Each run prints the figure, the limit it is held
+//! to, and a ratio to a baseline measured in the same run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
 use clap::Subcommand;
+use hotline_app::orders::{Command, CreateOrderInput, LocationInput, RequesterInput, TriageInput};
+use hotline_app::{App, NewUserInput, SystemClock};
+use hotline_domain::{EventDraft, WorkOrder};
+
+use crate::config::{Config, DatabaseUrl};
+use crate::startup::{self, Application};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Not yet.
-    Create,
+    /// Create orders over HTTP (intake with triage and dispatch, Bearer auth): sustained throughput
+    /// at full load, latency at a fixed rate, and the ratio to raw SQLite inserts of the same rows.
+    Create {
+        /// Orders for the full-load run.
+        #[arg(long, default_value_t = 20_000)]
+        orders: usize,
+        /// Concurrent clients for the full-load run.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Requests per second for the fixed-rate latency run.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// Seconds of the fixed-rate run.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
+    /// Order detail latency and server memory with many orders stored.
+    Detail {
+        /// Orders to store before measuring.
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        /// Detail requests to time.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }
 
-pub async fn run(_c: &BenchCommand) -> anyhow::Result<()> {
-    Ok(())
+struct Server {
+    base: String,
+    token: String,
+    app: Arc<App>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh database in a temp folder, the real server on a free loopback port, a bench operator and
+/// their API token.
+async fn start_server() -> anyhow::Result<Server> {
+    let dir = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())),
+        ..Config::default()
+    };
+    let store = startup::open_store(&config).await?;
+    let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+    let user = NewUserInput { username: "bench".into(), display_name: "bench".into(), role: "operator".into(), unit: None, password: "bench-password".into() };
+    let operator = app.create_user(None, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = app.create_api_token(&operator, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let server = Application::with_app(&config, app.clone(), store).await?;
+    let base = format!("http://127.0.0.1:{}", server.port());
+    tokio::spawn(server.run_until_stopped());
+    Ok(Server { base, token, app, dir })
+}
+
+fn sample_input(app: &App, i: usize) -> anyhow::Result<CreateOrderInput> {
+    let street = app.units().by_code("110105026").context("望京街道 missing")?.id.0;
+    Ok(CreateOrderInput {
+        channel: Some("phone".into()),
+        description: format!("市民来电反映：朝阳区望京街道望京西园三区{}号楼门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。", i % 500),
+        requester: RequesterInput {
+            name: "王先生".into(),
+            phone: Some(format!("138{:08}", i % 100_000_000)),
+            language: Some("zh".into()),
+            age_group: None,
+            confidential: false,
+        },
+        location: LocationInput { address: "望京西园三区".into(), district: None, street: Some(street), lng: Some(116.47), lat: Some(39.99) },
+        attachments: vec![],
+        triage: Some(TriageInput { nature: "complaint".into(), category: "TRF/illegal_parking".into(), urgency: "general".into() }),
+        disposition: Some(Command::Dispatch { main_unit: street, co_units: vec![], note: String::new() }),
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn report(name: &str, mut lat: Vec<Duration>, elapsed: Duration, errors: usize) -> (f64, Duration) {
+    lat.sort();
+    let rate = lat.len() as f64 / elapsed.as_secs_f64();
+    let p99 = percentile(&lat, 0.99);
+    println!(
+        "{name}: {} ok, {errors} errors in {:.2} s = {rate:.0}/s; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        elapsed.as_secs_f64(),
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.9).as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    (rate, p99)
+}
+
+/// Full load: `concurrency` clients each send requests back to back.
+async fn closed_loop(server: &Server, total: usize, concurrency: usize, offset: usize) -> anyhow::Result<(Vec<Duration>, Duration, usize)> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let bodies: Arc<Vec<String>> = Arc::new((0..1000).map(|i| sample_input(&server.app, i + offset).map(|b| serde_json::to_string(&Body(&b)).unwrap_or_default())).collect::<Result<_, _>>()?);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, next, bodies) = (client.clone(), next.clone(), bodies.clone());
+        let url = format!("{}/api/v1/orders", server.base);
+        let auth = format!("Bearer {}", server.token);
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                let res = client.post(&url).header("authorization", &auth).header("content-type", "application/json").body(bodies[i % bodies.len()].clone()).send().await;
+                match res {
+                    Ok(r) if r.status().as_u16() == 201 => lat.push(t.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    Ok((lat, start.elapsed(), errors))
+}
+
+/// Fixed rate: requests start on a schedule whatever the server does (open loop), so queueing
+/// shows up as latency instead of being hidden by slower sending.
+async fn open_loop(server: &Server, rate: u32, seconds: u64) -> anyhow::Result<(Vec<Duration>, Duration, usize)> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let body = serde_json::to_string(&Body(&sample_input(&server.app, 7)?))?;
+    let total = rate as u64 * seconds;
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for _ in 0..total {
+        ticker.tick().await;
+        let (client, body) = (client.clone(), body.clone());
+        let url = format!("{}/api/v1/orders", server.base);
+        let auth = format!("Bearer {}", server.token);
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let res = client.post(&url).header("authorization", &auth).header("content-type", "application/json").body(body).send().await;
+            match res {
+                Ok(r) if r.status().as_u16() == 201 => Ok(t.elapsed()),
+                _ => Err(()),
+            }
+        }));
+    }
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        match t.await? {
+            Ok(d) => lat.push(d),
+            Err(()) => errors += 1,
+        }
+    }
+    Ok((lat, start.elapsed(), errors))
+}
+
+/// Serialises a `CreateOrderInput` the way a client would send it.
+struct Body<'a>(&'a CreateOrderInput);
+
+impl serde::Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let b = self.0;
+        let r = &b.requester;
+        let l = &b.location;
+        let t = b.triage.as_ref();
+        serde_json::json!({
+            "channel": b.channel, "description": b.description,
+            "requester": { "name": r.name, "phone": r.phone, "language": r.language },
+            "location": { "address": l.address, "street": l.street, "lng": l.lng, "lat": l.lat },
+            "triage": t.map(|t| serde_json::json!({ "nature": t.nature, "category": t.category, "urgency": t.urgency })),
+            "disposition": b.disposition,
+        })
+        .serialize(s)
+    }
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
+    println!("machine: {} cores; {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    match command {
+        BenchCommand::Create { orders, concurrency, rate, seconds } => {
+            let server = start_server().await?;
+            // Warm up the connection pools and caches.
+            closed_loop(&server, 500, *concurrency, 0).await?;
+            let (lat, elapsed, errors) = closed_loop(&server, *orders, *concurrency, 1).await?;
+            let (http_rate, _) = report(&format!("create over HTTP, {concurrency} clients"), lat, elapsed, errors);
+            let (lat, elapsed, errors) = open_loop(&server, *rate, *seconds).await?;
+            let (_, p99) = report(&format!("create over HTTP at a fixed {rate}/s"), lat, elapsed, errors);
+            // The baseline: the same row and event, raw sqlx-sqlite, one transaction each.
+            let input = sample_input(&server.app, 3)?;
+            let (order, event) = sample_order(&server.app, &input).await?;
+            let path = server.dir.join("raw.db");
+            let n = 20_000;
+            let raw = hotline_store_sql::bench::raw_sqlite_inserts(&path.display().to_string(), &order, &event, n).await.map_err(anyhow::Error::msg)?;
+            let raw_rate = n as f64 / raw.as_secs_f64();
+            println!("raw SQLite insert of the same order row and event (one transaction each): {raw_rate:.0}/s");
+            println!("\nFIGURES");
+            println!("sustained create rate: {http_rate:.0}/s (limit >= 2000/s: {:.2}x the limit)", http_rate / 2000.0);
+            println!("p99 at {rate}/s: {:.1} ms (limit <= 50 ms: {:.2} of the limit)", p99.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3 / 50.0);
+            println!("HTTP create / raw SQLite insert: {:.3}", http_rate / raw_rate);
+            Ok(())
+        }
+        BenchCommand::Detail { orders, requests, concurrency } => {
+            let server = start_server().await?;
+            let input = sample_input(&server.app, 1)?;
+            let (order, events) = sample_order_with_events(&server.app, &input).await?;
+            let today = server.app.policy().await.map_err(|e| anyhow::anyhow!("{e}"))?.local_date(server.app.clock.now());
+            let t = Instant::now();
+            let batch = 5_000;
+            let mut stored = 0;
+            while stored < *orders {
+                let n = batch.min(orders - stored);
+                let rows: Vec<(WorkOrder, Vec<EventDraft>)> = (0..n).map(|_| (order.clone(), events.clone())).collect();
+                stored += server.app.store.import_orders(&rows, today).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            println!("stored {stored} orders ({} events each) in {:.1} s", events.len(), t.elapsed().as_secs_f64());
+            let prefix = today.format("%Y%m%d").to_string();
+            let client = reqwest::Client::new();
+            let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let start = Instant::now();
+            let mut tasks = Vec::new();
+            for c in 0..*concurrency {
+                let (client, next) = (client.clone(), next.clone());
+                let (base, auth, prefix, total, stored) = (server.base.clone(), format!("Bearer {}", server.token), prefix.clone(), *requests, stored);
+                tasks.push(tokio::spawn(async move {
+                    let (mut lat, mut errors) = (Vec::new(), 0usize);
+                    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ c as u64;
+                    loop {
+                        if next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= total {
+                            break;
+                        }
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let seq = 1 + (x % stored as u64);
+                        let url = format!("{base}/api/v1/orders/{prefix}{seq:05}");
+                        let t = Instant::now();
+                        match client.get(&url).header("authorization", &auth).send().await {
+                            Ok(r) if r.status().is_success() => {
+                                let _ = r.bytes().await;
+                                lat.push(t.elapsed());
+                            }
+                            _ => errors += 1,
+                        }
+                    }
+                    (lat, errors)
+                }));
+            }
+            let (mut lat, mut errors) = (Vec::new(), 0);
+            for t in tasks {
+                let (l, e) = t.await?;
+                lat.extend(l);
+                errors += e;
+            }
+            let (_, p99) = report(&format!("order detail with {stored} orders, {concurrency} clients"), lat, start.elapsed(), errors);
+            let rss = rss_mb();
+            println!("\nFIGURES");
+            println!("order detail p99 with {stored} orders: {:.2} ms (limit <= 10 ms: {:.2} of the limit)", p99.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3 / 10.0);
+            println!("process RSS (server and load generator together): {rss:.0} MB (limit <= 300 MB: {:.2} of the limit)", rss / 300.0);
+            Ok(())
+        }
+    }
+}
+
+/// The order and receipt event a create stores, built through the same use-case steps.
+async fn sample_order(app: &App, input: &CreateOrderInput) -> anyhow::Result<(WorkOrder, EventDraft)> {
+    let (order, mut events) = sample_order_with_events(app, input).await?;
+    Ok((order, events.remove(0)))
+}
+
+async fn sample_order_with_events(app: &App, input: &CreateOrderInput) -> anyhow::Result<(WorkOrder, Vec<EventDraft>)> {
+    let operator = app.store.list_users().await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().next().context("bench user")?;
+    let p = hotline_app::Principal::from(operator);
+    let (view, _) = app.create_order(&p, input, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let number = hotline_domain::OrderNumber::parse(&view.number)?;
+    let order = app.store.get_order(&number).await.map_err(|e| anyhow::anyhow!("{e}"))?.context("sample order")?;
+    let events = app.store.order_events(order.id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().map(|e| e.draft).collect::<Vec<_>>();
+    Ok((order, events))
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or_default().trim().to_owned()))
+        .unwrap_or_default()
 }

@@ -108,6 +108,7 @@ pub(crate) fn home_of(p: &Principal) -> &'static str {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Nav {
     None,
+    Login,
     Intake,
     Queue,
     Inbox,
@@ -152,7 +153,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             form method="post" action="/logout" style="display:inline" {
                                 button.secondary type="submit" { (lang.t("退出", "Log out")) }
                             }
-                        } @else if nav != Nav::None {
+                        } @else if !matches!(nav, Nav::None | Nav::Login) {
                             a href="/login" { (lang.t("工作人员登录", "Staff login")) }
                         }
                     }
@@ -177,11 +178,7 @@ pub(crate) fn error_text(lang: Lang, e: &hotline_app::AppError) -> String {
         tracing::error!(%cause, "internal error");
     }
     let (zh, en) = e.messages();
-    let field = match e {
-        hotline_app::AppError::Validation(v) => format!(" [{}]", v.field),
-        _ => String::new(),
-    };
-    format!("{}{field}", if lang.zh() { zh } else { en })
+    if lang.zh() { zh } else { en }
 }
 
 pub fn not_found_page() -> Response {

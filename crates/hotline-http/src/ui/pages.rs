@@ -70,6 +70,22 @@ fn action_label(lang: Lang, code: &str) -> String {
     ActionKind::parse(code).map_or_else(|| code.to_owned(), |k| k.label(lang.zh()).to_owned())
 }
 
+/// Category names by path code, for showing 违章停车 rather than `TRF/illegal_parking`.
+struct Categories(std::collections::HashMap<String, (String, String)>);
+
+impl Categories {
+    async fn of(app: &App) -> Self {
+        Self(app.store.list_categories().await.unwrap_or_default().into_iter().map(|c| (c.code, (c.name_zh, c.name_en))).collect())
+    }
+
+    fn label(&self, lang: Lang, code: Option<&str>) -> String {
+        match code {
+            None => "—".into(),
+            Some(c) => self.0.get(c).map_or_else(|| c.to_owned(), |(zh, en)| if lang.zh() { zh.clone() } else { en.clone() }),
+        }
+    }
+}
+
 // ---------- shared widgets ----------
 
 /// A unit picker: a filter box and a list, departments and utilities first, then districts with their
@@ -141,7 +157,7 @@ fn badges(lang: Lang, o: &OrderView) -> Markup {
     }
 }
 
-fn order_table(lang: Lang, clock: Clock, orders: &[OrderView]) -> Markup {
+fn order_table(lang: Lang, clock: Clock, cats: &Categories, orders: &[OrderView]) -> Markup {
     html! {
         table.orders {
             thead { tr {
@@ -154,7 +170,7 @@ fn order_table(lang: Lang, clock: Clock, orders: &[OrderView]) -> Markup {
                         td { a href={ "/orders/" (o.number) } { (o.number) } }
                         td { (clock.fmt(o.received_at)) }
                         td { (badges(lang, o)) }
-                        td { (o.category.as_deref().unwrap_or("—")) }
+                        td title=[o.category.as_deref()] { (cats.label(lang, o.category.as_deref())) }
                         td { (o.assignment.as_ref().map_or("—", |a| a.main_unit.name.as_str())) }
                         td { (clock.opt(o.dues.reply_due)) }
                         td { (o.description.chars().take(60).collect::<String>()) @if o.description.chars().count() > 60 { "…" } }
@@ -184,7 +200,7 @@ pub struct NextQuery {
 }
 
 fn login_form(lang: Lang, next: &str, username: &str, error: Option<&str>) -> Markup {
-    layout(lang, lang.t("登录", "Log in"), None, Nav::Citizen, "/login", html! {
+    layout(lang, lang.t("登录", "Log in"), None, Nav::Login, "/login", html! {
         div.card.login {
             h1 { (lang.t("工作人员登录", "Staff login")) }
             (flash(None, error))
@@ -453,7 +469,7 @@ async fn list_page(app: Arc<App>, headers: HeaderMap, uri: Uri, lang: Lang, q: L
                     a href={ (path) "?tab=" (t.key) } class=[(t.key == tab.key).then_some("active")] { (lang.t(t.zh, t.en)) @if let Some(n) = count_of(t) { " (" (n) ")" } }
                 }
             }
-            (order_table(lang, clock, &list.orders))
+            (order_table(lang, clock, &Categories::of(&app).await, &list.orders))
             (pager(lang, &format!("{path}?tab={}", tab.key), offset, limit, list.has_more))
         },
         Err(e) => html! { h1 { (title) } (flash(None, Some(&error_text(lang, &e)))) },
@@ -478,7 +494,8 @@ pub struct FlashQuery {
 
 fn requester_block(lang: Lang, number: &str, r: &RequesterView, can_reveal: bool) -> Markup {
     html! {
-        (r.name) " · " (r.phone.as_deref().unwrap_or("—"))
+        @if r.name.is_empty() { span.muted { (lang.t("（未留姓名）", "(no name given)")) } } @else { (r.name) }
+        " · " (r.phone.as_deref().unwrap_or("—"))
         @if r.confidential { " " span.badge { (lang.t("保密", "Confidential")) } }
         @if r.masked && can_reveal {
             form method="post" action={ "/orders/" (number) "/reveal" } style="display:inline" {
@@ -561,7 +578,7 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Mar
     }
 }
 
-fn timeline(lang: Lang, clock: Clock, d: &OrderDetail) -> Markup {
+fn timeline(lang: Lang, clock: Clock, dir: &UnitDirectory, d: &OrderDetail) -> Markup {
     html! {
         table.timeline {
             thead { tr { th { (lang.t("时间", "When")) } th { (lang.t("操作", "Action")) } th { (lang.t("状态", "State")) } th { (lang.t("操作人", "By")) } th { (lang.t("说明", "Details")) } } }
@@ -572,7 +589,7 @@ fn timeline(lang: Lang, clock: Clock, d: &OrderDetail) -> Markup {
                         td { (action_label(lang, &e.kind)) }
                         td { @if let Some(f) = &e.from { (state_label(lang, f)) " → " } (state_label(lang, &e.to)) }
                         td { (e.actor_name) br; span.muted { (Role::parse(&e.actor_role).map_or(lang.t("市民", "citizen"), |r| r.label(lang.zh()))) } }
-                        td { @if let Some(r) = &e.reason { (r) br; } @if !e.payload.is_null() { span.muted { (payload_summary(lang, clock, &e.payload)) } } }
+                        td { @if let Some(r) = &e.reason { (r) br; } @if !e.payload.is_null() { span.muted { (payload_summary(lang, clock, dir, &e.payload)) } } }
                     }
                 }
             }
@@ -581,9 +598,16 @@ fn timeline(lang: Lang, clock: Clock, d: &OrderDetail) -> Markup {
 }
 
 /// A short human reading of an event's data.
-fn payload_summary(lang: Lang, clock: Clock, p: &serde_json::Value) -> String {
+fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json::Value) -> String {
     let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let mut parts = Vec::new();
+    let unit_name = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_i64()).and_then(|id| dir.get(hotline_domain::UnitId(id))).map(|u| u.name.clone());
+    if let Some(main) = unit_name(p.pointer("/assignment/main_unit").or_else(|| p.pointer("/decision/assignment/main_unit"))) {
+        parts.push(format!("{} {main}", lang.t("派至", "to")));
+    }
+    if let Some(proposed) = unit_name(p.get("proposed_unit")) {
+        parts.push(format!("{} {proposed}", lang.t("建议改派", "proposes")));
+    }
     if let Some(n) = s("nature") {
         parts.push(label_of::<Nature>(Some(&n), lang));
     }
@@ -630,7 +654,7 @@ async fn order_body(app: &App, lang: Lang, who: &Principal, d: &OrderDetail, rev
     html! {
         h1 { (lang.t("工单", "Order")) " " (o.number) " " (badges(lang, o)) }
         (flash(msg.0, msg.1))
-        div.grid2 {
+        div.detail {
             div {
                 section.card {
                     dl.kv {
@@ -641,7 +665,7 @@ async fn order_body(app: &App, lang: Lang, who: &Principal, d: &OrderDetail, rev
                             @if let (Some(lng), Some(lat)) = (o.location.lng, o.location.lat) { span.muted { " (" (lng) ", " (lat) ")" } }
                         }
                         dt { (lang.t("性质 / 分类 / 紧急", "Nature / category / urgency")) } dd {
-                            (label_of::<Nature>(o.nature.as_deref(), lang)) " / " (o.category.as_deref().unwrap_or("—")) " / "
+                            (label_of::<Nature>(o.nature.as_deref(), lang)) " / " span title=[o.category.as_deref()] { (Categories::of(app).await.label(lang, o.category.as_deref())) } " / "
                             (label_of::<Urgency>(Some(&o.urgency), lang))
                         }
                         dt { (lang.t("渠道", "Channel")) } dd { (label_of::<Channel>(Some(&o.channel), lang)) }
@@ -674,7 +698,7 @@ async fn order_body(app: &App, lang: Lang, who: &Principal, d: &OrderDetail, rev
                     }
                 }
                 h2 { (lang.t("办理过程", "Timeline")) }
-                (timeline(lang, clock, d))
+                (timeline(lang, clock, &app.units(), d))
             }
             aside.card.actions {
                 h2 { (lang.t("操作", "Actions")) } span.muted { (who.display_name) }

@@ -1,0 +1,86 @@
+//! The baseline the HTTP create benchmark is measured against: the same order row and event row
+//! inserted with plain sqlx-sqlite on one connection, one transaction per order, no HTTP, no auth,
+//! no validation, no `Any` driver. The ratio between the two is what holds on a noisy machine.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use hotline_domain::{EventDraft, WorkOrder};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::rows::{ms, ORDER_COLUMNS};
+
+/// Inserts `n` copies of `order` (distinct numbers) with `event` into a fresh SQLite database at
+/// `path`, migrated like the real one, with the production pragmas. Returns the elapsed time.
+pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraft, n: usize) -> Result<Duration, String> {
+    let url = format!("sqlite://{path}?mode=rwc");
+    crate::connect(&url).await.map_err(|e| e.to_string())?.close().await;
+    let mut conn = SqliteConnectOptions::from_str(&url)
+        .map_err(|e| e.to_string())?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    let doc = serde_json::to_string(order).map_err(|e| e.to_string())?;
+    let payload = serde_json::to_string(&event.payload).map_err(|e| e.to_string())?;
+    let cols = ORDER_COLUMNS.join(", ");
+    let params = (3..3 + ORDER_COLUMNS.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let insert = format!("insert into work_order (number, case_id, {cols}) values ($1, $2, {params}) returning order_id");
+    let start = Instant::now();
+    for i in 0..n {
+        let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
+        let case: i64 = sqlx::query_scalar("insert into order_case (opened_at) values ($1) returning case_id")
+            .bind(ms(order.received_at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut q = sqlx::query_scalar::<_, i64>(&insert).bind(format!("2026112{i:08}")).bind(case);
+        q = q
+            .bind(order.version)
+            .bind(order.state.code())
+            .bind(order.channel.code())
+            .bind(order.nature.map(|x| x.code()))
+            .bind(order.category.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(order.urgency.code())
+            .bind(order.requester.phone.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(order.location.district.map(|u| u.0))
+            .bind(order.location.street.map(|u| u.0))
+            .bind(order.assignment.as_ref().map(|a| a.main_unit.0))
+            .bind(0_i64)
+            .bind(order.dues.policy_version)
+            .bind(order.dues.dispatch_due.map(ms))
+            .bind(order.dues.contact_due.map(ms))
+            .bind(order.dues.reply_due.map(ms))
+            .bind(ms(order.received_at))
+            .bind(None::<i64>)
+            .bind(None::<i64>)
+            .bind(None::<i64>)
+            .bind(None::<i64>)
+            .bind(ms(order.updated_at))
+            .bind(None::<i64>)
+            .bind(doc.as_str());
+        let id = q.fetch_one(&mut *tx).await.map_err(|e| e.to_string())?;
+        sqlx::query(
+            "insert into order_event (order_id, kind, from_state, to_state, actor_user_id, actor_role, actor_unit_id, actor_name, at, reason, payload) \
+             values ($1, $2, $3, $4, null, $5, null, $6, $7, null, $8)",
+        )
+        .bind(id)
+        .bind(event.kind.code())
+        .bind(event.from.map(|s| s.code()))
+        .bind(event.to.code())
+        .bind(event.actor.role_code())
+        .bind(event.actor.name.as_str())
+        .bind(ms(event.at))
+        .bind(payload.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+    let elapsed = start.elapsed();
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(elapsed)
+}

@@ -1,0 +1,391 @@
+// End-to-end tests of the web UI: the real `hotline demo` binary on a fresh SQLite file, driven by
+// headless Chromium through playwright-core (no bundled browser: Debian's /usr/bin/chromium).
+//
+//   cd tests/browser && npm install && npm test
+//
+// Environment: HOTLINE_BIN (default $CARGO_TARGET_DIR/debug/hotline, else /work/target/debug/hotline),
+// CHROMIUM (default /usr/bin/chromium). Full-page screenshots of every page visited go to
+// artifacts/screenshots/ under the repository root.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const shots = path.join(repoRoot, 'artifacts', 'screenshots');
+const bin = process.env.HOTLINE_BIN || path.join(process.env.CARGO_TARGET_DIR || '/work/target', 'debug', 'hotline');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PASSWORD = 'hotline-demo';
+
+let server = null; // the hotline child process
+let serverLog = '';
+let browser = null;
+let workDir = null;
+let base = '';
+
+// ---------- harness ----------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(url, ms) {
+  const deadline = Date.now() + ms;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`hotline exited early (${server.exitCode ?? server.signalCode}):\n${serverLog}`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = String(e.cause?.code || e.message);
+    }
+    await sleep(100);
+  }
+  throw new Error(`hotline not healthy after ${ms} ms (${last}):\n${serverLog}`);
+}
+
+function stopServer() {
+  const child = server;
+  server = null;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+// If the runner itself dies, do not leave the server behind.
+process.on('exit', () => { if (server && server.exitCode === null) server.kill('SIGKILL'); });
+
+before(async () => {
+  assert.ok(existsSync(bin), `hotline binary not found at ${bin}; build it with: cargo build -p hotline (or set HOTLINE_BIN)`);
+  await mkdir(shots, { recursive: true });
+  workDir = await mkdtemp(path.join(tmpdir(), 'hotline-browser-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${path.join(workDir, 'hotline.db')}?mode=rwc`, '--orders', '40'], {
+    cwd: workDir, // so no ./hotline.toml of the developer's is picked up
+    env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk) => { serverLog = (serverLog + chunk.toString()).slice(-20000); };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  const [, launched] = await Promise.all([
+    waitHealthy(`${base}/healthz`, 20000),
+    chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true }),
+  ]);
+  browser = launched;
+});
+
+after(async () => {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    browser = null;
+    await stopServer();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+});
+
+/** Runs `fn` with a fresh page (own cookies); on failure saves a screenshot of where it stopped. */
+async function withPage(name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page);
+    assert.deepEqual(errors, [], 'no JavaScript errors on the pages');
+  } catch (e) {
+    await page.screenshot({ path: path.join(shots, `FAILED-${name}.png`), fullPage: true }).catch(() => {});
+    if (serverLog) e.message += `\n--- last server output ---\n${serverLog.slice(-3000)}`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+/** Performs `action` (a click that submits a form or follows a link) and waits for the new page to load. */
+async function navigate(page, action) {
+  const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
+  await action();
+  await committed;
+  await page.waitForLoadState('load');
+}
+
+const text = (page, selector = 'body') => page.locator(selector).innerText();
+
+async function login(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await navigate(page, () => page.click('#login-submit'));
+  assert.ok(!new URL(page.url()).pathname.startsWith('/login'), `${username} logged in (still on ${page.url()})`);
+}
+
+async function logout(page) {
+  await navigate(page, () => page.click('form[action="/logout"] button'));
+  assert.equal(new URL(page.url()).pathname, '/login');
+}
+
+/** Fills the intake form (as the operator, on /intake) for an illegal-parking complaint dispatched to 望京街道. */
+async function fillIntake(page, { phone, description }) {
+  await page.fill('#phone', phone);
+  await page.fill('#description', description);
+  await page.selectOption('#district', { label: '朝阳区' });
+  await page.selectOption('#street', { label: '望京街道' });
+  await page.fill('#address', '望京西路 8 号');
+  await page.selectOption('#nature', 'complaint');
+  await page.selectOption('#category', 'TRF/illegal_parking');
+  await page.selectOption('#urgency', 'general');
+  await page.check('input[name=disposition][value=dispatch]');
+  // The unit picker: typing in the filter box selects the first unit that matches.
+  await page.fill('[data-filter-for=main_unit]', '望京街道');
+  const chosen = await page.locator('#main_unit').evaluate((s) => s.options[s.selectedIndex]?.text ?? '');
+  assert.equal(chosen, '朝阳区 / 望京街道', 'the filter box picks 望京街道 as the main unit');
+}
+
+/** Files an order through the intake page and returns its number; leaves the page on the order. */
+async function fileOrder(page, fields) {
+  await page.goto(`${base}/intake`);
+  await fillIntake(page, fields);
+  await navigate(page, () => page.click('#intake-submit'));
+  const m = new URL(page.url()).pathname.match(/^\/orders\/([^/]+)$/);
+  assert.ok(m, `landed on an order page, got ${page.url()}`);
+  return decodeURIComponent(m[1]);
+}
+
+/** Submits one of the action forms on an order page and checks the success flash. */
+async function act(page, action, fill) {
+  const form = page.locator(`form#act-${action}`);
+  await form.waitFor();
+  if (fill) await fill(form);
+  await navigate(page, () => form.locator('button[type=submit]').click());
+  const flash = page.locator('.flash');
+  assert.match(await flash.first().innerText(), /已完成/, `action ${action} succeeded: ${await text(page, 'main')}`);
+  assert.equal(await page.locator('.flash.error').count(), 0);
+}
+
+async function timelineActions(page) {
+  return page.locator('table.timeline tbody tr td:nth-child(2)').allInnerTexts();
+}
+
+function assertSubsequence(actual, expected, what) {
+  let i = 0;
+  for (const a of actual) if (i < expected.length && a.trim() === expected[i]) i++;
+  assert.equal(i, expected.length, `${what}: expected ${JSON.stringify(expected)} in this order within ${JSON.stringify(actual)}`);
+}
+
+// ---------- tests ----------
+
+const PHONE = '13800138000';
+const MASKED = '138****8000';
+
+test('full flow: operator files and dispatches, unit signs/contacts/works/replies, supervisor reads the timeline', { timeout: 45000 }, async () => {
+  const description = '市民来电反映：望京西路小区门口长期有车辆违章停车，占用消防通道，影响通行，希望尽快处理。';
+  let number;
+
+  await withPage('full-flow-operator', async (page) => {
+    await page.goto(`${base}/login`);
+    await shot(page, 'login');
+    await login(page, 'operator');
+    assert.equal(new URL(page.url()).pathname, '/intake', 'the operator lands on the intake page');
+    await fillIntake(page, { phone: PHONE, description });
+    await page.locator('#caller-history').filter({ hasNotText: '输入来电号码后显示' }).waitFor();
+    await shot(page, 'intake');
+    await navigate(page, () => page.click('#intake-submit'));
+    const m = new URL(page.url()).pathname.match(/^\/orders\/([^/]+)$/);
+    assert.ok(m, `landed on /orders/{number}, got ${page.url()}`);
+    number = decodeURIComponent(m[1]);
+    const body = await text(page, 'main');
+    assert.match(body, /工单已提交/);
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已派单');
+    assert.match(await text(page, '#main-unit'), /望京街道/);
+    assert.match(await text(page, '#description'), /违章停车/);
+    await shot(page, 'order-detail-dispatched');
+
+    // The operator's queue lists the new order.
+    await page.goto(`${base}/queue`);
+    assert.match(await text(page, 'table.orders'), new RegExp(number));
+    await shot(page, 'queue');
+    await logout(page);
+  });
+
+  await withPage('full-flow-unit', async (page) => {
+    await login(page, 'wangjing');
+    assert.equal(new URL(page.url()).pathname, '/inbox', 'a unit handler lands on the inbox');
+    const link = page.locator(`table.orders a[href="/orders/${number}"]`);
+    assert.equal(await link.count(), 1, `the inbox lists ${number}: ${await text(page, 'main')}`);
+    await shot(page, 'inbox');
+    await navigate(page, () => link.click());
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已派单');
+
+    await act(page, 'sign');
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已签收');
+    await act(page, 'contact', (f) => f.locator('input[name=note]').fill('已电话联系诉求人，约定今天下午现场查看'));
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已联系诉求人');
+    await act(page, 'start_work');
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '办理中');
+    await act(page, 'reply', async (f) => {
+      await f.locator('select[name=outcome]').selectOption('resolved');
+      await f.locator('textarea[name=text]').fill('已联系城管和交警现场处理，违停车辆已清走，已设置禁停标志。');
+    });
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已反馈');
+    assert.match(await text(page, 'main'), /违停车辆已清走/);
+    await shot(page, 'order-detail-replied');
+    await logout(page);
+  });
+
+  await withPage('full-flow-supervisor', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${base}/orders/${number}`);
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '已反馈');
+    const actions = await timelineActions(page);
+    assertSubsequence(actions.map((a) => a.trim()), ['受理', '分类', '派单', '签收', '联系诉求人', '开始办理', '反馈办理结果'], 'timeline');
+    const timeline = await text(page, 'table.timeline');
+    assert.match(timeline, /望京街道 李娜/, 'the unit handler is named in the timeline');
+    assert.match(timeline, /话务员 王丽/, 'the operator is named in the timeline');
+    await shot(page, 'timeline');
+  });
+});
+
+test('contacts: masked for the unit until a logged reveal, clear for the operator', { timeout: 30000 }, async () => {
+  let number;
+  await withPage('contacts-operator', async (page) => {
+    await login(page, 'operator');
+    number = await fileOrder(page, { phone: PHONE, description: '小区门口车辆乱停，挡住了消防通道。' });
+    const requester = await text(page, '#requester');
+    assert.match(requester, new RegExp(PHONE), 'the operator sees the phone in clear');
+    assert.doesNotMatch(requester, /\*\*\*\*/);
+    assert.equal(await page.locator('#reveal').count(), 0, 'no reveal button for the operator');
+  });
+
+  await withPage('contacts-unit', async (page) => {
+    await login(page, 'wangjing');
+    await page.goto(`${base}/orders/${number}`);
+    let requester = await text(page, '#requester');
+    assert.match(requester, /138\*\*\*\*8000/, `the unit sees the phone masked: ${requester}`);
+    assert.ok(!requester.includes(PHONE), 'no clear phone before the reveal');
+    assert.ok(!(await page.content()).includes(PHONE), 'the clear phone is nowhere in the page before the reveal');
+    assert.doesNotMatch((await timelineActions(page)).join('|'), /查看联系方式/);
+
+    await navigate(page, () => page.click('#reveal'));
+    requester = await text(page, '#requester');
+    assert.match(requester, new RegExp(PHONE), 'after the reveal the phone is in clear');
+    assert.ok(!requester.includes(MASKED));
+    assert.match(await text(page, '.flash.ok'), /已显示联系方式，本次查看已记录/);
+    assert.ok((await timelineActions(page)).map((a) => a.trim()).includes('查看联系方式'), 'the reveal is logged in the timeline');
+
+    // Reloading the order shows it masked again: a reveal is for one look only.
+    await page.goto(`${base}/orders/${number}`);
+    assert.match(await text(page, '#requester'), /138\*\*\*\*8000/);
+    assert.ok((await timelineActions(page)).map((a) => a.trim()).includes('查看联系方式'));
+  });
+});
+
+test('citizen: submit without login, then track by number and phone; a wrong phone is refused', { timeout: 30000 }, async () => {
+  await withPage('citizen', async (page) => {
+    const phone = '13912345678';
+    await page.goto(`${base}/citizen`);
+    assert.equal(await page.locator('form[action="/logout"]').count(), 0, 'no login needed');
+    await page.fill('#c-description', '我家楼下的路灯坏了一个多月了，晚上出行很不方便，请尽快修理。');
+    await page.selectOption('#c-district', { label: '朝阳区' });
+    await page.fill('#c-address', '望京街道花家地北里 3 号楼');
+    await page.fill('#c-name', '张先生');
+    await page.fill('#c-phone', phone);
+    await shot(page, 'citizen');
+    await navigate(page, () => page.click('#citizen-submit'));
+    const number = (await text(page, '#receipt-number')).trim();
+    assert.match(number, /^\d{8,}$/, `a receipt number is shown: ${number}`);
+    await shot(page, 'citizen-receipt');
+
+    await navigate(page, () => page.click('a.button[href="/track"]'));
+    await page.fill('#t-number', number);
+    await page.fill('#t-phone', phone);
+    await navigate(page, () => page.click('#track-submit'));
+    const result = await text(page, '#track-result');
+    assert.match(result, new RegExp(number));
+    assert.match(result, /已受理/, `the status is shown: ${result}`);
+    assert.match(result, /路灯坏了/);
+    await shot(page, 'track');
+
+    await page.fill('#t-phone', '13900000000');
+    await navigate(page, () => page.click('#track-submit'));
+    assert.equal(await page.locator('#track-result').count(), 0, 'nothing is shown for a wrong phone');
+    assert.match(await text(page, '.flash.error'), /未找到工单/);
+    await shot(page, 'track-wrong-phone');
+  });
+});
+
+test('language: the English switch turns the login page into English', { timeout: 20000 }, async () => {
+  await withPage('english', async (page) => {
+    await page.goto(`${base}/login`);
+    assert.match(await text(page, 'h1'), /工作人员登录/);
+    await navigate(page, () => page.click('header a[lang=en]'));
+    assert.equal(new URL(page.url()).pathname, '/login', 'the switch comes back to the same page');
+    assert.equal((await text(page, 'h1')).trim(), 'Staff login');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal((await text(page, '#login-submit')).trim(), 'Log in');
+    assert.match(await text(page, 'label[for=username]'), /Username/);
+    await shot(page, 'login-english');
+    // The choice outlives the login: the operator's intake page is in English too.
+    await page.fill('#username', 'operator');
+    await page.fill('#password', PASSWORD);
+    await navigate(page, () => page.click('#login-submit'));
+    assert.equal(new URL(page.url()).pathname, '/intake');
+    assert.equal((await text(page, 'h1')).trim(), 'Take a request');
+    assert.equal((await text(page, 'label[for=phone]')).trim(), "Caller's phone");
+    assert.equal((await text(page, '#intake-submit')).trim(), 'Submit');
+    assert.match(await text(page, 'header'), /Log out/);
+    await shot(page, 'intake-english');
+    // And back.
+    await navigate(page, () => page.click('header a[lang=zh]'));
+    assert.equal(new URL(page.url()).pathname, '/intake');
+    assert.equal((await text(page, 'h1')).trim(), '受理来电');
+  });
+});
+
+test('intake validation: a bad phone re-renders the form with the error and keeps what was typed', { timeout: 20000 }, async () => {
+  await withPage('intake-error', async (page) => {
+    const description = '反映望京SOHO附近道路两侧违章停车严重，早晚高峰拥堵。';
+    await login(page, 'operator');
+    await page.goto(`${base}/intake`);
+    await fillIntake(page, { phone: '123', description });
+    await navigate(page, () => page.click('#intake-submit'));
+    assert.equal(new URL(page.url()).pathname, '/intake', 'stays on the intake page');
+    assert.match(await text(page, '.flash.error'), /电话号码格式不正确/);
+    assert.equal(await page.inputValue('#description'), description, 'the description is kept');
+    assert.equal(await page.inputValue('#phone'), '123', 'the phone is kept for correction');
+    assert.equal(await page.inputValue('#category'), 'TRF/illegal_parking', 'the category is kept');
+    assert.equal(await page.locator('#main_unit option:checked').innerText(), '朝阳区 / 望京街道', 'the main unit is kept');
+    await shot(page, 'intake-error');
+  });
+});
