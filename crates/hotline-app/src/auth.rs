@@ -8,8 +8,8 @@ use hotline_store::{CredentialKind, NewUser, User};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, AppResult};
 use crate::App;
+use crate::error::{AppError, AppResult};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -98,7 +98,9 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> AppResult<()> {
-        Ok(self.store.delete_credential(&token_hash(token)).await?)
+        let hash = token_hash(token);
+        self.credentials.forget(&hash);
+        Ok(self.store.delete_credential(&hash).await?)
     }
 
     /// The principal a session cookie or API token belongs to.
@@ -106,8 +108,17 @@ impl App {
         if token.is_empty() || token.len() > 200 {
             return Err(AppError::Unauthenticated);
         }
-        match self.store.find_credential(&token_hash(token), self.clock.now()).await? {
-            Some((user, _)) => Ok(user.into()),
+        let hash = token_hash(token);
+        let now = self.clock.now();
+        if let Some(p) = self.credentials.get(&hash, now) {
+            return Ok(p);
+        }
+        match self.store.find_credential(&hash, now).await? {
+            Some((user, _)) => {
+                let p = Principal::from(user);
+                self.credentials.put(hash, p.clone(), now);
+                Ok(p)
+            }
             None => Err(AppError::Unauthenticated),
         }
     }
@@ -127,15 +138,26 @@ impl App {
         }
         let username = hotline_domain::text::bounded("username", &input.username, 3, 40)?;
         if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
-            return Err(ValidationError::new("username", "invalid_username", "用户名只能含字母、数字、_ - .", "A username holds letters, digits, _ - . only").into());
+            return Err(ValidationError::new(
+                "username",
+                "invalid_username",
+                "用户名只能含字母、数字、_ - .",
+                "A username holds letters, digits, _ - . only",
+            )
+            .into());
         }
         let display_name = hotline_domain::text::bounded("display_name", &input.display_name, 1, 50)?;
-        let role = Role::parse(&input.role).ok_or_else(|| {
-            ValidationError::new("role", "unknown_code", "角色不存在", format!("Unknown role {:?}", input.role))
-        })?;
+        let role = Role::parse(&input.role)
+            .ok_or_else(|| ValidationError::new("role", "unknown_code", "角色不存在", format!("Unknown role {:?}", input.role)))?;
         let pw_len = input.password.chars().count();
         if !(8..=128).contains(&pw_len) {
-            return Err(ValidationError::new("password", "weak_password", "密码长度须为 8 到 128 个字符", "A password has 8 to 128 characters").into());
+            return Err(ValidationError::new(
+                "password",
+                "weak_password",
+                "密码长度须为 8 到 128 个字符",
+                "A password has 8 to 128 characters",
+            )
+            .into());
         }
         let unit = match input.unit {
             Some(id) => Some(
@@ -150,16 +172,46 @@ impl App {
             return Err(ValidationError::new("unit", "unit_required", "承办单位账号须指定单位", "A unit account needs a unit").into());
         }
         let hash = self.hash_password(&input.password)?;
-        let user = self
-            .store
-            .insert_user(&NewUser { username, display_name, role, unit, password_hash: hash }, self.clock.now())
-            .await
-            .map_err(|e| match e {
-                hotline_store::StoreError::Conflict(_) => {
-                    AppError::Validation(ValidationError::new("username", "username_taken", "用户名已被使用", "The username is taken"))
-                }
-                other => other.into(),
-            })?;
+        let user =
+            self.store.insert_user(&NewUser { username, display_name, role, unit, password_hash: hash }, self.clock.now()).await.map_err(
+                |e| match e {
+                    hotline_store::StoreError::Conflict(_) => {
+                        AppError::Validation(ValidationError::new("username", "username_taken", "用户名已被使用", "The username is taken"))
+                    }
+                    other => other.into(),
+                },
+            )?;
         Ok(user.into())
+    }
+}
+
+/// Recently checked credentials, so a busy client is not looked up in the database on every request.
+/// Entries live [`CredentialCache::TTL_SECS`]: a session ended or a token revoked on another node
+/// stops working within that time (on this node, at once).
+#[derive(Default)]
+pub(crate) struct CredentialCache(std::sync::Mutex<std::collections::HashMap<String, (Principal, hotline_domain::Timestamp)>>);
+
+impl CredentialCache {
+    const TTL_SECS: i64 = 10;
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, hash: &str, now: hotline_domain::Timestamp) -> Option<Principal> {
+        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(hash).filter(|(_, at)| (now - *at).num_seconds().abs() < Self::TTL_SECS).map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, p: Principal, now: hotline_domain::Timestamp) {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::MAX_ENTRIES {
+            map.retain(|_, (_, at)| (now - *at).num_seconds().abs() < Self::TTL_SECS);
+            if map.len() >= Self::MAX_ENTRIES {
+                map.clear();
+            }
+        }
+        map.insert(hash, (p, now));
+    }
+
+    fn forget(&self, hash: &str) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(hash);
     }
 }

@@ -56,15 +56,16 @@ impl AppError {
             Self::Unauthenticated => ("请先登录".into(), "Please log in first".into()),
             Self::BadCredentials => ("用户名或密码错误".into(), "Wrong username or password".into()),
             Self::Forbidden { zh, en } => (zh.clone(), en.clone()),
-            Self::NotFound { what } => (format!("未找到{}", what_zh(what)), format!("{}{} not found", what[..1].to_uppercase(), &what[1..])),
+            Self::NotFound { what } => {
+                (format!("未找到{}", what_zh(what)), format!("{}{} not found", what[..1].to_uppercase(), &what[1..]))
+            }
             Self::InvalidTransition { from, action } => (
                 format!("工单当前状态为「{}」，不能执行「{}」", from.label(true), action.label(true)),
                 format!("The order is {}; \"{}\" is not possible now", from.label(false).to_lowercase(), action.label(false)),
             ),
-            Self::Conflict(_) => (
-                "工单已被他人更新，请刷新后重试".into(),
-                "The order was changed by someone else; reload and try again".into(),
-            ),
+            Self::Conflict(_) => {
+                ("工单已被他人更新，请刷新后重试".into(), "The order was changed by someone else; reload and try again".into())
+            }
             Self::Internal(_) => ("服务器内部错误，已记录".into(), "Internal error; it has been logged".into()),
         }
     }

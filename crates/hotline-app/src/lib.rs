@@ -41,6 +41,7 @@ pub struct App {
     pub config: AppConfig,
     units: RwLock<Arc<UnitDirectory>>,
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
+    credentials: auth::CredentialCache,
 }
 
 /// How long a node trusts its cached deadline policy before re-reading it (another node may have
@@ -50,7 +51,14 @@ const POLICY_CACHE_SECS: i64 = 30;
 impl App {
     /// Builds the app and makes sure a deadline policy exists (the shipped default on a new install).
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<Self> {
-        let app = Self { store, clock, config, units: RwLock::new(Arc::default()), policy: RwLock::new(None) };
+        let app = Self {
+            store,
+            clock,
+            config,
+            units: RwLock::new(Arc::default()),
+            policy: RwLock::new(None),
+            credentials: auth::CredentialCache::default(),
+        };
         app.reload_units().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
             let epoch = Timestamp::default();
@@ -85,7 +93,12 @@ impl App {
     }
 
     /// Stores a new version of the deadline policy (system admins and supervisors).
-    pub async fn set_policy(&self, who: &Principal, policy: DeadlinePolicy, effective_from: Option<Timestamp>) -> AppResult<DeadlinePolicy> {
+    pub async fn set_policy(
+        &self,
+        who: &Principal,
+        policy: DeadlinePolicy,
+        effective_from: Option<Timestamp>,
+    ) -> AppResult<DeadlinePolicy> {
         if !matches!(who.role, hotline_domain::Role::Admin | hotline_domain::Role::Supervisor) {
             return Err(AppError::forbidden("只有系统管理员或督办员可以修改时限", "Only admins and supervisors may change deadlines"));
         }

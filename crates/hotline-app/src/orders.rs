@@ -5,17 +5,17 @@
 use chrono::DateTime;
 use hotline_domain::text::{bounded, optional};
 use hotline_domain::{
-    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, EmergencyService, EventDraft,
-    Evaluation, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp,
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, EmergencyService, Evaluation,
+    EventDraft, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp,
     UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
 };
 use hotline_store::{IdempotencyKey, OrderQuery};
 use serde::{Deserialize, Serialize};
 
+use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::views::{masked_for, order_view, EventView, OrderView, PublicOrderView, RequesterView};
-use crate::App;
+use crate::views::{EventView, OrderView, PublicOrderView, RequesterView, masked_for, order_view};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequesterInput {
@@ -76,25 +76,89 @@ pub struct CreateOrderInput {
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
-    Triage { nature: String, category: String, urgency: String },
-    Answer { answer: String },
-    Transfer { service: String, #[serde(default)] note: String },
-    Redirect { reason: String },
-    LinkDuplicate { of: String },
-    Dispatch { main_unit: i64, #[serde(default)] co_units: Vec<i64>, #[serde(default)] note: String },
-    Sign,
-    Dispute { reason: String, proposed_unit: Option<i64> },
-    Arbitrate { decision: String, main_unit: Option<i64>, #[serde(default)] co_units: Vec<i64>, #[serde(default)] reason: String },
-    Contact { #[serde(default)] note: String },
-    StartWork { #[serde(default)] note: String },
-    RequestExtension { reason: String, until: DateTime<chrono::Utc> },
-    GrantExtension { until: DateTime<chrono::Utc>, #[serde(default)] reason: String },
-    RefuseExtension { reason: String },
-    Reply { outcome: String, text: String },
-    Evaluate { contacted: bool, resolution: String, satisfaction: String, #[serde(default)] comment: String },
-    Close { #[serde(default)] note: String },
-    Reopen { reason: String },
-    Supervise { on: bool, #[serde(default)] note: String },
+    Triage {
+        nature: String,
+        category: String,
+        urgency: String,
+    },
+    Answer {
+        answer: String,
+    },
+    Transfer {
+        service: String,
+        #[serde(default)]
+        note: String,
+    },
+    Redirect {
+        reason: String,
+    },
+    LinkDuplicate {
+        of: String,
+    },
+    Dispatch {
+        main_unit: i64,
+        #[serde(default)]
+        co_units: Vec<i64>,
+        #[serde(default)]
+        note: String,
+    },
+    /// A struct variant (not a unit one) so unknown fields are refused like every other action's.
+    Sign {},
+    Dispute {
+        reason: String,
+        proposed_unit: Option<i64>,
+    },
+    Arbitrate {
+        decision: String,
+        main_unit: Option<i64>,
+        #[serde(default)]
+        co_units: Vec<i64>,
+        #[serde(default)]
+        reason: String,
+    },
+    Contact {
+        #[serde(default)]
+        note: String,
+    },
+    StartWork {
+        #[serde(default)]
+        note: String,
+    },
+    RequestExtension {
+        reason: String,
+        until: DateTime<chrono::Utc>,
+    },
+    GrantExtension {
+        until: DateTime<chrono::Utc>,
+        #[serde(default)]
+        reason: String,
+    },
+    RefuseExtension {
+        reason: String,
+    },
+    Reply {
+        outcome: String,
+        text: String,
+    },
+    Evaluate {
+        contacted: bool,
+        resolution: String,
+        satisfaction: String,
+        #[serde(default)]
+        comment: String,
+    },
+    Close {
+        #[serde(default)]
+        note: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Supervise {
+        on: bool,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// Filters of the order list, as callers give them.
@@ -156,7 +220,12 @@ impl App {
             (d, Some(s)) => {
                 let parent = self.units().ancestor_of_class(s, UnitClass::District).map(|u| u.id);
                 if d.is_some() && d != parent {
-                    return Err(invalid("location.street", "street_not_in_district", "街道不属于所选区", "The street is not in the chosen district"));
+                    return Err(invalid(
+                        "location.street",
+                        "street_not_in_district",
+                        "街道不属于所选区",
+                        "The street is not in the chosen district",
+                    ));
                 }
                 parent.or(d)
             }
@@ -183,9 +252,8 @@ impl App {
     /// gets a copy (Regulation Art. 12).
     fn assignment(&self, main: i64, co: &[i64]) -> AppResult<Assignment> {
         let dir = self.units();
-        let main_unit = dir
-            .get(UnitId(main))
-            .ok_or_else(|| invalid("main_unit", "unknown_unit", "主办单位不存在", "The main unit does not exist"))?;
+        let main_unit =
+            dir.get(UnitId(main)).ok_or_else(|| invalid("main_unit", "unknown_unit", "主办单位不存在", "The main unit does not exist"))?;
         if !main_unit.class.can_lead() {
             return Err(invalid(
                 "main_unit",
@@ -217,9 +285,11 @@ impl App {
         let reason = |field: &str, s: &str| bounded(field, s, 2, 1000);
         let note = |s: &str| Ok::<_, AppError>(optional("note", Some(s), 1000)?.unwrap_or_default());
         Ok(match cmd {
-            Command::Triage { nature, category, urgency } => {
-                Action::Triage { nature: Nature::parse(nature)?, category: CategoryPath::parse(category)?, urgency: Urgency::parse(urgency)? }
-            }
+            Command::Triage { nature, category, urgency } => Action::Triage {
+                nature: Nature::parse(nature)?,
+                category: CategoryPath::parse(category)?,
+                urgency: Urgency::parse(urgency)?,
+            },
             Command::Answer { answer } => Action::Answer { answer: bounded("answer", answer, 2, 4000)? },
             Command::Transfer { service, note: n } => Action::Transfer { service: EmergencyService::parse(service)?, note: note(n)? },
             Command::Redirect { reason: r } => Action::Redirect { reason: reason("reason", r)? },
@@ -231,8 +301,10 @@ impl App {
                 let target = self.store.get_order(&of).await?.ok_or(AppError::NotFound { what: "order" })?;
                 Action::LinkDuplicate { of, case: target.case_id }
             }
-            Command::Dispatch { main_unit, co_units, note: n } => Action::Dispatch { assignment: self.assignment(*main_unit, co_units)?, note: note(n)? },
-            Command::Sign => Action::Sign,
+            Command::Dispatch { main_unit, co_units, note: n } => {
+                Action::Dispatch { assignment: self.assignment(*main_unit, co_units)?, note: note(n)? }
+            }
+            Command::Sign {} => Action::Sign,
             Command::Dispute { reason: r, proposed_unit } => {
                 if proposed_unit.is_some_and(|p| self.units().get(UnitId(p)).is_none()) {
                     return Err(invalid("proposed_unit", "unknown_unit", "建议的承办单位不存在", "The proposed unit does not exist"));
@@ -244,9 +316,16 @@ impl App {
                     ("uphold", _) => ArbitrationDecision::Uphold,
                     ("redispatch", Some(m)) => ArbitrationDecision::Redispatch { assignment: self.assignment(*m, co_units)? },
                     ("redispatch", None) => {
-                        return Err(invalid("main_unit", "required", "改派须指定新的主办单位", "A re-dispatch needs a new main unit"))
+                        return Err(invalid("main_unit", "required", "改派须指定新的主办单位", "A re-dispatch needs a new main unit"));
                     }
-                    _ => return Err(invalid("decision", "unknown_code", "审核结论应为 uphold 或 redispatch", "decision is uphold or redispatch")),
+                    _ => {
+                        return Err(invalid(
+                            "decision",
+                            "unknown_code",
+                            "审核结论应为 uphold 或 redispatch",
+                            "decision is uphold or redispatch",
+                        ));
+                    }
                 };
                 Action::Arbitrate { decision, reason: reason("reason", r)? }
             }
@@ -254,13 +333,23 @@ impl App {
             Command::StartWork { note: n } => Action::StartWork { note: note(n)? },
             Command::RequestExtension { reason: r, until } => {
                 if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
-                    return Err(invalid("until", "extension_not_later", "延期时间须晚于当前办理时限", "The extension must end after the current reply due time"));
+                    return Err(invalid(
+                        "until",
+                        "extension_not_later",
+                        "延期时间须晚于当前办理时限",
+                        "The extension must end after the current reply due time",
+                    ));
                 }
                 Action::RequestExtension { reason: reason("reason", r)?, until: *until }
             }
             Command::GrantExtension { until, reason: r } => {
                 if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
-                    return Err(invalid("until", "extension_not_later", "延期时间须晚于当前办理时限", "The extension must end after the current reply due time"));
+                    return Err(invalid(
+                        "until",
+                        "extension_not_later",
+                        "延期时间须晚于当前办理时限",
+                        "The extension must end after the current reply due time",
+                    ));
                 }
                 Action::GrantExtension { until: *until, reason: note(r)? }
             }
@@ -298,13 +387,13 @@ impl App {
         }
     }
 
-    /// Unit actions are for the main unit (首接负责); co-units and the district copy only see.
+    /// Unit actions are for the main unit itself (首接负责): co-units, the district copy and a unit
+    /// admin looking at the units below theirs only see.
     fn acts_for_main_unit(&self, who: &Principal, order: &WorkOrder) -> bool {
         if !who.role.is_unit_role() {
             return true;
         }
-        let Some(main) = order.assignment.as_ref().map(|a| a.main_unit) else { return false };
-        self.visible_units(who).is_some_and(|units| units.contains(&main))
+        order.assignment.as_ref().is_some_and(|a| who.unit == Some(a.main_unit))
     }
 
     /// The actions `who` may take on `order` now.
@@ -347,7 +436,12 @@ impl App {
     }
 
     /// Creates an order, applying the triage and disposition given with it, in one transaction.
-    pub async fn create_order(&self, who: &Principal, input: &CreateOrderInput, idempotency_key: Option<&str>) -> AppResult<(OrderView, bool)> {
+    pub async fn create_order(
+        &self,
+        who: &Principal,
+        input: &CreateOrderInput,
+        idempotency_key: Option<&str>,
+    ) -> AppResult<(OrderView, bool)> {
         if !who.role.may(ActionKind::Triage) {
             return Err(AppError::forbidden("只有话务员和派单员可以受理工单", "Only operators and dispatchers take in orders"));
         }
@@ -360,8 +454,20 @@ impl App {
             steps.push(Command::Triage { nature: t.nature.clone(), category: t.category.clone(), urgency: t.urgency.clone() });
         }
         if let Some(d) = &input.disposition {
-            if !matches!(d, Command::Dispatch { .. } | Command::Answer { .. } | Command::Transfer { .. } | Command::Redirect { .. } | Command::LinkDuplicate { .. }) {
-                return Err(invalid("disposition", "invalid_disposition", "受理时只能派单、直接答复、转紧急服务、告知渠道或并单", "At intake the disposition is dispatch, answer, transfer, redirect or link_duplicate"));
+            if !matches!(
+                d,
+                Command::Dispatch { .. }
+                    | Command::Answer { .. }
+                    | Command::Transfer { .. }
+                    | Command::Redirect { .. }
+                    | Command::LinkDuplicate { .. }
+            ) {
+                return Err(invalid(
+                    "disposition",
+                    "invalid_disposition",
+                    "受理时只能派单、直接答复、转紧急服务、告知渠道或并单",
+                    "At intake the disposition is dispatch, answer, transfer, redirect or link_duplicate",
+                ));
             }
             if input.triage.is_none() && matches!(d, Command::Dispatch { .. }) {
                 return Err(invalid("triage", "required", "派单前须先分类", "Triage (nature, category, urgency) is required to dispatch"));
@@ -484,7 +590,10 @@ impl App {
             return Err(AppError::forbidden("诉求人要求保密，联系方式不向承办单位提供", "The requester asked for confidentiality"));
         }
         if order.state.is_terminal() || !self.acts_for_main_unit(who, order) {
-            return Err(AppError::forbidden("只有办理中的主办单位可以查看联系方式", "Only the main unit of an open order may reveal contacts"));
+            return Err(AppError::forbidden(
+                "只有办理中的主办单位可以查看联系方式",
+                "Only the main unit of an open order may reveal contacts",
+            ));
         }
         Ok(())
     }
@@ -527,13 +636,24 @@ impl App {
                 age_group: None,
                 confidential: false,
             },
-            location: LocationInput { address: input.address.clone(), district: input.district, street: None, lng: input.lng, lat: input.lat },
+            location: LocationInput {
+                address: input.address.clone(),
+                district: input.district,
+                street: None,
+                lng: input.lng,
+                lat: input.lat,
+            },
             attachments: Vec::new(),
             triage: None,
             disposition: None,
         };
         if input.phone.trim().is_empty() {
-            return Err(invalid("phone", "required", "请填写电话号码，用于查询和回访", "A phone number is required to track the request and call you back"));
+            return Err(invalid(
+                "phone",
+                "required",
+                "请填写电话号码，用于查询和回访",
+                "A phone number is required to track the request and call you back",
+            ));
         }
         let new = self.parse_new_order(Channel::Web, &create)?;
         let scope = format!("public:{}", new.requester.phone.as_ref().map(|p| p.as_str()).unwrap_or_default());

@@ -4,9 +4,9 @@
 use hotline_domain::{Role, UnitClass, ValidationError};
 use hotline_store::{Category, NewUnit};
 
+use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 fn rows(field: &str, text: &str) -> AppResult<Vec<csv::StringRecord>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -25,7 +25,12 @@ pub fn units_from_csv(districts: &str, streets: &str, extra: &str) -> AppResult<
     let mut units = Vec::new();
     for r in rows("extra", extra)? {
         let class = UnitClass::parse(col(&r, 2)).ok_or_else(|| {
-            AppError::Validation(ValidationError::new("class", "unknown_code", format!("未知单位类别 {}", col(&r, 2)), format!("Unknown unit class {}", col(&r, 2))))
+            AppError::Validation(ValidationError::new(
+                "class",
+                "unknown_code",
+                format!("未知单位类别 {}", col(&r, 2)),
+                format!("Unknown unit class {}", col(&r, 2)),
+            ))
         })?;
         let parent = Some(col(&r, 3)).filter(|p| !p.is_empty()).map(str::to_owned);
         units.push(NewUnit { code: col(&r, 0).into(), name: col(&r, 1).into(), class, parent_code: parent });
@@ -34,7 +39,12 @@ pub fn units_from_csv(districts: &str, streets: &str, extra: &str) -> AppResult<
         units.push(NewUnit { code: col(&r, 0).into(), name: col(&r, 1).into(), class: UnitClass::District, parent_code: None });
     }
     for r in rows("streets", streets)? {
-        units.push(NewUnit { code: col(&r, 0).into(), name: col(&r, 1).into(), class: UnitClass::Street, parent_code: Some(col(&r, 2).into()) });
+        units.push(NewUnit {
+            code: col(&r, 0).into(),
+            name: col(&r, 1).into(),
+            class: UnitClass::Street,
+            parent_code: Some(col(&r, 2).into()),
+        });
     }
     if units.iter().any(|u| u.code.is_empty() || u.name.is_empty()) {
         return Err(ValidationError::new("units", "missing_field", "单位代码和名称不能为空", "Unit code and name are required").into());
@@ -49,7 +59,12 @@ pub fn categories_from_csv(text: &str) -> AppResult<Vec<Category>> {
         .map(|r| {
             let code = hotline_domain::CategoryPath::parse(col(r, 0))?;
             let urgency = hotline_domain::Urgency::parse(col(r, 3))?;
-            Ok(Category { code: code.as_str().into(), name_zh: col(r, 1).into(), name_en: col(r, 2).into(), default_urgency: urgency.code().into() })
+            Ok(Category {
+                code: code.as_str().into(),
+                name_zh: col(r, 1).into(),
+                name_en: col(r, 2).into(),
+                default_urgency: urgency.code().into(),
+            })
         })
         .collect()
 }

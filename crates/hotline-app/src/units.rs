@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use hotline_domain::{Unit, UnitClass, UnitId};
 
-use crate::error::{AppError, AppResult};
 use crate::App;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Default)]
 pub struct UnitDirectory {

@@ -1,8 +1,8 @@
 //! What callers get back: orders and events as seen by one principal, with personal data masked
 //! where their role requires it. The API serialises these; the web UI renders them.
 
-use hotline_domain::text::mask_name;
 use chrono::{DateTime, Utc};
+use hotline_domain::text::mask_name;
 use hotline_domain::{ActionKind, Role, State, Timestamp, UnitId, WorkOrder};
 use hotline_store::Event;
 use serde::Serialize;
@@ -157,8 +157,19 @@ impl EventView {
         let d = &e.draft;
         let shown = matches!(
             d.kind,
-            A::Receive | A::Dispatch | A::Sign | A::Contact | A::StartWork | A::Reply | A::Answer | A::Transfer | A::Redirect
-                | A::LinkDuplicate | A::Evaluate | A::Close | A::Reopen
+            A::Receive
+                | A::Dispatch
+                | A::Sign
+                | A::Contact
+                | A::StartWork
+                | A::Reply
+                | A::Answer
+                | A::Transfer
+                | A::Redirect
+                | A::LinkDuplicate
+                | A::Evaluate
+                | A::Close
+                | A::Reopen
         );
         let payload = match d.kind {
             A::Reply | A::Answer => d.payload.clone(),
@@ -219,7 +230,12 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         attachments: o
             .attachments
             .iter()
-            .map(|a| AttachmentView { file_name: a.file_name.clone(), content_type: a.content_type.clone(), size_bytes: a.size_bytes, url: a.url.clone() })
+            .map(|a| AttachmentView {
+                file_name: a.file_name.clone(),
+                content_type: a.content_type.clone(),
+                size_bytes: a.size_bytes,
+                url: a.url.clone(),
+            })
             .collect(),
         assignment: o.assignment.as_ref().map(|a| AssignmentView {
             main_unit: unit(a.main_unit),

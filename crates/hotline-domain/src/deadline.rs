@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::error::ValidationError;
 use crate::order::Urgency;
-use crate::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,10 +167,7 @@ impl DeadlinePolicy {
                         left -= 1;
                     }
                 }
-                offset
-                    .from_local_datetime(&date.and_time(time))
-                    .single()
-                    .map_or(from, |t| t.with_timezone(&chrono::Utc))
+                offset.from_local_datetime(&date.and_time(time)).single().map_or(from, |t| t.with_timezone(&chrono::Utc))
             }
         }
     }

@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::error::ValidationError;
 use crate::ids::{CaseId, OrderId, OrderNumber, UnitId, UserId};
 use crate::state::State;
 use crate::text::{self, Phone};
-use crate::Timestamp;
 
 /// A closed list of codes with labels (nature, urgency, channel…), so pages and exports can list
 /// and label any of them the same way.
@@ -173,9 +173,8 @@ impl CategoryPath {
         if !FIRST_LEVEL_CATEGORIES.iter().any(|(c, _, _)| *c == parts[0]) {
             return Err(err("一级分类不存在", "Unknown first-level category"));
         }
-        let segment_ok = |p: &&str| {
-            !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        };
+        let segment_ok =
+            |p: &&str| !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !parts.iter().all(segment_ok) {
             return Err(err("分类代码只能含字母、数字、-、_", "Category codes hold letters, digits, - and _ only"));
         }

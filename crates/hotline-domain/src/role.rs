@@ -77,10 +77,7 @@ impl Role {
     /// The permission matrix: may this role ever perform `action`?
     pub fn may(self, action: ActionKind) -> bool {
         use ActionKind as A;
-        let centre_intake = matches!(
-            action,
-            A::Triage | A::Answer | A::Transfer | A::Redirect | A::LinkDuplicate | A::Dispatch
-        );
+        let centre_intake = matches!(action, A::Triage | A::Answer | A::Transfer | A::Redirect | A::LinkDuplicate | A::Dispatch);
         match self {
             Self::Operator => centre_intake,
             Self::Supervisor => {

@@ -3,12 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::deadline::DeadlinePolicy;
 use crate::error::DomainError;
 use crate::ids::{CaseId, OrderNumber, UnitId};
 use crate::order::{Assignment, CategoryPath, EmergencyService, Evaluation, Nature, Reply, Urgency, WorkOrder};
 use crate::role::Actor;
-use crate::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,22 +78,118 @@ impl State {
 
     pub fn label(self, zh: bool) -> &'static str {
         match self {
-            Self::Received => if zh { "已受理" } else { "Received" },
-            Self::Triaged => if zh { "已分类" } else { "Triaged" },
-            Self::AnsweredDirectly => if zh { "直接答复" } else { "Answered directly" },
-            Self::Transferred => if zh { "已转紧急服务" } else { "Transferred to emergency service" },
-            Self::Redirected => if zh { "已告知其他渠道" } else { "Redirected" },
-            Self::LinkedDuplicate => if zh { "重复件已并单" } else { "Linked as duplicate" },
-            Self::Dispatched => if zh { "已派单" } else { "Dispatched" },
-            Self::Signed => if zh { "已签收" } else { "Signed" },
-            Self::Disputed => if zh { "派单异议中" } else { "Disputed" },
-            Self::Contacted => if zh { "已联系诉求人" } else { "Requester contacted" },
-            Self::InProgress => if zh { "办理中" } else { "In progress" },
-            Self::ExtensionRequested => if zh { "申请延期中" } else { "Extension requested" },
-            Self::Replied => if zh { "已反馈" } else { "Replied" },
-            Self::Evaluated => if zh { "已回访" } else { "Evaluated" },
-            Self::Closed => if zh { "已办结" } else { "Closed" },
-            Self::Reopened => if zh { "重办" } else { "Reopened" },
+            Self::Received => {
+                if zh {
+                    "已受理"
+                } else {
+                    "Received"
+                }
+            }
+            Self::Triaged => {
+                if zh {
+                    "已分类"
+                } else {
+                    "Triaged"
+                }
+            }
+            Self::AnsweredDirectly => {
+                if zh {
+                    "直接答复"
+                } else {
+                    "Answered directly"
+                }
+            }
+            Self::Transferred => {
+                if zh {
+                    "已转紧急服务"
+                } else {
+                    "Transferred to emergency service"
+                }
+            }
+            Self::Redirected => {
+                if zh {
+                    "已告知其他渠道"
+                } else {
+                    "Redirected"
+                }
+            }
+            Self::LinkedDuplicate => {
+                if zh {
+                    "重复件已并单"
+                } else {
+                    "Linked as duplicate"
+                }
+            }
+            Self::Dispatched => {
+                if zh {
+                    "已派单"
+                } else {
+                    "Dispatched"
+                }
+            }
+            Self::Signed => {
+                if zh {
+                    "已签收"
+                } else {
+                    "Signed"
+                }
+            }
+            Self::Disputed => {
+                if zh {
+                    "派单异议中"
+                } else {
+                    "Disputed"
+                }
+            }
+            Self::Contacted => {
+                if zh {
+                    "已联系诉求人"
+                } else {
+                    "Requester contacted"
+                }
+            }
+            Self::InProgress => {
+                if zh {
+                    "办理中"
+                } else {
+                    "In progress"
+                }
+            }
+            Self::ExtensionRequested => {
+                if zh {
+                    "申请延期中"
+                } else {
+                    "Extension requested"
+                }
+            }
+            Self::Replied => {
+                if zh {
+                    "已反馈"
+                } else {
+                    "Replied"
+                }
+            }
+            Self::Evaluated => {
+                if zh {
+                    "已回访"
+                } else {
+                    "Evaluated"
+                }
+            }
+            Self::Closed => {
+                if zh {
+                    "已办结"
+                } else {
+                    "Closed"
+                }
+            }
+            Self::Reopened => {
+                if zh {
+                    "重办"
+                } else {
+                    "Reopened"
+                }
+            }
         }
     }
 
@@ -106,7 +202,13 @@ impl State {
     pub fn is_with_unit(self) -> bool {
         matches!(
             self,
-            Self::Dispatched | Self::Signed | Self::Disputed | Self::Contacted | Self::InProgress | Self::ExtensionRequested | Self::Reopened
+            Self::Dispatched
+                | Self::Signed
+                | Self::Disputed
+                | Self::Contacted
+                | Self::InProgress
+                | Self::ExtensionRequested
+                | Self::Reopened
         )
     }
 }
@@ -194,27 +296,153 @@ impl ActionKind {
 
     pub fn label(self, zh: bool) -> &'static str {
         match self {
-            Self::Receive => if zh { "受理" } else { "Receive" },
-            Self::Triage => if zh { "分类" } else { "Triage" },
-            Self::Answer => if zh { "直接答复" } else { "Answer directly" },
-            Self::Transfer => if zh { "转紧急服务" } else { "Transfer to emergency service" },
-            Self::Redirect => if zh { "告知其他渠道" } else { "Redirect" },
-            Self::LinkDuplicate => if zh { "并单（重复件）" } else { "Link as duplicate" },
-            Self::Dispatch => if zh { "派单" } else { "Dispatch" },
-            Self::Sign => if zh { "签收" } else { "Sign" },
-            Self::Dispute => if zh { "派单异议（退单）" } else { "Dispute dispatch" },
-            Self::Arbitrate => if zh { "异议审核" } else { "Arbitrate" },
-            Self::Contact => if zh { "联系诉求人" } else { "Contact requester" },
-            Self::StartWork => if zh { "开始办理" } else { "Start work" },
-            Self::RequestExtension => if zh { "申请延期" } else { "Request extension" },
-            Self::GrantExtension => if zh { "批准延期" } else { "Grant extension" },
-            Self::RefuseExtension => if zh { "驳回延期" } else { "Refuse extension" },
-            Self::Reply => if zh { "反馈办理结果" } else { "Reply" },
-            Self::Evaluate => if zh { "回访评价" } else { "Record callback" },
-            Self::Close => if zh { "办结" } else { "Close" },
-            Self::Reopen => if zh { "重办" } else { "Reopen" },
-            Self::Supervise => if zh { "督办" } else { "Supervise" },
-            Self::RevealContact => if zh { "查看联系方式" } else { "Reveal contact" },
+            Self::Receive => {
+                if zh {
+                    "受理"
+                } else {
+                    "Receive"
+                }
+            }
+            Self::Triage => {
+                if zh {
+                    "分类"
+                } else {
+                    "Triage"
+                }
+            }
+            Self::Answer => {
+                if zh {
+                    "直接答复"
+                } else {
+                    "Answer directly"
+                }
+            }
+            Self::Transfer => {
+                if zh {
+                    "转紧急服务"
+                } else {
+                    "Transfer to emergency service"
+                }
+            }
+            Self::Redirect => {
+                if zh {
+                    "告知其他渠道"
+                } else {
+                    "Redirect"
+                }
+            }
+            Self::LinkDuplicate => {
+                if zh {
+                    "并单（重复件）"
+                } else {
+                    "Link as duplicate"
+                }
+            }
+            Self::Dispatch => {
+                if zh {
+                    "派单"
+                } else {
+                    "Dispatch"
+                }
+            }
+            Self::Sign => {
+                if zh {
+                    "签收"
+                } else {
+                    "Sign"
+                }
+            }
+            Self::Dispute => {
+                if zh {
+                    "派单异议（退单）"
+                } else {
+                    "Dispute dispatch"
+                }
+            }
+            Self::Arbitrate => {
+                if zh {
+                    "异议审核"
+                } else {
+                    "Arbitrate"
+                }
+            }
+            Self::Contact => {
+                if zh {
+                    "联系诉求人"
+                } else {
+                    "Contact requester"
+                }
+            }
+            Self::StartWork => {
+                if zh {
+                    "开始办理"
+                } else {
+                    "Start work"
+                }
+            }
+            Self::RequestExtension => {
+                if zh {
+                    "申请延期"
+                } else {
+                    "Request extension"
+                }
+            }
+            Self::GrantExtension => {
+                if zh {
+                    "批准延期"
+                } else {
+                    "Grant extension"
+                }
+            }
+            Self::RefuseExtension => {
+                if zh {
+                    "驳回延期"
+                } else {
+                    "Refuse extension"
+                }
+            }
+            Self::Reply => {
+                if zh {
+                    "反馈办理结果"
+                } else {
+                    "Reply"
+                }
+            }
+            Self::Evaluate => {
+                if zh {
+                    "回访评价"
+                } else {
+                    "Record callback"
+                }
+            }
+            Self::Close => {
+                if zh {
+                    "办结"
+                } else {
+                    "Close"
+                }
+            }
+            Self::Reopen => {
+                if zh {
+                    "重办"
+                } else {
+                    "Reopen"
+                }
+            }
+            Self::Supervise => {
+                if zh {
+                    "督办"
+                } else {
+                    "Supervise"
+                }
+            }
+            Self::RevealContact => {
+                if zh {
+                    "查看联系方式"
+                } else {
+                    "Reveal contact"
+                }
+            }
         }
     }
 

@@ -9,13 +9,16 @@ use crate::error::ValidationError;
 pub fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, ValidationError> {
     let s = raw.trim();
     let n = s.chars().count();
-    if n < min {
+    if n < min && n > 0 {
         return Err(ValidationError::new(
             field,
-            "required",
-            format!("{field} 不能为空"),
-            format!("{field} is required"),
+            "too_short",
+            format!("{field} 至少 {min} 个字符"),
+            format!("{field} needs at least {min} characters"),
         ));
+    }
+    if n < min {
+        return Err(ValidationError::new(field, "required", format!("{field} 不能为空"), format!("{field} is required")));
     }
     if n > max {
         return Err(ValidationError::new(
@@ -105,10 +108,12 @@ impl Phone {
             return None;
         }
         let digits: String = parts.concat();
-        let with_ext = |n: String| Some(Self(match ext {
-            Some(e) => format!("{n}-{e}"),
-            None => n,
-        }));
+        let with_ext = |n: String| {
+            Some(Self(match ext {
+                Some(e) => format!("{n}-{e}"),
+                None => n,
+            }))
+        };
         // Mobile: 11 digits starting 13–19, optionally with the 86 country code glued on.
         let mobile = digits.strip_prefix("86").filter(|d| d.len() == 11).unwrap_or(&digits);
         if ext.is_none() && mobile.len() == 11 && mobile.starts_with('1') && matches!(mobile.as_bytes()[1], b'3'..=b'9') {

@@ -9,10 +9,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use hotline_domain::deadline::Stage;
 use hotline_domain::{
-    Action, ActionKind, Actor, ArbitrationDecision, Assignment, CaseId, CategoryPath, Channel,
-    DeadlinePolicy, DomainError, EmergencyService, Evaluation, Location, Nature, NewOrder, OrderId,
-    OrderNumber, Overdue, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State,
-    Timestamp, UnitId, Urgency, UserId, WorkOrder,
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, CaseId, CategoryPath, Channel, DeadlinePolicy, DomainError,
+    EmergencyService, Evaluation, Location, Nature, NewOrder, OrderId, OrderNumber, Overdue, Reply, ReplyOutcome, Requester, Resolution,
+    Role, Satisfaction, State, Timestamp, UnitId, Urgency, UserId, WorkOrder,
 };
 use proptest::prelude::*;
 
@@ -57,24 +56,16 @@ const OPEN_STATES: &[State] = &[
     State::Reopened,
 ];
 
-const TERMINAL_STATES: &[State] = &[
-    State::AnsweredDirectly,
-    State::Transferred,
-    State::Redirected,
-    State::LinkedDuplicate,
-    State::Closed,
-];
+const TERMINAL_STATES: &[State] = &[State::AnsweredDirectly, State::Transferred, State::Redirected, State::LinkedDuplicate, State::Closed];
 
 /// The intended transition table: from which states each action is allowed.
 fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
     use State as S;
     match kind {
         ActionKind::Receive | ActionKind::RevealContact => unreachable!("not an Action"),
-        ActionKind::Triage
-        | ActionKind::Answer
-        | ActionKind::Transfer
-        | ActionKind::Redirect
-        | ActionKind::LinkDuplicate => &[S::Received, S::Triaged],
+        ActionKind::Triage | ActionKind::Answer | ActionKind::Transfer | ActionKind::Redirect | ActionKind::LinkDuplicate => {
+            &[S::Received, S::Triaged]
+        }
         ActionKind::Dispatch => &[S::Triaged],
         ActionKind::Sign => &[S::Dispatched, S::Reopened],
         ActionKind::Dispute => &[S::Dispatched, S::Signed, S::Reopened],
@@ -103,14 +94,8 @@ fn pinned_target(action: &Action, from: State) -> State {
         Action::Dispatch { .. } => S::Dispatched,
         Action::Sign => S::Signed,
         Action::Dispute { .. } => S::Disputed,
-        Action::Arbitrate {
-            decision: ArbitrationDecision::Uphold,
-            ..
-        } => S::Signed,
-        Action::Arbitrate {
-            decision: ArbitrationDecision::Redispatch { .. },
-            ..
-        } => S::Dispatched,
+        Action::Arbitrate { decision: ArbitrationDecision::Uphold, .. } => S::Signed,
+        Action::Arbitrate { decision: ArbitrationDecision::Redispatch { .. }, .. } => S::Dispatched,
         Action::Contact { .. } => S::Contacted,
         Action::StartWork { .. } => S::InProgress,
         Action::RequestExtension { .. } => S::ExtensionRequested,
@@ -123,14 +108,8 @@ fn pinned_target(action: &Action, from: State) -> State {
     }
 }
 
-const CENTRE_INTAKE: [ActionKind; 6] = [
-    ActionKind::Triage,
-    ActionKind::Answer,
-    ActionKind::Transfer,
-    ActionKind::Redirect,
-    ActionKind::LinkDuplicate,
-    ActionKind::Dispatch,
-];
+const CENTRE_INTAKE: [ActionKind; 6] =
+    [ActionKind::Triage, ActionKind::Answer, ActionKind::Transfer, ActionKind::Redirect, ActionKind::LinkDuplicate, ActionKind::Dispatch];
 
 const SUPERVISOR: [ActionKind; 12] = [
     ActionKind::Triage,
@@ -147,14 +126,8 @@ const SUPERVISOR: [ActionKind; 12] = [
     ActionKind::Reopen,
 ];
 
-const UNIT_WORK: [ActionKind; 6] = [
-    ActionKind::Sign,
-    ActionKind::Dispute,
-    ActionKind::Contact,
-    ActionKind::StartWork,
-    ActionKind::RequestExtension,
-    ActionKind::Reply,
-];
+const UNIT_WORK: [ActionKind; 6] =
+    [ActionKind::Sign, ActionKind::Dispute, ActionKind::Contact, ActionKind::StartWork, ActionKind::RequestExtension, ActionKind::Reply];
 
 /// The intended permission matrix over the action kinds.
 const MATRIX: [(Role, &[ActionKind]); 7] = [
@@ -168,20 +141,12 @@ const MATRIX: [(Role, &[ActionKind]); 7] = [
 ];
 
 fn pinned_may(role: Role, kind: ActionKind) -> bool {
-    MATRIX
-        .iter()
-        .find(|(r, _)| *r == role)
-        .unwrap()
-        .1
-        .contains(&kind)
+    MATRIX.iter().find(|(r, _)| *r == role).unwrap().1.contains(&kind)
 }
 
 /// The roles the pinned matrix lets perform `kind`.
 fn performers(kind: ActionKind) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| pinned_may(*r, kind))
-        .collect()
+    Role::ALL.into_iter().filter(|r| pinned_may(*r, kind)).collect()
 }
 
 fn performer(kind: ActionKind) -> Role {
@@ -208,12 +173,7 @@ fn policy() -> DeadlinePolicy {
 }
 
 fn actor(role: Role) -> Actor {
-    Actor {
-        user_id: Some(UserId(100)),
-        role: Some(role),
-        unit: role.is_unit_role().then_some(UnitId(10)),
-        name: role.code().to_owned(),
-    }
+    Actor { user_id: Some(UserId(100)), role: Some(role), unit: role.is_unit_role().then_some(UnitId(10)), name: role.code().to_owned() }
 }
 
 fn category() -> CategoryPath {
@@ -221,55 +181,25 @@ fn category() -> CategoryPath {
 }
 
 fn assignment_a() -> Assignment {
-    Assignment {
-        main_unit: UnitId(10),
-        co_units: vec![UnitId(11)],
-        district_copy: Some(UnitId(2)),
-    }
+    Assignment { main_unit: UnitId(10), co_units: vec![UnitId(11)], district_copy: Some(UnitId(2)) }
 }
 
 fn assignment_b() -> Assignment {
-    Assignment {
-        main_unit: UnitId(20),
-        co_units: vec![],
-        district_copy: None,
-    }
+    Assignment { main_unit: UnitId(20), co_units: vec![], district_copy: None }
 }
 
 fn a_reply() -> Reply {
-    Reply {
-        outcome: ReplyOutcome::Resolved,
-        text: "路灯已修复".into(),
-    }
+    Reply { outcome: ReplyOutcome::Resolved, text: "路灯已修复".into() }
 }
 
 fn an_evaluation() -> Evaluation {
-    Evaluation {
-        contacted: true,
-        resolution: Resolution::Resolved,
-        satisfaction: Satisfaction::Satisfied,
-        comment: "很快".into(),
-    }
+    Evaluation { contacted: true, resolution: Resolution::Resolved, satisfaction: Satisfaction::Satisfied, comment: "很快".into() }
 }
 
 fn fresh_order() -> WorkOrder {
     let requester = Requester::parse("张三", Some("13812345678"), None, None, false).unwrap();
-    let location = Location::parse(
-        "朝阳区建国路 1 号",
-        Some(UnitId(2)),
-        Some(UnitId(10)),
-        None,
-        None,
-    )
-    .unwrap();
-    let new = NewOrder::parse(
-        Channel::Phone,
-        "路灯不亮已经三天了",
-        requester,
-        location,
-        vec![],
-    )
-    .unwrap();
+    let location = Location::parse("朝阳区建国路 1 号", Some(UnitId(2)), Some(UnitId(10)), None, None).unwrap();
+    let new = NewOrder::parse(Channel::Phone, "路灯不亮已经三天了", requester, location, vec![]).unwrap();
     WorkOrder::received(new, Some(UserId(1)), t0())
 }
 
@@ -278,81 +208,32 @@ fn sample(kind: ActionKind) -> Option<Action> {
     let until = t0() + Duration::days(20);
     Some(match kind {
         ActionKind::Receive | ActionKind::RevealContact => return None,
-        ActionKind::Triage => Action::Triage {
-            nature: Nature::Complaint,
-            category: category(),
-            urgency: Urgency::General,
-        },
-        ActionKind::Answer => Action::Answer {
-            answer: "按政策答复".into(),
-        },
-        ActionKind::Transfer => Action::Transfer {
-            service: EmergencyService::Fire,
-            note: "有烟".into(),
-        },
-        ActionKind::Redirect => Action::Redirect {
-            reason: "已进入诉讼程序".into(),
-        },
-        ActionKind::LinkDuplicate => Action::LinkDuplicate {
-            of: OrderNumber::parse("2026112200007").unwrap(),
-            case: CaseId(7),
-        },
-        ActionKind::Dispatch => Action::Dispatch {
-            assignment: assignment_a(),
-            note: "请尽快处理".into(),
-        },
+        ActionKind::Triage => Action::Triage { nature: Nature::Complaint, category: category(), urgency: Urgency::General },
+        ActionKind::Answer => Action::Answer { answer: "按政策答复".into() },
+        ActionKind::Transfer => Action::Transfer { service: EmergencyService::Fire, note: "有烟".into() },
+        ActionKind::Redirect => Action::Redirect { reason: "已进入诉讼程序".into() },
+        ActionKind::LinkDuplicate => Action::LinkDuplicate { of: OrderNumber::parse("2026112200007").unwrap(), case: CaseId(7) },
+        ActionKind::Dispatch => Action::Dispatch { assignment: assignment_a(), note: "请尽快处理".into() },
         ActionKind::Sign => Action::Sign,
-        ActionKind::Dispute => Action::Dispute {
-            reason: "不属于本单位职责".into(),
-            proposed_unit: Some(UnitId(20)),
-        },
-        ActionKind::Arbitrate => Action::Arbitrate {
-            decision: ArbitrationDecision::Uphold,
-            reason: "职责明确".into(),
-        },
-        ActionKind::Contact => Action::Contact {
-            note: "已电话联系".into(),
-        },
-        ActionKind::StartWork => Action::StartWork {
-            note: "到场".into(),
-        },
-        ActionKind::RequestExtension => Action::RequestExtension {
-            reason: "需采购配件".into(),
-            until,
-        },
-        ActionKind::GrantExtension => Action::GrantExtension {
-            until,
-            reason: "理由充分".into(),
-        },
-        ActionKind::RefuseExtension => Action::RefuseExtension {
-            reason: "理由不足".into(),
-        },
+        ActionKind::Dispute => Action::Dispute { reason: "不属于本单位职责".into(), proposed_unit: Some(UnitId(20)) },
+        ActionKind::Arbitrate => Action::Arbitrate { decision: ArbitrationDecision::Uphold, reason: "职责明确".into() },
+        ActionKind::Contact => Action::Contact { note: "已电话联系".into() },
+        ActionKind::StartWork => Action::StartWork { note: "到场".into() },
+        ActionKind::RequestExtension => Action::RequestExtension { reason: "需采购配件".into(), until },
+        ActionKind::GrantExtension => Action::GrantExtension { until, reason: "理由充分".into() },
+        ActionKind::RefuseExtension => Action::RefuseExtension { reason: "理由不足".into() },
         ActionKind::Reply => Action::Reply { reply: a_reply() },
-        ActionKind::Evaluate => Action::Evaluate {
-            evaluation: an_evaluation(),
-        },
-        ActionKind::Close => Action::Close {
-            note: "办结".into(),
-        },
-        ActionKind::Reopen => Action::Reopen {
-            reason: "诉求人不满意".into(),
-        },
-        ActionKind::Supervise => Action::Supervise {
-            on: true,
-            note: "重点督办".into(),
-        },
+        ActionKind::Evaluate => Action::Evaluate { evaluation: an_evaluation() },
+        ActionKind::Close => Action::Close { note: "办结".into() },
+        ActionKind::Reopen => Action::Reopen { reason: "诉求人不满意".into() },
+        ActionKind::Supervise => Action::Supervise { on: true, note: "重点督办".into() },
     })
 }
 
 /// Every sample action, plus the second arbitration decision.
 fn all_samples() -> Vec<Action> {
     let mut v: Vec<Action> = ACTION_KINDS.iter().map(|k| sample(*k).unwrap()).collect();
-    v.push(Action::Arbitrate {
-        decision: ArbitrationDecision::Redispatch {
-            assignment: assignment_b(),
-        },
-        reason: "改派".into(),
-    });
+    v.push(Action::Arbitrate { decision: ArbitrationDecision::Redispatch { assignment: assignment_b() }, reason: "改派".into() });
     v
 }
 
@@ -404,27 +285,10 @@ fn order_in(state: State) -> WorkOrder {
         o.dues.contact_due = Some(p.due(Urgency::General, Stage::FirstContact, at));
         o.dues.reply_due = Some(p.due(Urgency::General, Stage::Reply, at));
     }
-    if matches!(
-        state,
-        S::Signed
-            | S::Contacted
-            | S::InProgress
-            | S::ExtensionRequested
-            | S::Replied
-            | S::Evaluated
-            | S::Closed
-    ) {
+    if matches!(state, S::Signed | S::Contacted | S::InProgress | S::ExtensionRequested | S::Replied | S::Evaluated | S::Closed) {
         o.signed_at = Some(t0() + mins(20));
     }
-    if matches!(
-        state,
-        S::Contacted
-            | S::InProgress
-            | S::ExtensionRequested
-            | S::Replied
-            | S::Evaluated
-            | S::Closed
-    ) {
+    if matches!(state, S::Contacted | S::InProgress | S::ExtensionRequested | S::Replied | S::Evaluated | S::Closed) {
         o.contacted_at = Some(t0() + mins(60));
     }
     if matches!(state, S::Replied | S::Evaluated | S::Closed) {
@@ -464,18 +328,8 @@ fn step(order: &WorkOrder, action: Action, role: Role, now: Timestamp) -> WorkOr
 
 /// A triaged order (General urgency) dispatched to unit A at `t0 + 10 min`.
 fn dispatched() -> WorkOrder {
-    let o = step(
-        &fresh_order(),
-        sample(ActionKind::Triage).unwrap(),
-        Role::Operator,
-        t0() + mins(5),
-    );
-    step(
-        &o,
-        sample(ActionKind::Dispatch).unwrap(),
-        Role::Operator,
-        t0() + mins(10),
-    )
+    let o = step(&fresh_order(), sample(ActionKind::Triage).unwrap(), Role::Operator, t0() + mins(5));
+    step(&o, sample(ActionKind::Dispatch).unwrap(), Role::Operator, t0() + mins(10))
 }
 
 /// Structural invariants every order must satisfy, whatever its history. Returns the violations.
@@ -490,76 +344,37 @@ fn invariant_violations(o: &WorkOrder) -> Vec<String> {
     if dispatched_or_later(s) {
         check(o.nature.is_some(), "dispatched or later implies nature");
         check(o.category.is_some(), "dispatched or later implies category");
-        check(
-            o.assignment.is_some(),
-            "dispatched or later implies assignment",
-        );
-        check(
-            o.dues.reply_due.is_some(),
-            "dispatched or later implies reply_due",
-        );
-        check(
-            o.dues.contact_due.is_some(),
-            "dispatched or later implies contact_due",
-        );
-        check(
-            o.first_dispatched_at.is_some(),
-            "dispatched or later implies first_dispatched_at",
-        );
+        check(o.assignment.is_some(), "dispatched or later implies assignment");
+        check(o.dues.reply_due.is_some(), "dispatched or later implies reply_due");
+        check(o.dues.contact_due.is_some(), "dispatched or later implies contact_due");
+        check(o.first_dispatched_at.is_some(), "dispatched or later implies first_dispatched_at");
     } else {
-        check(
-            o.assignment.is_none(),
-            "before dispatch / non-dispatched disposition has no assignment",
-        );
+        check(o.assignment.is_none(), "before dispatch / non-dispatched disposition has no assignment");
     }
     if s == State::Triaged {
-        check(
-            o.nature.is_some() && o.category.is_some(),
-            "triaged implies nature and category",
-        );
-        check(
-            o.dues.dispatch_due.is_some(),
-            "triaged implies dispatch_due",
-        );
+        check(o.nature.is_some() && o.category.is_some(), "triaged implies nature and category");
+        check(o.dues.dispatch_due.is_some(), "triaged implies dispatch_due");
     }
     if matches!(s, State::Replied | State::Evaluated) {
         check(o.reply.is_some(), "replied/evaluated implies reply");
-        check(
-            o.replied_at.is_some(),
-            "replied/evaluated implies replied_at",
-        );
+        check(o.replied_at.is_some(), "replied/evaluated implies replied_at");
     }
     if s == State::Evaluated {
         check(o.evaluation.is_some(), "evaluated implies evaluation");
     }
     if s == State::Reopened {
-        check(
-            o.reply.is_none() && o.evaluation.is_none(),
-            "reopened has no reply or evaluation",
-        );
+        check(o.reply.is_none() && o.evaluation.is_none(), "reopened has no reply or evaluation");
     }
-    check(
-        o.closed_at.is_some() == s.is_terminal(),
-        "closed_at is set iff the state is terminal",
-    );
+    check(o.closed_at.is_some() == s.is_terminal(), "closed_at is set iff the state is terminal");
     if s.is_terminal() {
-        check(
-            s == State::Closed || o.assignment.is_none(),
-            "only Closed among terminal states has an assignment",
-        );
+        check(s == State::Closed || o.assignment.is_none(), "only Closed among terminal states has an assignment");
         check(!o.supervised, "a terminal order is not supervised");
     }
     if s == State::Transferred {
-        check(
-            o.transferred_to.is_some(),
-            "transferred implies transferred_to",
-        );
+        check(o.transferred_to.is_some(), "transferred implies transferred_to");
     }
     if s == State::LinkedDuplicate {
-        check(
-            o.duplicate_of.is_some(),
-            "linked duplicate implies duplicate_of",
-        );
+        check(o.duplicate_of.is_some(), "linked duplicate implies duplicate_of");
     }
     v
 }
@@ -586,15 +401,9 @@ fn the_pinned_transition_table_matches_allowed_from() {
         actual.sort();
         assert_eq!(actual, pinned, "allowed_from({kind:?})");
     }
-    assert!(
-        ActionKind::Receive.allowed_from().is_empty(),
-        "nothing moves an order into Received"
-    );
+    assert!(ActionKind::Receive.allowed_from().is_empty(), "nothing moves an order into Received");
     // Every kind but the two non-actions appears in the table exactly once.
-    let others: Vec<ActionKind> = ActionKind::ALL
-        .into_iter()
-        .filter(|k| !ACTION_KINDS.contains(k))
-        .collect();
+    let others: Vec<ActionKind> = ActionKind::ALL.into_iter().filter(|k| !ACTION_KINDS.contains(k)).collect();
     assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact]);
     for kind in ACTION_KINDS {
         assert_eq!(sample(kind).unwrap().kind(), kind);
@@ -612,25 +421,16 @@ fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target
             let order = order_in(from);
             let result = order.apply(action.clone(), &actor(role), now, &policy());
             if pinned_allowed_from(kind).contains(&from) {
-                let t = result
-                    .unwrap_or_else(|e| panic!("{kind:?} from {from:?} should succeed: {e:?}"));
+                let t = result.unwrap_or_else(|e| panic!("{kind:?} from {from:?} should succeed: {e:?}"));
                 let to = pinned_target(&action, from);
                 assert_eq!(t.order.state, to, "{kind:?} from {from:?}");
                 assert_eq!(t.event.from, Some(from));
                 assert_eq!(t.event.to, to);
                 assert_eq!(t.event.kind, kind);
                 assert_eq!(t.order.version, order.version + 1);
-                assert_eq!(
-                    invariant_violations(&t.order),
-                    Vec::<String>::new(),
-                    "{kind:?} from {from:?} produced an inconsistent order"
-                );
+                assert_eq!(invariant_violations(&t.order), Vec::<String>::new(), "{kind:?} from {from:?} produced an inconsistent order");
             } else {
-                assert_eq!(
-                    result,
-                    Err(DomainError::InvalidTransition { from, action: kind }),
-                    "{kind:?} from {from:?} should be refused"
-                );
+                assert_eq!(result, Err(DomainError::InvalidTransition { from, action: kind }), "{kind:?} from {from:?} should be refused");
             }
             checked += 1;
         }
@@ -643,45 +443,23 @@ fn signing_is_refused_before_dispatch() {
     for from in [State::Received, State::Triaged] {
         assert_eq!(
             order_in(from).apply(Action::Sign, &actor(Role::UnitHandler), t0(), &policy()),
-            Err(DomainError::InvalidTransition {
-                from,
-                action: ActionKind::Sign
-            })
+            Err(DomainError::InvalidTransition { from, action: ActionKind::Sign })
         );
     }
 }
 
 #[test]
 fn dispatch_is_refused_before_triage() {
-    let err = fresh_order().apply(
-        sample(ActionKind::Dispatch).unwrap(),
-        &actor(Role::Operator),
-        t0(),
-        &policy(),
-    );
-    assert_eq!(
-        err,
-        Err(DomainError::InvalidTransition {
-            from: State::Received,
-            action: ActionKind::Dispatch
-        })
-    );
+    let err = fresh_order().apply(sample(ActionKind::Dispatch).unwrap(), &actor(Role::Operator), t0(), &policy());
+    assert_eq!(err, Err(DomainError::InvalidTransition { from: State::Received, action: ActionKind::Dispatch }));
 }
 
 #[test]
 fn a_unit_must_sign_and_contact_before_replying() {
     for from in [State::Dispatched, State::Signed, State::Reopened] {
         assert_eq!(
-            order_in(from).apply(
-                sample(ActionKind::Reply).unwrap(),
-                &actor(Role::UnitHandler),
-                t0(),
-                &policy()
-            ),
-            Err(DomainError::InvalidTransition {
-                from,
-                action: ActionKind::Reply
-            })
+            order_in(from).apply(sample(ActionKind::Reply).unwrap(), &actor(Role::UnitHandler), t0(), &policy()),
+            Err(DomainError::InvalidTransition { from, action: ActionKind::Reply })
         );
     }
 }
@@ -691,22 +469,11 @@ fn terminal_dispositions_accept_nothing_and_closed_accepts_only_reopen() {
     for from in TERMINAL_STATES {
         for action in all_samples() {
             let kind = action.kind();
-            let result = order_in(*from).apply(
-                action,
-                &actor(performer(kind)),
-                t0() + Duration::days(5),
-                &policy(),
-            );
+            let result = order_in(*from).apply(action, &actor(performer(kind)), t0() + Duration::days(5), &policy());
             if *from == State::Closed && kind == ActionKind::Reopen {
                 assert!(result.is_ok());
             } else {
-                assert_eq!(
-                    result,
-                    Err(DomainError::InvalidTransition {
-                        from: *from,
-                        action: kind
-                    })
-                );
+                assert_eq!(result, Err(DomainError::InvalidTransition { from: *from, action: kind }));
             }
         }
     }
@@ -718,18 +485,10 @@ fn terminal_dispositions_accept_nothing_and_closed_accepts_only_reopen() {
 
 #[test]
 fn the_permission_matrix_is_the_pinned_one() {
-    assert_eq!(
-        MATRIX.map(|(r, _)| r),
-        Role::ALL,
-        "the pinned matrix lists every role"
-    );
+    assert_eq!(MATRIX.map(|(r, _)| r), Role::ALL, "the pinned matrix lists every role");
     for role in Role::ALL {
         for kind in ACTION_KINDS {
-            assert_eq!(
-                role.may(kind),
-                pinned_may(role, kind),
-                "{role:?} may {kind:?}"
-            );
+            assert_eq!(role.may(kind), pinned_may(role, kind), "{role:?} may {kind:?}");
         }
     }
 }
@@ -742,39 +501,17 @@ fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
             let kind = action.kind();
             let allowed = pinned_allowed_from(kind);
             let allowed_state = allowed[0];
-            let refused_state = State::ALL
-                .into_iter()
-                .find(|s| !allowed.contains(s))
-                .unwrap();
+            let refused_state = State::ALL.into_iter().find(|s| !allowed.contains(s)).unwrap();
 
-            let from_allowed =
-                order_in(allowed_state).apply(action.clone(), &actor(role), now, &policy());
-            let from_refused =
-                order_in(refused_state).apply(action.clone(), &actor(role), now, &policy());
+            let from_allowed = order_in(allowed_state).apply(action.clone(), &actor(role), now, &policy());
+            let from_refused = order_in(refused_state).apply(action.clone(), &actor(role), now, &policy());
             if role.may(kind) {
-                assert!(
-                    from_allowed.is_ok(),
-                    "{role:?} {kind:?} from {allowed_state:?}: {from_allowed:?}"
-                );
-                assert_eq!(
-                    from_refused,
-                    Err(DomainError::InvalidTransition {
-                        from: refused_state,
-                        action: kind
-                    })
-                );
+                assert!(from_allowed.is_ok(), "{role:?} {kind:?} from {allowed_state:?}: {from_allowed:?}");
+                assert_eq!(from_refused, Err(DomainError::InvalidTransition { from: refused_state, action: kind }));
             } else {
                 // Forbidden wins over InvalidTransition: the role is checked first.
-                assert_eq!(
-                    from_allowed,
-                    Err(DomainError::Forbidden { action: kind }),
-                    "{role:?} {kind:?}"
-                );
-                assert_eq!(
-                    from_refused,
-                    Err(DomainError::Forbidden { action: kind }),
-                    "{role:?} {kind:?}"
-                );
+                assert_eq!(from_allowed, Err(DomainError::Forbidden { action: kind }), "{role:?} {kind:?}");
+                assert_eq!(from_refused, Err(DomainError::Forbidden { action: kind }), "{role:?} {kind:?}");
             }
         }
     }
@@ -782,12 +519,7 @@ fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
 
 #[test]
 fn a_citizen_or_any_actor_without_a_role_is_forbidden_every_action_in_every_state() {
-    let roleless_staff = Actor {
-        user_id: Some(UserId(5)),
-        role: None,
-        unit: Some(UnitId(10)),
-        name: "no role".into(),
-    };
+    let roleless_staff = Actor { user_id: Some(UserId(5)), role: None, unit: Some(UnitId(10)), name: "no role".into() };
     for who in [Actor::citizen(), roleless_staff] {
         assert_eq!(who.role, None);
         for from in State::ALL {
@@ -820,15 +552,8 @@ fn analysts_and_admins_act_on_nothing() {
 #[test]
 fn triage_sets_the_dispatch_due_from_the_receipt_time() {
     let p = policy();
-    let triage = Action::Triage {
-        nature: Nature::Help,
-        category: category(),
-        urgency: Urgency::Emergency,
-    };
-    let o = fresh_order()
-        .apply(triage, &actor(Role::Operator), t0() + mins(5), &p)
-        .unwrap()
-        .order;
+    let triage = Action::Triage { nature: Nature::Help, category: category(), urgency: Urgency::Emergency };
+    let o = fresh_order().apply(triage, &actor(Role::Operator), t0() + mins(5), &p).unwrap().order;
     assert_eq!(o.urgency, Urgency::Emergency);
     assert_eq!(o.nature, Some(Nature::Help));
     assert_eq!(o.dues.policy_version, 7);
@@ -840,118 +565,54 @@ fn triage_sets_the_dispatch_due_from_the_receipt_time() {
 fn dispatch_stores_contact_due_and_reply_due_from_the_policy() {
     let p = policy();
     for urgency in Urgency::ALL {
-        let triage = Action::Triage {
-            nature: Nature::Complaint,
-            category: category(),
-            urgency: *urgency,
-        };
+        let triage = Action::Triage { nature: Nature::Complaint, category: category(), urgency: *urgency };
         let triaged = step(&fresh_order(), triage, Role::Operator, t0() + mins(5));
         let at = t0() + mins(30);
-        let t = triaged
-            .apply(
-                sample(ActionKind::Dispatch).unwrap(),
-                &actor(Role::Operator),
-                at,
-                &p,
-            )
-            .unwrap();
+        let t = triaged.apply(sample(ActionKind::Dispatch).unwrap(), &actor(Role::Operator), at, &p).unwrap();
         let o = &t.order;
         assert_eq!(o.state, State::Dispatched);
         assert_eq!(o.assignment, Some(assignment_a()));
         assert_eq!(o.first_dispatched_at, Some(at));
         assert_eq!(o.dispatched_at, Some(at));
         assert_eq!(o.dues.policy_version, p.version);
-        assert_eq!(
-            o.dues.contact_due,
-            Some(p.due(*urgency, Stage::FirstContact, at)),
-            "{urgency:?}"
-        );
-        assert_eq!(
-            o.dues.reply_due,
-            Some(p.due(*urgency, Stage::Reply, at)),
-            "{urgency:?}"
-        );
+        assert_eq!(o.dues.contact_due, Some(p.due(*urgency, Stage::FirstContact, at)), "{urgency:?}");
+        assert_eq!(o.dues.reply_due, Some(p.due(*urgency, Stage::Reply, at)), "{urgency:?}");
         assert_eq!(t.event.reason.as_deref(), Some("请尽快处理"));
     }
     // The shipped numbers, spelled out for the 24-hour class: contact within 2 h, reply within 24 h.
-    let triage = Action::Triage {
-        nature: Nature::Help,
-        category: category(),
-        urgency: Urgency::Utility24h,
-    };
+    let triage = Action::Triage { nature: Nature::Help, category: category(), urgency: Urgency::Utility24h };
     let o = step(&fresh_order(), triage, Role::Operator, t0());
-    let o = step(
-        &o,
-        sample(ActionKind::Dispatch).unwrap(),
-        Role::Supervisor,
-        t0() + mins(10),
-    );
-    assert_eq!(
-        o.dues.contact_due,
-        Some(t0() + mins(10) + Duration::hours(2))
-    );
-    assert_eq!(
-        o.dues.reply_due,
-        Some(t0() + mins(10) + Duration::hours(24))
-    );
+    let o = step(&o, sample(ActionKind::Dispatch).unwrap(), Role::Supervisor, t0() + mins(10));
+    assert_eq!(o.dues.contact_due, Some(t0() + mins(10) + Duration::hours(2)));
+    assert_eq!(o.dues.reply_due, Some(t0() + mins(10) + Duration::hours(24)));
 }
 
 #[test]
 fn an_upheld_dispute_keeps_the_assignment_and_the_dues_of_the_first_dispatch() {
     let d = dispatched();
     let signed = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
-    let disputed = step(
-        &signed,
-        sample(ActionKind::Dispute).unwrap(),
-        Role::UnitAdmin,
-        t0() + Duration::hours(3),
-    );
+    let disputed = step(&signed, sample(ActionKind::Dispute).unwrap(), Role::UnitAdmin, t0() + Duration::hours(3));
     assert_eq!(disputed.state, State::Disputed);
     assert_eq!(disputed.dispute_count, 1);
 
-    let uphold = Action::Arbitrate {
-        decision: ArbitrationDecision::Uphold,
-        reason: "职责明确".into(),
-    };
-    let upheld = step(
-        &disputed,
-        uphold,
-        Role::Supervisor,
-        t0() + Duration::days(1),
-    );
+    let uphold = Action::Arbitrate { decision: ArbitrationDecision::Uphold, reason: "职责明确".into() };
+    let upheld = step(&disputed, uphold, Role::Supervisor, t0() + Duration::days(1));
     assert_eq!(upheld.state, State::Signed);
-    assert_eq!(
-        upheld.dues, d.dues,
-        "the clock keeps running from the first dispatch"
-    );
+    assert_eq!(upheld.dues, d.dues, "the clock keeps running from the first dispatch");
     assert_eq!(upheld.assignment, Some(assignment_a()));
     assert_eq!(upheld.dispatched_at, d.dispatched_at);
     assert_eq!(upheld.first_dispatched_at, d.first_dispatched_at);
-    assert_eq!(
-        upheld.signed_at,
-        Some(t0() + mins(20)),
-        "the original signing time is kept"
-    );
+    assert_eq!(upheld.signed_at, Some(t0() + mins(20)), "the original signing time is kept");
     assert_eq!(upheld.dispute_count, 1);
 }
 
 #[test]
 fn an_upheld_dispute_of_an_unsigned_order_counts_as_signed_at_arbitration() {
     let d = dispatched();
-    let disputed = step(
-        &d,
-        sample(ActionKind::Dispute).unwrap(),
-        Role::UnitHandler,
-        t0() + mins(30),
-    );
-    let uphold = Action::Arbitrate {
-        decision: ArbitrationDecision::Uphold,
-        reason: String::new(),
-    };
+    let disputed = step(&d, sample(ActionKind::Dispute).unwrap(), Role::UnitHandler, t0() + mins(30));
+    let uphold = Action::Arbitrate { decision: ArbitrationDecision::Uphold, reason: String::new() };
     let at = t0() + Duration::hours(2);
-    let t = disputed
-        .apply(uphold, &actor(Role::Supervisor), at, &policy())
-        .unwrap();
+    let t = disputed.apply(uphold, &actor(Role::Supervisor), at, &policy()).unwrap();
     assert_eq!(t.order.state, State::Signed);
     assert_eq!(t.order.signed_at, Some(at));
     assert_eq!(t.order.dues, d.dues);
@@ -963,36 +624,18 @@ fn a_redispatch_replaces_the_assignment_and_restarts_the_dues() {
     let p = policy();
     let d = dispatched();
     let signed = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
-    let disputed = step(
-        &signed,
-        sample(ActionKind::Dispute).unwrap(),
-        Role::UnitHandler,
-        t0() + Duration::hours(3),
-    );
+    let disputed = step(&signed, sample(ActionKind::Dispute).unwrap(), Role::UnitHandler, t0() + Duration::hours(3));
     let at = t0() + Duration::days(1);
-    let redispatch = Action::Arbitrate {
-        decision: ArbitrationDecision::Redispatch {
-            assignment: assignment_b(),
-        },
-        reason: "改派".into(),
-    };
+    let redispatch =
+        Action::Arbitrate { decision: ArbitrationDecision::Redispatch { assignment: assignment_b() }, reason: "改派".into() };
     let o = step(&disputed, redispatch, Role::Supervisor, at);
     assert_eq!(o.state, State::Dispatched);
     assert_eq!(o.assignment, Some(assignment_b()));
     assert_eq!(o.dispatched_at, Some(at));
-    assert_eq!(
-        o.first_dispatched_at, d.first_dispatched_at,
-        "the first dispatch is still the first"
-    );
+    assert_eq!(o.first_dispatched_at, d.first_dispatched_at, "the first dispatch is still the first");
     assert_eq!(o.signed_at, None, "the new unit has not signed yet");
-    assert_eq!(
-        o.dues.contact_due,
-        Some(p.due(Urgency::General, Stage::FirstContact, at))
-    );
-    assert_eq!(
-        o.dues.reply_due,
-        Some(p.due(Urgency::General, Stage::Reply, at))
-    );
+    assert_eq!(o.dues.contact_due, Some(p.due(Urgency::General, Stage::FirstContact, at)));
+    assert_eq!(o.dues.reply_due, Some(p.due(Urgency::General, Stage::Reply, at)));
     assert_ne!(o.dues.reply_due, d.dues.reply_due);
     assert_eq!(o.dues.dispatch_due, d.dues.dispatch_due);
 }
@@ -1001,39 +644,19 @@ fn a_redispatch_replaces_the_assignment_and_restarts_the_dues() {
 fn granting_an_extension_moves_the_reply_due_and_refusing_keeps_it() {
     let before = order_in(State::ExtensionRequested);
     let until = t0() + Duration::days(30);
-    let grant = Action::GrantExtension {
-        until,
-        reason: "配件缺货".into(),
-    };
-    let t = before
-        .apply(
-            grant,
-            &actor(Role::Supervisor),
-            t0() + Duration::days(3),
-            &policy(),
-        )
-        .unwrap();
+    let grant = Action::GrantExtension { until, reason: "配件缺货".into() };
+    let t = before.apply(grant, &actor(Role::Supervisor), t0() + Duration::days(3), &policy()).unwrap();
     assert_eq!(t.order.state, State::InProgress);
     assert_eq!(t.order.dues.reply_due, Some(until));
     assert_eq!(t.order.dues.contact_due, before.dues.contact_due);
     assert_eq!(t.event.payload["reply_due"], serde_json::json!(until));
 
-    let refused = step(
-        &before,
-        sample(ActionKind::RefuseExtension).unwrap(),
-        Role::Supervisor,
-        t0() + Duration::days(3),
-    );
+    let refused = step(&before, sample(ActionKind::RefuseExtension).unwrap(), Role::Supervisor, t0() + Duration::days(3));
     assert_eq!(refused.state, State::InProgress);
     assert_eq!(refused.dues, before.dues);
 
     // Merely asking does not move anything either.
-    let asked = step(
-        &order_in(State::InProgress),
-        sample(ActionKind::RequestExtension).unwrap(),
-        Role::UnitHandler,
-        t0(),
-    );
+    let asked = step(&order_in(State::InProgress), sample(ActionKind::RequestExtension).unwrap(), Role::UnitHandler, t0());
     assert_eq!(asked.dues, order_in(State::InProgress).dues);
 }
 
@@ -1043,12 +666,7 @@ fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_d
     for from in [State::Replied, State::Evaluated, State::Closed] {
         let before = order_in(from);
         let at = t0() + Duration::days(10);
-        let o = step(
-            &before,
-            sample(ActionKind::Reopen).unwrap(),
-            Role::Supervisor,
-            at,
-        );
+        let o = step(&before, sample(ActionKind::Reopen).unwrap(), Role::Supervisor, at);
         assert_eq!(o.state, State::Reopened);
         assert_eq!(o.reopen_count, before.reopen_count + 1);
         assert_eq!(o.reply, None);
@@ -1056,59 +674,18 @@ fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_d
         assert_eq!(o.replied_at, None);
         assert_eq!(o.closed_at, None);
         assert_eq!(o.signed_at, None);
-        assert_eq!(
-            o.contacted_at, None,
-            "the unit must contact the requester again"
-        );
-        assert_eq!(
-            o.assignment, before.assignment,
-            "the same unit handles it again"
-        );
-        assert_eq!(
-            o.dues.contact_due,
-            Some(p.due(Urgency::General, Stage::FirstContact, at))
-        );
-        assert_eq!(
-            o.dues.reply_due,
-            Some(p.due(Urgency::General, Stage::Reply, at))
-        );
+        assert_eq!(o.contacted_at, None, "the unit must contact the requester again");
+        assert_eq!(o.assignment, before.assignment, "the same unit handles it again");
+        assert_eq!(o.dues.contact_due, Some(p.due(Urgency::General, Stage::FirstContact, at)));
+        assert_eq!(o.dues.reply_due, Some(p.due(Urgency::General, Stage::Reply, at)));
     }
     // A second round counts again.
-    let once = step(
-        &order_in(State::Closed),
-        sample(ActionKind::Reopen).unwrap(),
-        Role::Supervisor,
-        t0() + Duration::days(10),
-    );
-    let o = step(
-        &once,
-        Action::Sign,
-        Role::UnitHandler,
-        t0() + Duration::days(10),
-    );
-    let o = step(
-        &o,
-        sample(ActionKind::Contact).unwrap(),
-        Role::UnitHandler,
-        t0() + Duration::days(11),
-    );
-    assert_eq!(
-        o.contacted_at,
-        Some(t0() + Duration::days(11)),
-        "the new contact is recorded"
-    );
-    let o = step(
-        &o,
-        sample(ActionKind::Reply).unwrap(),
-        Role::UnitHandler,
-        t0() + Duration::days(12),
-    );
-    let o = step(
-        &o,
-        sample(ActionKind::Reopen).unwrap(),
-        Role::Supervisor,
-        t0() + Duration::days(13),
-    );
+    let once = step(&order_in(State::Closed), sample(ActionKind::Reopen).unwrap(), Role::Supervisor, t0() + Duration::days(10));
+    let o = step(&once, Action::Sign, Role::UnitHandler, t0() + Duration::days(10));
+    let o = step(&o, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, t0() + Duration::days(11));
+    assert_eq!(o.contacted_at, Some(t0() + Duration::days(11)), "the new contact is recorded");
+    let o = step(&o, sample(ActionKind::Reply).unwrap(), Role::UnitHandler, t0() + Duration::days(12));
+    let o = step(&o, sample(ActionKind::Reopen).unwrap(), Role::Supervisor, t0() + Duration::days(13));
     assert_eq!(o.reopen_count, 2);
 }
 
@@ -1116,27 +693,11 @@ fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_d
 fn supervise_toggles_the_flag_without_changing_the_state() {
     for from in OPEN_STATES {
         let before = order_in(*from);
-        let on = step(
-            &before,
-            Action::Supervise {
-                on: true,
-                note: "督办".into(),
-            },
-            Role::Supervisor,
-            t0() + Duration::days(5),
-        );
+        let on = step(&before, Action::Supervise { on: true, note: "督办".into() }, Role::Supervisor, t0() + Duration::days(5));
         assert_eq!(on.state, *from);
         assert!(on.supervised);
         assert_eq!(on.version, before.version + 1);
-        let off = step(
-            &on,
-            Action::Supervise {
-                on: false,
-                note: String::new(),
-            },
-            Role::Supervisor,
-            t0() + Duration::days(6),
-        );
+        let off = step(&on, Action::Supervise { on: false, note: String::new() }, Role::Supervisor, t0() + Duration::days(6));
         assert_eq!(off.state, *from);
         assert!(!off.supervised);
         assert_eq!(off.version, before.version + 2);
@@ -1147,64 +708,22 @@ fn supervise_toggles_the_flag_without_changing_the_state() {
 fn supervise_is_refused_on_terminal_states() {
     for from in TERMINAL_STATES {
         assert_eq!(
-            order_in(*from).apply(
-                Action::Supervise {
-                    on: true,
-                    note: String::new()
-                },
-                &actor(Role::Supervisor),
-                t0(),
-                &policy()
-            ),
-            Err(DomainError::InvalidTransition {
-                from: *from,
-                action: ActionKind::Supervise
-            })
+            order_in(*from).apply(Action::Supervise { on: true, note: String::new() }, &actor(Role::Supervisor), t0(), &policy()),
+            Err(DomainError::InvalidTransition { from: *from, action: ActionKind::Supervise })
         );
     }
 }
 
 #[test]
 fn a_supervised_order_stops_being_supervised_when_it_reaches_a_terminal_state() {
-    let supervised = step(
-        &order_in(State::Triaged),
-        Action::Supervise {
-            on: true,
-            note: String::new(),
-        },
-        Role::Supervisor,
-        t0(),
-    );
-    for kind in [
-        ActionKind::Answer,
-        ActionKind::Transfer,
-        ActionKind::Redirect,
-        ActionKind::LinkDuplicate,
-    ] {
-        let o = step(
-            &supervised,
-            sample(kind).unwrap(),
-            Role::Supervisor,
-            t0() + mins(30),
-        );
+    let supervised = step(&order_in(State::Triaged), Action::Supervise { on: true, note: String::new() }, Role::Supervisor, t0());
+    for kind in [ActionKind::Answer, ActionKind::Transfer, ActionKind::Redirect, ActionKind::LinkDuplicate] {
+        let o = step(&supervised, sample(kind).unwrap(), Role::Supervisor, t0() + mins(30));
         assert!(o.state.is_terminal());
         assert!(!o.supervised, "{kind:?}");
     }
-    let replied = step(
-        &order_in(State::Replied),
-        Action::Supervise {
-            on: true,
-            note: String::new(),
-        },
-        Role::Supervisor,
-        t0(),
-    );
-    let closed = step(
-        &replied,
-        sample(ActionKind::Close).unwrap(),
-        Role::Supervisor,
-        t0() + Duration::days(3),
-    );
+    let replied = step(&order_in(State::Replied), Action::Supervise { on: true, note: String::new() }, Role::Supervisor, t0());
+    let closed = step(&replied, sample(ActionKind::Close).unwrap(), Role::Supervisor, t0() + Duration::days(3));
     assert!(!closed.supervised);
 }
 
@@ -1212,25 +731,13 @@ fn a_supervised_order_stops_being_supervised_when_it_reaches_a_terminal_state() 
 fn happy_path() -> Vec<(Action, Role)> {
     vec![
         (sample(ActionKind::Triage).unwrap(), Role::Operator),
-        (
-            Action::Supervise {
-                on: true,
-                note: String::new(),
-            },
-            Role::Supervisor,
-        ),
+        (Action::Supervise { on: true, note: String::new() }, Role::Supervisor),
         (sample(ActionKind::Dispatch).unwrap(), Role::Operator),
         (Action::Sign, Role::UnitHandler),
         (sample(ActionKind::Contact).unwrap(), Role::UnitHandler),
         (sample(ActionKind::StartWork).unwrap(), Role::UnitHandler),
-        (
-            sample(ActionKind::RequestExtension).unwrap(),
-            Role::UnitAdmin,
-        ),
-        (
-            sample(ActionKind::GrantExtension).unwrap(),
-            Role::Supervisor,
-        ),
+        (sample(ActionKind::RequestExtension).unwrap(), Role::UnitAdmin),
+        (sample(ActionKind::GrantExtension).unwrap(), Role::Supervisor),
         (sample(ActionKind::Reply).unwrap(), Role::UnitHandler),
         (sample(ActionKind::Evaluate).unwrap(), Role::CallbackAgent),
         (sample(ActionKind::Close).unwrap(), Role::Supervisor),
@@ -1275,25 +782,9 @@ fn a_transition_is_guarded_by_the_pre_transition_state_and_version() {
 #[test]
 fn event_reasons_are_trimmed_and_blank_ones_dropped() {
     let o = order_in(State::Signed);
-    let t = o
-        .apply(
-            Action::Contact {
-                note: "  已联系  ".into(),
-            },
-            &actor(Role::UnitHandler),
-            t0(),
-            &policy(),
-        )
-        .unwrap();
+    let t = o.apply(Action::Contact { note: "  已联系  ".into() }, &actor(Role::UnitHandler), t0(), &policy()).unwrap();
     assert_eq!(t.event.reason.as_deref(), Some("已联系"));
-    let t = o
-        .apply(
-            Action::Contact { note: "   ".into() },
-            &actor(Role::UnitHandler),
-            t0(),
-            &policy(),
-        )
-        .unwrap();
+    let t = o.apply(Action::Contact { note: "   ".into() }, &actor(Role::UnitHandler), t0(), &policy()).unwrap();
     assert_eq!(t.event.reason, None);
 }
 
@@ -1301,37 +792,12 @@ fn event_reasons_are_trimmed_and_blank_ones_dropped() {
 fn terminal_dispositions_record_what_they_resolved_to() {
     let triaged = order_in(State::Triaged);
     let at = t0() + mins(30);
-    let o = step(
-        &triaged,
-        sample(ActionKind::Transfer).unwrap(),
-        Role::Operator,
-        at,
-    );
-    assert_eq!(
-        (o.state, o.transferred_to, o.closed_at),
-        (State::Transferred, Some(EmergencyService::Fire), Some(at))
-    );
-    let o = step(
-        &triaged,
-        sample(ActionKind::LinkDuplicate).unwrap(),
-        Role::Operator,
-        at,
-    );
-    assert_eq!(
-        o.duplicate_of,
-        Some(OrderNumber::parse("2026112200007").unwrap())
-    );
-    assert_eq!(
-        o.case_id,
-        CaseId(7),
-        "a duplicate joins the case of the order it duplicates"
-    );
-    let o = step(
-        &fresh_order(),
-        sample(ActionKind::Answer).unwrap(),
-        Role::Operator,
-        at,
-    );
+    let o = step(&triaged, sample(ActionKind::Transfer).unwrap(), Role::Operator, at);
+    assert_eq!((o.state, o.transferred_to, o.closed_at), (State::Transferred, Some(EmergencyService::Fire), Some(at)));
+    let o = step(&triaged, sample(ActionKind::LinkDuplicate).unwrap(), Role::Operator, at);
+    assert_eq!(o.duplicate_of, Some(OrderNumber::parse("2026112200007").unwrap()));
+    assert_eq!(o.case_id, CaseId(7), "a duplicate joins the case of the order it duplicates");
+    let o = step(&fresh_order(), sample(ActionKind::Answer).unwrap(), Role::Operator, at);
     assert_eq!((o.state, o.closed_at), (State::AnsweredDirectly, Some(at)));
 }
 
@@ -1339,26 +805,13 @@ fn terminal_dispositions_record_what_they_resolved_to() {
 
 #[test]
 fn a_triaged_order_is_dispatch_overdue_after_its_dispatch_due_until_dispatched() {
-    let o = step(
-        &fresh_order(),
-        sample(ActionKind::Triage).unwrap(),
-        Role::Operator,
-        t0() + mins(5),
-    );
+    let o = step(&fresh_order(), sample(ActionKind::Triage).unwrap(), Role::Operator, t0() + mins(5));
     let due = t0() + Duration::hours(2);
     assert_eq!(o.dues.dispatch_due, Some(due));
     assert_eq!(o.overdue(due), None, "due is inclusive");
-    assert_eq!(
-        o.overdue(due + Duration::seconds(1)),
-        Some(Overdue::Dispatch)
-    );
+    assert_eq!(o.overdue(due + Duration::seconds(1)), Some(Overdue::Dispatch));
     // Dispatched late: no longer dispatch-overdue.
-    let d = step(
-        &o,
-        sample(ActionKind::Dispatch).unwrap(),
-        Role::Operator,
-        due + mins(30),
-    );
+    let d = step(&o, sample(ActionKind::Dispatch).unwrap(), Role::Operator, due + mins(30));
     assert_eq!(d.overdue(due + mins(31)), None);
 }
 
@@ -1374,23 +827,9 @@ fn a_dispatched_order_is_contact_overdue_until_the_unit_contacts_the_requester()
     assert_eq!(contact_due, t0() + mins(10) + Duration::hours(24));
     assert_eq!(d.overdue(contact_due), None);
     assert_eq!(d.overdue(contact_due + mins(1)), Some(Overdue::Contact));
-    let signed = step(
-        &d,
-        Action::Sign,
-        Role::UnitHandler,
-        t0() + Duration::hours(2),
-    );
-    assert_eq!(
-        signed.overdue(contact_due + mins(1)),
-        Some(Overdue::Contact),
-        "signing is not contact"
-    );
-    let contacted = step(
-        &signed,
-        sample(ActionKind::Contact).unwrap(),
-        Role::UnitHandler,
-        contact_due + mins(30),
-    );
+    let signed = step(&d, Action::Sign, Role::UnitHandler, t0() + Duration::hours(2));
+    assert_eq!(signed.overdue(contact_due + mins(1)), Some(Overdue::Contact), "signing is not contact");
+    let contacted = step(&signed, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, contact_due + mins(30));
     assert_eq!(contacted.overdue(contact_due + mins(31)), None);
 }
 
@@ -1399,37 +838,14 @@ fn an_unreplied_order_is_reply_overdue_after_its_reply_due_and_that_outranks_con
     let d = dispatched();
     let reply_due = d.dues.reply_due.unwrap();
     assert_eq!(reply_due, t0() + mins(10) + Duration::days(7));
-    assert_eq!(
-        d.overdue(reply_due + mins(1)),
-        Some(Overdue::Reply),
-        "reply outranks the missed contact"
-    );
+    assert_eq!(d.overdue(reply_due + mins(1)), Some(Overdue::Reply), "reply outranks the missed contact");
     let o = step(&d, Action::Sign, Role::UnitHandler, t0() + mins(20));
-    let o = step(
-        &o,
-        sample(ActionKind::Contact).unwrap(),
-        Role::UnitHandler,
-        t0() + mins(60),
-    );
+    let o = step(&o, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, t0() + mins(60));
     assert_eq!(o.overdue(reply_due), None);
     assert_eq!(o.overdue(reply_due + mins(1)), Some(Overdue::Reply));
-    let o = step(
-        &o,
-        sample(ActionKind::Reply).unwrap(),
-        Role::UnitHandler,
-        reply_due + mins(5),
-    );
-    assert_eq!(
-        o.overdue(reply_due + Duration::days(30)),
-        None,
-        "a replied order is not overdue"
-    );
-    let o = step(
-        &o,
-        sample(ActionKind::Evaluate).unwrap(),
-        Role::CallbackAgent,
-        reply_due + Duration::days(1),
-    );
+    let o = step(&o, sample(ActionKind::Reply).unwrap(), Role::UnitHandler, reply_due + mins(5));
+    assert_eq!(o.overdue(reply_due + Duration::days(30)), None, "a replied order is not overdue");
+    let o = step(&o, sample(ActionKind::Evaluate).unwrap(), Role::CallbackAgent, reply_due + Duration::days(1));
     assert_eq!(o.overdue(reply_due + Duration::days(30)), None);
 }
 
@@ -1437,41 +853,20 @@ fn an_unreplied_order_is_reply_overdue_after_its_reply_due_and_that_outranks_con
 fn an_extension_lifts_the_reply_overdue() {
     let o = order_in(State::ExtensionRequested);
     let reply_due = o.dues.reply_due.unwrap();
-    assert_eq!(
-        o.overdue(reply_due + mins(1)),
-        Some(Overdue::Reply),
-        "still overdue while the request is pending"
-    );
-    let grant = Action::GrantExtension {
-        until: reply_due + Duration::days(5),
-        reason: String::new(),
-    };
+    assert_eq!(o.overdue(reply_due + mins(1)), Some(Overdue::Reply), "still overdue while the request is pending");
+    let grant = Action::GrantExtension { until: reply_due + Duration::days(5), reason: String::new() };
     let o = step(&o, grant, Role::Supervisor, reply_due - Duration::days(1));
     assert_eq!(o.overdue(reply_due + mins(1)), None);
-    assert_eq!(
-        o.overdue(reply_due + Duration::days(5) + mins(1)),
-        Some(Overdue::Reply)
-    );
+    assert_eq!(o.overdue(reply_due + Duration::days(5) + mins(1)), Some(Overdue::Reply));
 }
 
 #[test]
 fn a_reopened_order_counts_contact_and_reply_again() {
     let at = t0() + Duration::days(10);
-    let o = step(
-        &order_in(State::Evaluated),
-        sample(ActionKind::Reopen).unwrap(),
-        Role::Supervisor,
-        at,
-    );
+    let o = step(&order_in(State::Evaluated), sample(ActionKind::Reopen).unwrap(), Role::Supervisor, at);
     assert_eq!(o.overdue(at + Duration::hours(1)), None);
-    assert_eq!(
-        o.overdue(at + Duration::hours(24) + mins(1)),
-        Some(Overdue::Contact)
-    );
-    assert_eq!(
-        o.overdue(at + Duration::days(7) + mins(1)),
-        Some(Overdue::Reply)
-    );
+    assert_eq!(o.overdue(at + Duration::hours(24) + mins(1)), Some(Overdue::Contact));
+    assert_eq!(o.overdue(at + Duration::days(7) + mins(1)), Some(Overdue::Reply));
 }
 
 #[test]
@@ -1486,18 +881,8 @@ fn terminal_orders_are_never_overdue() {
         assert_eq!(o.overdue(far), None, "{from:?}");
     }
     // And through the state machine: an order answered after its dispatch due.
-    let triaged = step(
-        &fresh_order(),
-        sample(ActionKind::Triage).unwrap(),
-        Role::Operator,
-        t0(),
-    );
-    let answered = step(
-        &triaged,
-        sample(ActionKind::Answer).unwrap(),
-        Role::Operator,
-        t0() + Duration::hours(5),
-    );
+    let triaged = step(&fresh_order(), sample(ActionKind::Triage).unwrap(), Role::Operator, t0());
+    let answered = step(&triaged, sample(ActionKind::Answer).unwrap(), Role::Operator, t0() + Duration::hours(5));
     assert_eq!(answered.overdue(far), None);
 }
 
@@ -1521,15 +906,13 @@ struct Step {
 }
 
 fn step_strategy() -> impl Strategy<Value = Step> {
-    (0usize..1000, 0u8..10, 0u8..10, any::<u8>(), 0i64..3000).prop_map(
-        |(pick, mode, who, variant, advance_minutes)| Step {
-            pick,
-            mode,
-            who,
-            variant,
-            advance_minutes,
-        },
-    )
+    (0usize..1000, 0u8..10, 0u8..10, any::<u8>(), 0i64..3000).prop_map(|(pick, mode, who, variant, advance_minutes)| Step {
+        pick,
+        mode,
+        who,
+        variant,
+        advance_minutes,
+    })
 }
 
 fn random_action(kind: ActionKind, variant: u8, now: Timestamp) -> Action {
@@ -1541,46 +924,27 @@ fn random_action(kind: ActionKind, variant: u8, now: Timestamp) -> Action {
             category: category(),
             urgency: Urgency::ALL[v % Urgency::ALL.len()],
         },
-        ActionKind::Dispatch => Action::Dispatch {
-            assignment: Assignment {
-                main_unit: unit,
-                co_units: vec![],
-                district_copy: None,
-            },
-            note: String::new(),
-        },
+        ActionKind::Dispatch => {
+            Action::Dispatch { assignment: Assignment { main_unit: unit, co_units: vec![], district_copy: None }, note: String::new() }
+        }
         ActionKind::Arbitrate => Action::Arbitrate {
             decision: if variant.is_multiple_of(2) {
                 ArbitrationDecision::Uphold
             } else {
                 ArbitrationDecision::Redispatch {
-                    assignment: Assignment {
-                        main_unit: unit,
-                        co_units: vec![UnitId(99)],
-                        district_copy: None,
-                    },
+                    assignment: Assignment { main_unit: unit, co_units: vec![UnitId(99)], district_copy: None },
                 }
             },
             reason: String::new(),
         },
-        ActionKind::RequestExtension => Action::RequestExtension {
-            reason: "r".into(),
-            until: now + Duration::days(i64::from(variant % 20)),
-        },
-        ActionKind::GrantExtension => Action::GrantExtension {
-            until: now + Duration::days(i64::from(variant % 20)),
-            reason: String::new(),
-        },
-        ActionKind::Supervise => Action::Supervise {
-            on: variant.is_multiple_of(2),
-            note: String::new(),
-        },
-        ActionKind::Reply => Action::Reply {
-            reply: Reply {
-                outcome: ReplyOutcome::ALL[v % ReplyOutcome::ALL.len()],
-                text: "t".into(),
-            },
-        },
+        ActionKind::RequestExtension => {
+            Action::RequestExtension { reason: "r".into(), until: now + Duration::days(i64::from(variant % 20)) }
+        }
+        ActionKind::GrantExtension => {
+            Action::GrantExtension { until: now + Duration::days(i64::from(variant % 20)), reason: String::new() }
+        }
+        ActionKind::Supervise => Action::Supervise { on: variant.is_multiple_of(2), note: String::new() },
+        ActionKind::Reply => Action::Reply { reply: Reply { outcome: ReplyOutcome::ALL[v % ReplyOutcome::ALL.len()], text: "t".into() } },
         ActionKind::Evaluate => Action::Evaluate {
             evaluation: Evaluation {
                 contacted: variant.is_multiple_of(2),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -53,7 +53,8 @@ pub fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
 }
 
 pub fn clear_session_cookie() -> HeaderValue {
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")).unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"))
+        .unwrap_or(HeaderValue::from_static(""))
 }
 
 /// Password login. Sets the session cookie and returns the user.
@@ -95,7 +96,11 @@ pub struct TokenOutput {
 /// Issues an API token acting as the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenInput,
     responses((status = 201, body = TokenOutput), (status = 401, body = Problem), (status = 422, body = Problem)))]
-async fn create_token(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<TokenInput>) -> ApiResult<(StatusCode, Json<TokenOutput>)> {
+async fn create_token(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> ApiResult<(StatusCode, Json<TokenOutput>)> {
     let token = app.create_api_token(&p, &input.name).await?;
     Ok((StatusCode::CREATED, Json(TokenOutput { token })))
 }
@@ -113,7 +118,11 @@ async fn list_users(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Jso
 /// Creates a staff account (system admins only).
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput,
     responses((status = 201, body = Principal), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn create_user(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<NewUserInput>) -> ApiResult<(StatusCode, Json<Principal>)> {
+async fn create_user(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<NewUserInput>,
+) -> ApiResult<(StatusCode, Json<Principal>)> {
     Ok((StatusCode::CREATED, Json(app.create_user(Some(&p), &input).await?)))
 }
 
@@ -134,7 +143,13 @@ async fn list_units(State(app): State<Arc<App>>, Auth(_): Auth) -> Json<Vec<Unit
         units
             .all()
             .iter()
-            .map(|u| UnitOut { id: u.id.0, code: u.code.clone(), name: u.name.clone(), class: u.class.code().into(), parent: u.parent.map(|p| p.0) })
+            .map(|u| UnitOut {
+                id: u.id.0,
+                code: u.code.clone(),
+                name: u.name.clone(),
+                class: u.class.code().into(),
+                parent: u.parent.map(|p| p.0),
+            })
             .collect(),
     )
 }
@@ -171,7 +186,9 @@ pub struct PolicyOut {
 #[utoipa::path(get, path = "/api/v1/deadline-policies", tag = "admin", responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem)))]
 async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<Json<Vec<PolicyOut>>> {
     let ps = app.store.list_policies().await.map_err(AppError::from)?;
-    Ok(Json(ps.into_iter().map(|(p, from)| PolicyOut { policy: serde_json::to_value(p).unwrap_or_default(), effective_from: from }).collect()))
+    Ok(Json(
+        ps.into_iter().map(|(p, from)| PolicyOut { policy: serde_json::to_value(p).unwrap_or_default(), effective_from: from }).collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -185,7 +202,11 @@ pub struct PolicyInput {
 /// they were dispatched under.
 #[utoipa::path(post, path = "/api/v1/deadline-policies", tag = "admin", request_body = PolicyInput,
     responses((status = 201, body = PolicyOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn create_policy(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input): ApiJson<PolicyInput>) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
+async fn create_policy(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<PolicyInput>,
+) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
     let mut raw = input.policy;
     if let Some(obj) = raw.as_object_mut() {
         obj.entry("version").or_insert(serde_json::json!(0));
@@ -204,7 +225,12 @@ async fn create_policy(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(input
     responses((status = 201, body = OrderView), (status = 200, description = "Replayed: the order this key created", body = OrderView),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem),
         (status = 422, body = Problem)))]
-async fn create_order(State(app): State<Arc<App>>, Auth(p): Auth, headers: HeaderMap, ApiJson(input): ApiJson<CreateOrderInput>) -> ApiResult<Response> {
+async fn create_order(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<CreateOrderInput>,
+) -> ApiResult<Response> {
     let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}"));
     let (view, replayed) = app.create_order(&p, &input, key).await?;
     let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
@@ -255,9 +281,8 @@ async fn act_on_order(
 ) -> ApiResult<Json<OrderView>> {
     let expected = match headers.get(header::IF_MATCH) {
         None => None,
-        Some(v) => Some(v.to_str().ok().map(|s| s.trim().trim_matches('"')).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| ApiError::BadBody {
-            zh: "If-Match 须为工单版本号".into(),
-            en: "If-Match must be the order version".into(),
+        Some(v) => Some(v.to_str().ok().map(|s| s.trim().trim_matches('"')).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| {
+            ApiError::BadBody { zh: "If-Match 须为工单版本号".into(), en: "If-Match must be the order version".into() }
         })?),
     };
     Ok(Json(app.act(&p, &number, &cmd, expected).await?))
@@ -280,7 +305,11 @@ pub struct PublicReceipt {
 #[utoipa::path(post, path = "/api/v1/public/requests", tag = "public", request_body = PublicRequestInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = PublicReceipt), (status = 400, body = Problem), (status = 422, body = Problem)))]
-async fn submit_public_request(State(app): State<Arc<App>>, headers: HeaderMap, ApiJson(input): ApiJson<PublicRequestInput>) -> ApiResult<(StatusCode, Json<PublicReceipt>)> {
+async fn submit_public_request(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<PublicRequestInput>,
+) -> ApiResult<(StatusCode, Json<PublicReceipt>)> {
     let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}"));
     let number = app.submit_public(&input, key).await?;
     Ok((StatusCode::CREATED, Json(PublicReceipt { number })))

@@ -1,7 +1,7 @@
 //! The API's error type: RFC 9457 `application/problem+json` with a stable `code` and messages in
 //! Chinese and English. Internal failures are logged in full and reported opaquely.
 
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hotline_app::AppError;
 use serde::Serialize;
@@ -29,7 +29,10 @@ pub struct Problem {
 pub enum ApiError {
     App(AppError),
     /// A body that is not the JSON the endpoint expects.
-    BadBody { zh: String, en: String },
+    BadBody {
+        zh: String,
+        en: String,
+    },
     /// The body exceeds the limit.
     TooLarge,
     /// No such route.
@@ -81,7 +84,15 @@ impl ApiError {
                 ("method_not_allowed".into(), "该接口不支持此请求方法".into(), "This endpoint does not support this method".into(), None)
             }
         };
-        Problem { kind: "about:blank", title: status.canonical_reason().unwrap_or("Error"), status: status.as_u16(), code, detail: en, detail_zh: zh, field }
+        Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            code,
+            detail: en,
+            detail_zh: zh,
+            field,
+        }
     }
 }
 

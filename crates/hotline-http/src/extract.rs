@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use hotline_app::{App, AppError, Principal};
 use serde::de::DeserializeOwned;
 
@@ -58,7 +58,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 zh: "请求须为 JSON（Content-Type: application/json）".into(),
                 en: "The body must be JSON (Content-Type: application/json)".into(),
             }),
-            Err(e) => Err(ApiError::BadBody { zh: format!("请求体格式错误：{}", e.body_text()), en: format!("Malformed body: {}", e.body_text()) }),
+            Err(e) => Err(ApiError::BadBody {
+                zh: format!("请求体格式错误：{}", e.body_text()),
+                en: format!("Malformed body: {}", e.body_text()),
+            }),
         }
     }
 }

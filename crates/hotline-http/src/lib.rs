@@ -51,9 +51,5 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn fallback(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") {
-        ApiError::NoRoute.into_response()
-    } else {
-        ui::not_found_page().into_response()
-    }
+    if uri.path().starts_with("/api/") { ApiError::NoRoute.into_response() } else { ui::not_found_page().into_response() }
 }

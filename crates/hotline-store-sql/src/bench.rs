@@ -9,7 +9,7 @@ use hotline_domain::{EventDraft, WorkOrder};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::rows::{ms, ORDER_COLUMNS};
+use crate::rows::{ORDER_COLUMNS, ms};
 
 /// Inserts `n` copies of `order` (distinct numbers) with `event` into a fresh SQLite database at
 /// `path`, migrated like the real one, with the production pragmas. Returns the elapsed time.
@@ -29,6 +29,21 @@ pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraf
     let cols = ORDER_COLUMNS.join(", ");
     let params = (3..3 + ORDER_COLUMNS.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let insert = format!("insert into work_order (number, case_id, {cols}) values ($1, $2, {params}) returning order_id");
+    // The units the row refers to, so its foreign keys hold as in the real database.
+    let units = order
+        .location
+        .district
+        .into_iter()
+        .chain(order.location.street)
+        .chain(order.assignment.iter().flat_map(|a| a.units().collect::<Vec<_>>()));
+    for u in units {
+        sqlx::query("insert into unit (unit_id, code, name, class) values ($1, $2, $2, 'street') on conflict do nothing")
+            .bind(u.0)
+            .bind(format!("u{}", u.0))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let start = Instant::now();
     for i in 0..n {
         let mut tx = conn.begin().await.map_err(|e| e.to_string())?;

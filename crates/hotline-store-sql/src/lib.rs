@@ -7,6 +7,7 @@
 //! booleans 0/1 integers, so every row decodes the same way on both. The store conformance story in
 //! `hotline-store` runs against both in CI.
 
+mod batch;
 pub mod bench;
 mod orders;
 mod reference;
@@ -34,6 +35,8 @@ pub struct SqlStore {
     write: AnyPool,
     read: AnyPool,
     backend: Backend,
+    /// SQLite only: creates go through one group-commit writer (see `batch.rs`).
+    creates: Option<batch::Batcher>,
 }
 
 const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; \
@@ -70,8 +73,8 @@ pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
 /// Opens the database at `url` (`sqlite://hotline.db?mode=rwc`, `postgres://…`) and applies pending
 /// migrations.
 pub async fn connect(url: &str) -> Result<SqlStore> {
-    let backend = Backend::of_url(url)
-        .ok_or_else(|| StoreError::Backend("the database URL must start with sqlite: or postgres:".into()))?;
+    let backend =
+        Backend::of_url(url).ok_or_else(|| StoreError::Backend("the database URL must start with sqlite: or postgres:".into()))?;
     sqlx::any::install_default_drivers();
     let options = AnyConnectOptions::from_str(url).map_err(backend_err)?;
     let store = match backend {
@@ -86,7 +89,8 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
             };
             let write = pool(1).await.map_err(backend_err)?;
             let read = pool(4).await.map_err(backend_err)?;
-            SqlStore { write, read, backend }
+            let direct = SqlStore { write, read, backend, creates: None };
+            SqlStore { creates: Some(batch::Batcher::spawn(direct.clone())), ..direct }
         }
         Backend::Postgres => {
             let pool = AnyPoolOptions::new()
@@ -95,7 +99,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                 .connect_with(options)
                 .await
                 .map_err(backend_err)?;
-            SqlStore { write: pool.clone(), read: pool, backend }
+            SqlStore { write: pool.clone(), read: pool, backend, creates: None }
         }
     };
     store.migrate().await?;
@@ -202,7 +206,11 @@ impl hotline_store::Store for SqlStore {
     ) -> Result<hotline_store::Created> {
         self.create_order_impl(order, events, local_date, idempotency).await
     }
-    async fn import_orders(&self, orders: &[(hotline_domain::WorkOrder, Vec<hotline_domain::EventDraft>)], local_date: chrono::NaiveDate) -> Result<usize> {
+    async fn import_orders(
+        &self,
+        orders: &[(hotline_domain::WorkOrder, Vec<hotline_domain::EventDraft>)],
+        local_date: chrono::NaiveDate,
+    ) -> Result<usize> {
         self.import_orders_impl(orders, local_date).await
     }
     async fn apply_transition(&self, t: &hotline_domain::Transition) -> Result<hotline_domain::WorkOrder> {

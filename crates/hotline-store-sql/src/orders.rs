@@ -7,10 +7,10 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments};
 
 use crate::rows::{
-    bind_event, bind_order, conflict_or_backend, event_from_row, get, ms, order_from_row, EVENT_INSERT, EVENT_SELECT, ORDER_COLUMNS,
-    ORDER_SELECT,
+    EVENT_COLUMNS, EVENT_INSERT, EVENT_SELECT, ORDER_COLUMNS, ORDER_SELECT, bind_event, bind_order, conflict_or_backend, event_from_row,
+    get, ms, order_from_row, values_list,
 };
-use crate::{backend_err, SqlStore};
+use crate::{SqlStore, backend_err};
 
 const TERMINAL: &str = "('answered_directly', 'transferred', 'redirected', 'linked_duplicate', 'closed')";
 
@@ -33,67 +33,71 @@ fn update_sql() -> String {
     )
 }
 
-/// Replaces the units that may see an order with those of its current assignment.
-async fn write_order_units(conn: &mut AnyConnection, order: &WorkOrder) -> Result<()> {
-    sqlx::query("delete from order_unit where order_id = $1").bind(order.id.0).execute(&mut *conn).await.map_err(backend_err)?;
-    let Some(a) = &order.assignment else { return Ok(()) };
-    let rows = std::iter::once((a.main_unit, "main"))
-        .chain(a.co_units.iter().map(|u| (*u, "co")))
-        .chain(a.district_copy.map(|u| (u, "copy")));
-    let mut seen = Vec::new();
-    for (unit, role) in rows {
-        if seen.contains(&unit) {
-            continue;
-        }
-        seen.push(unit);
-        sqlx::query("insert into order_unit (order_id, unit_id, role) values ($1, $2, $3)")
-            .bind(order.id.0)
-            .bind(unit.0)
-            .bind(role)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| conflict_or_backend(e, "unknown unit in assignment"))?;
+/// Writes the units that may see an order, from its current assignment. `replace` first removes the
+/// previous ones (re-dispatch); a new order has none.
+async fn write_order_units(conn: &mut AnyConnection, order: &WorkOrder, replace: bool) -> Result<()> {
+    if replace {
+        sqlx::query("delete from order_unit where order_id = $1").bind(order.id.0).execute(&mut *conn).await.map_err(backend_err)?;
     }
+    let Some(a) = &order.assignment else { return Ok(()) };
+    let mut rows: Vec<(UnitId, &str)> = Vec::new();
+    for (unit, role) in
+        std::iter::once((a.main_unit, "main")).chain(a.co_units.iter().map(|u| (*u, "co"))).chain(a.district_copy.map(|u| (u, "copy")))
+    {
+        if !rows.iter().any(|(u, _)| *u == unit) {
+            rows.push((unit, role));
+        }
+    }
+    let sql = format!("insert into order_unit (order_id, unit_id, role) values {}", values_list(3, rows.len()));
+    let mut q = sqlx::query(&sql);
+    for (unit, role) in &rows {
+        q = q.bind(order.id.0).bind(unit.0).bind(*role);
+    }
+    q.execute(&mut *conn).await.map_err(|e| conflict_or_backend(e, "unknown unit in assignment"))?;
     Ok(())
 }
 
+/// Appends events, all in one statement.
 async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[EventDraft]) -> Result<()> {
-    for e in events {
-        bind_event(sqlx::query(EVENT_INSERT), order, e)?
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| conflict_or_backend(e, "unknown actor"))?;
+    if events.is_empty() {
+        return Ok(());
     }
+    let sql = format!("{EVENT_INSERT}{}", values_list(EVENT_COLUMNS, events.len()));
+    let mut q = sqlx::query(&sql);
+    for e in events {
+        q = bind_event(q, order, e)?;
+    }
+    q.execute(&mut *conn).await.map_err(|e| conflict_or_backend(e, "unknown actor"))?;
     Ok(())
 }
 
 /// Numbers `order`, opens its case, inserts it with its events and unit links, on `conn` (inside the
 /// caller's transaction). Returns the order as stored.
 async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[EventDraft], local_date: NaiveDate) -> Result<WorkOrder> {
-        let day = local_date.format("%Y%m%d").to_string();
-        let row = sqlx::query(
-            "insert into order_day_seq (day, seq) values ($1, 1) \
+    let day = local_date.format("%Y%m%d").to_string();
+    let row = sqlx::query(
+        "insert into order_day_seq (day, seq) values ($1, 1) \
              on conflict (day) do update set seq = order_day_seq.seq + 1 returning seq",
-        )
-        .bind(day.as_str())
+    )
+    .bind(day.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(backend_err)?;
+    let seq: i64 = get(&row, "seq")?;
+    let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
+        .bind(ms(order.received_at))
         .fetch_one(&mut *conn)
         .await
         .map_err(backend_err)?;
-        let seq: i64 = get(&row, "seq")?;
-        let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
-            .bind(ms(order.received_at))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend_err)?;
-        let mut stored = order.clone();
-        stored.case_id = CaseId(get(&row, "case_id")?);
-        stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
-        let sql = insert_sql();
-        let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
-        let row = bind_order(q, &stored)?.fetch_one(&mut *conn).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
-        stored.id = OrderId(get(&row, "order_id")?);
-        write_order_units(&mut *conn, &stored).await?;
-        insert_events(&mut *conn, stored.id, events).await?;
+    let mut stored = order.clone();
+    stored.case_id = CaseId(get(&row, "case_id")?);
+    stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
+    let sql = insert_sql();
+    let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
+    let row = bind_order(q, &stored)?.fetch_one(&mut *conn).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+    stored.id = OrderId(get(&row, "order_id")?);
+    write_order_units(&mut *conn, &stored, false).await?;
+    insert_events(&mut *conn, stored.id, events).await?;
     Ok(stored)
 }
 
@@ -141,11 +145,7 @@ impl Filter {
 
 impl SqlStore {
     async fn order_by_id(&self, conn: &mut AnyConnection, id: i64) -> Result<WorkOrder> {
-        let row = sqlx::query(&format!("{ORDER_SELECT} where order_id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend_err)?;
+        let row = sqlx::query(&format!("{ORDER_SELECT} where order_id = $1")).bind(id).fetch_one(&mut *conn).await.map_err(backend_err)?;
         order_from_row(&row)
     }
 
@@ -156,6 +156,9 @@ impl SqlStore {
         local_date: NaiveDate,
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<Created> {
+        if let Some(batcher) = &self.creates {
+            return batcher.submit(order, events, local_date, idempotency).await;
+        }
         match self.try_create(order, events, local_date, idempotency).await {
             // Two requests with one key raced (PostgreSQL): the loser returns the winner's order.
             Err(StoreError::Conflict(_)) if idempotency.is_some() => {
@@ -183,7 +186,8 @@ impl SqlStore {
         }
     }
 
-    async fn try_create(
+    /// One create in its own transaction.
+    pub(crate) async fn try_create(
         &self,
         order: &WorkOrder,
         events: &[EventDraft],
@@ -191,22 +195,46 @@ impl SqlStore {
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<Created> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        if let Some(order) = self.replay(&mut tx, idempotency).await? {
-            tx.commit().await.map_err(backend_err)?;
+        let created = self.create_in(&mut tx, order, events, local_date, idempotency).await?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(created)
+    }
+
+    /// Several creates in one transaction (group commit). All or nothing: on an error the caller
+    /// retries each alone, so one bad order cannot fail the others.
+    pub(crate) async fn create_batch(&self, jobs: &[crate::batch::CreateJob]) -> Result<Vec<Created>> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        let mut out = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            out.push(self.create_in(&mut tx, &j.order, &j.events, j.local_date, j.key.as_ref()).await?);
+        }
+        tx.commit().await.map_err(backend_err)?;
+        Ok(out)
+    }
+
+    /// The create steps, inside the caller's transaction: replay a known key, else insert.
+    async fn create_in(
+        &self,
+        conn: &mut AnyConnection,
+        order: &WorkOrder,
+        events: &[EventDraft],
+        local_date: NaiveDate,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created> {
+        if let Some(order) = self.replay(conn, idempotency).await? {
             return Ok(Created { order, replayed: true });
         }
-        let stored = insert_new(&mut tx, order, events, local_date).await?;
+        let stored = insert_new(conn, order, events, local_date).await?;
         if let Some(k) = idempotency {
             sqlx::query("insert into idempotency_key (scope, idem_key, order_id, created_at) values ($1, $2, $3, $4)")
                 .bind(k.scope.as_str())
                 .bind(k.key.as_str())
                 .bind(stored.id.0)
                 .bind(ms(order.received_at))
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(|e| conflict_or_backend(e, "idempotency key"))?;
         }
-        tx.commit().await.map_err(backend_err)?;
         Ok(Created { order: stored, replayed: false })
     }
 
@@ -232,7 +260,7 @@ impl SqlStore {
             return Err(StoreError::Conflict("the order was changed by someone else".into()));
         }
         if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate) {
-            write_order_units(&mut tx, &t.order).await?;
+            write_order_units(&mut tx, &t.order, true).await?;
         }
         insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
         tx.commit().await.map_err(backend_err)?;

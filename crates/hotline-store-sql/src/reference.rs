@@ -5,7 +5,7 @@ use hotline_store::{Category, CredentialKind, NewUnit, NewUser, Result, StoreErr
 use sqlx::any::AnyRow;
 
 use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms};
-use crate::{backend_err, SqlStore};
+use crate::{SqlStore, backend_err};
 
 fn unit_from_row(row: &AnyRow) -> Result<Unit> {
     let class: String = get(row, "class")?;
@@ -224,10 +224,8 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<DeadlinePolicy> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        let row = sqlx::query("select coalesce(max(version), 0) as v from deadline_policy")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend_err)?;
+        let row =
+            sqlx::query("select coalesce(max(version), 0) as v from deadline_policy").fetch_one(&mut *tx).await.map_err(backend_err)?;
         let mut stored = policy.clone();
         stored.version = get::<i64>(&row, "v")? + 1;
         sqlx::query("insert into deadline_policy (version, effective_from, body, created_at, created_by) values ($1, $2, $3, $4, $5)")

@@ -2,9 +2,7 @@
 //! column list of `work_order`, and decoding of stored orders and events.
 
 use chrono::{TimeZone, Utc};
-use hotline_domain::{
-    ActionKind, Actor, CaseId, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, UnitId, UserId, WorkOrder,
-};
+use hotline_domain::{ActionKind, Actor, CaseId, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, UnitId, UserId, WorkOrder};
 use hotline_store::{Event, Result, StoreError};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -135,8 +133,20 @@ pub(crate) fn event_from_row(row: &AnyRow) -> Result<Event> {
 }
 
 pub(crate) const EVENT_INSERT: &str = "insert into order_event (order_id, kind, from_state, to_state, actor_user_id, actor_role, \
-                                       actor_unit_id, actor_name, at, reason, payload) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                                       actor_unit_id, actor_name, at, reason, payload) values ";
+pub(crate) const EVENT_COLUMNS: usize = 11;
 
+/// `($1, $2, …), ($k, …), …`: the values list of a multi-row insert of `rows` rows of `cols` columns.
+/// One statement instead of one per row matters on SQLite, where every statement is a round trip to
+/// the connection's worker thread.
+pub(crate) fn values_list(cols: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds the [`EVENT_COLUMNS`] values of one event row.
 pub(crate) fn bind_event<'q>(q: AnyQuery<'q>, order: OrderId, e: &'q EventDraft) -> Result<AnyQuery<'q>> {
     Ok(q.bind(order.0)
         .bind(e.kind.code())

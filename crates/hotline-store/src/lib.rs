@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotline_domain::{
-    Actor, CaseId, DeadlinePolicy, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, Transition, Unit, UnitClass, UnitId,
-    UserId, WorkOrder,
+    Actor, CaseId, DeadlinePolicy, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, Transition, Unit, UnitClass, UnitId, UserId,
+    WorkOrder,
 };
 
 #[cfg(feature = "testing")]
@@ -162,8 +162,13 @@ pub trait Store: Send + Sync {
     /// The newest policy in effect at `now`, if any was ever stored.
     async fn current_policy(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>>;
     /// Stores a new version (the next number, whatever `policy.version` says) and returns it.
-    async fn insert_policy(&self, policy: &DeadlinePolicy, effective_from: Timestamp, actor: &Actor, now: Timestamp)
-    -> Result<DeadlinePolicy>;
+    async fn insert_policy(
+        &self,
+        policy: &DeadlinePolicy,
+        effective_from: Timestamp,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<DeadlinePolicy>;
     async fn list_policies(&self) -> Result<Vec<(DeadlinePolicy, Timestamp)>>;
 
     // Work orders.

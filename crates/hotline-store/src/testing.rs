@@ -87,6 +87,38 @@ pub async fn conformance_story(store: &dyn Store) {
     let people = accounts(store, &units).await;
     let policy = policies(store, &people).await;
     orders(store, &units, &people, &policy).await;
+    import(store, &units, &people, &policy).await;
+}
+
+/// Bulk import numbers orders in sequence on their date, opens a case for each, keeps their events,
+/// and an import with a bad reference writes nothing.
+async fn import(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
+    let now = at(2026, 12, 1, 9, 0);
+    let day = date(2026, 12, 1);
+    let actor = actor(&people.operator);
+    let rows: Vec<(WorkOrder, Vec<EventDraft>)> = (0..3)
+        .map(|i| {
+            let new = sample_new_order(&format!("导入的历史工单 {i}"), Some(PHONE_2), Some(units.district), Some(units.street));
+            (received(new, &people.operator, now, policy), vec![receive_event(&actor, now)])
+        })
+        .collect();
+    assert_eq!(store.import_orders(&rows, day).await.expect("import"), 3);
+    let mut cases = Vec::new();
+    for seq in 1..=3 {
+        let number = OrderNumber::parse(&format!("20261201{seq:05}")).expect("number");
+        let o = order(store, &number).await;
+        assert_eq!(o.description, format!("导入的历史工单 {}", seq - 1));
+        assert_eq!(event_count(store, &o).await, 1, "the imported event is kept");
+        cases.push(o.case_id);
+    }
+    cases.dedup();
+    assert_eq!(cases.len(), 3, "each imported order opens its own case");
+
+    let mut bad = rows[0].clone();
+    bad.0.location.street = Some(UnitId(987_654));
+    let before = listed(store, &query()).await.len();
+    assert!(store.import_orders(&[rows[1].clone(), bad], day).await.is_err(), "an unknown unit fails the import");
+    assert_eq!(listed(store, &query()).await.len(), before, "a failed import writes nothing");
 }
 
 async fn units(store: &dyn Store) -> Units {

@@ -70,7 +70,13 @@ async fn start_server() -> anyhow::Result<Server> {
     };
     let store = startup::open_store(&config).await?;
     let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
-    let user = NewUserInput { username: "bench".into(), display_name: "bench".into(), role: "operator".into(), unit: None, password: "bench-password".into() };
+    let user = NewUserInput {
+        username: "bench".into(),
+        display_name: "bench".into(),
+        role: "operator".into(),
+        unit: None,
+        password: "bench-password".into(),
+    };
     let operator = app.create_user(None, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let token = app.create_api_token(&operator, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let server = Application::with_app(&config, app.clone(), store).await?;
@@ -83,7 +89,10 @@ fn sample_input(app: &App, i: usize) -> anyhow::Result<CreateOrderInput> {
     let street = app.units().by_code("110105026").context("望京街道 missing")?.id.0;
     Ok(CreateOrderInput {
         channel: Some("phone".into()),
-        description: format!("市民来电反映：朝阳区望京街道望京西园三区{}号楼门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。", i % 500),
+        description: format!(
+            "市民来电反映：朝阳区望京街道望京西园三区{}号楼门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。",
+            i % 500
+        ),
         requester: RequesterInput {
             name: "王先生".into(),
             phone: Some(format!("138{:08}", i % 100_000_000)),
@@ -91,7 +100,13 @@ fn sample_input(app: &App, i: usize) -> anyhow::Result<CreateOrderInput> {
             age_group: None,
             confidential: false,
         },
-        location: LocationInput { address: "望京西园三区".into(), district: None, street: Some(street), lng: Some(116.47), lat: Some(39.99) },
+        location: LocationInput {
+            address: "望京西园三区".into(),
+            district: None,
+            street: Some(street),
+            lng: Some(116.47),
+            lat: Some(39.99),
+        },
         attachments: vec![],
         triage: Some(TriageInput { nature: "complaint".into(), category: "TRF/illegal_parking".into(), urgency: "general".into() }),
         disposition: Some(Command::Dispatch { main_unit: street, co_units: vec![], note: String::new() }),
@@ -126,7 +141,11 @@ fn report(name: &str, mut lat: Vec<Duration>, elapsed: Duration, errors: usize) 
 async fn closed_loop(server: &Server, total: usize, concurrency: usize, offset: usize) -> anyhow::Result<(Vec<Duration>, Duration, usize)> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let bodies: Arc<Vec<String>> = Arc::new((0..1000).map(|i| sample_input(&server.app, i + offset).map(|b| serde_json::to_string(&Body(&b)).unwrap_or_default())).collect::<Result<_, _>>()?);
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..1000)
+            .map(|i| sample_input(&server.app, i + offset).map(|b| serde_json::to_string(&Body(&b)).unwrap_or_default()))
+            .collect::<Result<_, _>>()?,
+    );
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -141,7 +160,13 @@ async fn closed_loop(server: &Server, total: usize, concurrency: usize, offset: 
                     break;
                 }
                 let t = Instant::now();
-                let res = client.post(&url).header("authorization", &auth).header("content-type", "application/json").body(bodies[i % bodies.len()].clone()).send().await;
+                let res = client
+                    .post(&url)
+                    .header("authorization", &auth)
+                    .header("content-type", "application/json")
+                    .body(bodies[i % bodies.len()].clone())
+                    .send()
+                    .await;
                 match res {
                     Ok(r) if r.status().as_u16() == 201 => lat.push(t.elapsed()),
                     _ => errors += 1,
@@ -217,7 +242,9 @@ impl serde::Serialize for Body<'_> {
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -237,12 +264,18 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
             let (order, event) = sample_order(&server.app, &input).await?;
             let path = server.dir.join("raw.db");
             let n = 20_000;
-            let raw = hotline_store_sql::bench::raw_sqlite_inserts(&path.display().to_string(), &order, &event, n).await.map_err(anyhow::Error::msg)?;
+            let raw = hotline_store_sql::bench::raw_sqlite_inserts(&path.display().to_string(), &order, &event, n)
+                .await
+                .map_err(anyhow::Error::msg)?;
             let raw_rate = n as f64 / raw.as_secs_f64();
             println!("raw SQLite insert of the same order row and event (one transaction each): {raw_rate:.0}/s");
             println!("\nFIGURES");
             println!("sustained create rate: {http_rate:.0}/s (limit >= 2000/s: {:.2}x the limit)", http_rate / 2000.0);
-            println!("p99 at {rate}/s: {:.1} ms (limit <= 50 ms: {:.2} of the limit)", p99.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3 / 50.0);
+            println!(
+                "p99 at {rate}/s: {:.1} ms (limit <= 50 ms: {:.2} of the limit)",
+                p99.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3 / 50.0
+            );
             println!("HTTP create / raw SQLite insert: {:.3}", http_rate / raw_rate);
             Ok(())
         }
@@ -267,7 +300,8 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
             let mut tasks = Vec::new();
             for c in 0..*concurrency {
                 let (client, next) = (client.clone(), next.clone());
-                let (base, auth, prefix, total, stored) = (server.base.clone(), format!("Bearer {}", server.token), prefix.clone(), *requests, stored);
+                let (base, auth, prefix, total, stored) =
+                    (server.base.clone(), format!("Bearer {}", server.token), prefix.clone(), *requests, stored);
                 tasks.push(tokio::spawn(async move {
                     let (mut lat, mut errors) = (Vec::new(), 0usize);
                     let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ c as u64;
@@ -301,7 +335,11 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
             let (_, p99) = report(&format!("order detail with {stored} orders, {concurrency} clients"), lat, start.elapsed(), errors);
             let rss = rss_mb();
             println!("\nFIGURES");
-            println!("order detail p99 with {stored} orders: {:.2} ms (limit <= 10 ms: {:.2} of the limit)", p99.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3 / 10.0);
+            println!(
+                "order detail p99 with {stored} orders: {:.2} ms (limit <= 10 ms: {:.2} of the limit)",
+                p99.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3 / 10.0
+            );
             println!("process RSS (server and load generator together): {rss:.0} MB (limit <= 300 MB: {:.2} of the limit)", rss / 300.0);
             Ok(())
         }
@@ -320,7 +358,8 @@ async fn sample_order_with_events(app: &App, input: &CreateOrderInput) -> anyhow
     let (view, _) = app.create_order(&p, input, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let number = hotline_domain::OrderNumber::parse(&view.number)?;
     let order = app.store.get_order(&number).await.map_err(|e| anyhow::anyhow!("{e}"))?.context("sample order")?;
-    let events = app.store.order_events(order.id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().map(|e| e.draft).collect::<Vec<_>>();
+    let events =
+        app.store.order_events(order.id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().map(|e| e.draft).collect::<Vec<_>>();
     Ok((order, events))
 }
 

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub const EXAMPLE: &str = include_str!("../../../config/hotline.example.toml");
@@ -42,11 +42,7 @@ impl DatabaseUrl {
     /// Accepts a URL or, for convenience, a bare SQLite file path.
     pub fn normalised(&self) -> String {
         let s = self.0.trim();
-        if s.contains("://") || s.starts_with("sqlite:") {
-            s.to_owned()
-        } else {
-            format!("sqlite://{s}?mode=rwc")
-        }
+        if s.contains("://") || s.starts_with("sqlite:") { s.to_owned() } else { format!("sqlite://{s}?mode=rwc") }
     }
 }
 

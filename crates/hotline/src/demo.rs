@@ -35,33 +35,178 @@ struct Template {
 }
 
 const TEMPLATES: &[Template] = &[
-    Template { text: "市民来电反映：{place}小区门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。", nature: "complaint", category: "TRF/illegal_parking", urgency: "general", unit: None },
-    Template { text: "来电人反映{place}附近工地夜间施工噪音大，晚上11点以后仍在施工，影响休息。", nature: "complaint", category: "CON/noise", urgency: "general", unit: None },
-    Template { text: "市民反映{place}家中暖气不热，室温只有14度，家中有老人，希望热力公司尽快上门检修。", nature: "help", category: "UTL/heating", urgency: "utility24h", unit: Some("U-HEAT") },
-    Template { text: "来电反映{place}楼内停水，已持续半天，没有收到停水通知。", nature: "help", category: "UTL/water", urgency: "utility24h", unit: Some("U-WATER") },
-    Template { text: "市民反映{place}小区垃圾桶满溢，已两天无人清运，气味很大。", nature: "complaint", category: "CTY/garbage", urgency: "general", unit: None },
-    Template { text: "来电人咨询老旧小区加装电梯的申请条件和办理流程，所在小区为{place}。", nature: "consult", category: "HOU/elevator", urgency: "general", unit: None },
-    Template { text: "市民反映{place}路边有商贩占道经营，早晚高峰影响行人通行。", nature: "report", category: "CTY/vendors", urgency: "general", unit: None },
-    Template { text: "来电人反映其在{place}一家装修公司工作三个月，公司拖欠工资两万余元，希望帮助追讨。", nature: "help", category: "LAB/wages", urgency: "general", unit: Some("D-RSJ") },
-    Template { text: "市民反映{place}一家餐馆油烟直排，对着居民楼窗户，夏天不敢开窗。", nature: "complaint", category: "ENV/fumes", urgency: "general", unit: None },
-    Template { text: "来电人反映{place}小区物业不作为，楼道灯坏了一个月没人修。", nature: "complaint", category: "PRP/service", urgency: "general", unit: None },
-    Template { text: "市民建议在{place}路口增设行人过街信号灯，老人孩子过马路很危险。", nature: "suggestion", category: "TRF/signals", urgency: "general", unit: Some("D-JGJ") },
-    Template { text: "来电人反映在{place}附近超市购买的食品已过期，商家拒绝退换。", nature: "complaint", category: "MKT/food", urgency: "general", unit: Some("D-SCJG") },
-    Template { text: "市民反映{place}共享单车堆放在人行道上，堵塞盲道。", nature: "complaint", category: "TRF/bikes", urgency: "general", unit: None },
-    Template { text: "来电人表扬{place}街道工作人员上门帮助独居老人解决取暖问题，服务热情。", nature: "praise", category: "CIV/elderly", urgency: "general", unit: None },
-    Template { text: "市民反映{place}有人私搭乱建，在楼顶加盖彩钢板房。", nature: "report", category: "CON/illegal_building", urgency: "complex", unit: None },
-    Template { text: "来电人反映{place}楼道内闻到明显燃气味，担心泄漏，请求紧急处置。", nature: "help", category: "EMG/gas_leak", urgency: "emergency", unit: Some("U-GAS") },
-    Template { text: "市民咨询孩子在{place}附近上小学的入学登记时间和所需材料。", nature: "consult", category: "EDU/enrolment", urgency: "general", unit: None },
-    Template { text: "Caller (English speaker) reports that the street lights near {place} have been out for a week, it is dark and unsafe at night.", nature: "complaint", category: "CON/roads", urgency: "general", unit: None },
-    Template { text: "来电人反映{place}网购商品收到后与描述不符，平台客服推诿不予处理。", nature: "complaint", category: "MKT/online", urgency: "general", unit: Some("D-SCJG") },
-    Template { text: "市民反映{place}公交站台候车亭破损，下雨天无法避雨。", nature: "complaint", category: "TRN/bus", urgency: "general", unit: Some("U-BUS") },
-    Template { text: "来电人反映{place}小区邻居在楼道堆放杂物，多次沟通无果，存在消防隐患。", nature: "complaint", category: "ORD/neighbour", urgency: "complex", unit: None },
-    Template { text: "市民反映{place}的快递驿站不送货上门，还要另收费用。", nature: "complaint", category: "POS/express", urgency: "general", unit: Some("D-YZGL") },
-    Template { text: "来电人反映{place}家中宽带经常断网，报修一周无人处理。", nature: "complaint", category: "POS/telecom", urgency: "general", unit: Some("U-UNICOM") },
-    Template { text: "市民反映{place}的行道树树枝快碰到电线，刮风时很危险，请尽快修剪。", nature: "help", category: "CTY/greening", urgency: "general", unit: None },
+    Template {
+        text: "市民来电反映：{place}小区门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。",
+        nature: "complaint",
+        category: "TRF/illegal_parking",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人反映{place}附近工地夜间施工噪音大，晚上11点以后仍在施工，影响休息。",
+        nature: "complaint",
+        category: "CON/noise",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "市民反映{place}家中暖气不热，室温只有14度，家中有老人，希望热力公司尽快上门检修。",
+        nature: "help",
+        category: "UTL/heating",
+        urgency: "utility24h",
+        unit: Some("U-HEAT"),
+    },
+    Template {
+        text: "来电反映{place}楼内停水，已持续半天，没有收到停水通知。",
+        nature: "help",
+        category: "UTL/water",
+        urgency: "utility24h",
+        unit: Some("U-WATER"),
+    },
+    Template {
+        text: "市民反映{place}小区垃圾桶满溢，已两天无人清运，气味很大。",
+        nature: "complaint",
+        category: "CTY/garbage",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人咨询老旧小区加装电梯的申请条件和办理流程，所在小区为{place}。",
+        nature: "consult",
+        category: "HOU/elevator",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "市民反映{place}路边有商贩占道经营，早晚高峰影响行人通行。",
+        nature: "report",
+        category: "CTY/vendors",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人反映其在{place}一家装修公司工作三个月，公司拖欠工资两万余元，希望帮助追讨。",
+        nature: "help",
+        category: "LAB/wages",
+        urgency: "general",
+        unit: Some("D-RSJ"),
+    },
+    Template {
+        text: "市民反映{place}一家餐馆油烟直排，对着居民楼窗户，夏天不敢开窗。",
+        nature: "complaint",
+        category: "ENV/fumes",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人反映{place}小区物业不作为，楼道灯坏了一个月没人修。",
+        nature: "complaint",
+        category: "PRP/service",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "市民建议在{place}路口增设行人过街信号灯，老人孩子过马路很危险。",
+        nature: "suggestion",
+        category: "TRF/signals",
+        urgency: "general",
+        unit: Some("D-JGJ"),
+    },
+    Template {
+        text: "来电人反映在{place}附近超市购买的食品已过期，商家拒绝退换。",
+        nature: "complaint",
+        category: "MKT/food",
+        urgency: "general",
+        unit: Some("D-SCJG"),
+    },
+    Template {
+        text: "市民反映{place}共享单车堆放在人行道上，堵塞盲道。",
+        nature: "complaint",
+        category: "TRF/bikes",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人表扬{place}街道工作人员上门帮助独居老人解决取暖问题，服务热情。",
+        nature: "praise",
+        category: "CIV/elderly",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "市民反映{place}有人私搭乱建，在楼顶加盖彩钢板房。",
+        nature: "report",
+        category: "CON/illegal_building",
+        urgency: "complex",
+        unit: None,
+    },
+    Template {
+        text: "来电人反映{place}楼道内闻到明显燃气味，担心泄漏，请求紧急处置。",
+        nature: "help",
+        category: "EMG/gas_leak",
+        urgency: "emergency",
+        unit: Some("U-GAS"),
+    },
+    Template {
+        text: "市民咨询孩子在{place}附近上小学的入学登记时间和所需材料。",
+        nature: "consult",
+        category: "EDU/enrolment",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "Caller (English speaker) reports that the street lights near {place} have been out for a week, it is dark and unsafe at night.",
+        nature: "complaint",
+        category: "CON/roads",
+        urgency: "general",
+        unit: None,
+    },
+    Template {
+        text: "来电人反映{place}网购商品收到后与描述不符，平台客服推诿不予处理。",
+        nature: "complaint",
+        category: "MKT/online",
+        urgency: "general",
+        unit: Some("D-SCJG"),
+    },
+    Template {
+        text: "市民反映{place}公交站台候车亭破损，下雨天无法避雨。",
+        nature: "complaint",
+        category: "TRN/bus",
+        urgency: "general",
+        unit: Some("U-BUS"),
+    },
+    Template {
+        text: "来电人反映{place}小区邻居在楼道堆放杂物，多次沟通无果，存在消防隐患。",
+        nature: "complaint",
+        category: "ORD/neighbour",
+        urgency: "complex",
+        unit: None,
+    },
+    Template {
+        text: "市民反映{place}的快递驿站不送货上门，还要另收费用。",
+        nature: "complaint",
+        category: "POS/express",
+        urgency: "general",
+        unit: Some("D-YZGL"),
+    },
+    Template {
+        text: "来电人反映{place}家中宽带经常断网，报修一周无人处理。",
+        nature: "complaint",
+        category: "POS/telecom",
+        urgency: "general",
+        unit: Some("U-UNICOM"),
+    },
+    Template {
+        text: "市民反映{place}的行道树树枝快碰到电线，刮风时很危险，请尽快修剪。",
+        nature: "help",
+        category: "CTY/greening",
+        urgency: "general",
+        unit: None,
+    },
 ];
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
+const SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
 const PLACES: &[(&str, &[&str])] = &[
     ("110105026", &["望京西园三区", "望京花家地北里", "南湖东园", "望京新城", "宝星园"]),
     ("110108011", &["知春里西社区8号楼", "黄庄小区", "科学院南路", "中关村南大街"]),
@@ -103,7 +248,13 @@ pub async fn ensure_users(app: &App) -> anyhow::Result<Vec<Principal>> {
             continue;
         }
         let unit = unit.map(|c| unit_by_code(app, c)).transpose()?.map(|u| u.0);
-        let input = NewUserInput { username: username.into(), display_name: display.into(), role: role.into(), unit, password: DEMO_PASSWORD.into() };
+        let input = NewUserInput {
+            username: username.into(),
+            display_name: display.into(),
+            role: role.into(),
+            unit,
+            password: DEMO_PASSWORD.into(),
+        };
         out.push(app.create_user(None, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?);
     }
     Ok(out)
@@ -135,9 +286,10 @@ async fn handler_for(app: &App, users: &mut Vec<Principal>, unit: UnitId) -> any
 /// Seeds `count` orders unless the database already has orders. Returns how many were made.
 pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<usize> {
     let clock = Arc::new(FixedClock::new(now));
-    let app = App::new(store, clock.clone(), hotline_app::AppConfig { argon2_memory_kib: 1024, argon2_iterations: 1, ..Default::default() })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app =
+        App::new(store, clock.clone(), hotline_app::AppConfig { argon2_memory_kib: 1024, argon2_iterations: 1, ..Default::default() })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let probe = hotline_store::OrderQuery { limit: 1, ..Default::default() };
     if !app.store.list_orders(&probe).await.map_err(|e| anyhow::anyhow!("{e}"))?.orders.is_empty() {
         return Ok(0);
@@ -177,7 +329,9 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         } else if t.urgency == "emergency" && roll < 30 {
             Some(Command::Transfer { service: "119".into(), note: "疑似燃气泄漏，已转119".into() })
         } else if roll < 3 {
-            Some(Command::Redirect { reason: "属于劳动仲裁事项，已告知来电人通过劳动人事争议仲裁委员会申请仲裁。".into() })
+            Some(Command::Redirect {
+                reason: "属于劳动仲裁事项，已告知来电人通过劳动人事争议仲裁委员会申请仲裁。".into()
+            })
         } else {
             Some(Command::Dispatch { main_unit: main.0, co_units: vec![], note: String::new() })
         };
@@ -192,7 +346,13 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
                 age_group: Some(["adult", "adult", "senior", "minor"][rng.below(4)].into()),
                 confidential: rng.below(20) == 0,
             },
-            location: LocationInput { address: place.into(), district: district.map(|d| d.0), street: Some(street.0), lng: None, lat: None },
+            location: LocationInput {
+                address: place.into(),
+                district: district.map(|d| d.0),
+                street: Some(street.0),
+                lng: None,
+                lat: None,
+            },
             attachments: vec![],
             triage: (!untriaged).then(|| TriageInput { nature: t.nature.into(), category: t.category.into(), urgency: t.urgency.into() }),
             disposition: if untriaged { None } else { disposition },
@@ -204,10 +364,16 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         // Walk the dispatched order some way along its life, each step a few hours after the last.
         let handler = handler_for(&app, &mut users, main).await?;
         let steps: Vec<(&Principal, Command)> = vec![
-            (&handler, Command::Sign),
+            (&handler, Command::Sign {}),
             (&handler, Command::Contact { note: "已电话联系诉求人，约定上门时间".into() }),
             (&handler, Command::StartWork { note: "已到现场核实".into() }),
-            (&handler, Command::Reply { outcome: if rng.below(10) < 8 { "resolved" } else { "explained" }.into(), text: "已到现场处理，问题已解决，并向诉求人反馈。".into() }),
+            (
+                &handler,
+                Command::Reply {
+                    outcome: if rng.below(10) < 8 { "resolved" } else { "explained" }.into(),
+                    text: "已到现场处理，问题已解决，并向诉求人反馈。".into(),
+                },
+            ),
             (
                 &callback,
                 Command::Evaluate {
@@ -219,7 +385,13 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             ),
             (&supervisor, Command::Close { note: String::new() }),
         ];
-        let stop = if days_ago < 1 { rng.below(3) } else if days_ago < 4 { rng.below(6) } else { 3 + rng.below(4) };
+        let stop = if days_ago < 1 {
+            rng.below(3)
+        } else if days_ago < 4 {
+            rng.below(6)
+        } else {
+            3 + rng.below(4)
+        };
         let mut t_at = at;
         for (k, (who, cmd)) in steps.into_iter().enumerate().take(stop) {
             t_at += Duration::minutes(30 + rng.below(16 * 60) as i64);
@@ -229,22 +401,47 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             clock.set(t_at);
             // Side branches, so every state appears: disputes, extensions, supervision, reopening.
             if k == 1 && rng.below(12) == 0 {
-                app.act(&handler, &view.number, &Command::Dispute { reason: "该事项属于物业管理范围，不属于本单位职责".into(), proposed_unit: None }, None).await.map_err(err)?;
+                app.act(
+                    &handler,
+                    &view.number,
+                    &Command::Dispute {
+                        reason: "该事项属于物业管理范围，不属于本单位职责".into(), proposed_unit: None
+                    },
+                    None,
+                )
+                .await
+                .map_err(err)?;
                 if rng.below(2) == 0 {
                     break;
                 }
                 clock.set(t_at + Duration::minutes(20));
-                app.act(&supervisor, &view.number, &Command::Arbitrate { decision: "uphold".into(), main_unit: None, co_units: vec![], reason: "属地管理，维持原派单".into() }, None).await.map_err(err)?;
+                app.act(
+                    &supervisor,
+                    &view.number,
+                    &Command::Arbitrate {
+                        decision: "uphold".into(),
+                        main_unit: None,
+                        co_units: vec![],
+                        reason: "属地管理，维持原派单".into(),
+                    },
+                    None,
+                )
+                .await
+                .map_err(err)?;
                 clock.set(t_at + Duration::minutes(40));
             }
             if k == 3 && rng.below(10) == 0 {
                 let order = app.order_detail(&supervisor, &view.number).await.map_err(err)?.order;
                 let until = order.dues.reply_due.unwrap_or(t_at) + Duration::days(7);
-                app.act(&handler, &view.number, &Command::RequestExtension { reason: "需协调多个部门，申请延期7天".into(), until }, None).await.map_err(err)?;
+                app.act(&handler, &view.number, &Command::RequestExtension { reason: "需协调多个部门，申请延期7天".into(), until }, None)
+                    .await
+                    .map_err(err)?;
                 break;
             }
             if k == 2 && rng.below(15) == 0 {
-                app.act(&supervisor, &view.number, &Command::Supervise { on: true, note: "重复来电，请加快办理".into() }, None).await.map_err(err)?;
+                app.act(&supervisor, &view.number, &Command::Supervise { on: true, note: "重复来电，请加快办理".into() }, None)
+                    .await
+                    .map_err(err)?;
             }
             app.act(who, &view.number, &cmd, None).await.map_err(err)?;
             if k == 4 && rng.below(8) == 0 {
@@ -256,7 +453,13 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
     }
     // A duplicate pair, so the demo shows a case with two orders.
     clock.set(now - Duration::hours(2));
-    let first = app.list_orders(&operator, &hotline_app::orders::ListInput { state: Some("dispatched,signed".into()), limit: Some(1), ..Default::default() }).await.map_err(err)?;
+    let first = app
+        .list_orders(
+            &operator,
+            &hotline_app::orders::ListInput { state: Some("dispatched,signed".into()), limit: Some(1), ..Default::default() },
+        )
+        .await
+        .map_err(err)?;
     if let Some(o) = first.orders.first() {
         let dup = CreateOrderInput {
             channel: Some("phone".into()),

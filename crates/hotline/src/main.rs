@@ -77,7 +77,13 @@ async fn main() -> anyhow::Result<()> {
                 Some(code) => Some(app.units().by_code(code).map(|u| u.id.0).ok_or_else(|| anyhow::anyhow!("unknown unit code {code}"))?),
                 None => None,
             };
-            let input = hotline_app::NewUserInput { username: username.clone(), display_name: display_name.clone(), role: role.clone(), unit, password: password.clone() };
+            let input = hotline_app::NewUserInput {
+                username: username.clone(),
+                display_name: display_name.clone(),
+                role: role.clone(),
+                unit,
+                password: password.clone(),
+            };
             let user = app.create_user(None, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             store.close().await;
             println!("created user {} ({})", user.username, user.role.code());

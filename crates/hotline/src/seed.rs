@@ -1,8 +1,8 @@
 //! Reference data shipped in the binary (Beijing's units and the starter category tree), loaded on
 //! the first start of an empty database.
 
-use hotline_app::reference::{categories_from_csv, units_from_csv};
 use hotline_app::App;
+use hotline_app::reference::{categories_from_csv, units_from_csv};
 
 pub const DISTRICTS: &str = include_str!("../data/districts.csv");
 pub const STREETS: &str = include_str!("../data/streets.csv");

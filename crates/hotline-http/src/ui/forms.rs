@@ -2,8 +2,8 @@
 //! they validate JSON, so both entry points accept and refuse the same things.
 
 use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
-use hotline_app::orders::{AttachmentInput, Command, CreateOrderInput, LocationInput, RequesterInput, TriageInput};
 use hotline_app::AppError;
+use hotline_app::orders::{AttachmentInput, Command, CreateOrderInput, LocationInput, RequesterInput, TriageInput};
 use hotline_domain::ValidationError;
 
 /// Decoded `application/x-www-form-urlencoded` pairs, repeated keys kept.
@@ -11,9 +11,9 @@ pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
     pub fn parse(body: &[u8]) -> Result<Self, AppError> {
-        serde_urlencoded::from_bytes(body).map(Self).map_err(|_| {
-            AppError::Validation(ValidationError::new("form", "malformed_form", "表单数据格式错误", "Malformed form data"))
-        })
+        serde_urlencoded::from_bytes(body)
+            .map(Self)
+            .map_err(|_| AppError::Validation(ValidationError::new("form", "malformed_form", "表单数据格式错误", "Malformed form data")))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -45,7 +45,11 @@ impl FormData {
     }
 
     pub fn ids(&self, key: &str) -> Result<Vec<i64>, AppError> {
-        self.all(key).map(str::trim).filter(|v| !v.is_empty()).map(|v| v.parse().map_err(|_| bad(key, "须为数字", "must be a number"))).collect()
+        self.all(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().map_err(|_| bad(key, "须为数字", "must be a number")))
+            .collect()
     }
 
     pub fn float(&self, key: &str) -> Result<Option<f64>, AppError> {
@@ -58,7 +62,8 @@ impl FormData {
     /// A `datetime-local` value in the hotline's local time zone.
     pub fn local_time(&self, key: &str, offset_minutes: i32) -> Result<chrono::DateTime<Utc>, AppError> {
         let v = self.opt(key).ok_or_else(|| bad(key, "不能为空", "is required"))?;
-        let naive = NaiveDateTime::parse_from_str(&v, "%Y-%m-%dT%H:%M").map_err(|_| bad(key, "时间格式错误", "is not a valid date and time"))?;
+        let naive =
+            NaiveDateTime::parse_from_str(&v, "%Y-%m-%dT%H:%M").map_err(|_| bad(key, "时间格式错误", "is not a valid date and time"))?;
         let offset = FixedOffset::east_opt(offset_minutes * 60).ok_or_else(|| bad(key, "时区错误", "bad time zone"))?;
         offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| bad(key, "时间不存在", "does not exist"))
     }
@@ -72,10 +77,18 @@ fn bad(field: &str, zh: &str, en: &str) -> AppError {
 pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
     let triage = match (f.opt("nature"), f.opt("category"), f.opt("urgency")) {
         (None, None, _) => None,
-        (n, c, u) => Some(TriageInput { nature: n.unwrap_or_default(), category: c.unwrap_or_default(), urgency: u.unwrap_or_else(|| "general".into()) }),
+        (n, c, u) => Some(TriageInput {
+            nature: n.unwrap_or_default(),
+            category: c.unwrap_or_default(),
+            urgency: u.unwrap_or_else(|| "general".into()),
+        }),
     };
     let disposition = match f.get("disposition").unwrap_or("dispatch") {
-        "dispatch" => Some(Command::Dispatch { main_unit: f.id("main_unit")?.ok_or_else(|| bad("main_unit", "请选择主办单位", "choose the main unit"))?, co_units: f.ids("co_units")?, note: f.text("dispatch_note") }),
+        "dispatch" => Some(Command::Dispatch {
+            main_unit: f.id("main_unit")?.ok_or_else(|| bad("main_unit", "请选择主办单位", "choose the main unit"))?,
+            co_units: f.ids("co_units")?,
+            note: f.text("dispatch_note"),
+        }),
         "answer" => Some(Command::Answer { answer: f.text("answer") }),
         "transfer" => Some(Command::Transfer { service: f.text("service"), note: f.text("transfer_note") }),
         "redirect" => Some(Command::Redirect { reason: f.text("redirect_reason") }),
@@ -93,7 +106,13 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
             age_group: f.opt("age_group"),
             confidential: f.checked("confidential"),
         },
-        location: LocationInput { address: f.text("address"), district: f.id("district")?, street: f.id("street")?, lng: f.float("lng")?, lat: f.float("lat")? },
+        location: LocationInput {
+            address: f.text("address"),
+            district: f.id("district")?,
+            street: f.id("street")?,
+            lng: f.float("lng")?,
+            lat: f.float("lat")?,
+        },
         attachments: Vec::<AttachmentInput>::new(),
         triage,
         disposition,
@@ -114,16 +133,26 @@ pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
             co_units: f.ids("co_units")?,
             note: f.text("note"),
         },
-        "sign" => Command::Sign,
+        "sign" => Command::Sign {},
         "dispute" => Command::Dispute { reason: f.text("reason"), proposed_unit: f.id("proposed_unit")? },
-        "arbitrate" => Command::Arbitrate { decision: f.text("decision"), main_unit: f.id("main_unit")?, co_units: f.ids("co_units")?, reason: f.text("reason") },
+        "arbitrate" => Command::Arbitrate {
+            decision: f.text("decision"),
+            main_unit: f.id("main_unit")?,
+            co_units: f.ids("co_units")?,
+            reason: f.text("reason"),
+        },
         "contact" => Command::Contact { note: f.text("note") },
         "start_work" => Command::StartWork { note: f.text("note") },
         "request_extension" => Command::RequestExtension { reason: f.text("reason"), until: f.local_time("until", offset_minutes)? },
         "grant_extension" => Command::GrantExtension { until: f.local_time("until", offset_minutes)?, reason: f.text("reason") },
         "refuse_extension" => Command::RefuseExtension { reason: f.text("reason") },
         "reply" => Command::Reply { outcome: f.text("outcome"), text: f.text("text") },
-        "evaluate" => Command::Evaluate { contacted: f.checked("contacted"), resolution: f.text("resolution"), satisfaction: f.text("satisfaction"), comment: f.text("comment") },
+        "evaluate" => Command::Evaluate {
+            contacted: f.checked("contacted"),
+            resolution: f.text("resolution"),
+            satisfaction: f.text("satisfaction"),
+            comment: f.text("comment"),
+        },
         "close" => Command::Close { note: f.text("note") },
         "reopen" => Command::Reopen { reason: f.text("reason") },
         "supervise" => Command::Supervise { on: f.checked("on"), note: f.text("note") },

@@ -7,14 +7,14 @@ mod pages;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use hotline_app::{App, Principal};
-use maud::{html, Markup, DOCTYPE};
+use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use crate::extract::cookie;
@@ -37,8 +37,14 @@ pub fn router() -> Router<Arc<App>> {
         .route("/ui/caller-history", get(pages::caller_history))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
         .route("/track", get(pages::track_page).post(pages::track_submit))
-        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS) }))
-        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], JS) }))
+        .route(
+            "/static/app.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS) }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], JS) }),
+        )
 }
 
 /// The page language.
@@ -88,7 +94,8 @@ pub(crate) fn safe_path(p: Option<&str>) -> &str {
 
 async fn set_lang(axum::extract::Path(lang): axum::extract::Path<String>, Query(q): Query<Back>) -> Response {
     let value = if lang == "en" { "en" } else { "zh" };
-    let cookie = HeaderValue::from_str(&format!("lang={value}; Path=/; Max-Age=31536000; SameSite=Lax")).unwrap_or(HeaderValue::from_static(""));
+    let cookie =
+        HeaderValue::from_str(&format!("lang={value}; Path=/; Max-Age=31536000; SameSite=Lax")).unwrap_or(HeaderValue::from_static(""));
     let mut res = Redirect::to(safe_path(q.back.as_deref())).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
     res

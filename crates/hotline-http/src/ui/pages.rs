@@ -5,23 +5,23 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use hotline_app::orders::{ListInput, OrderDetail, PublicRequestInput};
 use hotline_app::views::{OrderView, RequesterView};
 use hotline_app::{App, AppError, Principal, UnitDirectory};
 use hotline_domain::{
-    ActionKind, AgeGroup, Channel, Vocabulary, EmergencyService, Nature, ReplyOutcome, Resolution, Role, Satisfaction, State as OrderState, UnitClass,
-    Urgency,
+    ActionKind, AgeGroup, Channel, EmergencyService, Nature, ReplyOutcome, Resolution, Role, Satisfaction, State as OrderState, UnitClass,
+    Urgency, Vocabulary,
 };
-use maud::{html, Markup};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::{self, FormData};
-use super::{error_text, flash, form_token, home_of, layout, safe_path, Lang, Nav};
+use super::{Lang, Nav, error_text, flash, form_token, home_of, layout, safe_path};
 use crate::api::{clear_session_cookie, session_cookie};
-use crate::extract::{cookie, SESSION_COOKIE};
+use crate::extract::{SESSION_COOKIE, cookie};
 
 /// The signed-in user, or the redirect to the login page.
 async fn user(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Principal, Response> {
@@ -200,21 +200,28 @@ pub struct NextQuery {
 }
 
 fn login_form(lang: Lang, next: &str, username: &str, error: Option<&str>) -> Markup {
-    layout(lang, lang.t("登录", "Log in"), None, Nav::Login, "/login", html! {
-        div.card.login {
-            h1 { (lang.t("工作人员登录", "Staff login")) }
-            (flash(None, error))
-            form method="post" action="/login" {
-                input type="hidden" name="next" value=(next);
-                label for="username" { (lang.t("用户名", "Username")) }
-                input type="text" id="username" name="username" value=(username) autofocus required autocomplete="username";
-                label for="password" { (lang.t("密码", "Password")) }
-                input type="password" id="password" name="password" required autocomplete="current-password";
-                p { button type="submit" id="login-submit" { (lang.t("登录", "Log in")) } }
+    layout(
+        lang,
+        lang.t("登录", "Log in"),
+        None,
+        Nav::Login,
+        "/login",
+        html! {
+            div.card.login {
+                h1 { (lang.t("工作人员登录", "Staff login")) }
+                (flash(None, error))
+                form method="post" action="/login" {
+                    input type="hidden" name="next" value=(next);
+                    label for="username" { (lang.t("用户名", "Username")) }
+                    input type="text" id="username" name="username" value=(username) autofocus required autocomplete="username";
+                    label for="password" { (lang.t("密码", "Password")) }
+                    input type="password" id="password" name="password" required autocomplete="current-password";
+                    p { button type="submit" id="login-submit" { (lang.t("登录", "Log in")) } }
+                }
+                p.muted { (lang.t("市民无需登录：", "Citizens need no account: ")) a href="/citizen" { (lang.t("我要反映", "submit a request")) } " · " a href="/track" { (lang.t("进度查询", "track a request")) } }
             }
-            p.muted { (lang.t("市民无需登录：", "Citizens need no account: ")) a href="/citizen" { (lang.t("我要反映", "submit a request")) } " · " a href="/track" { (lang.t("进度查询", "track a request")) } }
-        }
-    })
+        },
+    )
 }
 
 pub async fn login_page(lang: Lang, Query(q): Query<NextQuery>) -> Markup {
@@ -234,7 +241,9 @@ pub async fn login_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes) 
             res.headers_mut().insert(header::SET_COOKIE, session_cookie(&session.token, session.max_age_secs));
             res
         }
-        Err(e) => (StatusCode::UNAUTHORIZED, login_form(lang, safe_path(f.get("next")), &username, Some(&error_text(lang, &e)))).into_response(),
+        Err(e) => {
+            (StatusCode::UNAUTHORIZED, login_form(lang, safe_path(f.get("next")), &username, Some(&error_text(lang, &e)))).into_response()
+        }
     }
 }
 
@@ -264,89 +273,98 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
     let selected_main: Vec<i64> = f.id("main_unit").ok().flatten().into_iter().collect();
     let selected_co: Vec<i64> = f.ids("co_units").unwrap_or_default();
     let token = f.opt("form_token").unwrap_or_else(form_token);
-    let dispo = |code: &str, zh: &str, en: &str, key: &str| html! {
-        label { input type="radio" name="disposition" value=(code) checked[disposition == code] accesskey=(key); " " (lang.t(zh, en)) " " kbd { "Alt+" (key) } }
+    let dispo = |code: &str, zh: &str, en: &str, key: &str| {
+        html! {
+            label { input type="radio" name="disposition" value=(code) checked[disposition == code] accesskey=(key); " " (lang.t(zh, en)) " " kbd { "Alt+" (key) } }
+        }
     };
-    layout(lang, lang.t("受理", "Intake"), Some(who), Nav::Intake, "/intake", html! {
-        h1 { (lang.t("受理来电", "Take a request")) }
-        (flash(None, error))
-        div.grid2 {
-            form.card method="post" action="/intake" id="intake-form" {
-                input type="hidden" name="form_token" value=(token);
-                div.grid3 {
-                    div { label for="phone" { (lang.t("来电号码", "Caller's phone")) } input type="tel" id="phone" name="phone" value=(v("phone")) autofocus autocomplete="off"; }
-                    div { label for="name" { (lang.t("诉求人姓名", "Requester's name")) } input type="text" id="name" name="name" value=(v("name")); }
-                    div { label for="channel" { (lang.t("渠道", "Channel")) } (vocab_select::<Channel>("channel", "channel", lang, f.get("channel").or(Some("phone")), false)) }
-                    div { label for="language" { (lang.t("语言", "Language")) }
-                        select name="language" id="language" {
-                            @for (c, zh, en) in [("zh", "中文", "Chinese"), ("en", "英语", "English"), ("fr", "法语", "French"), ("de", "德语", "German"), ("es", "西班牙语", "Spanish"), ("ru", "俄语", "Russian"), ("ja", "日语", "Japanese"), ("ko", "韩语", "Korean"), ("ar", "阿拉伯语", "Arabic")] {
-                                option value=(c) selected[f.get("language") == Some(c)] { (lang.t(zh, en)) }
+    layout(
+        lang,
+        lang.t("受理", "Intake"),
+        Some(who),
+        Nav::Intake,
+        "/intake",
+        html! {
+            h1 { (lang.t("受理来电", "Take a request")) }
+            (flash(None, error))
+            div.grid2 {
+                form.card method="post" action="/intake" id="intake-form" {
+                    input type="hidden" name="form_token" value=(token);
+                    div.grid3 {
+                        div { label for="phone" { (lang.t("来电号码", "Caller's phone")) } input type="tel" id="phone" name="phone" value=(v("phone")) autofocus autocomplete="off"; }
+                        div { label for="name" { (lang.t("诉求人姓名", "Requester's name")) } input type="text" id="name" name="name" value=(v("name")); }
+                        div { label for="channel" { (lang.t("渠道", "Channel")) } (vocab_select::<Channel>("channel", "channel", lang, f.get("channel").or(Some("phone")), false)) }
+                        div { label for="language" { (lang.t("语言", "Language")) }
+                            select name="language" id="language" {
+                                @for (c, zh, en) in [("zh", "中文", "Chinese"), ("en", "英语", "English"), ("fr", "法语", "French"), ("de", "德语", "German"), ("es", "西班牙语", "Spanish"), ("ru", "俄语", "Russian"), ("ja", "日语", "Japanese"), ("ko", "韩语", "Korean"), ("ar", "阿拉伯语", "Arabic")] {
+                                    option value=(c) selected[f.get("language") == Some(c)] { (lang.t(zh, en)) }
+                                }
                             }
                         }
+                        div { label for="age_group" { (lang.t("年龄段", "Age group")) } (vocab_select::<AgeGroup>("age_group", "age_group", lang, f.get("age_group"), true)) }
+                        div { label { input type="checkbox" name="confidential" checked[f.checked("confidential")]; " " (lang.t("诉求人要求保密", "Requester asks for confidentiality")) } }
                     }
-                    div { label for="age_group" { (lang.t("年龄段", "Age group")) } (vocab_select::<AgeGroup>("age_group", "age_group", lang, f.get("age_group"), true)) }
-                    div { label { input type="checkbox" name="confidential" checked[f.checked("confidential")]; " " (lang.t("诉求人要求保密", "Requester asks for confidentiality")) } }
-                }
-                label for="description" { (lang.t("诉求内容", "What the caller says")) }
-                textarea id="description" name="description" required maxlength="4000" { (v("description")) }
-                div.grid3 {
-                    div { label for="district" { (lang.t("区", "District")) }
-                        select name="district" id="district" {
-                            option value="" { "—" }
-                            @for d in &districts { option value=(d.id.0) selected[f.get("district") == Some(d.id.0.to_string().as_str())] { (d.name) } }
+                    label for="description" { (lang.t("诉求内容", "What the caller says")) }
+                    textarea id="description" name="description" required maxlength="4000" { (v("description")) }
+                    div.grid3 {
+                        div { label for="district" { (lang.t("区", "District")) }
+                            select name="district" id="district" {
+                                option value="" { "—" }
+                                @for d in &districts { option value=(d.id.0) selected[f.get("district") == Some(d.id.0.to_string().as_str())] { (d.name) } }
+                            }
                         }
-                    }
-                    div { label for="street" { (lang.t("街道/乡镇", "Street/township")) }
-                        select name="street" id="street" {
-                            option value="" { "—" }
-                            @for d in &districts {
-                                optgroup label=(d.name) data-district=(d.id.0) {
-                                    @for s in dir.children(d.id).iter().filter_map(|c| dir.get(*c)).filter(|u| u.class == UnitClass::Street) {
-                                        option value=(s.id.0) selected[f.get("street") == Some(s.id.0.to_string().as_str())] { (s.name) }
+                        div { label for="street" { (lang.t("街道/乡镇", "Street/township")) }
+                            select name="street" id="street" {
+                                option value="" { "—" }
+                                @for d in &districts {
+                                    optgroup label=(d.name) data-district=(d.id.0) {
+                                        @for s in dir.children(d.id).iter().filter_map(|c| dir.get(*c)).filter(|u| u.class == UnitClass::Street) {
+                                            option value=(s.id.0) selected[f.get("street") == Some(s.id.0.to_string().as_str())] { (s.name) }
+                                        }
                                     }
                                 }
                             }
                         }
+                        div { label for="address" { (lang.t("详细地址", "Address")) } input type="text" id="address" name="address" value=(v("address")) maxlength="300"; }
                     }
-                    div { label for="address" { (lang.t("详细地址", "Address")) } input type="text" id="address" name="address" value=(v("address")) maxlength="300"; }
-                }
-                div.grid3 {
-                    div { label for="nature" { (lang.t("诉求性质", "Nature")) } (vocab_select::<Nature>("nature", "nature", lang, f.get("nature"), true)) }
-                    div { label for="category" { (lang.t("分类", "Category")) } (category_select(app, lang, "category", "category", f.get("category")).await) }
-                    div { label for="urgency" { (lang.t("紧急程度", "Urgency")) } (vocab_select::<Urgency>("urgency", "urgency", lang, f.get("urgency").or(Some("general")), false)) }
-                }
-                h2 { (lang.t("处置方式", "Disposition")) }
-                div.inline {
-                    (dispo("dispatch", "派单", "Dispatch", "1"))
-                    (dispo("answer", "直接答复", "Answer directly", "2"))
-                    (dispo("transfer", "转紧急服务", "Transfer to 110/119/120/122", "3"))
-                    (dispo("redirect", "告知其他渠道", "Redirect", "4"))
-                    (dispo("link_duplicate", "重复件并单", "Link duplicate", "5"))
-                }
-                div data-disposition="dispatch" {
-                    label for="main_unit" { (lang.t("主办单位", "Main unit")) }
-                    (unit_picker(lang, &dir, "main_unit", "main_unit", false, true, &selected_main))
-                    details { summary { (lang.t("协办单位（可多选）", "Co-units (optional)")) }
-                        (unit_picker(lang, &dir, "co_units", "co_units", true, false, &selected_co))
+                    div.grid3 {
+                        div { label for="nature" { (lang.t("诉求性质", "Nature")) } (vocab_select::<Nature>("nature", "nature", lang, f.get("nature"), true)) }
+                        div { label for="category" { (lang.t("分类", "Category")) } (category_select(app, lang, "category", "category", f.get("category")).await) }
+                        div { label for="urgency" { (lang.t("紧急程度", "Urgency")) } (vocab_select::<Urgency>("urgency", "urgency", lang, f.get("urgency").or(Some("general")), false)) }
                     }
-                    label for="dispatch_note" { (lang.t("派单说明", "Note to the unit")) }
-                    input type="text" id="dispatch_note" name="dispatch_note" value=(v("dispatch_note"));
+                    h2 { (lang.t("处置方式", "Disposition")) }
+                    div.inline {
+                        (dispo("dispatch", "派单", "Dispatch", "1"))
+                        (dispo("answer", "直接答复", "Answer directly", "2"))
+                        (dispo("transfer", "转紧急服务", "Transfer to 110/119/120/122", "3"))
+                        (dispo("redirect", "告知其他渠道", "Redirect", "4"))
+                        (dispo("link_duplicate", "重复件并单", "Link duplicate", "5"))
+                    }
+                    div data-disposition="dispatch" {
+                        label for="main_unit" { (lang.t("主办单位", "Main unit")) }
+                        (unit_picker(lang, &dir, "main_unit", "main_unit", false, true, &selected_main))
+                        details { summary { (lang.t("协办单位（可多选）", "Co-units (optional)")) }
+                            (unit_picker(lang, &dir, "co_units", "co_units", true, false, &selected_co))
+                        }
+                        label for="dispatch_note" { (lang.t("派单说明", "Note to the unit")) }
+                        input type="text" id="dispatch_note" name="dispatch_note" value=(v("dispatch_note"));
+                    }
+                    div data-disposition="answer" { label for="answer" { (lang.t("答复内容", "Answer given")) } textarea id="answer" name="answer" { (v("answer")) } }
+                    div data-disposition="transfer" {
+                        label for="service" { (lang.t("转至", "Transfer to")) } (vocab_select::<EmergencyService>("service", "service", lang, f.get("service"), false))
+                        label for="transfer_note" { (lang.t("说明", "Note")) } input type="text" id="transfer_note" name="transfer_note" value=(v("transfer_note"));
+                    }
+                    div data-disposition="redirect" { label for="redirect_reason" { (lang.t("告知的渠道与理由", "Channel given and why")) } textarea id="redirect_reason" name="redirect_reason" { (v("redirect_reason")) } }
+                    div data-disposition="link_duplicate" { label for="duplicate_of" { (lang.t("重复的工单编号", "Order it repeats")) } input type="text" id="duplicate_of" name="duplicate_of" value=(v("duplicate_of")); }
+                    p { button type="submit" id="intake-submit" { (lang.t("提交", "Submit")) } " " span.muted { kbd { "Ctrl+Enter" } } }
                 }
-                div data-disposition="answer" { label for="answer" { (lang.t("答复内容", "Answer given")) } textarea id="answer" name="answer" { (v("answer")) } }
-                div data-disposition="transfer" {
-                    label for="service" { (lang.t("转至", "Transfer to")) } (vocab_select::<EmergencyService>("service", "service", lang, f.get("service"), false))
-                    label for="transfer_note" { (lang.t("说明", "Note")) } input type="text" id="transfer_note" name="transfer_note" value=(v("transfer_note"));
+                aside.card {
+                    h2 { (lang.t("该号码的历史工单", "This caller's earlier orders")) }
+                    div id="caller-history" { p.muted { (lang.t("输入来电号码后显示", "Shown once the phone number is typed")) } }
                 }
-                div data-disposition="redirect" { label for="redirect_reason" { (lang.t("告知的渠道与理由", "Channel given and why")) } textarea id="redirect_reason" name="redirect_reason" { (v("redirect_reason")) } }
-                div data-disposition="link_duplicate" { label for="duplicate_of" { (lang.t("重复的工单编号", "Order it repeats")) } input type="text" id="duplicate_of" name="duplicate_of" value=(v("duplicate_of")); }
-                p { button type="submit" id="intake-submit" { (lang.t("提交", "Submit")) } " " span.muted { kbd { "Ctrl+Enter" } } }
             }
-            aside.card {
-                h2 { (lang.t("该号码的历史工单", "This caller's earlier orders")) }
-                div id="caller-history" { p.muted { (lang.t("输入来电号码后显示", "Shown once the phone number is typed")) } }
-            }
-        }
-    })
+        },
+    )
 }
 
 pub async fn intake_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang) -> Response {
@@ -379,7 +397,13 @@ pub struct PhoneQuery {
 }
 
 /// The caller-history fragment the intake page loads as the phone number is typed.
-pub async fn caller_history(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Query(q): Query<PhoneQuery>) -> Response {
+pub async fn caller_history(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    lang: Lang,
+    Query(q): Query<PhoneQuery>,
+) -> Response {
     let who = match user(&app, &headers, &uri).await {
         Ok(p) => p,
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
@@ -418,7 +442,14 @@ struct Tab {
 }
 
 const QUEUE_TABS: &[Tab] = &[
-    Tab { key: "open", zh: "全部在办", en: "All open", states: "received,triaged,dispatched,signed,disputed,contacted,in_progress,extension_requested,replied,evaluated,reopened", overdue: false, supervised: false },
+    Tab {
+        key: "open",
+        zh: "全部在办",
+        en: "All open",
+        states: "received,triaged,dispatched,signed,disputed,contacted,in_progress,extension_requested,replied,evaluated,reopened",
+        overdue: false,
+        supervised: false,
+    },
     Tab { key: "intake", zh: "待派单", en: "To dispatch", states: "received,triaged", overdue: false, supervised: false },
     Tab { key: "disputed", zh: "派单异议", en: "Disputed", states: "disputed", overdue: false, supervised: false },
     Tab { key: "extension", zh: "延期申请", en: "Extensions", states: "extension_requested", overdue: false, supervised: false },
@@ -431,7 +462,14 @@ const QUEUE_TABS: &[Tab] = &[
 
 const INBOX_TABS: &[Tab] = &[
     Tab { key: "sign", zh: "待签收", en: "To sign", states: "dispatched,reopened", overdue: false, supervised: false },
-    Tab { key: "handling", zh: "办理中", en: "Handling", states: "signed,contacted,in_progress,extension_requested", overdue: false, supervised: false },
+    Tab {
+        key: "handling",
+        zh: "办理中",
+        en: "Handling",
+        states: "signed,contacted,in_progress,extension_requested",
+        overdue: false,
+        supervised: false,
+    },
     Tab { key: "disputed", zh: "异议中", en: "Disputed", states: "disputed", overdue: false, supervised: false },
     Tab { key: "overdue", zh: "超期", en: "Overdue", states: "", overdue: true, supervised: false },
     Tab { key: "done", zh: "已反馈", en: "Replied", states: "replied,evaluated,closed", overdue: false, supervised: false },
@@ -456,7 +494,11 @@ async fn list_page(app: Arc<App>, headers: HeaderMap, uri: Uri, lang: Lang, q: L
         ..Default::default()
     };
     let clock = Clock::of(&app).await;
-    let (title, nav, path) = if inbox { (lang.t("待办工单", "Inbox"), Nav::Inbox, "/inbox") } else { (lang.t("工单队列", "Order queue"), Nav::Queue, "/queue") };
+    let (title, nav, path) = if inbox {
+        (lang.t("待办工单", "Inbox"), Nav::Inbox, "/inbox")
+    } else {
+        (lang.t("工单队列", "Order queue"), Nav::Queue, "/queue")
+    };
     let counts = app.state_counts(&who).await.unwrap_or_default();
     let count_of = |t: &Tab| -> Option<i64> {
         (!t.states.is_empty()).then(|| counts.iter().filter(|(s, _)| t.states.split(',').any(|c| c == s.code())).map(|(_, n)| n).sum())
@@ -521,10 +563,16 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Mar
                 }
             },
             ActionKind::Answer => textarea("answer", lang.t("答复内容", "Answer"), true),
-            ActionKind::Transfer => html! { (vocab_select::<EmergencyService>("service", "a-service", lang, None, false)) input type="text" name="note" placeholder=(lang.t("说明", "Note")); },
+            ActionKind::Transfer => {
+                html! { (vocab_select::<EmergencyService>("service", "a-service", lang, None, false)) input type="text" name="note" placeholder=(lang.t("说明", "Note")); }
+            }
             ActionKind::Redirect | ActionKind::RefuseExtension | ActionKind::Reopen => textarea("reason", lang.t("理由", "Reason"), true),
-            ActionKind::LinkDuplicate => html! { input type="text" name="of" placeholder=(lang.t("重复的工单编号", "Order number it repeats")) required; },
-            ActionKind::Dispatch => html! { (unit_picker(lang, &dir, "main_unit", "d-main", false, true, &[])) input type="text" name="note" placeholder=(lang.t("派单说明", "Note")); },
+            ActionKind::LinkDuplicate => {
+                html! { input type="text" name="of" placeholder=(lang.t("重复的工单编号", "Order number it repeats")) required; }
+            }
+            ActionKind::Dispatch => {
+                html! { (unit_picker(lang, &dir, "main_unit", "d-main", false, true, &[])) input type="text" name="note" placeholder=(lang.t("派单说明", "Note")); }
+            }
             ActionKind::Sign => html! {},
             ActionKind::Dispute => html! {
                 (textarea("reason", lang.t("异议理由（不属于本单位职责的依据）", "Why this unit is not responsible"), true))
@@ -538,7 +586,9 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Mar
                 label { (lang.t("改派至", "Re-dispatch to")) } (unit_picker(lang, &dir, "main_unit", "r-main", false, true, &[]))
                 (textarea("reason", lang.t("审核意见", "Decision reason"), true))
             },
-            ActionKind::Contact | ActionKind::StartWork | ActionKind::Close => html! { input type="text" name="note" placeholder=(lang.t("备注（可选）", "Note (optional)")); },
+            ActionKind::Contact | ActionKind::StartWork | ActionKind::Close => {
+                html! { input type="text" name="note" placeholder=(lang.t("备注（可选）", "Note (optional)")); }
+            }
             ActionKind::RequestExtension | ActionKind::GrantExtension => html! {
                 label { (lang.t("延期至", "Extend until")) } input type="datetime-local" name="until" required;
                 (textarea("reason", lang.t("理由", "Reason"), kind == ActionKind::RequestExtension))
@@ -560,7 +610,11 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Mar
                 input type="text" name="note" placeholder=(lang.t("督办意见", "Instruction"));
             },
         };
-        let label = if kind == ActionKind::Supervise && o.supervised { lang.t("取消督办", "Stop supervising").to_owned() } else { kind.label(lang.zh()).to_owned() };
+        let label = if kind == ActionKind::Supervise && o.supervised {
+            lang.t("取消督办", "Stop supervising").to_owned()
+        } else {
+            kind.label(lang.zh()).to_owned()
+        };
         out.push(html! {
             form method="post" action={ "/orders/" (o.number) "/act" } id={ "act-" (code) } {
                 input type="hidden" name="action" value=(code);
@@ -601,7 +655,9 @@ fn timeline(lang: Lang, clock: Clock, dir: &UnitDirectory, d: &OrderDetail) -> M
 fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json::Value) -> String {
     let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let mut parts = Vec::new();
-    let unit_name = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_i64()).and_then(|id| dir.get(hotline_domain::UnitId(id))).map(|u| u.name.clone());
+    let unit_name = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.as_i64()).and_then(|id| dir.get(hotline_domain::UnitId(id))).map(|u| u.name.clone())
+    };
     if let Some(main) = unit_name(p.pointer("/assignment/main_unit").or_else(|| p.pointer("/decision/assignment/main_unit"))) {
         parts.push(format!("{} {main}", lang.t("派至", "to")));
     }
@@ -646,7 +702,14 @@ fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json
     parts.join(" · ")
 }
 
-async fn order_body(app: &App, lang: Lang, who: &Principal, d: &OrderDetail, revealed: Option<&RequesterView>, msg: (Option<&str>, Option<&str>)) -> Markup {
+async fn order_body(
+    app: &App,
+    lang: Lang,
+    who: &Principal,
+    d: &OrderDetail,
+    revealed: Option<&RequesterView>,
+    msg: (Option<&str>, Option<&str>),
+) -> Markup {
     let clock = Clock::of(app).await;
     let o = &d.order;
     let can_reveal = o.allowed_actions.iter().any(|a| a == "reveal_contact");
@@ -708,7 +771,15 @@ async fn order_body(app: &App, lang: Lang, who: &Principal, d: &OrderDetail, rev
     }
 }
 
-async fn render_order(app: &App, lang: Lang, who: &Principal, number: &str, revealed: Option<&RequesterView>, msg: (Option<&str>, Option<&str>), status: StatusCode) -> Response {
+async fn render_order(
+    app: &App,
+    lang: Lang,
+    who: &Principal,
+    number: &str,
+    revealed: Option<&RequesterView>,
+    msg: (Option<&str>, Option<&str>),
+    status: StatusCode,
+) -> Response {
     match app.order_detail(who, number).await {
         Ok(d) => {
             let body = order_body(app, lang, who, &d, revealed, msg).await;
@@ -722,7 +793,14 @@ async fn render_order(app: &App, lang: Lang, who: &Principal, number: &str, reve
     }
 }
 
-pub async fn order_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Path(number): Path<String>, Query(q): Query<FlashQuery>) -> Response {
+pub async fn order_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    lang: Lang,
+    Path(number): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
     let who = match user(&app, &headers, &uri).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -734,7 +812,14 @@ pub async fn order_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     render_order(&app, lang, &who, &number, None, (ok.as_deref(), None), StatusCode::OK).await
 }
 
-pub async fn order_act(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Path(number): Path<String>, body: Bytes) -> Response {
+pub async fn order_act(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    lang: Lang,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
     let who = match user(&app, &headers, &uri).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -765,7 +850,18 @@ pub async fn order_reveal(State(app): State<Arc<App>>, headers: HeaderMap, uri: 
         Err(r) => return r,
     };
     match app.reveal_contact(&who, &number).await {
-        Ok(r) => render_order(&app, lang, &who, &number, Some(&r), (Some(lang.t("已显示联系方式，本次查看已记录", "Contact shown; this reveal is logged")), None), StatusCode::OK).await,
+        Ok(r) => {
+            render_order(
+                &app,
+                lang,
+                &who,
+                &number,
+                Some(&r),
+                (Some(lang.t("已显示联系方式，本次查看已记录", "Contact shown; this reveal is logged")), None),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => render_order(&app, lang, &who, &number, None, (None, Some(&error_text(lang, &e))), StatusCode::FORBIDDEN).await,
     }
 }
@@ -775,28 +871,35 @@ pub async fn order_reveal(State(app): State<Arc<App>>, headers: HeaderMap, uri: 
 fn citizen_form(app: &App, lang: Lang, f: &FormData, error: Option<&str>) -> Markup {
     let dir = app.units();
     let token = f.opt("form_token").unwrap_or_else(form_token);
-    layout(lang, lang.t("我要反映", "Submit a request"), None, Nav::Citizen, "/citizen", html! {
-        h1 { (lang.t("我要反映", "Submit a request")) }
-        p.muted { (lang.t("您的诉求将在受理后派至负责单位办理。请保留工单编号，凭编号和电话号码查询进度。", "Your request goes to the responsible unit. Keep the order number: with your phone number it lets you track progress.")) }
-        (flash(None, error))
-        form.card method="post" action="/citizen" id="citizen-form" {
-            input type="hidden" name="form_token" value=(token);
-            label for="c-description" { (lang.t("您反映的问题", "What is the problem?")) }
-            textarea id="c-description" name="description" required maxlength="4000" { (f.text("description")) }
-            div.grid3 {
-                div { label for="c-district" { (lang.t("所在区", "District")) }
-                    select name="district" id="c-district" {
-                        option value="" { "—" }
-                        @for d in dir.all().iter().filter(|u| u.class == UnitClass::District) { option value=(d.id.0) selected[f.get("district") == Some(d.id.0.to_string().as_str())] { (d.name) } }
+    layout(
+        lang,
+        lang.t("我要反映", "Submit a request"),
+        None,
+        Nav::Citizen,
+        "/citizen",
+        html! {
+            h1 { (lang.t("我要反映", "Submit a request")) }
+            p.muted { (lang.t("您的诉求将在受理后派至负责单位办理。请保留工单编号，凭编号和电话号码查询进度。", "Your request goes to the responsible unit. Keep the order number: with your phone number it lets you track progress.")) }
+            (flash(None, error))
+            form.card method="post" action="/citizen" id="citizen-form" {
+                input type="hidden" name="form_token" value=(token);
+                label for="c-description" { (lang.t("您反映的问题", "What is the problem?")) }
+                textarea id="c-description" name="description" required maxlength="4000" { (f.text("description")) }
+                div.grid3 {
+                    div { label for="c-district" { (lang.t("所在区", "District")) }
+                        select name="district" id="c-district" {
+                            option value="" { "—" }
+                            @for d in dir.all().iter().filter(|u| u.class == UnitClass::District) { option value=(d.id.0) selected[f.get("district") == Some(d.id.0.to_string().as_str())] { (d.name) } }
+                        }
                     }
+                    div { label for="c-address" { (lang.t("详细地址", "Address")) } input type="text" id="c-address" name="address" value=(f.text("address")) maxlength="300"; }
+                    div { label for="c-name" { (lang.t("姓名（可不填）", "Name (optional)")) } input type="text" id="c-name" name="name" value=(f.text("name")) maxlength="50"; }
+                    div { label for="c-phone" { (lang.t("手机或电话（必填）", "Phone (required)")) } input type="tel" id="c-phone" name="phone" value=(f.text("phone")) required; }
                 }
-                div { label for="c-address" { (lang.t("详细地址", "Address")) } input type="text" id="c-address" name="address" value=(f.text("address")) maxlength="300"; }
-                div { label for="c-name" { (lang.t("姓名（可不填）", "Name (optional)")) } input type="text" id="c-name" name="name" value=(f.text("name")) maxlength="50"; }
-                div { label for="c-phone" { (lang.t("手机或电话（必填）", "Phone (required)")) } input type="tel" id="c-phone" name="phone" value=(f.text("phone")) required; }
+                p { button type="submit" id="citizen-submit" { (lang.t("提交", "Submit")) } }
             }
-            p { button type="submit" id="citizen-submit" { (lang.t("提交", "Submit")) } }
-        }
-    })
+        },
+    )
 }
 
 pub async fn citizen_page(State(app): State<Arc<App>>, lang: Lang) -> Markup {
@@ -834,18 +937,25 @@ pub async fn citizen_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes
 }
 
 fn track_form(lang: Lang, number: &str, phone: &str, error: Option<&str>, result: Option<Markup>) -> Markup {
-    layout(lang, lang.t("进度查询", "Track a request"), None, Nav::Track, "/track", html! {
-        h1 { (lang.t("进度查询", "Track a request")) }
-        (flash(None, error))
-        form.card method="post" action="/track" id="track-form" {
-            div.grid3 {
-                div { label for="t-number" { (lang.t("工单编号", "Order number")) } input type="text" id="t-number" name="number" value=(number) required; }
-                div { label for="t-phone" { (lang.t("提交时的电话", "Phone used")) } input type="tel" id="t-phone" name="phone" value=(phone) required; }
+    layout(
+        lang,
+        lang.t("进度查询", "Track a request"),
+        None,
+        Nav::Track,
+        "/track",
+        html! {
+            h1 { (lang.t("进度查询", "Track a request")) }
+            (flash(None, error))
+            form.card method="post" action="/track" id="track-form" {
+                div.grid3 {
+                    div { label for="t-number" { (lang.t("工单编号", "Order number")) } input type="text" id="t-number" name="number" value=(number) required; }
+                    div { label for="t-phone" { (lang.t("提交时的电话", "Phone used")) } input type="tel" id="t-phone" name="phone" value=(phone) required; }
+                }
+                p { button type="submit" id="track-submit" { (lang.t("查询", "Track")) } }
             }
-            p { button type="submit" id="track-submit" { (lang.t("查询", "Track")) } }
-        }
-        @if let Some(r) = result { (r) }
-    })
+            @if let Some(r) = result { (r) }
+        },
+    )
 }
 
 pub async fn track_page(lang: Lang) -> Markup {

@@ -1,0 +1,12 @@
+//! Black-box tests of the JSON API: the real application on port 0, a fresh SQLite file per test, the
+//! demo users, and `reqwest` as the client.
+
+mod auth;
+mod citizen;
+mod concurrency;
+mod helpers;
+mod idempotency;
+mod intake;
+mod lifecycle;
+mod openapi;
+mod permissions;
