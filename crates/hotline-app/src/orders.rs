@@ -490,18 +490,8 @@ impl App {
     ) -> AppResult<((WorkOrder, bool), Option<OrderView>)> {
         let now = self.clock.now();
         let policy = self.policy().await?;
-        let mut order = WorkOrder::received(new, who.map(|p| p.user_id), now);
-        order.dues.policy_version = policy.version;
-        order.dues.dispatch_due = Some(policy.due(Urgency::General, hotline_domain::deadline::Stage::Dispatch, now));
-        let mut events = vec![EventDraft {
-            kind: ActionKind::Receive,
-            from: None,
-            to: State::Received,
-            actor: actor.clone(),
-            at: now,
-            reason: None,
-            payload: serde_json::json!({ "channel": order.channel }),
-        }];
+        let mut order = WorkOrder::received_under(new, who.map(|p| p.user_id), now, &policy);
+        let mut events = vec![EventDraft::receipt(actor, now, order.channel)];
         for step in steps {
             let action = self.resolve(step, &order, now).await?;
             let t = order.apply(action, actor, now, &policy)?;

@@ -488,6 +488,15 @@ impl WorkOrder {
         }
     }
 
+    /// A freshly received order whose dispatch is due under `policy` (as a general request until
+    /// triage says otherwise).
+    pub fn received_under(new: NewOrder, created_by: Option<UserId>, now: Timestamp, policy: &crate::DeadlinePolicy) -> Self {
+        let mut o = Self::received(new, created_by, now);
+        o.dues.policy_version = policy.version;
+        o.dues.dispatch_due = Some(policy.due(o.urgency, crate::deadline::Stage::Dispatch, now));
+        o
+    }
+
     /// Which due time the order has missed at `now`. Only open orders can be overdue, and each stage
     /// stops counting once it is done.
     pub fn overdue(&self, now: Timestamp) -> Option<Overdue> {

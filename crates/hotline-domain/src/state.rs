@@ -554,6 +554,21 @@ pub struct EventDraft {
     pub payload: serde_json::Value,
 }
 
+impl EventDraft {
+    /// The first event of every order: received through `channel`.
+    pub fn receipt(actor: &Actor, at: Timestamp, channel: crate::order::Channel) -> Self {
+        Self {
+            kind: ActionKind::Receive,
+            from: None,
+            to: State::Received,
+            actor: actor.clone(),
+            at,
+            reason: None,
+            payload: serde_json::json!({ "channel": channel }),
+        }
+    }
+}
+
 /// The outcome of a successful [`WorkOrder::apply`]: the order as it must be stored, guarded by the
 /// state and version it was read at, and the event to append in the same transaction.
 #[derive(Debug, Clone, PartialEq)]

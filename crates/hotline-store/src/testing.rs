@@ -5,7 +5,6 @@
 //! Time is fixed (never the system clock): the story happens on 2026-11-23/24 in Beijing time.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use hotline_domain::deadline::Stage;
 use hotline_domain::{
     Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit, EventDraft,
     Location, Nature, NewOrder, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId, Urgency, WorkOrder,
@@ -309,22 +308,11 @@ async fn policies(store: &dyn Store, people: &People) -> DeadlinePolicy {
 }
 
 fn received(new: NewOrder, by: &User, now: Timestamp, policy: &DeadlinePolicy) -> WorkOrder {
-    let mut o = WorkOrder::received(new, Some(by.id), now);
-    o.dues.policy_version = policy.version;
-    o.dues.dispatch_due = Some(policy.due(o.urgency, Stage::Dispatch, now));
-    o
+    WorkOrder::received_under(new, Some(by.id), now, policy)
 }
 
 fn receive_event(actor: &Actor, now: Timestamp) -> EventDraft {
-    EventDraft {
-        kind: ActionKind::Receive,
-        from: None,
-        to: State::Received,
-        actor: actor.clone(),
-        at: now,
-        reason: None,
-        payload: json!({ "channel": "phone" }),
-    }
+    EventDraft::receipt(actor, now, hotline_domain::Channel::Phone)
 }
 
 /// What `create_order` must return for `input`: the same order with the store's id, number and case.

@@ -175,13 +175,19 @@ async fn closed_loop(server: &Server, total: usize, concurrency: usize, offset: 
             (lat, errors)
         }));
     }
+    let (lat, errors) = join_clients(tasks).await?;
+    Ok((lat, start.elapsed(), errors))
+}
+
+/// Waits for every client task and pools their latencies and error counts.
+async fn join_clients(tasks: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> anyhow::Result<(Vec<Duration>, usize)> {
     let (mut lat, mut errors) = (Vec::new(), 0);
     for t in tasks {
         let (l, e) = t.await?;
         lat.extend(l);
         errors += e;
     }
-    Ok((lat, start.elapsed(), errors))
+    Ok((lat, errors))
 }
 
 /// Fixed rate: requests start on a schedule whatever the server does (open loop), so queueing
@@ -326,12 +332,7 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
                     (lat, errors)
                 }));
             }
-            let (mut lat, mut errors) = (Vec::new(), 0);
-            for t in tasks {
-                let (l, e) = t.await?;
-                lat.extend(l);
-                errors += e;
-            }
+            let (lat, errors) = join_clients(tasks).await?;
             let (_, p99) = report(&format!("order detail with {stored} orders, {concurrency} clients"), lat, start.elapsed(), errors);
             let rss = rss_mb();
             println!("\nFIGURES");
