@@ -389,3 +389,41 @@ test('intake validation: a bad phone re-renders the form with the error and keep
     await shot(page, 'intake-error');
   });
 });
+
+test('admin: a new deadline version and a new account, and a unit user is kept out', { timeout: 30000 }, async () => {
+  await withPage('admin', async (page) => {
+    await login(page, 'admin');
+    await page.goto(`${base}/admin`);
+    await shot(page, 'admin');
+    const before = await text(page, '#policy-form');
+    assert.ok(before.length > 0, 'the deadline form is shown');
+    await page.fill('input[name=general_reply_amount]', '5');
+    await page.selectOption('select[name=general_reply_unit]', 'working_days');
+    await navigate(page, () => page.click('#policy-form button[type=submit]'));
+    assert.match(await text(page, '.flash.ok'), /已保存时限版本 v2/);
+    assert.equal(await page.locator('input[name=general_reply_amount]').inputValue(), '5');
+    assert.equal(await page.locator('select[name=general_reply_unit]').inputValue(), 'working_days');
+
+    await page.fill('#u-username', 'xiaoli');
+    await page.fill('#u-display', '望京街道 小李');
+    await page.selectOption('#u-role', 'unit_handler');
+    await page.selectOption('#u-unit', { label: '望京街道 (街道/乡镇)' });
+    await page.fill('#u-password', 'a-long-password');
+    await navigate(page, () => page.click('#user-form button[type=submit]'));
+    assert.match(await text(page, '.flash.ok'), /已创建账号 xiaoli/);
+    assert.match(await text(page, 'main'), /望京街道 小李/);
+
+    // A unit account without a unit is refused with a clear message and nothing is created.
+    await page.fill('#u-username', 'nounit');
+    await page.fill('#u-display', 'x');
+    await page.selectOption('#u-role', 'unit_handler');
+    await page.fill('#u-password', 'a-long-password');
+    await navigate(page, () => page.click('#user-form button[type=submit]'));
+    assert.match(await text(page, '.flash.error'), /承办单位账号须指定单位/);
+    await logout(page);
+
+    await login(page, 'wangjing');
+    const res = await page.goto(`${base}/admin`);
+    assert.equal(res.status(), 403);
+  });
+});

@@ -2,6 +2,7 @@
 //! citizen pages (submit, track). Chinese by default, English by the `lang` cookie. Forms post back
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
+mod admin;
 mod forms;
 mod pages;
 
@@ -35,6 +36,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/orders/{number}/act", post(pages::order_act))
         .route("/orders/{number}/reveal", post(pages::order_reveal))
         .route("/ui/caller-history", get(pages::caller_history))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/policy", post(admin::policy_submit))
+        .route("/admin/users", post(admin::user_submit))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
         .route("/track", get(pages::track_page).post(pages::track_submit))
         .route(
@@ -119,6 +123,7 @@ pub(crate) enum Nav {
     Intake,
     Queue,
     Inbox,
+    Admin,
     Citizen,
     Track,
 }
@@ -144,6 +149,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if matches!(u.role, Role::Operator | Role::Supervisor) { (link("/intake", lang.t("受理", "Intake"), Nav::Intake)) }
                             @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
+                            @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))
                             (link("/track", lang.t("进度查询", "Track a request"), Nav::Track))

@@ -24,7 +24,7 @@ use crate::api::{clear_session_cookie, session_cookie};
 use crate::extract::{SESSION_COOKIE, cookie};
 
 /// The signed-in user, or the redirect to the login page.
-async fn user(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Principal, Response> {
+pub(super) async fn user(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Principal, Response> {
     if let Some(token) = cookie(headers, SESSION_COOKIE)
         && let Ok(p) = app.authenticate(token).await
     {
@@ -40,20 +40,20 @@ fn urlencode(s: &str) -> String {
 
 /// Local-time formatting with the deadline policy's offset.
 #[derive(Clone, Copy)]
-struct Clock(FixedOffset);
+pub(super) struct Clock(FixedOffset);
 
 impl Clock {
-    async fn of(app: &App) -> Self {
+    pub(super) async fn of(app: &App) -> Self {
         let minutes = app.policy().await.map(|p| p.utc_offset_minutes).unwrap_or(480);
         Self(FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC")))
     }
-    fn fmt(self, t: DateTime<Utc>) -> String {
+    pub(super) fn fmt(self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.0).format("%Y-%m-%d %H:%M").to_string()
     }
     fn opt(self, t: Option<DateTime<Utc>>) -> String {
         t.map(|t| self.fmt(t)).unwrap_or_else(|| "—".into())
     }
-    fn minutes(self) -> i32 {
+    pub(super) fn minutes(self) -> i32 {
         self.0.local_minus_utc() / 60
     }
 }
