@@ -9,11 +9,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hotline_app::{App, AppError, NewUserInput, Principal};
 use hotline_domain::{DeadlinePolicy, DurationSpec, DurationUnit, Role, StageDeadlines, Urgency, ValidationError};
-use maud::{html, Markup};
+use maud::{Markup, html};
 
 use super::forms::FormData;
-use super::pages::{user, Clock};
-use super::{error_text, flash, layout, Lang, Nav};
+use super::pages::{Clock, user};
+use super::{Lang, Nav, error_text, flash, layout};
 
 const UNITS: [(DurationUnit, &str, &str, &str); 4] = [
     (DurationUnit::Minutes, "minutes", "分钟", "minutes"),
@@ -46,67 +46,74 @@ async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option
             }
         }
     };
-    layout(lang, lang.t("管理", "Admin"), Some(who), Nav::Admin, "/admin", html! {
-        h1 { (lang.t("管理", "Administration")) }
-        (flash(msg.0, msg.1))
-        section.card {
-            h2 { (lang.t("办理时限（当前版本 ", "Deadlines (current version ")) (policy.version) "）" }
-            p.muted { (lang.t("修改后保存为新版本；已派单的工单保留派单时的时限版本。", "Saving makes a new version; dispatched orders keep the version they were dispatched under.")) }
-            @if may_manage_policy(who) {
-                form method="post" action="/admin/policy" id="policy-form" {
-                    table {
-                        thead { tr { th { (lang.t("紧急程度", "Urgency")) } th { (lang.t("派单", "Dispatch")) } th { (lang.t("首次联系", "First contact")) } th { (lang.t("反馈", "Reply")) } } }
-                        tbody {
-                            @for (u, c) in &policy.classes {
-                                tr {
-                                    td { (u.label(lang.zh())) }
-                                    (stage(*u, "dispatch", "受理后", "after receipt", c.dispatch))
-                                    (stage(*u, "first_contact", "派单后", "after dispatch", c.first_contact))
-                                    (stage(*u, "reply", "派单后", "after dispatch", c.reply))
+    layout(
+        lang,
+        lang.t("管理", "Admin"),
+        Some(who),
+        Nav::Admin,
+        "/admin",
+        html! {
+            h1 { (lang.t("管理", "Administration")) }
+            (flash(msg.0, msg.1))
+            section.card {
+                h2 { (lang.t("办理时限（当前版本 ", "Deadlines (current version ")) (policy.version) "）" }
+                p.muted { (lang.t("修改后保存为新版本；已派单的工单保留派单时的时限版本。", "Saving makes a new version; dispatched orders keep the version they were dispatched under.")) }
+                @if may_manage_policy(who) {
+                    form method="post" action="/admin/policy" id="policy-form" {
+                        table {
+                            thead { tr { th { (lang.t("紧急程度", "Urgency")) } th { (lang.t("派单", "Dispatch")) } th { (lang.t("首次联系", "First contact")) } th { (lang.t("反馈", "Reply")) } } }
+                            tbody {
+                                @for (u, c) in &policy.classes {
+                                    tr {
+                                        td { (u.label(lang.zh())) }
+                                        (stage(*u, "dispatch", "受理后", "after receipt", c.dispatch))
+                                        (stage(*u, "first_contact", "派单后", "after dispatch", c.first_contact))
+                                        (stage(*u, "reply", "派单后", "after dispatch", c.reply))
+                                    }
                                 }
                             }
                         }
+                        label for="effective_from" { (lang.t("生效时间（留空为立即）", "Effective from (empty: now)")) }
+                        input type="datetime-local" id="effective_from" name="effective_from" style="max-width:16rem";
+                        p { button type="submit" { (lang.t("保存为新版本", "Save as a new version")) } }
                     }
-                    label for="effective_from" { (lang.t("生效时间（留空为立即）", "Effective from (empty: now)")) }
-                    input type="datetime-local" id="effective_from" name="effective_from" style="max-width:16rem";
-                    p { button type="submit" { (lang.t("保存为新版本", "Save as a new version")) } }
                 }
+                h3 { (lang.t("历史版本", "Versions")) }
+                ul { @for (p, from) in versions.iter().rev() { li { "v" (p.version) " · " (lang.t("生效 ", "effective ")) (clock.fmt(*from)) } } }
             }
-            h3 { (lang.t("历史版本", "Versions")) }
-            ul { @for (p, from) in versions.iter().rev() { li { "v" (p.version) " · " (lang.t("生效 ", "effective ")) (clock.fmt(*from)) } } }
-        }
-        @if who.role == Role::Admin {
-            section.card {
-                h2 { (lang.t("账号", "Accounts")) }
-                table {
-                    thead { tr { th { (lang.t("用户名", "Username")) } th { (lang.t("姓名", "Name")) } th { (lang.t("角色", "Role")) } th { (lang.t("单位", "Unit")) } } }
-                    tbody {
-                        @for u in &users {
-                            tr { td { (u.username) } td { (u.display_name) } td { (u.role.label(lang.zh())) } td { (u.unit.and_then(|id| dir.get(id)).map_or("—", |x| x.name.as_str())) } }
-                        }
-                    }
-                }
-                h3 { (lang.t("新建账号", "New account")) }
-                form method="post" action="/admin/users" id="user-form" {
-                    div.grid3 {
-                        div { label for="u-username" { (lang.t("用户名", "Username")) } input type="text" id="u-username" name="username" required; }
-                        div { label for="u-display" { (lang.t("姓名", "Name")) } input type="text" id="u-display" name="display_name" required; }
-                        div { label for="u-role" { (lang.t("角色", "Role")) }
-                            select id="u-role" name="role" { @for r in Role::ALL { option value=(r.code()) { (r.label(lang.zh())) } } }
-                        }
-                        div { label for="u-unit" { (lang.t("单位（承办单位账号必填）", "Unit (required for unit roles)")) }
-                            select id="u-unit" name="unit" {
-                                option value="" { "—" }
-                                @for x in dir.all() { option value=(x.id.0) { (x.name) " (" (x.class.label(lang.zh())) ")" } }
+            @if who.role == Role::Admin {
+                section.card {
+                    h2 { (lang.t("账号", "Accounts")) }
+                    table {
+                        thead { tr { th { (lang.t("用户名", "Username")) } th { (lang.t("姓名", "Name")) } th { (lang.t("角色", "Role")) } th { (lang.t("单位", "Unit")) } } }
+                        tbody {
+                            @for u in &users {
+                                tr { td { (u.username) } td { (u.display_name) } td { (u.role.label(lang.zh())) } td { (u.unit.and_then(|id| dir.get(id)).map_or("—", |x| x.name.as_str())) } }
                             }
                         }
-                        div { label for="u-password" { (lang.t("初始密码（至少 8 位）", "Initial password (8+ characters)")) } input type="password" id="u-password" name="password" required minlength="8" autocomplete="new-password"; }
                     }
-                    p { button type="submit" { (lang.t("创建", "Create")) } }
+                    h3 { (lang.t("新建账号", "New account")) }
+                    form method="post" action="/admin/users" id="user-form" {
+                        div.grid3 {
+                            div { label for="u-username" { (lang.t("用户名", "Username")) } input type="text" id="u-username" name="username" required; }
+                            div { label for="u-display" { (lang.t("姓名", "Name")) } input type="text" id="u-display" name="display_name" required; }
+                            div { label for="u-role" { (lang.t("角色", "Role")) }
+                                select id="u-role" name="role" { @for r in Role::ALL { option value=(r.code()) { (r.label(lang.zh())) } } }
+                            }
+                            div { label for="u-unit" { (lang.t("单位（承办单位账号必填）", "Unit (required for unit roles)")) }
+                                select id="u-unit" name="unit" {
+                                    option value="" { "—" }
+                                    @for x in dir.all() { option value=(x.id.0) { (x.name) " (" (x.class.label(lang.zh())) ")" } }
+                                }
+                            }
+                            div { label for="u-password" { (lang.t("初始密码（至少 8 位）", "Initial password (8+ characters)")) } input type="password" id="u-password" name="password" required minlength="8" autocomplete="new-password"; }
+                        }
+                        p { button type="submit" { (lang.t("创建", "Create")) } }
+                    }
                 }
             }
-        }
-    })
+        },
+    )
 }
 
 pub async fn admin_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang) -> Response {
@@ -128,11 +135,17 @@ fn policy_from_form(f: &FormData, current: &DeadlinePolicy) -> Result<DeadlinePo
         let spec = |key: &str| -> Result<DurationSpec, AppError> {
             let name = format!("{}_{key}", u.code());
             let amount = f.get(&format!("{name}_amount")).and_then(|v| v.trim().parse::<u32>().ok()).ok_or_else(|| {
-                AppError::Validation(ValidationError::new(name.clone(), "invalid_duration", "时限须为正整数", "A duration is a positive whole number"))
+                AppError::Validation(ValidationError::new(
+                    name.clone(),
+                    "invalid_duration",
+                    "时限须为正整数",
+                    "A duration is a positive whole number",
+                ))
             })?;
-            let unit = f.get(&format!("{name}_unit")).and_then(|c| UNITS.iter().find(|(_, code, _, _)| *code == c)).map(|(u, ..)| *u).ok_or_else(|| {
-                AppError::Validation(ValidationError::new(name.clone(), "unknown_code", "时间单位无效", "Unknown time unit"))
-            })?;
+            let unit =
+                f.get(&format!("{name}_unit")).and_then(|c| UNITS.iter().find(|(_, code, _, _)| *code == c)).map(|(u, ..)| *u).ok_or_else(
+                    || AppError::Validation(ValidationError::new(name.clone(), "unknown_code", "时间单位无效", "Unknown time unit")),
+                )?;
             Ok(DurationSpec::new(amount, unit))
         };
         p.classes.insert(*u, StageDeadlines { dispatch: spec("dispatch")?, first_contact: spec("first_contact")?, reply: spec("reply")? });
@@ -159,7 +172,9 @@ pub async fn policy_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri:
     }
     .await;
     match result {
-        Ok(p) => page(&app, lang, &who, (Some(&format!("{} v{}", lang.t("已保存时限版本", "Saved deadline version"), p.version)), None)).await.into_response(),
+        Ok(p) => page(&app, lang, &who, (Some(&format!("{} v{}", lang.t("已保存时限版本", "Saved deadline version"), p.version)), None))
+            .await
+            .into_response(),
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response(),
     }
 }
@@ -182,7 +197,9 @@ pub async fn user_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Err(e) => Err(e),
     };
     match result {
-        Ok(u) => page(&app, lang, &who, (Some(&format!("{} {}", lang.t("已创建账号", "Created account"), u.username)), None)).await.into_response(),
+        Ok(u) => page(&app, lang, &who, (Some(&format!("{} {}", lang.t("已创建账号", "Created account"), u.username)), None))
+            .await
+            .into_response(),
         Err(e) => {
             let status = if matches!(e, AppError::Forbidden { .. }) { StatusCode::FORBIDDEN } else { StatusCode::UNPROCESSABLE_ENTITY };
             (status, page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response()
