@@ -36,6 +36,18 @@ impl From<User> for Principal {
     }
 }
 
+/// How long an API token lives.
+pub const API_TOKEN_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApiTokenInfo {
+    /// What `DELETE /api/v1/tokens/{id}` takes.
+    pub id: String,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A new session: the secret goes into the cookie and nowhere else.
 pub struct Session {
     pub token: String,
@@ -99,7 +111,7 @@ impl App {
 
     pub async fn logout(&self, token: &str) -> AppResult<()> {
         let hash = token_hash(token);
-        self.credentials.forget(&hash);
+        self.credentials.forget(&hash, self.clock.now());
         Ok(self.store.delete_credential(&hash).await?)
     }
 
@@ -123,12 +135,34 @@ impl App {
         }
     }
 
-    /// Issues an API token for the caller's own account (machines act as the user who made them).
+    /// Issues an API token for the caller's own account (machines act as the user who made them). It
+    /// expires after [`API_TOKEN_DAYS`] and can be revoked before.
     pub async fn create_api_token(&self, who: &Principal, name: &str) -> AppResult<String> {
         let name = hotline_domain::text::bounded("name", name, 1, 100)?;
         let token = format!("hl_{}", random_secret()?);
-        self.store.insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, self.clock.now(), None).await?;
+        let now = self.clock.now();
+        let expires = now + chrono::Duration::days(API_TOKEN_DAYS);
+        self.store.insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, now, Some(expires)).await?;
         Ok(token)
+    }
+
+    /// The caller's API tokens (never the secrets; `id` is the stored hash).
+    pub async fn list_api_tokens(&self, who: &Principal) -> AppResult<Vec<ApiTokenInfo>> {
+        let tokens = self.store.list_credentials(who.user_id, CredentialKind::ApiToken).await?;
+        Ok(tokens
+            .into_iter()
+            .map(|t| ApiTokenInfo { id: t.token_hash, name: t.name, created_at: t.created_at, expires_at: t.expires_at })
+            .collect())
+    }
+
+    /// Revokes one of the caller's API tokens by its id.
+    pub async fn revoke_api_token(&self, who: &Principal, id: &str) -> AppResult<()> {
+        let mine = self.store.list_credentials(who.user_id, CredentialKind::ApiToken).await?;
+        if !mine.iter().any(|t| t.token_hash == id) {
+            return Err(AppError::NotFound { what: "token" });
+        }
+        self.credentials.forget(id, self.clock.now());
+        Ok(self.store.delete_credential(id).await?)
     }
 
     /// Creates a staff account. Only system administrators may; unit roles need a unit.
@@ -187,31 +221,48 @@ impl App {
 
 /// Recently checked credentials, so a busy client is not looked up in the database on every request.
 /// Entries live [`CredentialCache::TTL_SECS`]: a session ended or a token revoked on another node
-/// stops working within that time (on this node, at once).
+/// stops working within that time; on this node at once (a forgotten hash is not cached again
+/// during the TTL, so a lookup racing the logout cannot bring it back).
 #[derive(Default)]
-pub(crate) struct CredentialCache(std::sync::Mutex<std::collections::HashMap<String, (Principal, hotline_domain::Timestamp)>>);
+pub(crate) struct CredentialCache(std::sync::Mutex<CacheState>);
+
+#[derive(Default)]
+pub(crate) struct CacheState {
+    live: std::collections::HashMap<String, (Principal, hotline_domain::Timestamp)>,
+    revoked: std::collections::HashMap<String, hotline_domain::Timestamp>,
+}
 
 impl CredentialCache {
     const TTL_SECS: i64 = 10;
     const MAX_ENTRIES: usize = 10_000;
 
+    fn fresh(at: hotline_domain::Timestamp, now: hotline_domain::Timestamp) -> bool {
+        (now - at).num_seconds().abs() < Self::TTL_SECS
+    }
+
     fn get(&self, hash: &str, now: hotline_domain::Timestamp) -> Option<Principal> {
-        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(hash).filter(|(_, at)| (now - *at).num_seconds().abs() < Self::TTL_SECS).map(|(p, _)| p.clone())
+        let state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.live.get(hash).filter(|(_, at)| Self::fresh(*at, now)).map(|(p, _)| p.clone())
     }
 
     fn put(&self, hash: String, p: Principal, now: hotline_domain::Timestamp) {
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= Self::MAX_ENTRIES {
-            map.retain(|_, (_, at)| (now - *at).num_seconds().abs() < Self::TTL_SECS);
-            if map.len() >= Self::MAX_ENTRIES {
-                map.clear();
+        let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.revoked.get(&hash).is_some_and(|at| Self::fresh(*at, now)) {
+            return;
+        }
+        if state.live.len() >= Self::MAX_ENTRIES {
+            state.live.retain(|_, (_, at)| Self::fresh(*at, now));
+            state.revoked.retain(|_, at| Self::fresh(*at, now));
+            if state.live.len() >= Self::MAX_ENTRIES {
+                state.live.clear();
             }
         }
-        map.insert(hash, (p, now));
+        state.live.insert(hash, (p, now));
     }
 
-    fn forget(&self, hash: &str) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(hash);
+    fn forget(&self, hash: &str, now: hotline_domain::Timestamp) {
+        let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.live.remove(hash);
+        state.revoked.insert(hash.to_owned(), now);
     }
 }

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Someone else changed the order first, or a unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Too many failed attempts (e.g. tracking an order with wrong phone numbers); try later.
+    #[error("too many attempts")]
+    TooManyAttempts,
     /// Unexpected: logged in full, reported to users as an opaque failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -45,6 +48,7 @@ impl AppError {
             Self::NotFound { .. } => "not_found",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Conflict(_) => "conflict",
+            Self::TooManyAttempts => "too_many_attempts",
             Self::Internal(_) => "internal",
         }
     }
@@ -66,6 +70,7 @@ impl AppError {
             Self::Conflict(_) => {
                 ("工单已被他人更新，请刷新后重试".into(), "The order was changed by someone else; reload and try again".into())
             }
+            Self::TooManyAttempts => ("尝试次数过多，请一小时后再试".into(), "Too many attempts; try again in an hour".into()),
             Self::Internal(_) => ("服务器内部错误，已记录".into(), "Internal error; it has been logged".into()),
         }
     }

@@ -42,6 +42,33 @@ pub struct App {
     units: RwLock<Arc<UnitDirectory>>,
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
     credentials: auth::CredentialCache,
+    track_attempts: AttemptLimiter,
+}
+
+/// Failed attempts per key (an order number) within a window, kept in memory on each node.
+#[derive(Default)]
+pub(crate) struct AttemptLimiter(std::sync::Mutex<std::collections::HashMap<String, (u32, Timestamp)>>);
+
+impl AttemptLimiter {
+    const MAX_FAILURES: u32 = 10;
+    const WINDOW_SECS: i64 = 3600;
+
+    pub(crate) fn exhausted(&self, key: &str, now: Timestamp) -> bool {
+        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key).is_some_and(|(n, since)| *n >= Self::MAX_FAILURES && (now - *since).num_seconds() < Self::WINDOW_SECS)
+    }
+
+    pub(crate) fn fail(&self, key: &str, now: Timestamp) {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| (now - *since).num_seconds() < Self::WINDOW_SECS);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((0, now));
+        if (now - entry.1).num_seconds() >= Self::WINDOW_SECS {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+    }
 }
 
 /// How long a node trusts its cached deadline policy before re-reading it (another node may have
@@ -58,6 +85,7 @@ impl App {
             units: RwLock::new(Arc::default()),
             policy: RwLock::new(None),
             credentials: auth::CredentialCache::default(),
+            track_attempts: AttemptLimiter::default(),
         };
         app.reload_units().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {

@@ -5,9 +5,9 @@
 use chrono::DateTime;
 use hotline_domain::text::{bounded, optional};
 use hotline_domain::{
-    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, EmergencyService, Evaluation,
-    EventDraft, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp,
-    UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, DomainError, EmergencyService,
+    Evaluation, EventDraft, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State,
+    Timestamp, UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
 };
 use hotline_store::{IdempotencyKey, OrderQuery};
 use serde::{Deserialize, Serialize};
@@ -159,6 +159,33 @@ pub enum Command {
         #[serde(default)]
         note: String,
     },
+}
+
+impl Command {
+    /// The action this command asks for, known before any of its fields is looked at.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::Triage { .. } => ActionKind::Triage,
+            Self::Answer { .. } => ActionKind::Answer,
+            Self::Transfer { .. } => ActionKind::Transfer,
+            Self::Redirect { .. } => ActionKind::Redirect,
+            Self::LinkDuplicate { .. } => ActionKind::LinkDuplicate,
+            Self::Dispatch { .. } => ActionKind::Dispatch,
+            Self::Sign {} => ActionKind::Sign,
+            Self::Dispute { .. } => ActionKind::Dispute,
+            Self::Arbitrate { .. } => ActionKind::Arbitrate,
+            Self::Contact { .. } => ActionKind::Contact,
+            Self::StartWork { .. } => ActionKind::StartWork,
+            Self::RequestExtension { .. } => ActionKind::RequestExtension,
+            Self::GrantExtension { .. } => ActionKind::GrantExtension,
+            Self::RefuseExtension { .. } => ActionKind::RefuseExtension,
+            Self::Reply { .. } => ActionKind::Reply,
+            Self::Evaluate { .. } => ActionKind::Evaluate,
+            Self::Close { .. } => ActionKind::Close,
+            Self::Reopen { .. } => ActionKind::Reopen,
+            Self::Supervise { .. } => ActionKind::Supervise,
+        }
+    }
 }
 
 /// Filters of the order list, as callers give them.
@@ -512,11 +539,16 @@ impl App {
         if expected_version.is_some_and(|v| v != order.version) {
             return Err(AppError::Conflict("stale version".into()));
         }
-        let now = self.clock.now();
-        let action = self.resolve(cmd, &order, now).await?;
+        // Who may act is settled before the command's fields are resolved, so resolving (which looks
+        // up other orders and units) cannot tell a caller anything they may not know.
+        if !who.role.may(cmd.kind()) {
+            return Err(DomainError::Forbidden { action: cmd.kind() }.into());
+        }
         if !self.acts_for_main_unit(who, &order) {
             return Err(AppError::forbidden("只有主办单位可以办理此工单", "Only the main unit may act on this order"));
         }
+        let now = self.clock.now();
+        let action = self.resolve(cmd, &order, now).await?;
         let policy = self.policy().await?;
         let t = order.apply(action, &who.actor(), now, &policy)?;
         let stored = self.store.apply_transition(&t).await?;
@@ -545,8 +577,9 @@ impl App {
             Some(p) => Some(hotline_domain::text::Phone::parse(p)?.as_str().to_owned()),
             None => None,
         };
-        if phone.is_some() && who.role.is_unit_role() {
-            return Err(AppError::forbidden("承办单位不能按电话查询", "Unit users cannot search by phone number"));
+        // Searching by a full number would undo the masking of roles that do not see contacts.
+        if phone.is_some() && !who.role.sees_contacts() {
+            return Err(AppError::forbidden("您的角色不能按电话查询", "Your role cannot search by phone number"));
         }
         let mut units = self.visible_units(who);
         if let Some(u) = input.unit {
@@ -657,8 +690,16 @@ impl App {
     pub async fn track_public(&self, number: &str, phone: &str) -> AppResult<PublicOrderView> {
         let number = OrderNumber::parse(number)?;
         let phone = hotline_domain::text::Phone::parse(phone)?;
+        let now = self.clock.now();
+        // A masked phone hides only four digits; without a limit its owner could be found by trying.
+        if self.track_attempts.exhausted(number.as_str(), now) {
+            return Err(AppError::TooManyAttempts);
+        }
         let order = self.store.get_order(&number).await?.filter(|o| o.requester.phone.as_ref() == Some(&phone));
-        let order = order.ok_or(AppError::NotFound { what: "order" })?;
+        let Some(order) = order else {
+            self.track_attempts.fail(number.as_str(), now);
+            return Err(AppError::NotFound { what: "order" });
+        };
         let events = self.store.order_events(order.id).await?;
         Ok(PublicOrderView {
             number: order.number.to_string(),

@@ -196,7 +196,10 @@ pub fn masked_for(role: Option<Role>) -> bool {
 
 pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp, allowed: Vec<ActionKind>) -> OrderView {
     let r = &o.requester;
-    let (name, phone) = if mask {
+    let (name, phone) = if mask && r.confidential {
+        // 保密: nothing of who they are, not even the digits a usual mask keeps.
+        ("***".to_owned(), r.phone.as_ref().map(|_| "***".to_owned()))
+    } else if mask {
         (mask_name(&r.name), r.phone.as_ref().map(|p| p.masked()))
     } else {
         (r.name.clone(), r.phone.as_ref().map(|p| p.as_str().to_owned()))

@@ -635,7 +635,7 @@ impl WorkOrder {
                 next.duplicate_of = Some(of.clone());
                 next.case_id = case;
                 next.closed_at = Some(now);
-                payload = serde_json::json!({ "duplicate_of": of, "case_id": case });
+                payload = serde_json::json!({ "duplicate_of": of, "case_id": case, "previous_case_id": (self.case_id.0 != 0).then_some(self.case_id) });
             }
             Action::Dispatch { assignment, note } => {
                 next.state = S::Dispatched;

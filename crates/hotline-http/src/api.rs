@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use hotline_app::auth::ApiTokenInfo;
 use hotline_app::orders::{Command, CreateOrderInput, ListInput, OrderDetail, OrderList, PublicRequestInput};
 use hotline_app::views::{OrderView, PublicOrderView, RequesterView};
 use hotline_app::{App, AppError, NewUserInput, Principal};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Auth, SESSION_COOKIE};
+use crate::extract::{ApiJson, ApiQuery, Auth, SESSION_COOKIE};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -25,7 +26,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
-        .route("/tokens", post(create_token))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
         .route("/users", get(list_users).post(create_user))
         .route("/units", get(list_units))
         .route("/categories", get(list_categories))
@@ -103,6 +105,20 @@ async fn create_token(
 ) -> ApiResult<(StatusCode, Json<TokenOutput>)> {
     let token = app.create_api_token(&p, &input.name).await?;
     Ok((StatusCode::CREATED, Json(TokenOutput { token })))
+}
+
+/// The caller's API tokens (ids and names, never the secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<ApiTokenInfo>), (status = 401, body = Problem)))]
+async fn list_tokens(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Json<Vec<ApiTokenInfo>>> {
+    Ok(Json(app.list_api_tokens(&p).await?))
+}
+
+/// Revokes one of the caller's API tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn revoke_token(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    app.revoke_api_token(&p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// All staff accounts (system admins only).
@@ -241,7 +257,7 @@ async fn create_order(
 /// Orders the caller may see, newest first. Unit users see only their unit's orders.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListInput),
     responses((status = 200, body = OrderList), (status = 401, body = Problem), (status = 422, body = Problem)))]
-async fn list_orders(State(app): State<Arc<App>>, Auth(p): Auth, Query(q): Query<ListInput>) -> ApiResult<Json<OrderList>> {
+async fn list_orders(State(app): State<Arc<App>>, Auth(p): Auth, ApiQuery(q): ApiQuery<ListInput>) -> ApiResult<Json<OrderList>> {
     Ok(Json(app.list_orders(&p, &q).await?))
 }
 
@@ -346,7 +362,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_users, create_user, list_units, list_categories, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),

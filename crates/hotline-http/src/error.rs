@@ -33,6 +33,11 @@ pub enum ApiError {
         zh: String,
         en: String,
     },
+    /// A query string that does not parse (`limit=abc`).
+    BadQuery {
+        zh: String,
+        en: String,
+    },
     /// The body exceeds the limit.
     TooLarge,
     /// No such route.
@@ -57,9 +62,10 @@ impl ApiError {
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound { .. } => StatusCode::NOT_FOUND,
                 AppError::InvalidTransition { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            Self::BadBody { .. } => StatusCode::BAD_REQUEST,
+            Self::BadBody { .. } | Self::BadQuery { .. } => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -78,6 +84,7 @@ impl ApiError {
                 (e.code().to_owned(), zh, en, field)
             }
             Self::BadBody { zh, en } => ("malformed_body".into(), zh.clone(), en.clone(), None),
+            Self::BadQuery { zh, en } => ("malformed_query".into(), zh.clone(), en.clone(), None),
             Self::TooLarge => ("payload_too_large".into(), "请求体过大".into(), "The request body is too large".into(), None),
             Self::NoRoute => ("no_such_route".into(), "接口不存在".into(), "No such endpoint".into(), None),
             Self::MethodNotAllowed => {

@@ -58,7 +58,17 @@ async fn run(store: SqlStore, mut rx: mpsc::Receiver<CreateJob>) {
                 Err(_) => break,
             }
         }
-        let batched = if jobs.len() > 1 { store.create_batch(&jobs).await.ok() } else { None };
+        let batched = if jobs.len() > 1 {
+            match store.create_batch(&jobs).await {
+                Ok(results) => Some(results),
+                Err(e) => {
+                    tracing::warn!(error = %e, size = jobs.len(), "a batch of creates failed; retrying each alone");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         match batched {
             Some(results) => {
                 for (job, created) in jobs.into_iter().zip(results) {

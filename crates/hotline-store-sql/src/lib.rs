@@ -182,6 +182,13 @@ impl hotline_store::Store for SqlStore {
     async fn delete_credential(&self, token_hash: &str) -> Result<()> {
         self.delete_credential_impl(token_hash).await
     }
+    async fn list_credentials(
+        &self,
+        user: hotline_domain::UserId,
+        kind: hotline_store::CredentialKind,
+    ) -> Result<Vec<hotline_store::CredentialInfo>> {
+        self.list_credentials_impl(user, kind).await
+    }
     async fn current_policy(&self, now: hotline_domain::Timestamp) -> Result<Option<hotline_domain::DeadlinePolicy>> {
         self.current_policy_impl(now).await
     }

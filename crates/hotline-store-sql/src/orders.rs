@@ -84,13 +84,16 @@ async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[Event
     .await
     .map_err(backend_err)?;
     let seq: i64 = get(&row, "seq")?;
-    let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
-        .bind(ms(order.received_at))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(backend_err)?;
     let mut stored = order.clone();
-    stored.case_id = CaseId(get(&row, "case_id")?);
+    // An order joins the case it was linked to at intake (a duplicate), else opens its own.
+    if order.case_id == CaseId(0) {
+        let row = sqlx::query("insert into order_case (opened_at) values ($1) returning case_id")
+            .bind(ms(order.received_at))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+        stored.case_id = CaseId(get(&row, "case_id")?);
+    }
     stored.number = OrderNumber::compose(local_date, u64::try_from(seq).unwrap_or_default());
     let sql = insert_sql();
     let q = sqlx::query(&sql).bind(stored.number.as_str().to_owned()).bind(stored.case_id.0);
@@ -261,6 +264,17 @@ impl SqlStore {
         }
         if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate) {
             write_order_units(&mut tx, &t.order, true).await?;
+        }
+        // Linking an order that already has duplicates brings them along into the new case.
+        if t.event.kind == ActionKind::LinkDuplicate
+            && let Some(old_case) = t.event.payload.get("previous_case_id").and_then(serde_json::Value::as_i64)
+        {
+            sqlx::query("update work_order set case_id = $1 where case_id = $2")
+                .bind(t.order.case_id.0)
+                .bind(old_case)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_err)?;
         }
         insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
         tx.commit().await.map_err(backend_err)?;

@@ -1,7 +1,7 @@
 //! Reference data and accounts: units, categories, users, credentials, deadline policies.
 
 use hotline_domain::{Actor, DeadlinePolicy, Role, Timestamp, Unit, UnitClass, UnitId, UserId};
-use hotline_store::{Category, CredentialKind, NewUnit, NewUser, Result, StoreError, User};
+use hotline_store::{Category, CredentialInfo, CredentialKind, NewUnit, NewUser, Result, StoreError, User};
 use sqlx::any::AnyRow;
 
 use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms};
@@ -207,12 +207,35 @@ impl SqlStore {
         Ok(())
     }
 
+    pub(crate) async fn list_credentials_impl(&self, user: UserId, kind: CredentialKind) -> Result<Vec<CredentialInfo>> {
+        let rows = sqlx::query(
+            "select token_hash, name, created_at, expires_at from credential where user_id = $1 and kind = $2 order by created_at desc, token_hash",
+        )
+        .bind(user.0)
+        .bind(kind_code(kind))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(CredentialInfo {
+                    token_hash: get(r, "token_hash")?,
+                    name: get(r, "name")?,
+                    created_at: from_ms(get(r, "created_at")?),
+                    expires_at: get::<Option<i64>>(r, "expires_at")?.map(from_ms),
+                })
+            })
+            .collect()
+    }
+
     pub(crate) async fn current_policy_impl(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>> {
-        let row = sqlx::query("select version, body from deadline_policy where effective_from <= $1 order by version desc limit 1")
-            .bind(ms(now))
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend_err)?;
+        let row = sqlx::query(
+            "select version, body from deadline_policy where effective_from <= $1 order by effective_from desc, version desc limit 1",
+        )
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend_err)?;
         row.map(|r| policy_from_row(&r)).transpose()
     }
 

@@ -75,6 +75,15 @@ pub enum CredentialKind {
     ApiToken,
 }
 
+/// A stored credential, without its secret (which is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialInfo {
+    pub token_hash: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
 /// An idempotency key scoped to its caller, so two clients cannot collide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
@@ -157,6 +166,8 @@ pub trait Store: Send + Sync {
     /// The active user a session or token hash belongs to, if it has not expired at `now`.
     async fn find_credential(&self, token_hash: &str, now: Timestamp) -> Result<Option<(User, CredentialKind)>>;
     async fn delete_credential(&self, token_hash: &str) -> Result<()>;
+    /// A user's credentials of one kind, newest first.
+    async fn list_credentials(&self, user: UserId, kind: CredentialKind) -> Result<Vec<CredentialInfo>>;
 
     // Deadline policy (versioned).
     /// The newest policy in effect at `now`, if any was ever stored.
@@ -183,7 +194,7 @@ pub trait Store: Send + Sync {
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<Created>;
     /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered, given
-    /// its case and stored with its events, `batch` per transaction. Returns how many were stored.
+    /// its case and stored with its events, all in one transaction. Returns how many were stored.
     async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize>;
     /// Writes `t.order` only if the stored order is still in `t.expected_state` at
     /// `t.expected_version` (else `Conflict`), and appends `t.event`, in one transaction.

@@ -268,6 +268,13 @@ async fn accounts(store: &dyn Store, units: &Units) -> People {
     store.delete_credential("session-hash").await.expect("delete session");
     assert_eq!(store.find_credential("session-hash", now).await.expect("find deleted session"), None);
     store.delete_credential("no-such-hash").await.expect("deleting an unknown credential is not an error");
+    let tokens = store.list_credentials(handler.id, CredentialKind::ApiToken).await.expect("list tokens");
+    assert_eq!(tokens.len(), 1, "the handler's one token: {tokens:?}");
+    assert_eq!(
+        (tokens[0].token_hash.as_str(), tokens[0].name.as_str(), tokens[0].created_at, tokens[0].expires_at),
+        ("token-hash", "integration", now, None)
+    );
+    assert!(store.list_credentials(operator.id, CredentialKind::ApiToken).await.expect("list tokens").is_empty(), "tokens are per user");
     let token = store.find_credential("token-hash", now).await.expect("find token");
     assert_eq!(token, Some((handler, CredentialKind::ApiToken)), "deleting one credential leaves the others");
 

@@ -88,10 +88,12 @@ struct Back {
     back: Option<String>,
 }
 
-/// Only same-site paths are followed after a language switch or login.
+/// Only same-site paths are followed after a language switch or login: a single leading slash, then
+/// visible ASCII without backslashes. Browsers drop tabs and newlines from URLs, so `/\t/evil.org`
+/// would become `//evil.org`; control characters and spaces are refused for that reason.
 pub(crate) fn safe_path(p: Option<&str>) -> &str {
     match p {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') => p,
         _ => "/",
     }
 }
@@ -204,4 +206,20 @@ pub(crate) fn form_token() -> String {
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
     hex::encode(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_path;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for ok in ["/", "/orders/2026112500001", "/queue?tab=overdue&offset=50"] {
+            assert_eq!(safe_path(Some(ok)), ok);
+        }
+        for bad in ["//evil.org", "/\\evil.org", "/\t/evil.org", "/\n", "https://evil.org", "evil", "/a b", ""] {
+            assert_eq!(safe_path(Some(bad)), "/", "{bad:?} must not be followed");
+        }
+        assert_eq!(safe_path(None), "/");
+    }
 }

@@ -10,3 +10,4 @@ mod intake;
 mod lifecycle;
 mod openapi;
 mod permissions;
+mod review;
