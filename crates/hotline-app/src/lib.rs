@@ -26,11 +26,13 @@ pub struct AppConfig {
     /// Argon2id memory cost; the default is OWASP's 19 MiB. Tests lower it to stay fast.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Mark session cookies `Secure` (served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2 }
+        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2, secure_cookies: false }
     }
 }
 

@@ -48,10 +48,15 @@ pub struct LoginInput {
     pub password: String,
 }
 
-/// The `Set-Cookie` for a session: HttpOnly, SameSite=Strict, the whole site.
-pub fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"))
-        .unwrap_or(HeaderValue::from_static(""))
+/// The `Set-Cookie` for a session: HttpOnly, SameSite=Strict, the whole site, and `Secure` when the
+/// deployment says it is served over HTTPS (`secure_cookies`).
+pub fn session_cookie(app: &App, session: &hotline_app::Session) -> HeaderValue {
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        session.token, session.max_age_secs
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
 }
 
 pub fn clear_session_cookie() -> HeaderValue {
@@ -64,8 +69,8 @@ pub fn clear_session_cookie() -> HeaderValue {
     responses((status = 200, body = Principal), (status = 401, body = Problem), (status = 400, body = Problem)))]
 async fn login(State(app): State<Arc<App>>, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
     let session = app.login(&input.username, &input.password).await?;
-    let mut res = Json(session.principal).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&session.token, session.max_age_secs));
+    let mut res = Json(&session.principal).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session));
     Ok(res)
 }
 

@@ -33,11 +33,33 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(ui::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| ApiError::App(hotline_app::AppError::Internal("handler panicked".into())).into_response()))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
+}
+
+/// Refuses state-changing requests that a browser sends from another site (the `Origin` header names
+/// a different host than `Host`): defence in depth beside the SameSite=Strict session cookie, and
+/// the guard against login CSRF, which SameSite cannot give. Machines send no `Origin` and pass.
+async fn same_origin_writes(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::{Method, header};
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        if let Some(origin) = origin {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            if Some(origin_host) != host {
+                tracing::warn!(%origin, ?host, path = %req.uri().path(), "cross-site write refused");
+                return ApiError::App(hotline_app::AppError::forbidden("拒绝来自其他网站的请求", "Requests from other sites are refused"))
+                    .into_response();
+            }
+        }
+    }
+    next.run(req).await
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {

@@ -17,6 +17,7 @@ pub struct Config {
     pub session_hours: i64,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    pub secure_cookies: bool,
     pub log: String,
 }
 
@@ -28,6 +29,7 @@ impl Default for Config {
             session_hours: 12,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
+            secure_cookies: false,
             log: "info,tower_http=warn,sqlx=warn".into(),
         }
     }

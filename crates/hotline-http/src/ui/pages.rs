@@ -238,7 +238,7 @@ pub async fn login_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes) 
                 _ => home_of(&session.principal).to_owned(),
             };
             let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().insert(header::SET_COOKIE, session_cookie(&session.token, session.max_age_secs));
+            res.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session));
             res
         }
         Err(e) => {

@@ -71,10 +71,10 @@ pub async fn spawn_app() -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", db.display())),
-        session_hours: 12,
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
         log: "warn".into(),
+        ..Config::default()
     };
     let store = open_store(&config).await.expect("open the test database");
     let clock = Arc::new(FixedClock::new(start_time()));

@@ -147,3 +147,23 @@ async fn a_unit_user_cannot_probe_order_numbers_through_link_duplicate() {
         expect_problem(res, 403, "forbidden").await;
     }
 }
+
+#[tokio::test]
+async fn a_write_sent_by_a_browser_from_another_site_is_refused() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let login = json!({ "username": "operator", "password": "hotline-demo" });
+    let res = client.post(app.url("/api/v1/auth/login")).header("origin", "http://evil.example").json(&login).send().await.expect("login");
+    expect_problem(res, 403, "forbidden").await;
+    let same_site = app.address.clone();
+    let res = client.post(app.url("/api/v1/auth/login")).header("origin", same_site).json(&login).send().await.expect("login");
+    assert_eq!(res.status(), 200, "the same site may log in");
+    let form = client
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "operator"), ("password", "hotline-demo")])
+        .send()
+        .await
+        .expect("form login");
+    assert_eq!(form.status(), 403, "the login form cannot be posted from another site");
+}
