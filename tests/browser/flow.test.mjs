@@ -427,3 +427,15 @@ test('admin: a new deadline version and a new account, and a unit user is kept o
     assert.equal(res.status(), 403);
   });
 });
+
+test('the header number box opens an order straight away', { timeout: 20000 }, async () => {
+  await withPage('go-to-order', async (page) => {
+    await login(page, 'operator');
+    const number = await fileOrder(page, { phone: '13911112233', description: '小区门口车辆乱停，占用消防通道' });
+    await page.goto(`${base}/queue`);
+    await page.fill('input[name=number]', ` ${number} `);
+    await navigate(page, () => page.press('input[name=number]', 'Enter'));
+    assert.equal(new URL(page.url()).pathname, `/orders/${number}`);
+    assert.match(await text(page, 'h1'), new RegExp(number));
+  });
+});

@@ -36,6 +36,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/orders/{number}/act", post(pages::order_act))
         .route("/orders/{number}/reveal", post(pages::order_reveal))
         .route("/ui/caller-history", get(pages::caller_history))
+        .route("/go", get(go_to_order))
         .route("/admin", get(admin::admin_page))
         .route("/admin/policy", post(admin::policy_submit))
         .route("/admin/users", post(admin::user_submit))
@@ -107,6 +108,17 @@ async fn set_lang(axum::extract::Path(lang): axum::extract::Path<String>, Query(
     res
 }
 
+#[derive(Deserialize)]
+struct GoTo {
+    number: Option<String>,
+}
+
+/// The header's "order number" box: straight to the order page.
+async fn go_to_order(Query(q): Query<GoTo>) -> Redirect {
+    let n: String = q.number.unwrap_or_default().chars().filter(char::is_ascii_digit).collect();
+    if n.is_empty() { Redirect::to("/") } else { Redirect::to(&format!("/orders/{n}")) }
+}
+
 /// Where a user lands after login.
 pub(crate) fn home_of(p: &Principal) -> &'static str {
     use hotline_domain::Role;
@@ -162,6 +174,11 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             a href={ "/lang/en?back=" (path) } lang="en" { "English" }
                         } @else {
                             a href={ "/lang/zh?back=" (path) } lang="zh" { "中文" }
+                        }
+                        @if user.is_some() {
+                            form method="get" action="/go" style="display:inline" {
+                                input type="text" name="number" placeholder=(lang.t("工单编号", "Order number")) aria-label=(lang.t("按编号打开工单", "Open an order by number")) style="width:11rem" accesskey="g";
+                            }
                         }
                         @if let Some(u) = user {
                             span { (u.display_name) " · " (u.role.label(lang.zh())) }
