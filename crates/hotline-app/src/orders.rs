@@ -212,7 +212,7 @@ pub struct OrderList {
 pub struct OrderDetail {
     pub order: OrderView,
     pub timeline: Vec<EventView>,
-    /// Other orders of the same case (duplicates), newest first.
+    /// Up to 20 other orders of the same case (duplicates), newest first.
     pub case_orders: Vec<String>,
 }
 
@@ -230,6 +230,9 @@ pub struct PublicRequestInput {
     pub lng: Option<f64>,
     pub lat: Option<f64>,
 }
+
+/// How many other orders of the same case an order's detail lists.
+const CASE_ORDERS_SHOWN: u32 = 20;
 
 fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
     AppError::Validation(ValidationError::new(field, code, zh, en))
@@ -559,12 +562,12 @@ impl App {
     pub async fn order_detail(&self, who: &Principal, number: &str) -> AppResult<OrderDetail> {
         let order = self.visible_order(who, number).await?;
         let events = self.store.order_events(order.id).await?;
-        let mut case_orders: Vec<String> = if who.role.is_unit_role() {
+        let case_orders: Vec<String> = if who.role.is_unit_role() {
             Vec::new()
         } else {
-            self.store.case_orders(order.case_id).await?.into_iter().filter(|o| o.id != order.id).map(|o| o.number.to_string()).collect()
+            let others = self.store.case_orders(order.case_id, CASE_ORDERS_SHOWN + 1).await?;
+            others.into_iter().filter(|o| o.id != order.id).take(CASE_ORDERS_SHOWN as usize).map(|o| o.number.to_string()).collect()
         };
-        case_orders.reverse();
         Ok(OrderDetail { order: self.view(who, &order), timeline: events.iter().map(EventView::of).collect(), case_orders })
     }
 

@@ -238,7 +238,7 @@ impl hotline_store::Store for SqlStore {
     async fn order_events(&self, order: hotline_domain::OrderId) -> Result<Vec<hotline_store::Event>> {
         self.order_events_impl(order).await
     }
-    async fn case_orders(&self, case: hotline_domain::CaseId) -> Result<Vec<hotline_domain::WorkOrder>> {
-        self.case_orders_impl(case).await
+    async fn case_orders(&self, case: hotline_domain::CaseId, limit: u32) -> Result<Vec<hotline_domain::WorkOrder>> {
+        self.case_orders_impl(case, limit).await
     }
 }

@@ -367,9 +367,10 @@ impl SqlStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    pub(crate) async fn case_orders_impl(&self, case: CaseId) -> Result<Vec<WorkOrder>> {
-        let rows = sqlx::query(&format!("{ORDER_SELECT} where case_id = $1 order by order_id"))
+    pub(crate) async fn case_orders_impl(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>> {
+        let rows = sqlx::query(&format!("{ORDER_SELECT} where case_id = $1 order by order_id desc limit $2"))
             .bind(case.0)
+            .bind(i64::from(limit))
             .fetch_all(&self.read)
             .await
             .map_err(backend_err)?;

@@ -194,7 +194,8 @@ pub trait Store: Send + Sync {
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<Created>;
     /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered, given
-    /// its case and stored with its events, all in one transaction. Returns how many were stored.
+    /// its case (an order whose `case_id` is 0 opens its own; otherwise it joins that case) and stored
+    /// with its events, all in one transaction. Returns how many were stored.
     async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize>;
     /// Writes `t.order` only if the stored order is still in `t.expected_state` at
     /// `t.expected_version` (else `Conflict`), and appends `t.event`, in one transaction.
@@ -205,5 +206,6 @@ pub trait Store: Send + Sync {
     async fn list_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
     async fn count_by_state(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>>;
     async fn order_events(&self, order: OrderId) -> Result<Vec<Event>>;
-    async fn case_orders(&self, case: CaseId) -> Result<Vec<WorkOrder>>;
+    /// The newest `limit` orders of a case, newest first (a mass incident can gather thousands).
+    async fn case_orders(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>>;
 }

@@ -509,11 +509,13 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     let b = apply(store, &tl).await;
     assert_eq!((b.state, b.case_id, b.duplicate_of.as_ref()), (State::LinkedDuplicate, a.case_id, Some(&a.number)));
 
-    let mut in_case = store.case_orders(a.case_id).await.expect("case_orders");
+    let mut in_case = store.case_orders(a.case_id, 100).await.expect("case_orders");
     in_case.sort_by_key(|o| o.id);
     assert_eq!(in_case, vec![a.clone(), b.clone()], "the duplicate joins A's case");
-    assert_eq!(store.case_orders(c.case_id).await.expect("case_orders"), vec![c.clone()]);
-    assert_eq!(store.case_orders(b_case).await.expect("case_orders"), vec![], "B left its own case");
+    assert_eq!(store.case_orders(c.case_id, 100).await.expect("case_orders"), vec![c.clone()]);
+    assert_eq!(store.case_orders(b_case, 100).await.expect("case_orders"), vec![], "B left its own case");
+    let newest = store.case_orders(a.case_id, 1).await.expect("case_orders");
+    assert_eq!(newest, vec![b.clone()], "the limit keeps the newest order of the case");
 
     // --- Queries -------------------------------------------------------------------------------
     // Newest first: C (24th 02:00), D (23rd 04:00), B (03:00), A (02:00).

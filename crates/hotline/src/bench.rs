@@ -288,7 +288,9 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Detail { orders, requests, concurrency } => {
             let server = start_server().await?;
             let input = sample_input(&server.app, 1)?;
-            let (order, events) = sample_order_with_events(&server.app, &input).await?;
+            let (mut order, events) = sample_order_with_events(&server.app, &input).await?;
+            // Each stored copy opens its own case, as distinct historical orders would.
+            order.case_id = hotline_domain::CaseId(0);
             let today = server.app.policy().await.map_err(|e| anyhow::anyhow!("{e}"))?.local_date(server.app.clock.now());
             let t = Instant::now();
             let batch = 5_000;
