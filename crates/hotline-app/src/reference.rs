@@ -19,11 +19,19 @@ fn col(r: &csv::StringRecord, i: usize) -> &str {
     r.get(i).unwrap_or_default()
 }
 
-/// Units from the NBS division lists (`code,name,…` districts; `code,name,areaCode,…` streets) and a
-/// list of other units (`code,name,class,parent_code`). Parents always come before children.
-pub fn units_from_csv(districts: &str, streets: &str, extra: &str) -> AppResult<Vec<NewUnit>> {
+/// The NBS division lists of one city: districts (`code,name,…`), streets/townships
+/// (`code,name,areaCode,…`) and communities (`code,name,streetCode,…`).
+pub struct DivisionLists<'a> {
+    pub districts: &'a str,
+    pub streets: &'a str,
+    pub communities: &'a str,
+}
+
+/// Units in the documented import format, `code,name,class,parent_code` (class: centre, district,
+/// street, department, utility, community). What `hotline import-units` reads.
+pub fn units_from_unit_csv(text: &str) -> AppResult<Vec<NewUnit>> {
     let mut units = Vec::new();
-    for r in rows("extra", extra)? {
+    for r in rows("units", text)? {
         let class = UnitClass::parse(col(&r, 2)).ok_or_else(|| {
             AppError::Validation(ValidationError::new(
                 "class",
@@ -35,20 +43,42 @@ pub fn units_from_csv(districts: &str, streets: &str, extra: &str) -> AppResult<
         let parent = Some(col(&r, 3)).filter(|p| !p.is_empty()).map(str::to_owned);
         units.push(NewUnit { code: col(&r, 0).into(), name: col(&r, 1).into(), class, parent_code: parent });
     }
-    for r in rows("districts", districts)? {
-        units.push(NewUnit { code: col(&r, 0).into(), name: col(&r, 1).into(), class: UnitClass::District, parent_code: None });
+    check_units(&units)?;
+    Ok(units)
+}
+
+fn check_units(units: &[NewUnit]) -> AppResult<()> {
+    match units.iter().find(|u| u.code.is_empty() || u.name.is_empty() || u.code.chars().count() > 40 || u.name.chars().count() > 100) {
+        Some(u) => Err(ValidationError::new(
+            "units",
+            "invalid_unit",
+            format!("单位代码和名称不能为空且不超长：{}", u.code),
+            format!("Unit code and name are required and bounded: {:?}", u.code),
+        )
+        .into()),
+        None => Ok(()),
     }
-    for r in rows("streets", streets)? {
-        units.push(NewUnit {
-            code: col(&r, 0).into(),
-            name: col(&r, 1).into(),
-            class: UnitClass::Street,
-            parent_code: Some(col(&r, 2).into()),
-        });
-    }
-    if units.iter().any(|u| u.code.is_empty() || u.name.is_empty()) {
-        return Err(ValidationError::new("units", "missing_field", "单位代码和名称不能为空", "Unit code and name are required").into());
-    }
+}
+
+/// A city's units: its division lists plus the other units in the import format. Parents come
+/// before children.
+pub fn units_from_csv(lists: &DivisionLists<'_>, extra: &str) -> AppResult<Vec<NewUnit>> {
+    let mut units = units_from_unit_csv(extra)?;
+    let level = |text: &str, field: &str, class: UnitClass, with_parent: bool| -> AppResult<Vec<NewUnit>> {
+        Ok(rows(field, text)?
+            .iter()
+            .map(|r| NewUnit {
+                code: col(r, 0).into(),
+                name: col(r, 1).into(),
+                class,
+                parent_code: with_parent.then(|| col(r, 2).to_owned()),
+            })
+            .collect())
+    };
+    units.extend(level(lists.districts, "districts", UnitClass::District, false)?);
+    units.extend(level(lists.streets, "streets", UnitClass::Street, true)?);
+    units.extend(level(lists.communities, "communities", UnitClass::Community, true)?);
+    check_units(&units)?;
     Ok(units)
 }
 

@@ -39,32 +39,49 @@ fn kind_code(kind: CredentialKind) -> &'static str {
 }
 
 impl SqlStore {
+    /// Units in waves: those whose parent is known (already stored, or written in an earlier wave)
+    /// go in multi-row upserts of [`UNIT_CHUNK`], so loading a city's ~8,000 units is a few dozen
+    /// statements, not 16,000. A parent that never appears fails the whole batch.
     pub(crate) async fn upsert_units_impl(&self, units: &[NewUnit]) -> Result<()> {
+        const UNIT_CHUNK: usize = 200;
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        for u in units {
-            let parent: Option<i64> = match &u.parent_code {
-                None => None,
-                Some(code) => {
-                    let row = sqlx::query("select unit_id from unit where code = $1")
-                        .bind(code.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(backend_err)?
-                        .ok_or_else(|| StoreError::InvalidReference(format!("parent unit {code} of {}", u.code)))?;
-                    Some(get(&row, "unit_id")?)
+        let rows = sqlx::query("select code, unit_id from unit").fetch_all(&mut *tx).await.map_err(backend_err)?;
+        let mut ids: std::collections::HashMap<String, i64> =
+            rows.iter().map(|r| Ok((get::<String>(r, "code")?, get::<i64>(r, "unit_id")?))).collect::<Result<_>>()?;
+        // The last row of a code wins (one statement may not touch a row twice on PostgreSQL).
+        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            last.insert(u.code.as_str(), i);
+        }
+        let mut pending: Vec<&NewUnit> = units.iter().enumerate().filter(|(i, u)| last[u.code.as_str()] == *i).map(|(_, u)| u).collect();
+        while !pending.is_empty() {
+            let (ready, rest): (Vec<&NewUnit>, Vec<&NewUnit>) =
+                pending.into_iter().partition(|u| u.parent_code.as_ref().is_none_or(|p| ids.contains_key(p)));
+            if ready.is_empty() {
+                let u = rest[0];
+                return Err(StoreError::InvalidReference(format!(
+                    "parent unit {} of {}",
+                    u.parent_code.as_deref().unwrap_or_default(),
+                    u.code
+                )));
+            }
+            for chunk in ready.chunks(UNIT_CHUNK) {
+                let sql = format!(
+                    "insert into unit (code, name, class, parent_id) values {} \
+                     on conflict (code) do update set name = excluded.name, class = excluded.class, parent_id = excluded.parent_id \
+                     returning unit_id, code",
+                    crate::rows::values_list(4, chunk.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for u in chunk {
+                    let parent = u.parent_code.as_ref().and_then(|p| ids.get(p).copied());
+                    q = q.bind(u.code.as_str()).bind(u.name.as_str()).bind(u.class.code()).bind(parent);
                 }
-            };
-            sqlx::query(
-                "insert into unit (code, name, class, parent_id) values ($1, $2, $3, $4) \
-                 on conflict (code) do update set name = excluded.name, class = excluded.class, parent_id = excluded.parent_id",
-            )
-            .bind(u.code.as_str())
-            .bind(u.name.as_str())
-            .bind(u.class.code())
-            .bind(parent)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_err)?;
+                for r in q.fetch_all(&mut *tx).await.map_err(backend_err)? {
+                    ids.insert(get(&r, "code")?, get(&r, "unit_id")?);
+                }
+            }
+            pending = rest;
         }
         tx.commit().await.map_err(backend_err)
     }

@@ -67,6 +67,14 @@ pub enum Command {
         #[arg(long, env = "HOTLINE_NEW_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Load another city's units (insert new codes, update known ones) from a CSV file in the
+    /// documented format `code,name,class,parent_code` (see crates/hotline/data/README.md).
+    ImportUnits {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
     /// Benchmarks (figures go into docs/benchmarks.md).
     Bench {
         #[command(subcommand)]

@@ -89,6 +89,18 @@ async fn main() -> anyhow::Result<()> {
             println!("created user {} ({})", user.username, user.role.code());
             Ok(())
         }
+        Command::ImportUnits { server, file } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let units = hotline_app::reference::units_from_unit_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            app.import_reference(None, &units, &[]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.close().await;
+            println!("imported {} units; the database now has {}", units.len(), app.units().all().len());
+            Ok(())
+        }
         Command::Bench { command } => hotline::bench::run(command).await,
     }
 }

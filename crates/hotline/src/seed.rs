@@ -2,10 +2,11 @@
 //! the first start of an empty database.
 
 use hotline_app::App;
-use hotline_app::reference::{categories_from_csv, units_from_csv};
+use hotline_app::reference::{DivisionLists, categories_from_csv, units_from_csv};
 
 pub const DISTRICTS: &str = include_str!("../data/districts.csv");
 pub const STREETS: &str = include_str!("../data/streets.csv");
+pub const COMMUNITIES: &str = include_str!("../data/communities.csv");
 pub const UNITS_EXTRA: &str = include_str!("../data/units_extra.csv");
 pub const CATEGORIES: &str = include_str!("../data/categories.csv");
 
@@ -15,7 +16,8 @@ pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
         return Ok(());
     }
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
-    let units = units_from_csv(DISTRICTS, STREETS, UNITS_EXTRA).map_err(err)?;
+    let units =
+        units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA).map_err(err)?;
     let categories = categories_from_csv(CATEGORIES).map_err(err)?;
     app.import_reference(None, &units, &categories).await.map_err(err)?;
     tracing::info!(units = units.len(), categories = categories.len(), "loaded shipped reference data");

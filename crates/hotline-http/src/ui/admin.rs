@@ -103,7 +103,8 @@ async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option
                             div { label for="u-unit" { (lang.t("单位（承办单位账号必填）", "Unit (required for unit roles)")) }
                                 select id="u-unit" name="unit" {
                                     option value="" { "—" }
-                                    @for x in dir.all() { option value=(x.id.0) { (x.name) " (" (x.class.label(lang.zh())) ")" } }
+                                    // Communities assist but get no accounts here; 7,000 of them would swamp the list.
+                                @for x in dir.all().iter().filter(|x| x.class != hotline_domain::UnitClass::Community) { option value=(x.id.0) { (x.name) " (" (x.class.label(lang.zh())) ")" } }
                                 }
                             }
                             div { label for="u-password" { (lang.t("初始密码（至少 8 位）", "Initial password (8+ characters)")) } input type="password" id="u-password" name="password" required minlength="8" autocomplete="new-password"; }

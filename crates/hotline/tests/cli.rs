@@ -1,0 +1,57 @@
+//! The command line, run as a user would run it.
+
+use std::process::Command;
+
+fn hotline() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    c.env("HOTLINE_ARGON2_MEMORY_KIB", "1024").env("HOTLINE_ARGON2_ITERATIONS", "1").env_remove("RUST_BACKTRACE");
+    c
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hotline-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn import_units_loads_another_citys_units_and_refuses_an_orphan_without_writing() {
+    let dir = temp("import");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let good = dir.join("units.csv");
+    std::fs::write(&good, "code,name,class,parent_code\n440305,南山区,district,\n440305001,南头街道,street,440305\n440305001001,南头城社区,community,440305001\n")
+        .expect("write");
+    let out = hotline().args(["import-units", "--database", &db]).arg(&good).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 3 units"));
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "code,name,class,parent_code\nX1,孤儿街道,street,NOPE\nX2,好街道,street,440305\n").expect("write");
+    let out = hotline().args(["import-units", "--database", &db]).arg(&bad).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("parent unit NOPE of X1"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let wrong_class = dir.join("class.csv");
+    std::fs::write(&wrong_class, "code,name,class,parent_code\nX3,某局,ministry,\n").expect("write");
+    let out = hotline().args(["import-units", "--database", &db]).arg(&wrong_class).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown unit class ministry"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_example_prints_the_commented_defaults() {
+    let out = hotline().args(["config", "example"]).output().expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("listen = \"127.0.0.1:8080\"") && text.contains("database_url = \"sqlite://hotline.db?mode=rwc\""), "{text}");
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error_not_a_panic() {
+    let out = hotline().args(["migrate", "--database", "mysql://nope"]).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sqlite: or postgres:") && !err.contains("panicked"), "{err}");
+}
