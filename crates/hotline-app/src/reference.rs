@@ -82,7 +82,8 @@ pub fn units_from_csv(lists: &DivisionLists<'_>, extra: &str) -> AppResult<Vec<N
     Ok(units)
 }
 
-/// Categories: `code,name_zh,name_en,default_urgency`.
+/// Categories: `code,name_zh,name_en,default_urgency[,description_zh,keywords]`, keywords separated
+/// by `|`; a parent must come before its children.
 pub fn categories_from_csv(text: &str) -> AppResult<Vec<Category>> {
     rows("categories", text)?
         .iter()
@@ -94,9 +95,24 @@ pub fn categories_from_csv(text: &str) -> AppResult<Vec<Category>> {
                 name_zh: col(r, 1).into(),
                 name_en: col(r, 2).into(),
                 default_urgency: urgency.code().into(),
+                description: col(r, 4).into(),
+                keywords: col(r, 5).split('|').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect(),
             })
         })
-        .collect()
+        .collect::<AppResult<Vec<_>>>()
+        .and_then(|cats| {
+            let known: std::collections::HashSet<&str> = cats.iter().map(|c| c.code.as_str()).collect();
+            match cats.iter().find(|c| c.code.rsplit_once('/').is_some_and(|(parent, _)| !known.contains(parent))) {
+                Some(orphan) => Err(ValidationError::new(
+                    "categories",
+                    "missing_parent",
+                    format!("分类 {} 的上级不存在", orphan.code),
+                    format!("The parent of category {} is missing", orphan.code),
+                )
+                .into()),
+                None => Ok(cats),
+            }
+        })
 }
 
 impl App {

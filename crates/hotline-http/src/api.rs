@@ -181,6 +181,8 @@ pub struct CategoryOut {
     pub name_zh: String,
     pub name_en: String,
     pub default_urgency: String,
+    pub description: String,
+    pub keywords: Vec<String>,
 }
 
 /// The category tree, by path code.
@@ -189,7 +191,14 @@ async fn list_categories(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResul
     let cats = app.store.list_categories().await.map_err(AppError::from)?;
     Ok(Json(
         cats.into_iter()
-            .map(|c| CategoryOut { code: c.code, name_zh: c.name_zh, name_en: c.name_en, default_urgency: c.default_urgency })
+            .map(|c| CategoryOut {
+                code: c.code,
+                name_zh: c.name_zh,
+                name_en: c.name_en,
+                default_urgency: c.default_urgency,
+                description: c.description,
+                keywords: c.keywords,
+            })
             .collect(),
     ))
 }

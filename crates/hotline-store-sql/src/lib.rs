@@ -55,8 +55,14 @@ impl Backend {
 
     fn migrator(self) -> Migrator {
         let files: &[(i64, &str, &str)] = match self {
-            Self::Sqlite => &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))],
-            Self::Postgres => &[(1, "core", include_str!("../migrations/postgres/0001_core.sql"))],
+            Self::Sqlite => &[
+                (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
+                (2, "category details", include_str!("../migrations/sqlite/0002_category_details.sql")),
+            ],
+            Self::Postgres => &[
+                (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
+                (2, "category details", include_str!("../migrations/postgres/0002_category_details.sql")),
+            ],
         };
         let migrations = files
             .iter()

@@ -107,14 +107,16 @@ impl SqlStore {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         for c in categories {
             sqlx::query(
-                "insert into category (code, name_zh, name_en, default_urgency) values ($1, $2, $3, $4) \
+                "insert into category (code, name_zh, name_en, default_urgency, description, keywords) values ($1, $2, $3, $4, $5, $6) \
                  on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, \
-                 default_urgency = excluded.default_urgency",
+                 default_urgency = excluded.default_urgency, description = excluded.description, keywords = excluded.keywords",
             )
             .bind(c.code.as_str())
             .bind(c.name_zh.as_str())
             .bind(c.name_en.as_str())
             .bind(c.default_urgency.as_str())
+            .bind(c.description.as_str())
+            .bind(c.keywords.join("|"))
             .execute(&mut *tx)
             .await
             .map_err(backend_err)?;
@@ -123,7 +125,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn list_categories_impl(&self) -> Result<Vec<Category>> {
-        let rows = sqlx::query("select code, name_zh, name_en, default_urgency from category order by code")
+        let rows = sqlx::query("select code, name_zh, name_en, default_urgency, description, keywords from category order by code")
             .fetch_all(&self.read)
             .await
             .map_err(backend_err)?;
@@ -134,6 +136,8 @@ impl SqlStore {
                     name_zh: get(r, "name_zh")?,
                     name_en: get(r, "name_en")?,
                     default_urgency: get(r, "default_urgency")?,
+                    description: get(r, "description")?,
+                    keywords: get::<String>(r, "keywords")?.split('|').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
                 })
             })
             .collect()

@@ -47,6 +47,10 @@ pub struct Category {
     pub name_zh: String,
     pub name_en: String,
     pub default_urgency: String,
+    /// What belongs there (and what does not), for operators.
+    pub description: String,
+    /// Words people use for it, for search and triage.
+    pub keywords: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -192,6 +192,8 @@ async fn categories(store: &dyn Store) {
         name_zh: zh.into(),
         name_en: en.into(),
         default_urgency: urgency.into(),
+        description: format!("{zh}相关诉求"),
+        keywords: vec![zh.to_owned(), format!("{zh}问题")],
     };
     assert_eq!(store.list_categories().await.expect("list_categories"), vec![], "no categories yet");
     store

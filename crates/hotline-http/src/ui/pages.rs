@@ -135,7 +135,7 @@ async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: 
             option value="" { "—" }
             @for c in &cats {
                 @let depth = c.code.matches('/').count();
-                option value=(c.code) selected[selected == Some(c.code.as_str())] {
+                option value=(c.code) selected[selected == Some(c.code.as_str())] title=(c.description) {
                     @for _ in 0..depth { "\u{3000}" }
                     (if lang.zh() { &c.name_zh } else { &c.name_en }) " (" (c.code) ")"
                 }
