@@ -8,11 +8,13 @@ use hotline_domain::{Unit, UnitClass, UnitId};
 use crate::App;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct UnitDirectory {
     units: Vec<Unit>,
     by_id: HashMap<UnitId, usize>,
     children: HashMap<UnitId, Vec<UnitId>>,
+    /// Address text → community, street, district.
+    places: Option<hotline_places::Gazetteer>,
 }
 
 impl UnitDirectory {
@@ -24,7 +26,13 @@ impl UnitDirectory {
                 children.entry(p).or_default().push(u.id);
             }
         }
-        Self { units, by_id, children }
+        let places = Some(hotline_places::Gazetteer::new(&units));
+        Self { units, by_id, children, places }
+    }
+
+    /// Which community, street and district `text` names (see `hotline-places`).
+    pub fn resolve_place(&self, text: &str) -> Option<hotline_places::Place> {
+        self.places.as_ref().map(|g| g.resolve(text))
     }
 
     pub fn get(&self, id: UnitId) -> Option<&Unit> {

@@ -31,6 +31,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/users", get(list_users).post(create_user))
         .route("/units", get(list_units))
         .route("/categories", get(list_categories))
+        .route("/places/resolve", get(resolve_place))
         .route("/deadline-policies", get(list_policies).post(create_policy))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/counts", get(order_counts))
@@ -201,6 +202,50 @@ async fn list_categories(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResul
             })
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PlaceQuery {
+    /// An address or the whole request text.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlaceRefOut {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlaceOut {
+    pub district: Option<PlaceRefOut>,
+    pub street: Option<PlaceRefOut>,
+    pub community: Option<PlaceRefOut>,
+    /// 0–1.
+    pub confidence: f32,
+    /// Character range (not bytes) of the most specific mention in `text`.
+    pub span: Option<[usize; 2]>,
+    /// Places a shared name fits when the text does not tell which.
+    pub ambiguous: Vec<PlaceRefOut>,
+}
+
+/// Which community, street and district a text names, from the unit gazetteer; shared names the
+/// text does not disambiguate come back as `ambiguous`.
+#[utoipa::path(get, path = "/api/v1/places/resolve", tag = "reference", params(PlaceQuery),
+    responses((status = 200, body = PlaceOut), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn resolve_place(State(app): State<Arc<App>>, Auth(_): Auth, ApiQuery(q): ApiQuery<PlaceQuery>) -> ApiResult<Json<PlaceOut>> {
+    let text = hotline_domain::text::bounded("text", &q.text, 1, hotline_domain::MAX_DESCRIPTION_CHARS).map_err(AppError::from)?;
+    let place = app.units().resolve_place(&text).ok_or_else(|| AppError::Internal("no gazetteer".into()))?;
+    let r = |p: Option<hotline_places::PlaceRef>| p.map(|p| PlaceRefOut { id: p.id.0, name: p.name });
+    let chars = |byte: usize| text[..byte].chars().count();
+    Ok(Json(PlaceOut {
+        district: r(place.district),
+        street: r(place.street),
+        community: r(place.community),
+        confidence: place.confidence,
+        span: place.span.map(|(s, e)| [chars(s), chars(e)]),
+        ambiguous: place.ambiguous.into_iter().map(|p| PlaceRefOut { id: p.id.0, name: p.name }).collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -376,7 +421,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),

@@ -23,3 +23,23 @@ pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
     tracing::info!(units = units.len(), categories = categories.len(), "loaded shipped reference data");
     Ok(())
 }
+
+/// The shipped units with ids assigned in file order, as a fresh database would hold them: for
+/// tests and benchmarks that need the real gazetteer without a database.
+pub fn shipped_units() -> anyhow::Result<Vec<hotline_domain::Unit>> {
+    let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+    let units =
+        units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA).map_err(err)?;
+    let ids: std::collections::HashMap<&str, i64> = units.iter().enumerate().map(|(i, u)| (u.code.as_str(), i as i64 + 1)).collect();
+    Ok(units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| hotline_domain::Unit {
+            id: hotline_domain::UnitId(i as i64 + 1),
+            code: u.code.clone(),
+            name: u.name.clone(),
+            class: u.class,
+            parent: u.parent_code.as_deref().and_then(|p| ids.get(p)).map(|&id| hotline_domain::UnitId(id)),
+        })
+        .collect())
+}

@@ -167,3 +167,20 @@ async fn a_write_sent_by_a_browser_from_another_site_is_refused() {
         .expect("form login");
     assert_eq!(form.status(), 403, "the login form cannot be posted from another site");
 }
+
+#[tokio::test]
+async fn the_place_endpoint_names_community_street_and_district_with_a_character_span() {
+    let app = spawn_app().await;
+    let operator = app.login("operator").await;
+    let text = "市民反映：海淀区中关村街道知春里西社区8号楼门口车辆乱停";
+    let res = operator.get(app.url("/api/v1/places/resolve")).query(&[("text", text)]).send().await.expect("resolve");
+    let place = expect_status(res, 200).await;
+    assert_eq!(place["district"]["name"], "海淀区", "{place}");
+    assert_eq!(place["street"]["name"], "中关村街道");
+    assert_eq!(place["community"]["name"], "知春里西社区居委会");
+    let span: Vec<usize> = place["span"].as_array().expect("span").iter().map(|v| v.as_u64().expect("n") as usize).collect();
+    let mention: String = text.chars().skip(span[0]).take(span[1] - span[0]).collect();
+    assert_eq!(mention, "知春里西社区");
+    let empty = operator.get(app.url("/api/v1/places/resolve")).query(&[("text", "  ")]).send().await.expect("resolve");
+    expect_problem(empty, 422, "required").await;
+}
