@@ -58,6 +58,9 @@ impl Place {
     }
 }
 
+/// A unit a piece of the text may name: the unit, the byte span, and the strength of the name used.
+type Mention = (UnitId, (usize, usize), u8);
+
 /// The searchable index of a city's territorial units.
 pub struct Gazetteer {
     automaton: AhoCorasick,
@@ -159,7 +162,7 @@ impl Gazetteer {
             }
         }
         // Candidates by level, each with its span and whether the official name was used.
-        let mut by_class: HashMap<UnitClass, Vec<(UnitId, (usize, usize), u8)>> = HashMap::new();
+        let mut by_class: HashMap<UnitClass, Vec<Mention>> = HashMap::new();
         for (s, e, p) in &kept {
             for entry in &self.entries[*p] {
                 if let Some(node) = self.nodes.get(&entry.unit) {
@@ -172,7 +175,7 @@ impl Gazetteer {
         let mut communities: Vec<_> = by_class.remove(&UnitClass::Community).unwrap_or_default();
         let district_ids: Vec<UnitId> = districts.iter().map(|d| d.0).collect();
         // Keep only what agrees with the levels above that the text mentions (if anything agrees).
-        let narrow = |cands: &mut Vec<(UnitId, (usize, usize), u8)>, ok: &dyn Fn(UnitId) -> bool| {
+        let narrow = |cands: &mut Vec<Mention>, ok: &dyn Fn(UnitId) -> bool| {
             if cands.iter().any(|c| ok(c.0)) {
                 cands.retain(|c| ok(c.0));
             }
@@ -187,7 +190,7 @@ impl Gazetteer {
         if !district_ids.is_empty() {
             narrow(&mut communities, &|c| self.ancestor(c, UnitClass::District).is_some_and(|d| district_ids.contains(&d)));
         }
-        let dedup = |v: &[(UnitId, (usize, usize), u8)]| {
+        let dedup = |v: &[Mention]| {
             let mut ids: Vec<UnitId> = v.iter().map(|c| c.0).collect();
             ids.sort();
             ids.dedup();
