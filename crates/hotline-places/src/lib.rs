@@ -70,7 +70,8 @@ pub struct Gazetteer {
 }
 
 const COMMUNITY_SUFFIXES: [&str; 8] = ["社区居民委员会", "社区居委会", "村民委员会", "村委会", "居民委员会", "居委会", "委员会", "社区"];
-const STREET_SUFFIXES: [&str; 5] = ["街道办事处", "街道", "地区", "镇", "乡"];
+/// Ethnic townships (于家务回族乡, 喇叭沟门满族乡) come before the plain "乡" they end with.
+const STREET_SUFFIXES: [&str; 7] = ["街道办事处", "街道", "地区", "镇", "回族乡", "满族乡", "乡"];
 
 /// The names people use for a unit besides its official one, each with whether it keeps a suffix
 /// that says what kind of place it is.
@@ -89,6 +90,12 @@ fn spoken_names(name: &str, class: UnitClass) -> Vec<(String, bool)> {
                     out.push((base.to_owned(), false));
                     if suffix == "地区" || suffix == "街道办事处" {
                         out.push((format!("{base}街道"), true));
+                    } else if suffix.ends_with("族乡") {
+                        out.push((format!("{base}乡"), true));
+                    }
+                    // A place split into halves by direction (天通苑北, 天通苑南) keeps its own name.
+                    if let Some(place) = base.strip_suffix(['东', '南', '西', '北']).filter(|p| long_enough(p, 3)) {
+                        out.push((place.to_owned(), false));
                     }
                     break;
                 }
@@ -174,6 +181,12 @@ impl Gazetteer {
         let mut streets: Vec<_> = by_class.remove(&UnitClass::Street).unwrap_or_default();
         let mut communities: Vec<_> = by_class.remove(&UnitClass::Community).unwrap_or_default();
         let district_ids: Vec<UnitId> = districts.iter().map(|d| d.0).collect();
+        // The same words read as a unit and as a coarser unit that contains it ("海淀": 海淀区 and its
+        // 海淀街道; "后沙峪": 后沙峪地区 and its 后沙峪村): the coarser reading is what is meant.
+        let same_words_as = |cands: &mut Vec<Mention>, coarser: &[Mention], class: UnitClass| {
+            cands.retain(|c| !coarser.iter().any(|o| o.1 == c.1 && self.ancestor(c.0, class) == Some(o.0)));
+        };
+        same_words_as(&mut streets, &districts, UnitClass::District);
         // Keep only what agrees with the levels above that the text mentions (if anything agrees).
         let narrow = |cands: &mut Vec<Mention>, ok: &dyn Fn(UnitId) -> bool| {
             if cands.iter().any(|c| ok(c.0)) {
@@ -186,6 +199,7 @@ impl Gazetteer {
         let street_ids: Vec<UnitId> = streets.iter().map(|s| s.0).collect();
         if !street_ids.is_empty() {
             narrow(&mut communities, &|c| self.ancestor(c, UnitClass::Street).is_some_and(|s| street_ids.contains(&s)));
+            same_words_as(&mut communities, &streets, UnitClass::Street);
         }
         if !district_ids.is_empty() {
             narrow(&mut communities, &|c| self.ancestor(c, UnitClass::District).is_some_and(|d| district_ids.contains(&d)));
