@@ -43,3 +43,35 @@ pub fn shipped_units() -> anyhow::Result<Vec<hotline_domain::Unit>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_category_tree_has_the_fixed_first_level_and_a_full_second_and_third() {
+        let cats = categories_from_csv(CATEGORIES).expect("the shipped categories parse");
+        let level = |n: usize| cats.iter().filter(|c| c.code.split('/').count() == n).count();
+        let first: Vec<&str> = cats.iter().filter(|c| !c.code.contains('/')).map(|c| c.code.as_str()).collect();
+        let fixed: Vec<&str> = hotline_domain::FIRST_LEVEL_CATEGORIES.iter().map(|(c, _, _)| *c).collect();
+        assert_eq!(first, fixed, "the first level is exactly triage.md's, in its order");
+        assert!(level(2) >= 100 && level(3) >= 400, "second level {} and third level {}", level(2), level(3));
+        for c in &cats {
+            assert!(!c.description.is_empty() && c.keywords.len() >= 3, "{} needs a description and keywords", c.code);
+        }
+        let emergency: Vec<&str> = cats.iter().filter(|c| c.default_urgency == "emergency").map(|c| c.code.as_str()).collect();
+        assert!(emergency.contains(&"EMG/gas_leak") && emergency.contains(&"EMG/flooding"), "{emergency:?}");
+    }
+
+    #[test]
+    fn every_shipped_street_and_community_hangs_under_a_shipped_parent() {
+        let units = shipped_units().expect("units");
+        let missing: Vec<&str> = units
+            .iter()
+            .filter(|u| matches!(u.class, hotline_domain::UnitClass::Street | hotline_domain::UnitClass::Community) && u.parent.is_none())
+            .map(|u| u.code.as_str())
+            .collect();
+        assert!(missing.is_empty(), "orphans: {missing:?}");
+        assert_eq!(units.iter().filter(|u| u.class == hotline_domain::UnitClass::Community).count(), 7_535);
+    }
+}
