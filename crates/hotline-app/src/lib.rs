@@ -45,6 +45,8 @@ pub struct App {
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
     credentials: auth::CredentialCache,
     track_attempts: AttemptLimiter,
+    /// District boundaries, when the deployment ships them (coordinates → district).
+    districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -88,6 +90,7 @@ impl App {
             policy: RwLock::new(None),
             credentials: auth::CredentialCache::default(),
             track_attempts: AttemptLimiter::default(),
+            districts_by_polygon: RwLock::new(None),
         };
         app.reload_units().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
@@ -107,6 +110,25 @@ impl App {
 
     pub fn units(&self) -> Arc<UnitDirectory> {
         self.units.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Loads district boundaries (GeoJSON FeatureCollection with `properties.code` = the district's
+    /// unit code), so orders with coordinates but no district get one. Returns how many districts
+    /// have a boundary.
+    pub fn load_district_polygons(&self, geojson: &str) -> AppResult<usize> {
+        let units = self.units();
+        let map = hotline_places::DistrictMap::from_geojson(geojson, |code| {
+            units.by_code(code).filter(|u| u.class == hotline_domain::UnitClass::District).map(|u| u.id)
+        })
+        .map_err(AppError::Internal)?;
+        let n = map.len();
+        *self.districts_by_polygon.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(map));
+        Ok(n)
+    }
+
+    /// The district whose boundary contains the point, if boundaries are loaded.
+    pub fn district_at(&self, lng: f64, lat: f64) -> Option<hotline_domain::UnitId> {
+        self.districts_by_polygon.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().and_then(|m| m.locate(lng, lat))
     }
 
     /// The deadline policy in effect now (cached briefly).

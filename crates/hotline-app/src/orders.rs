@@ -261,7 +261,13 @@ impl App {
             }
             (d, None) => d,
         };
-        let location = Location::parse(&l.address, district, street, l.lng, l.lat)?;
+        let mut location = Location::parse(&l.address, district, street, l.lng, l.lat)?;
+        // Coordinates without a district: the district boundary that contains them.
+        if location.district.is_none()
+            && let (Some(lng), Some(lat)) = (location.lng, location.lat)
+        {
+            location.district = self.district_at(lng, lat);
+        }
         let attachments = input
             .attachments
             .iter()

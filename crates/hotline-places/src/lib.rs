@@ -8,11 +8,15 @@
 //! does not disambiguate is reported as ambiguous, never guessed. Pure: built from the unit list,
 //! no IO.
 
+mod polygons;
+
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use hotline_domain::{Unit, UnitClass, UnitId};
 use serde::Serialize;
+
+pub use polygons::DistrictMap;
 
 /// One indexed name of a unit.
 #[derive(Debug, Clone)]

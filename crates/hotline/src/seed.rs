@@ -9,12 +9,19 @@ pub const STREETS: &str = include_str!("../data/streets.csv");
 pub const COMMUNITIES: &str = include_str!("../data/communities.csv");
 pub const UNITS_EXTRA: &str = include_str!("../data/units_extra.csv");
 pub const CATEGORIES: &str = include_str!("../data/categories.csv");
+pub const DISTRICT_POLYGONS: &str = include_str!("../data/districts.geojson");
 
-/// Loads the shipped reference data if the database has no units yet.
+/// Loads the shipped reference data if the database has no units yet, and the district boundaries.
 pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
-    if !app.units().all().is_empty() {
-        return Ok(());
+    if app.units().all().is_empty() {
+        load_shipped(app).await?;
     }
+    let n = app.load_district_polygons(DISTRICT_POLYGONS).map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::debug!(districts = n, "district boundaries loaded");
+    Ok(())
+}
+
+async fn load_shipped(app: &App) -> anyhow::Result<()> {
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
     let units =
         units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA).map_err(err)?;

@@ -394,3 +394,39 @@ fn every_shipped_community_resolves_from_its_formal_address() {
     }
     assert!(wrong.iter().all(|(n, _)| n == "时村"), "{}", wrong.iter().map(|w| w.1.as_str()).collect::<Vec<_>>().join("\n"));
 }
+
+#[test]
+fn coordinates_of_well_known_places_fall_in_their_districts() {
+    let units = hotline::seed::shipped_units().expect("units");
+    let map = hotline_places::DistrictMap::from_geojson(hotline::seed::DISTRICT_POLYGONS, |code| {
+        units.iter().find(|u| u.code == code).map(|u| u.id)
+    })
+    .expect("the shipped polygons parse");
+    assert_eq!(map.len(), 16, "a boundary for every district");
+    let name = |id: Option<hotline_domain::UnitId>| id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.as_str());
+    let cases = [
+        ("天安门", 116.3975, 39.9087, Some("东城区")),
+        ("金融街", 116.3580, 39.9150, Some("西城区")),
+        ("中关村", 116.3105, 39.9834, Some("海淀区")),
+        ("望京", 116.4700, 39.9960, Some("朝阳区")),
+        ("丰台科技园", 116.2868, 39.8285, Some("丰台区")),
+        ("石景山万达", 116.2231, 39.9062, Some("石景山区")),
+        ("通州区政府", 116.6564, 39.9097, Some("通州区")),
+        // The capital airport is an exclave of 朝阳区 inside 顺义区: a second polygon of 朝阳区.
+        ("首都机场", 116.5871, 40.0799, Some("朝阳区")),
+        ("顺义城区", 116.6546, 40.1302, Some("顺义区")),
+        ("大兴黄村", 116.3389, 39.7288, Some("大兴区")),
+        ("良乡", 116.1398, 39.7353, Some("房山区")),
+        ("门头沟新城", 116.1016, 39.9404, Some("门头沟区")),
+        ("昌平新城", 116.2312, 40.2207, Some("昌平区")),
+        ("怀柔城区", 116.6317, 40.3160, Some("怀柔区")),
+        ("平谷城区", 117.1213, 40.1406, Some("平谷区")),
+        ("密云水库", 116.9500, 40.5000, Some("密云区")),
+        ("八达岭", 115.9800, 40.3600, Some("延庆区")),
+        ("上海人民广场", 121.4750, 31.2300, None),
+        ("天津", 117.2000, 39.1300, None),
+    ];
+    for (place, lng, lat, want) in cases {
+        assert_eq!(name(map.locate(lng, lat)), want, "{place} ({lng}, {lat})");
+    }
+}

@@ -184,3 +184,16 @@ async fn the_place_endpoint_names_community_street_and_district_with_a_character
     let empty = operator.get(app.url("/api/v1/places/resolve")).query(&[("text", "  ")]).send().await.expect("resolve");
     expect_problem(empty, 422, "required").await;
 }
+
+#[tokio::test]
+async fn an_order_with_coordinates_but_no_district_gets_the_district_of_its_boundary() {
+    let app = spawn_app().await;
+    let operator = app.login("operator").await;
+    let mut body = order_body();
+    body["location"] = json!({ "address": "望京西园三区", "lng": 116.47, "lat": 39.996 });
+    let order = expect_status(app.create_order(&operator, &body).await, 201).await;
+    assert_eq!(order["location"]["district"]["name"], "朝阳区", "{order:#}");
+    body["location"] = json!({ "address": "上海", "lng": 121.475, "lat": 31.23 });
+    let order = expect_status(app.create_order(&operator, &body).await, 201).await;
+    assert!(order["location"]["district"].is_null(), "outside every boundary: no district");
+}
