@@ -439,3 +439,16 @@ test('the header number box opens an order straight away', { timeout: 20000 }, a
     assert.match(await text(page, 'h1'), new RegExp(number));
   });
 });
+
+test('intake recognises the place in what the operator types and fills district, street and unit', { timeout: 20000 }, async () => {
+  await withPage('intake-place', async (page) => {
+    await login(page, 'operator');
+    await page.goto(`${base}/intake`);
+    await page.fill('#description', '市民来电反映：海淀区中关村街道知春里西社区8号楼门口长期有车辆乱停');
+    await page.waitForFunction(() => document.getElementById('street').selectedOptions[0]?.text === '中关村街道', null, { timeout: 5000 });
+    assert.equal(await page.locator('#district').evaluate((s) => s.selectedOptions[0].text), '海淀区');
+    assert.equal(await page.locator('#main_unit').evaluate((s) => s.selectedOptions[0].text), '海淀区 / 中关村街道', 'the street becomes the main unit');
+    assert.match(await text(page, '#place-hint'), /知春里西社区居委会/);
+    await shot(page, 'intake-place');
+  });
+});

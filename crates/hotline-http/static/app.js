@@ -51,6 +51,37 @@
     syncStreets();
   }
 
+  // Place recognition: the address and the description are resolved against the gazetteer as the
+  // operator types; an empty district/street is filled in, the main unit follows the street (属地),
+  // and ambiguous names are shown rather than guessed.
+  var hint = document.getElementById('place-hint');
+  var address = document.getElementById('address');
+  var description = document.getElementById('description');
+  if (hint && district && street && (address || description)) {
+    var placeTimer = null;
+    var resolvePlace = function () {
+      var text = ((address && address.value) || '') + ' ' + ((description && description.value) || '');
+      if (!text.trim()) { hint.textContent = ''; return; }
+      fetch('/api/v1/places/resolve?text=' + encodeURIComponent(text.trim()), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p) return;
+          var names = [p.district, p.street, p.community].filter(Boolean).map(function (x) { return x.name; });
+          if (p.ambiguous && p.ambiguous.length) {
+            hint.textContent = hint.getAttribute('data-ambiguous') + ': ' + p.ambiguous.map(function (x) { return x.name; }).join(' / ');
+          } else {
+            hint.textContent = names.length ? hint.getAttribute('data-label') + ': ' + names.join(' ') : '';
+          }
+          if (p.district && !district.value) { district.value = String(p.district.id); district.dispatchEvent(new Event('change')); }
+          if (p.street && !street.value) { street.value = String(p.street.id); street.dispatchEvent(new Event('change')); }
+        })
+        .catch(function () {});
+    };
+    [address, description].forEach(function (el) {
+      if (el) el.addEventListener('input', function () { clearTimeout(placeTimer); placeTimer = setTimeout(resolvePlace, 300); });
+    });
+  }
+
   // Disposition sections: show the fields of the chosen disposition only.
   var dispo = document.querySelectorAll('input[name=disposition]');
   var syncDispo = function () {

@@ -327,6 +327,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                         }
                         div { label for="address" { (lang.t("详细地址", "Address")) } input type="text" id="address" name="address" value=(v("address")) maxlength="300"; }
                     }
+                    p.muted id="place-hint" data-label=(lang.t("识别地点", "Place found")) data-ambiguous=(lang.t("地名有歧义，可能是", "Ambiguous name, could be")) {}
                     div.grid3 {
                         div { label for="nature" { (lang.t("诉求性质", "Nature")) } (vocab_select::<Nature>("nature", "nature", lang, f.get("nature"), true)) }
                         div { label for="category" { (lang.t("分类", "Category")) } (category_select(app, lang, "category", "category", f.get("category")).await) }
