@@ -452,3 +452,25 @@ test('intake recognises the place in what the operator types and fills district,
     await shot(page, 'intake-place');
   });
 });
+
+test('the dispatch catalogue picks the main unit and urgency for the category at the place', { timeout: 20000 }, async () => {
+  await withPage('intake-dispatch', async (page) => {
+    await login(page, 'operator');
+    await page.goto(`${base}/intake`);
+    await page.selectOption('#district', { label: '朝阳区' });
+    await page.selectOption('#street', { label: '望京街道' });
+    await page.selectOption('#category', 'UTL/heating');
+    await page.waitForFunction(() => document.getElementById('main_unit').selectedOptions[0]?.text === '北京市热力集团', null, { timeout: 5000 });
+    assert.equal(await page.locator('#urgency').inputValue(), 'utility24h', 'the category sets the urgency');
+    assert.match(await text(page, '#dispatch-hint'), /北京市热力集团 \+ 望京街道/);
+    // A street matter goes to the street of the place (属地).
+    await page.selectOption('#category', 'CTY/garbage');
+    await page.waitForFunction(() => document.getElementById('main_unit').selectedOptions[0]?.text === '朝阳区 / 望京街道', null, { timeout: 5000 });
+    // A unit the operator picks by hand is not overridden.
+    await page.selectOption('#main_unit', { label: '市城市管理委' });
+    await page.selectOption('#category', 'UTL/water');
+    await sleep(800);
+    assert.equal(await page.locator('#main_unit').evaluate((s) => s.selectedOptions[0].text), '市城市管理委');
+    await shot(page, 'intake-dispatch');
+  });
+});

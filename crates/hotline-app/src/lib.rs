@@ -45,6 +45,8 @@ pub struct App {
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
     credentials: auth::CredentialCache,
     track_attempts: AttemptLimiter,
+    /// The dispatch catalogue (派单目录) in force.
+    dispatch: RwLock<Arc<hotline_domain::dispatch::DispatchCatalogue>>,
     /// District boundaries, when the deployment ships them (coordinates → district).
     districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
 }
@@ -91,6 +93,7 @@ impl App {
             credentials: auth::CredentialCache::default(),
             track_attempts: AttemptLimiter::default(),
             districts_by_polygon: RwLock::new(None),
+            dispatch: RwLock::new(Arc::default()),
         };
         app.reload_units().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {

@@ -127,3 +127,87 @@ impl App {
         self.reload_units().await
     }
 }
+
+/// A dispatch suggestion: who handles this category at this place, by the catalogue.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DispatchSuggestion {
+    pub main_unit: crate::views::UnitRef,
+    pub co_units: Vec<crate::views::UnitRef>,
+    /// The deadline class the rule sets, if it overrides the category's urgency.
+    pub deadline_class: Option<String>,
+    /// The category prefix of the rule that matched.
+    pub rule: String,
+}
+
+impl App {
+    /// Loads the dispatch catalogue (`category,district,target,co_units,deadline_class`), checking
+    /// that every unit it names exists.
+    pub fn load_dispatch_rules(&self, text: &str) -> AppResult<usize> {
+        let records = rows("dispatch_rules", text)?;
+        let catalogue = hotline_domain::dispatch::DispatchCatalogue::from_rows(
+            records.iter().map(|r| [col(r, 0), col(r, 1), col(r, 2), col(r, 3), col(r, 4)]),
+        )?;
+        let units = self.units();
+        let mut unknown: Vec<&str> = Vec::new();
+        for r in &catalogue.rules {
+            if let hotline_domain::dispatch::Target::Unit(code) = &r.target {
+                unknown.extend(units.by_code(code).is_none().then_some(code.as_str()));
+            }
+            unknown
+                .extend(r.co_units.iter().filter(|c| *c != "street" && *c != "district" && units.by_code(c).is_none()).map(String::as_str));
+            unknown.extend(r.district.as_deref().filter(|d| units.by_code(d).is_none()));
+        }
+        if !unknown.is_empty() {
+            return Err(ValidationError::new(
+                "dispatch_rules",
+                "unknown_unit",
+                format!("派单目录引用了不存在的单位：{}", unknown.join("、")),
+                format!("The dispatch catalogue names unknown units: {}", unknown.join(", ")),
+            )
+            .into());
+        }
+        let n = catalogue.rules.len();
+        *self.dispatch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(catalogue);
+        Ok(n)
+    }
+
+    /// Who should handle `category` at a place (district and/or street unit ids), by the catalogue.
+    pub fn suggest_dispatch(
+        &self,
+        category: &str,
+        district: Option<hotline_domain::UnitId>,
+        street: Option<hotline_domain::UnitId>,
+    ) -> Option<DispatchSuggestion> {
+        use hotline_domain::dispatch::Target;
+        let units = self.units();
+        let district = district.or_else(|| street.and_then(|s| units.ancestor_of_class(s, UnitClass::District)).map(|d| d.id));
+        let district_code = district.and_then(|d| units.get(d)).map(|d| d.code.clone());
+        let catalogue = self.dispatch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let rule = catalogue.rule_for(category, district_code.as_deref())?;
+        let place = |t: &str| match t {
+            "street" => street.or(district),
+            "district" => district,
+            code => units.by_code(code).map(|u| u.id),
+        };
+        let main = match &rule.target {
+            Target::Street => place("street"),
+            Target::District => place("district"),
+            Target::Unit(code) => place(code),
+        }?;
+        let co_units =
+            rule.co_units.iter().filter_map(|c| place(c)).filter(|u| *u != main).map(|u| crate::views::UnitRef::of(&units, u)).collect();
+        Some(DispatchSuggestion {
+            main_unit: crate::views::UnitRef::of(&units, main),
+            co_units,
+            deadline_class: rule.deadline_class.map(|d| d.code().to_owned()),
+            rule: rule.category.clone(),
+        })
+    }
+
+    /// Categories the dispatch catalogue does not cover.
+    pub async fn uncovered_categories(&self) -> AppResult<Vec<String>> {
+        let cats = self.store.list_categories().await?;
+        let catalogue = self.dispatch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        Ok(catalogue.uncovered(cats.iter().map(|c| c.code.as_str())).into_iter().map(str::to_owned).collect())
+    }
+}

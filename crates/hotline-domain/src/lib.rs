@@ -7,6 +7,7 @@
 //! argument, so deadline behaviour is deterministic in tests.
 
 pub mod deadline;
+pub mod dispatch;
 pub mod error;
 pub mod ids;
 pub mod order;

@@ -10,6 +10,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use hotline_app::auth::ApiTokenInfo;
 use hotline_app::orders::{Command, CreateOrderInput, ListInput, OrderDetail, OrderList, PublicRequestInput};
+use hotline_app::reference::DispatchSuggestion;
 use hotline_app::views::{OrderView, PublicOrderView, RequesterView};
 use hotline_app::{App, AppError, NewUserInput, Principal};
 use hotline_domain::DeadlinePolicy;
@@ -32,6 +33,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/units", get(list_units))
         .route("/categories", get(list_categories))
         .route("/places/resolve", get(resolve_place))
+        .route("/dispatch/suggest", get(suggest_dispatch))
         .route("/deadline-policies", get(list_policies).post(create_policy))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/counts", get(order_counts))
@@ -248,6 +250,29 @@ async fn resolve_place(State(app): State<Arc<App>>, Auth(_): Auth, ApiQuery(q): 
     }))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SuggestQuery {
+    /// Category path code, e.g. `UTL/heating/not_warm`.
+    pub category: String,
+    /// District unit id of the place.
+    pub district: Option<i64>,
+    /// Street/township unit id of the place.
+    pub street: Option<i64>,
+}
+
+/// Who the dispatch catalogue says should handle a category at a place; 404 when no rule applies.
+#[utoipa::path(get, path = "/api/v1/dispatch/suggest", tag = "reference", params(SuggestQuery),
+    responses((status = 200, body = DispatchSuggestion), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn suggest_dispatch(
+    State(app): State<Arc<App>>,
+    Auth(_): Auth,
+    ApiQuery(q): ApiQuery<SuggestQuery>,
+) -> ApiResult<Json<DispatchSuggestion>> {
+    let category = hotline_domain::CategoryPath::parse(&q.category).map_err(AppError::from)?;
+    let suggestion = app.suggest_dispatch(category.as_str(), q.district.map(hotline_domain::UnitId), q.street.map(hotline_domain::UnitId));
+    Ok(Json(suggestion.ok_or(AppError::NotFound { what: "dispatch rule" })?))
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyOut {
     /// The policy: `version`, `utc_offset_minutes`, `classes` (urgency → dispatch / first_contact /
@@ -421,7 +446,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),

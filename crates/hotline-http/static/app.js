@@ -43,11 +43,44 @@
       });
     };
     district.addEventListener('change', function () { street.value = ''; syncStreets(); });
-    // 属地管理: the street of the place is the usual main unit; preselect it when none is chosen.
+    // The dispatch catalogue suggests the main unit for the category at this place (属地 or a named
+    // department); it fills the picker unless the operator chose a unit by hand.
     var main = document.getElementById('main_unit');
-    street.addEventListener('change', function () {
-      if (main && !main.value && street.value) main.value = street.value;
-    });
+    var category = document.getElementById('category');
+    var urgency = document.getElementById('urgency');
+    var dispatchHint = document.getElementById('dispatch-hint');
+    if (main) main.addEventListener('change', function () { delete main.dataset.auto; });
+    var suggest = function () {
+      if (!main || (main.value && !main.dataset.auto)) return;
+      var cat = category && category.value;
+      if (!cat) {
+        if (street.value) { main.value = street.value; main.dataset.auto = '1'; }
+        return;
+      }
+      var q = 'category=' + encodeURIComponent(cat) + (district.value ? '&district=' + district.value : '') + (street.value ? '&street=' + street.value : '');
+      fetch('/api/v1/dispatch/suggest?' + q, { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) { if (dispatchHint) dispatchHint.textContent = ''; return; }
+          main.value = String(s.main_unit.id);
+          main.dataset.auto = '1';
+          if (dispatchHint) {
+            var co = s.co_units.map(function (u) { return u.name; }).join('、');
+            dispatchHint.textContent = dispatchHint.getAttribute('data-label') + ': ' + s.main_unit.name + (co ? ' + ' + co : '');
+          }
+        })
+        .catch(function () {});
+    };
+    street.addEventListener('change', suggest);
+    district.addEventListener('change', suggest);
+    if (category) {
+      category.addEventListener('change', function () {
+        var opt = category.selectedOptions[0];
+        var u = opt && opt.getAttribute('data-urgency');
+        if (u && urgency) urgency.value = u;
+        suggest();
+      });
+    }
     syncStreets();
   }
 

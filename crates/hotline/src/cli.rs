@@ -75,10 +75,24 @@ pub enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// The dispatch catalogue (派单目录).
+    DispatchRules {
+        #[command(subcommand)]
+        command: DispatchRulesCommand,
+    },
     /// Benchmarks (figures go into docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
         command: crate::bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DispatchRulesCommand {
+    /// List the categories no dispatch rule covers (exit status 1 when there are any).
+    Check {
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use clap::Parser;
-use hotline::cli::{Cli, Command, ConfigCommand, ServerArgs};
+use hotline::cli::{Cli, Command, ConfigCommand, DispatchRulesCommand, ServerArgs};
 use hotline::config::{Config, Overrides};
 use hotline::startup::{self, Application};
 use hotline_app::SystemClock;
@@ -100,6 +100,24 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             println!("imported {} units; the database now has {}", units.len(), app.units().all().len());
             Ok(())
+        }
+        Command::DispatchRules { command: DispatchRulesCommand::Check { server } } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            let uncovered = app.uncovered_categories().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.close().await;
+            if uncovered.is_empty() {
+                println!("every category has a dispatch rule");
+                Ok(())
+            } else {
+                println!("{} categories have no dispatch rule:", uncovered.len());
+                for c in &uncovered {
+                    println!("  {c}");
+                }
+                std::process::exit(1);
+            }
         }
         Command::Bench { command } => hotline::bench::run(command).await,
     }

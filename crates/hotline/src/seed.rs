@@ -10,6 +10,7 @@ pub const COMMUNITIES: &str = include_str!("../data/communities.csv");
 pub const UNITS_EXTRA: &str = include_str!("../data/units_extra.csv");
 pub const CATEGORIES: &str = include_str!("../data/categories.csv");
 pub const DISTRICT_POLYGONS: &str = include_str!("../data/districts.geojson");
+pub const DISPATCH_RULES: &str = include_str!("../data/dispatch_rules.csv");
 
 /// Loads the shipped reference data if the database has no units yet, and the district boundaries.
 pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
@@ -18,6 +19,12 @@ pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
     }
     let n = app.load_district_polygons(DISTRICT_POLYGONS).map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::debug!(districts = n, "district boundaries loaded");
+    // The shipped catalogue names Beijing's units; a city that imported its own units keeps working
+    // (operators pick units by hand) until it loads its own catalogue.
+    match app.load_dispatch_rules(DISPATCH_RULES) {
+        Ok(n) => tracing::debug!(rules = n, "dispatch catalogue loaded"),
+        Err(e) => tracing::warn!(error = %e, "the shipped dispatch catalogue does not fit these units; no dispatch suggestions"),
+    }
     Ok(())
 }
 

@@ -55,3 +55,13 @@ fn a_bad_database_url_is_a_clear_error_not_a_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sqlite: or postgres:") && !err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn every_shipped_category_has_a_dispatch_rule() {
+    let dir = temp("rules");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let out = hotline().args(["dispatch-rules", "check", "--database", &db]).output().expect("run");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("every category has a dispatch rule"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

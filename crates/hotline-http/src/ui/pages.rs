@@ -135,7 +135,7 @@ async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: 
             option value="" { "—" }
             @for c in &cats {
                 @let depth = c.code.matches('/').count();
-                option value=(c.code) selected[selected == Some(c.code.as_str())] title=(c.description) {
+                option value=(c.code) selected[selected == Some(c.code.as_str())] title=(c.description) data-urgency=(c.default_urgency) {
                     @for _ in 0..depth { "\u{3000}" }
                     (if lang.zh() { &c.name_zh } else { &c.name_en }) " (" (c.code) ")"
                 }
@@ -342,7 +342,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                         (dispo("link_duplicate", "重复件并单", "Link duplicate", "5"))
                     }
                     div data-disposition="dispatch" {
-                        label for="main_unit" { (lang.t("主办单位", "Main unit")) }
+                        label for="main_unit" { (lang.t("主办单位", "Main unit")) " " span.muted id="dispatch-hint" data-label=(lang.t("派单目录建议", "Catalogue suggests")) {} }
                         (unit_picker(lang, &dir, "main_unit", "main_unit", false, true, &selected_main))
                         details { summary { (lang.t("协办单位（可多选）", "Co-units (optional)")) }
                             (unit_picker(lang, &dir, "co_units", "co_units", true, false, &selected_co))

@@ -197,3 +197,27 @@ async fn an_order_with_coordinates_but_no_district_gets_the_district_of_its_boun
     let order = expect_status(app.create_order(&operator, &body).await, 201).await;
     assert!(order["location"]["district"].is_null(), "outside every boundary: no district");
 }
+
+#[tokio::test]
+async fn the_dispatch_catalogue_suggests_the_unit_for_a_category_at_a_place() {
+    let app = spawn_app().await;
+    let operator = app.login("operator").await;
+    let suggest = |query: Vec<(&'static str, String)>| {
+        let (client, url) = (operator.clone(), app.url("/api/v1/dispatch/suggest"));
+        async move { client.get(url).query(&query).send().await.expect("suggest") }
+    };
+    let street = app.unit(WANGJING).to_string();
+    let district = app.unit(CHAOYANG).to_string();
+    let heat = expect_status(suggest(vec![("category", "UTL/heating/not_warm".into()), ("street", street.clone())]).await, 200).await;
+    assert_eq!(heat["main_unit"]["code"], HEAT, "{heat}");
+    assert_eq!(heat["co_units"][0]["code"], WANGJING);
+    assert_eq!(heat["deadline_class"], "utility24h");
+    let garbage = expect_status(suggest(vec![("category", "CTY/garbage".into()), ("street", street)]).await, 200).await;
+    assert_eq!(garbage["main_unit"]["code"], WANGJING, "属地: the street of the place");
+    let no_street = expect_status(suggest(vec![("category", "CTY/garbage".into()), ("district", district)]).await, 200).await;
+    assert_eq!(no_street["main_unit"]["code"], CHAOYANG, "no street known: the district's catch-all");
+    let nowhere = suggest(vec![("category", "CTY/garbage".into())]).await;
+    expect_problem(nowhere, 404, "not_found").await;
+    let bad = suggest(vec![("category", "XYZ".into())]).await;
+    expect_problem(bad, 422, "invalid_category").await;
+}
