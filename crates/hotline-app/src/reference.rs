@@ -153,8 +153,8 @@ impl App {
             if let hotline_domain::dispatch::Target::Unit(code) = &r.target {
                 unknown.extend(units.by_code(code).is_none().then_some(code.as_str()));
             }
-            unknown
-                .extend(r.co_units.iter().filter(|c| *c != "street" && *c != "district" && units.by_code(c).is_none()).map(String::as_str));
+            let placeholder = |c: &str| c == "street" || c == "district" || c.starts_with("district:");
+            unknown.extend(r.co_units.iter().filter(|c| !placeholder(c) && units.by_code(c).is_none()).map(String::as_str));
             unknown.extend(r.district.as_deref().filter(|d| units.by_code(d).is_none()));
         }
         if !unknown.is_empty() {
@@ -187,12 +187,17 @@ impl App {
         let place = |t: &str| match t {
             "street" => street.or(district),
             "district" => district,
-            code => units.by_code(code).map(|u| u.id),
+            t => match t.strip_prefix("district:") {
+                // The district's own bureau, else the district itself (its catch-all).
+                Some(suffix) => district_code.as_ref().and_then(|d| units.by_code(&format!("{d}-{suffix}"))).map(|u| u.id).or(district),
+                None => units.by_code(t).map(|u| u.id),
+            },
         };
         let main = match &rule.target {
             Target::Street => place("street"),
             Target::District => place("district"),
             Target::Unit(code) => place(code),
+            Target::DistrictBureau(suffix) => place(&format!("district:{suffix}")),
         }?;
         let co_units =
             rule.co_units.iter().filter_map(|c| place(c)).filter(|u| *u != main).map(|u| crate::views::UnitRef::of(&units, u)).collect();

@@ -18,6 +18,9 @@ pub enum Target {
     District,
     /// A named unit, by code (a department or utility).
     Unit(String),
+    /// The district-level bureau of the place's district: the unit coded `{district code}-{suffix}`
+    /// (`110105-SCJG`, 朝阳区市场监督管理局); the district itself where it has none.
+    DistrictBureau(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,8 +51,9 @@ fn covers(prefix: &str, path: &str) -> bool {
 }
 
 impl DispatchCatalogue {
-    /// Parses rules from `category,district,target,co_units,deadline_class` rows (target: `street`,
-    /// `district` or a unit code; co-units `|`-separated).
+    /// Parses rules from `category,district,target,co_units,deadline_class` rows (target and co-units:
+    /// `street`, `district`, `district:SUFFIX` for the district's bureau, or a unit code; co-units
+    /// `|`-separated).
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = [&'a str; 5]>) -> Result<Self, ValidationError> {
         let mut rules = Vec::new();
         for [category, district, target, co_units, deadline] in rows {
@@ -60,7 +64,10 @@ impl DispatchCatalogue {
                 "" => {
                     return Err(ValidationError::new("target", "required", "派单规则缺少承办对象", "A dispatch rule needs a target"));
                 }
-                code => Target::Unit(code.to_owned()),
+                t => match t.strip_prefix("district:") {
+                    Some(suffix) if !suffix.is_empty() => Target::DistrictBureau(suffix.to_owned()),
+                    _ => Target::Unit(t.to_owned()),
+                },
             };
             let deadline_class = match deadline.trim() {
                 "" => None,
@@ -99,6 +106,7 @@ mod tests {
             ["UTL/heating", "", "U-HEAT", "", "utility24h"],
             ["UTL/heating", "110105", "U-CY-HEAT", "street", ""],
             ["TRF/illegal_parking", "", "street", "D-JGJ", ""],
+            ["MKT", "", "district:SCJG", "street", ""],
         ])
         .expect("rules parse")
     }
@@ -111,7 +119,8 @@ mod tests {
         assert_eq!(c.rule_for("UTL/water", None).map(|r| &r.target), Some(&Target::Street));
         assert_eq!(c.rule_for("UTL/heating", Some("110108")).and_then(|r| r.deadline_class), Some(Urgency::Utility24h));
         assert_eq!(c.rule_for("TRF/illegal_parking", None).map(|r| r.co_units.clone()), Some(vec!["D-JGJ".to_owned()]));
-        assert!(c.rule_for("MKT/food", None).is_none());
+        assert_eq!(c.rule_for("MKT/food", None).map(|r| &r.target), Some(&Target::DistrictBureau("SCJG".into())));
+        assert!(c.rule_for("HLT/hospital", None).is_none());
         // A prefix must end at a segment boundary: UTL/heat is not UTL/heating's parent.
         assert!(!covers("UTL/heat", "UTL/heating"));
     }
@@ -119,7 +128,10 @@ mod tests {
     #[test]
     fn uncovered_categories_are_listed() {
         let c = catalogue();
-        assert_eq!(c.uncovered(["UTL/water", "MKT/food", "TRF/signals", "TRF/illegal_parking/fire_lane"]), vec!["MKT/food", "TRF/signals"]);
+        assert_eq!(
+            c.uncovered(["UTL/water", "HLT/hospital", "TRF/signals", "TRF/illegal_parking/fire_lane"]),
+            vec!["HLT/hospital", "TRF/signals"]
+        );
     }
 
     #[test]

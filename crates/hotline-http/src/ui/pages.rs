@@ -101,7 +101,8 @@ fn unit_picker(lang: Lang, dir: &UnitDirectory, name: &str, id: &str, multiple: 
             @for class in classes {
                 @if ok(class) {
                     optgroup label=(class.label(lang.zh())) {
-                        @for u in dir.all().iter().filter(|u| u.class == class) {
+                        // District bureaus appear under their district below.
+                        @for u in dir.all().iter().filter(|u| u.class == class && u.parent.is_none()) {
                             option value=(u.id.0) data-code=(u.code) selected[sel(u.id.0)] { (u.name) }
                         }
                     }

@@ -212,6 +212,8 @@ async fn the_dispatch_catalogue_suggests_the_unit_for_a_category_at_a_place() {
     assert_eq!(heat["main_unit"]["code"], HEAT, "{heat}");
     assert_eq!(heat["co_units"][0]["code"], WANGJING);
     assert_eq!(heat["deadline_class"], "utility24h");
+    let market = expect_status(suggest(vec![("category", "MKT/food".into()), ("street", street.clone())]).await, 200).await;
+    assert_eq!(market["main_unit"]["name"], "朝阳区市场监督管理局", "the district's own bureau: {market}");
     let garbage = expect_status(suggest(vec![("category", "CTY/garbage".into()), ("street", street)]).await, 200).await;
     assert_eq!(garbage["main_unit"]["code"], WANGJING, "属地: the street of the place");
     let no_street = expect_status(suggest(vec![("category", "CTY/garbage".into()), ("district", district)]).await, 200).await;
