@@ -80,6 +80,9 @@ pub enum Command {
         #[command(subcommand)]
         command: DispatchRulesCommand,
     },
+    /// Write synthetic requests with their ground truth as JSON Lines to standard output (no
+    /// database needed; see docs/triage.md).
+    Generate(crate::generate::GenerateArgs),
     /// Benchmarks (figures go into docs/benchmarks.md).
     Bench {
         #[command(subcommand)]

@@ -119,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Generate(args) => hotline::generate::run(args),
         Command::Bench { command } => hotline::bench::run(command).await,
     }
 }
