@@ -24,198 +24,8 @@ pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 9] = [
     ("admin", "系统管理员", "admin", None),
 ];
 
-/// A request template: text, nature, category, urgency, and who handles it (`None`: the street of
-/// the place, 属地; `Some(code)`: a named department or utility).
-struct Template {
-    text: &'static str,
-    nature: &'static str,
-    category: &'static str,
-    urgency: &'static str,
-    unit: Option<&'static str>,
-}
-
-const TEMPLATES: &[Template] = &[
-    Template {
-        text: "市民来电反映：{place}小区门口长期有车辆乱停，占用消防通道，影响通行，希望尽快处理。",
-        nature: "complaint",
-        category: "TRF/illegal_parking",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人反映{place}附近工地夜间施工噪音大，晚上11点以后仍在施工，影响休息。",
-        nature: "complaint",
-        category: "CON/noise",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "市民反映{place}家中暖气不热，室温只有14度，家中有老人，希望热力公司尽快上门检修。",
-        nature: "help",
-        category: "UTL/heating",
-        urgency: "utility24h",
-        unit: Some("U-HEAT"),
-    },
-    Template {
-        text: "来电反映{place}楼内停水，已持续半天，没有收到停水通知。",
-        nature: "help",
-        category: "UTL/water",
-        urgency: "utility24h",
-        unit: Some("U-WATER"),
-    },
-    Template {
-        text: "市民反映{place}小区垃圾桶满溢，已两天无人清运，气味很大。",
-        nature: "complaint",
-        category: "CTY/garbage",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人咨询老旧小区加装电梯的申请条件和办理流程，所在小区为{place}。",
-        nature: "consult",
-        category: "HOU/elevator",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "市民反映{place}路边有商贩占道经营，早晚高峰影响行人通行。",
-        nature: "report",
-        category: "CTY/vendors",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人反映其在{place}一家装修公司工作三个月，公司拖欠工资两万余元，希望帮助追讨。",
-        nature: "help",
-        category: "LAB/wages",
-        urgency: "general",
-        unit: Some("D-RSJ"),
-    },
-    Template {
-        text: "市民反映{place}一家餐馆油烟直排，对着居民楼窗户，夏天不敢开窗。",
-        nature: "complaint",
-        category: "ENV/fumes",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人反映{place}小区物业不作为，楼道灯坏了一个月没人修。",
-        nature: "complaint",
-        category: "PRP/service",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "市民建议在{place}路口增设行人过街信号灯，老人孩子过马路很危险。",
-        nature: "suggestion",
-        category: "TRF/signals",
-        urgency: "general",
-        unit: Some("D-JGJ"),
-    },
-    Template {
-        text: "来电人反映在{place}附近超市购买的食品已过期，商家拒绝退换。",
-        nature: "complaint",
-        category: "MKT/food",
-        urgency: "general",
-        unit: Some("D-SCJG"),
-    },
-    Template {
-        text: "市民反映{place}共享单车堆放在人行道上，堵塞盲道。",
-        nature: "complaint",
-        category: "TRF/bikes",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人表扬{place}街道工作人员上门帮助独居老人解决取暖问题，服务热情。",
-        nature: "praise",
-        category: "CIV/elderly",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "市民反映{place}有人私搭乱建，在楼顶加盖彩钢板房。",
-        nature: "report",
-        category: "CON/illegal_building",
-        urgency: "complex",
-        unit: None,
-    },
-    Template {
-        text: "来电人反映{place}楼道内闻到明显燃气味，担心泄漏，请求紧急处置。",
-        nature: "help",
-        category: "EMG/gas_leak",
-        urgency: "emergency",
-        unit: Some("U-GAS"),
-    },
-    Template {
-        text: "市民咨询孩子在{place}附近上小学的入学登记时间和所需材料。",
-        nature: "consult",
-        category: "EDU/enrolment",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "Caller (English speaker) reports that the street lights near {place} have been out for a week, it is dark and unsafe at night.",
-        nature: "complaint",
-        category: "CON/roads",
-        urgency: "general",
-        unit: None,
-    },
-    Template {
-        text: "来电人反映{place}网购商品收到后与描述不符，平台客服推诿不予处理。",
-        nature: "complaint",
-        category: "MKT/online",
-        urgency: "general",
-        unit: Some("D-SCJG"),
-    },
-    Template {
-        text: "市民反映{place}公交站台候车亭破损，下雨天无法避雨。",
-        nature: "complaint",
-        category: "TRN/bus",
-        urgency: "general",
-        unit: Some("U-BUS"),
-    },
-    Template {
-        text: "来电人反映{place}小区邻居在楼道堆放杂物，多次沟通无果，存在消防隐患。",
-        nature: "complaint",
-        category: "ORD/neighbour",
-        urgency: "complex",
-        unit: None,
-    },
-    Template {
-        text: "市民反映{place}的快递驿站不送货上门，还要另收费用。",
-        nature: "complaint",
-        category: "POS/express",
-        urgency: "general",
-        unit: Some("D-YZGL"),
-    },
-    Template {
-        text: "来电人反映{place}家中宽带经常断网，报修一周无人处理。",
-        nature: "complaint",
-        category: "POS/telecom",
-        urgency: "general",
-        unit: Some("U-UNICOM"),
-    },
-    Template {
-        text: "市民反映{place}的行道树树枝快碰到电线，刮风时很危险，请尽快修剪。",
-        nature: "help",
-        category: "CTY/greening",
-        urgency: "general",
-        unit: None,
-    },
-];
-
 const SURNAMES: &[&str] =
     &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
-const PLACES: &[(&str, &[&str])] = &[
-    ("110105026", &["望京西园三区", "望京花家地北里", "南湖东园", "望京新城", "宝星园"]),
-    ("110108011", &["知春里西社区8号楼", "黄庄小区", "科学院南路", "中关村南大街"]),
-    ("110114011", &["回龙观龙泽苑", "回龙观新龙城", "回龙观田园风光雅苑"]),
-    ("110101001", &["东华门大街", "南池子大街", "北河沿大街"]),
-    ("110105017", &["三里屯路", "工体北路"]),
-    ("110106001", &["丰台大街", "东安街头条"]),
-];
-
 /// A small deterministic generator (xorshift64*), so the demo world is the same every time.
 struct Rng(u64);
 
@@ -290,6 +100,8 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         App::new(store, clock.clone(), hotline_app::AppConfig { argon2_memory_kib: 1024, argon2_iterations: 1, ..Default::default() })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // This app instance needs the dispatch catalogue and boundaries the server loads at start.
+    crate::seed::ensure_reference_data(&app).await?;
     let probe = hotline_store::OrderQuery { limit: 1, ..Default::default() };
     if !app.store.list_orders(&probe).await.map_err(|e| anyhow::anyhow!("{e}"))?.orders.is_empty() {
         return Ok(0);
@@ -300,67 +112,66 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
     let callback = user(&users, "callback").clone();
     let mut rng = Rng(seed | 1);
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
-    for i in 0..count {
-        let t = rng.pick(TEMPLATES);
-        let (street_code, places) = rng.pick(PLACES);
-        let place = *rng.pick(places);
-        let street = unit_by_code(&app, street_code)?;
-        let district = app.units().ancestor_of_class(street, UnitClass::District).map(|d| d.id);
-        // Received some time in the last 14 days, during the day (Beijing 08–20h).
-        let days_ago = rng.below(14) as i64;
-        let mut at = now - Duration::days(days_ago) - Duration::minutes(rng.below(12 * 60) as i64);
-        if at > now {
-            at = now - Duration::minutes(5);
-        }
+    let requests = generated_requests(&app, count, now, seed)?;
+    let mut numbers: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for (i, g) in requests.iter().enumerate() {
+        let at = g.received_at;
+        let days_ago = (now - at).num_days();
         clock.set(at);
-        let main = match t.unit {
-            Some(code) => unit_by_code(&app, code)?,
-            None => street,
-        };
-        let phone = format!("13{}{:08}", 5 + rng.below(5), rng.next() % 100_000_000);
         let name = format!("{}{}", rng.pick(SURNAMES), if rng.below(2) == 0 { "先生" } else { "女士" });
-        let english = t.text.starts_with("Caller");
-        let text = t.text.replace("{place}", place);
-        // 5% stay untriaged web submissions; consultations are answered directly; emergencies of
-        // fire or police matters are transferred; a few are redirected or duplicates.
-        let roll = rng.below(100);
-        let disposition = if t.nature == "consult" && roll < 70 {
-            Some(Command::Answer { answer: "已根据知识库答复来电人办理条件、材料和流程。".into() })
-        } else if t.urgency == "emergency" && roll < 30 {
-            Some(Command::Transfer { service: "119".into(), note: "疑似燃气泄漏，已转119".into() })
-        } else if roll < 3 {
-            Some(Command::Redirect {
-                reason: "属于劳动仲裁事项，已告知来电人通过劳动人事争议仲裁委员会申请仲裁。".into()
-            })
-        } else {
-            Some(Command::Dispatch { main_unit: main.0, co_units: vec![], note: String::new() })
+        let category = g.category.clone();
+        let suggestion = app.suggest_dispatch(&category, g.district, g.street);
+        // The generator's disposition is the ground truth; dispatch goes where the catalogue says.
+        let disposition = match g.disposition.as_str() {
+            "answer" => Some(Command::Answer { answer: "已根据知识库答复来电人办理条件、材料和流程。".into() }),
+            "redirect" => Some(Command::Redirect {
+                reason: "属于诉讼、仲裁或信访渠道的事项，已告知来电人依法定途径办理。".into()
+            }),
+            "duplicate" => g.duplicate_of.as_ref().and_then(|d| numbers.get(d)).map(|n| Command::LinkDuplicate { of: n.clone() }),
+            t if t.starts_with("transfer_") => {
+                Some(Command::Transfer { service: t.trim_start_matches("transfer_").into(), note: "已三方转接".into() })
+            }
+            _ => suggestion.as_ref().map(|s| Command::Dispatch {
+                main_unit: s.main_unit.id,
+                co_units: s.co_units.iter().map(|u| u.id).collect(),
+                note: String::new(),
+            }),
         };
-        let untriaged = roll >= 95;
+        // 5% stay untriaged web submissions.
+        let untriaged = rng.below(100) >= 95 && g.disposition == "dispatch";
+        // Some emergencies the operator hands straight to 119 (a three-way call) instead.
+        let disposition =
+            if (g.urgency == "emergency" || g.category.starts_with("EMG/")) && g.disposition == "dispatch" && rng.below(2) == 0 {
+                Some(Command::Transfer { service: "119".into(), note: "险情，已三方转接119".into() })
+            } else {
+                disposition
+            };
         let input = CreateOrderInput {
-            channel: Some(if untriaged { "web" } else { "phone" }.into()),
-            description: text,
+            channel: Some(if untriaged { "web".into() } else { g.channel.clone() }),
+            description: g.text.clone(),
             requester: RequesterInput {
                 name,
-                phone: Some(phone),
-                language: Some(if english { "en" } else { "zh" }.into()),
+                phone: Some(g.phone.clone()),
+                language: Some(g.lang.clone()),
                 age_group: Some(["adult", "adult", "senior", "minor"][rng.below(4)].into()),
                 confidential: rng.below(20) == 0,
             },
             location: LocationInput {
-                address: place.into(),
-                district: district.map(|d| d.0),
-                street: Some(street.0),
+                address: g.community.clone().unwrap_or_default(),
+                district: g.district.map(|d| d.0),
+                street: g.street.map(|s| s.0),
                 lng: None,
                 lat: None,
             },
             attachments: vec![],
-            triage: (!untriaged).then(|| TriageInput { nature: t.nature.into(), category: t.category.into(), urgency: t.urgency.into() }),
+            triage: (!untriaged).then(|| TriageInput { nature: g.nature.clone(), category: category.clone(), urgency: g.urgency.clone() }),
             disposition: if untriaged { None } else { disposition },
         };
         let (view, _) = app.create_order(&operator, &input, Some(&format!("demo-{seed}-{i}"))).await.map_err(err)?;
-        if view.state != "dispatched" {
+        numbers.insert(g.id.clone(), view.number.clone());
+        let Some(main) = suggestion.as_ref().map(|s| hotline_domain::UnitId(s.main_unit.id)).filter(|_| view.state == "dispatched") else {
             continue;
-        }
+        };
         // Walk the dispatched order some way along its life, each step a few hours after the last.
         let handler = handler_for(&app, &mut users, main).await?;
         let steps: Vec<(&Principal, Command)> = vec![
@@ -385,12 +196,13 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             ),
             (&supervisor, Command::Close { note: String::new() }),
         ];
+        // Older orders are further along, but every stage stays represented (some old ones overdue).
         let stop = if days_ago < 1 {
             rng.below(3)
         } else if days_ago < 4 {
             rng.below(6)
         } else {
-            3 + rng.below(4)
+            rng.below(7)
         };
         let mut t_at = at;
         for (k, (who, cmd)) in steps.into_iter().enumerate().take(stop) {
@@ -472,5 +284,85 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         };
         app.create_order(&operator, &dup, Some("demo-duplicate")).await.map_err(err)?;
     }
-    Ok(count + 1)
+    Ok(requests.len() + 1)
+}
+
+/// A generated request, with its ground truth, placed on this database's units.
+struct DemoRequest {
+    id: String,
+    channel: String,
+    lang: String,
+    text: String,
+    received_at: Timestamp,
+    district: Option<UnitId>,
+    street: Option<UnitId>,
+    community: Option<String>,
+    phone: String,
+    nature: String,
+    category: String,
+    urgency: String,
+    disposition: String,
+    duplicate_of: Option<String>,
+}
+
+/// `count` requests from the generator over the last two weeks (none after `now`), weighted towards
+/// the demo handlers' units so every inbox has work: all candidates at 望京街道, 中关村街道 or about
+/// heating first, then the rest in generated order.
+fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<Vec<DemoRequest>> {
+    let start = (now - Duration::days(14)).date_naive().format("%Y-%m-%d").to_string();
+    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None };
+    let mut buf = Vec::new();
+    crate::generate::generate(&args, &mut buf)?;
+    let units = app.units();
+    let district_id = |name: &str| units.all().iter().find(|u| u.class == UnitClass::District && u.name == name).map(|u| u.id);
+    let street_id = |name: &str, district: Option<UnitId>| {
+        units
+            .all()
+            .iter()
+            .find(|u| {
+                u.class == UnitClass::Street
+                    && u.name == name
+                    && (district.is_none() || units.ancestor_of_class(u.id, UnitClass::District).map(|d| d.id) == district)
+            })
+            .map(|u| u.id)
+    };
+    let mut all = Vec::new();
+    for line in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let v: serde_json::Value = serde_json::from_slice(line)?;
+        let s = |k: &str| v[k].as_str().map(str::to_owned);
+        let received_at: Timestamp = s("received_at").unwrap_or_default().parse()?;
+        if received_at >= now {
+            continue;
+        }
+        let district = s("district").and_then(|d| district_id(&d));
+        let street = s("street").and_then(|n| street_id(&n, district));
+        let category = v["category_path"].as_array().and_then(|p| p.last()).and_then(|c| c.as_str()).unwrap_or("OTH").to_owned();
+        all.push(DemoRequest {
+            id: s("id").unwrap_or_default(),
+            channel: s("channel").unwrap_or_else(|| "phone".into()),
+            lang: s("lang").unwrap_or_else(|| "zh".into()),
+            text: s("text").unwrap_or_default(),
+            received_at,
+            district,
+            street,
+            community: s("community"),
+            phone: s("phone").unwrap_or_default(),
+            nature: s("nature").unwrap_or_else(|| "complaint".into()),
+            category,
+            urgency: s("urgency").unwrap_or_else(|| "general".into()),
+            disposition: s("disposition").unwrap_or_else(|| "dispatch".into()),
+            duplicate_of: s("duplicate_of"),
+        });
+    }
+    let demo_streets: Vec<UnitId> = ["110105026", "110108011"].iter().filter_map(|c| units.by_code(c).map(|u| u.id)).collect();
+    let at_demo_street = |r: &DemoRequest| r.duplicate_of.is_none() && r.street.is_some_and(|s| demo_streets.contains(&s));
+    let (mut picked, rest): (Vec<DemoRequest>, Vec<DemoRequest>) = all.into_iter().partition(at_demo_street);
+    picked.truncate(count / 4);
+    let (heating, rest): (Vec<DemoRequest>, Vec<DemoRequest>) =
+        rest.into_iter().partition(|r| r.duplicate_of.is_none() && r.category.starts_with("UTL/heating"));
+    picked.extend(heating.into_iter().take(count / 10));
+    let room = count.saturating_sub(picked.len());
+    picked.extend(rest.into_iter().take(room));
+    picked.sort_by_key(|r| r.received_at);
+    Ok(picked)
 }

@@ -1,0 +1,39 @@
+//! The demo world: generated requests, real units, every state of the life cycle.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use hotline::config::{Config, DatabaseUrl};
+use hotline::startup::{build_app, open_store};
+use hotline_app::FixedClock;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_world_has_orders_in_every_state_and_work_for_the_demo_units() {
+    let dir = std::env::temp_dir().join(format!("hotline-demo-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("demo.db").display())),
+        argon2_memory_kib: 1024,
+        argon2_iterations: 1,
+        ..Config::default()
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).single().expect("instant");
+    let store = open_store(&config).await.expect("store");
+    let app = build_app(&config, store.clone(), Arc::new(FixedClock::new(now))).await.expect("app");
+    let made = hotline::demo::seed_orders(app.store.clone(), 300, now, 2026).await.expect("seed");
+    assert!(made >= 300, "made {made}");
+    let counts = app.store.count_by_state(None).await.expect("counts");
+    let states: Vec<_> = counts.iter().map(|c| c.state).collect();
+    for s in hotline_domain::State::ALL {
+        assert!(states.contains(&s), "no demo order is {s:?}: {counts:?}");
+    }
+    let wangjing = app.units().by_code("110105026").expect("望京街道").id;
+    let theirs = app.store.count_by_state(Some(&[wangjing])).await.expect("counts");
+    assert!(theirs.iter().map(|c| c.count).sum::<i64>() >= 5, "望京街道 has work in its inbox: {theirs:?}");
+    // Seeding again on a database with orders adds nothing.
+    assert_eq!(hotline::demo::seed_orders(app.store.clone(), 300, now, 2026).await.expect("seed again"), 0);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
