@@ -26,24 +26,6 @@ pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 9] = [
 
 const SURNAMES: &[&str] =
     &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
-/// A small deterministic generator (xorshift64*), so the demo world is the same every time.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
-
 fn unit_by_code(app: &App, code: &str) -> anyhow::Result<UnitId> {
     app.units().by_code(code).map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo needs unit {code}"))
 }
@@ -110,7 +92,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
     let operator = user(&users, "operator").clone();
     let supervisor = user(&users, "supervisor").clone();
     let callback = user(&users, "callback").clone();
-    let mut rng = Rng(seed | 1);
+    let mut rng = crate::generate::Rng::new(seed);
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
     let requests = generated_requests(&app, count, now, seed)?;
     let mut numbers: std::collections::HashMap<String, String> = std::collections::HashMap::new();
