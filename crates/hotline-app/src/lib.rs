@@ -42,6 +42,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub config: AppConfig,
     units: RwLock<Arc<UnitDirectory>>,
+    /// The category tree, read on every intake and list page, changed only by imports.
+    categories: RwLock<Arc<Vec<hotline_store::Category>>>,
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
     credentials: auth::CredentialCache,
     track_attempts: AttemptLimiter,
@@ -89,13 +91,14 @@ impl App {
             clock,
             config,
             units: RwLock::new(Arc::default()),
+            categories: RwLock::new(Arc::default()),
             policy: RwLock::new(None),
             credentials: auth::CredentialCache::default(),
             track_attempts: AttemptLimiter::default(),
             districts_by_polygon: RwLock::new(None),
             dispatch: RwLock::new(Arc::default()),
         };
-        app.reload_units().await?;
+        app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
             let epoch = Timestamp::default();
             let system = Actor { user_id: None, role: None, unit: None, name: "system".into() };
@@ -104,11 +107,17 @@ impl App {
         Ok(app)
     }
 
-    /// Re-reads the unit tree after reference data changed.
-    pub async fn reload_units(&self) -> AppResult<()> {
+    /// Re-reads the unit tree and the category tree after reference data changed.
+    pub async fn reload_reference(&self) -> AppResult<()> {
         let dir = UnitDirectory::new(self.store.list_units().await?);
         *self.units.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(dir);
+        let categories = self.store.list_categories().await?;
+        *self.categories.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(categories);
         Ok(())
+    }
+
+    pub fn categories(&self) -> Arc<Vec<hotline_store::Category>> {
+        self.categories.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     pub fn units(&self) -> Arc<UnitDirectory> {

@@ -510,8 +510,8 @@ impl App {
             }
             steps.push(d.clone());
         }
-        let (order, view) = self.receive(new, &actor, Some(who), &steps, key).await?;
-        Ok((view.unwrap_or_else(|| self.view(who, &order.0)), order.1))
+        let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key).await?;
+        Ok((self.view(who, &order), replayed))
     }
 
     /// Receives a validated request and applies `steps`, all in memory, then stores it with every
@@ -523,7 +523,7 @@ impl App {
         who: Option<&Principal>,
         steps: &[Command],
         key: Option<IdempotencyKey>,
-    ) -> AppResult<((WorkOrder, bool), Option<OrderView>)> {
+    ) -> AppResult<(WorkOrder, bool)> {
         let now = self.clock.now();
         let policy = self.policy().await?;
         let mut order = WorkOrder::received_under(new, who.map(|p| p.user_id), now, &policy);
@@ -538,7 +538,7 @@ impl App {
         if !created.replayed {
             tracing::debug!(number = %created.order.number, state = created.order.state.code(), "order received");
         }
-        Ok(((created.order, created.replayed), None))
+        Ok((created.order, created.replayed))
     }
 
     /// Applies one action. `expected_version`, when given, makes the action fail with a conflict if
@@ -690,7 +690,7 @@ impl App {
         let new = self.parse_new_order(Channel::Web, &create)?;
         let scope = format!("public:{}", new.requester.phone.as_ref().map(|p| p.as_str()).unwrap_or_default());
         let key = Self::idempotency(scope, idempotency_key)?;
-        let ((order, _), _) = self.receive(new, &Actor::citizen(), None, &[], key).await?;
+        let (order, _) = self.receive(new, &Actor::citizen(), None, &[], key).await?;
         Ok(order.number.to_string())
     }
 

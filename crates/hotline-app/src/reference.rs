@@ -124,7 +124,7 @@ impl App {
         }
         self.store.upsert_units(units).await?;
         self.store.upsert_categories(categories).await?;
-        self.reload_units().await
+        self.reload_reference().await
     }
 }
 
@@ -210,9 +210,9 @@ impl App {
     }
 
     /// Categories the dispatch catalogue does not cover.
-    pub async fn uncovered_categories(&self) -> AppResult<Vec<String>> {
-        let cats = self.store.list_categories().await?;
+    pub fn uncovered_categories(&self) -> Vec<String> {
+        let cats = self.categories();
         let catalogue = self.dispatch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        Ok(catalogue.uncovered(cats.iter().map(|c| c.code.as_str())).into_iter().map(str::to_owned).collect())
+        catalogue.uncovered(cats.iter().map(|c| c.code.as_str())).into_iter().map(str::to_owned).collect()
     }
 }

@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(&config);
             let store = startup::open_store(&config).await?;
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
-            let uncovered = app.uncovered_categories().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let uncovered = app.uncovered_categories();
             store.close().await;
             if uncovered.is_empty() {
                 println!("every category has a dispatch rule");

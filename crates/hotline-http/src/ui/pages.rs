@@ -75,7 +75,7 @@ struct Categories(std::collections::HashMap<String, (String, String)>);
 
 impl Categories {
     async fn of(app: &App) -> Self {
-        Self(app.store.list_categories().await.unwrap_or_default().into_iter().map(|c| (c.code, (c.name_zh, c.name_en))).collect())
+        Self(app.categories().iter().map(|c| (c.code.clone(), (c.name_zh.clone(), c.name_en.clone()))).collect())
     }
 
     fn label(&self, lang: Lang, code: Option<&str>) -> String {
@@ -130,11 +130,11 @@ fn vocab_select<T: Vocabulary>(name: &str, id: &str, lang: Lang, selected: Optio
 }
 
 async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: Option<&str>) -> Markup {
-    let cats = app.store.list_categories().await.unwrap_or_default();
+    let cats = app.categories();
     html! {
         select name=(name) id=(id) {
             option value="" { "—" }
-            @for c in &cats {
+            @for c in cats.iter() {
                 @let depth = c.code.matches('/').count();
                 option value=(c.code) selected[selected == Some(c.code.as_str())] title=(c.description) data-urgency=(c.default_urgency) {
                     @for _ in 0..depth { "\u{3000}" }
@@ -549,7 +549,7 @@ fn requester_block(lang: Lang, number: &str, r: &RequesterView, can_reveal: bool
     }
 }
 
-async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Markup {
+async fn action_forms(app: &App, lang: Lang, o: &OrderView) -> Markup {
     let dir = app.units();
     let textarea = |name: &str, label: &str, required: bool| html! { label { (label) } textarea name=(name) required[required] {} };
     let mut out = Vec::new();
@@ -627,7 +627,6 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView) -> Mar
             }
         });
     }
-    let _ = clock;
     html! {
         @if out.is_empty() { p.muted { (lang.t("当前没有您可执行的操作", "Nothing for you to do on this order now")) } }
         @for f in out { (f) }
@@ -767,7 +766,7 @@ async fn order_body(
             }
             aside.card.actions {
                 h2 { (lang.t("操作", "Actions")) } span.muted { (who.display_name) }
-                (action_forms(app, lang, clock, o).await)
+                (action_forms(app, lang, o).await)
             }
         }
     }
