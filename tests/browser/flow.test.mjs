@@ -474,3 +474,58 @@ test('the dispatch catalogue picks the main unit and urgency for the category at
     await shot(page, 'intake-dispatch');
   });
 });
+
+test('admin edits the category tree and the dispatch catalogue, each save a new version', { timeout: 40000 }, async () => {
+  await withPage('catalogue', async (page) => {
+    page.on('dialog', (d) => d.accept());
+    await login(page, 'admin');
+    await page.goto(`${base}/admin`);
+    await navigate(page, () => page.click('a[href="/admin/categories"]'));
+    await navigate(page, () => page.click('a[href="/admin/categories?at=OTH"]'));
+    const versionBefore = Number((await text(page, 'h1')).match(/v(\d+)/)[1]);
+    // Add a child under OTH/…: the form starts with the parent's code.
+    const parent = await page.locator('#category-tree tr[data-code^="OTH/"]').first().getAttribute('data-code');
+    await navigate(page, () => page.click(`a[href="/admin/categories?add=${parent}"]`));
+    assert.equal(await page.locator('#c-code').inputValue(), `${parent}/`);
+    await page.fill('#c-code', `${parent}/browser_test`);
+    await page.fill('#c-name-zh', '浏览器测试分类');
+    await page.fill('#c-name-en', 'Browser test');
+    await page.fill('#c-keywords', '测试甲|测试乙');
+    await page.fill('#c-note', '浏览器测试');
+    await navigate(page, () => page.click('#category-form button[type=submit]'));
+    assert.match(await text(page, '.flash.ok'), new RegExp(`已保存分类目录版本 v${versionBefore + 1}`));
+    const row = page.locator(`#category-tree tr[data-code="${parent}/browser_test"]`);
+    assert.match(await row.innerText(), /浏览器测试分类/);
+    assert.match(await row.innerText(), /测试甲、测试乙/);
+    // It inherits its parent's dispatch rule until it gets its own.
+    assert.match(await row.innerText(), /沿用/);
+
+    // A form opened on an older version is refused, not silently applied.
+    await page.goto(`${base}/admin/categories?edit=${parent}/browser_test`);
+    await page.evaluate(() => { document.querySelector('#category-form input[name=base_version]').value = '1'; });
+    await page.fill('#c-name-zh', '不应保存');
+    await navigate(page, () => page.click('#category-form button[type=submit]'));
+    assert.match(await text(page, '.flash.error'), /他人已保存了更新的版本/);
+
+    // Its own rule in the dispatch catalogue: to the district's market regulator, in Chaoyang only.
+    await page.goto(`${base}/admin/dispatch?at=OTH`);
+    await shot(page, 'dispatch-catalogue');
+    await page.fill('#r-category', `${parent}/browser_test`);
+    await page.selectOption('#r-district', { label: '朝阳区' });
+    await page.fill('#r-target', 'district:SCJG');
+    await navigate(page, () => page.click('#rule-form button[type=submit]'));
+    assert.match(await text(page, '.flash.ok'), /已保存派单目录版本 v2/);
+    const rule = page.locator(`#rules tr[data-category="${parent}/browser_test"]`);
+    assert.match(await rule.innerText(), /朝阳区/);
+    assert.match(await rule.innerText(), /所在区市场监督管理局/);
+    // Remove it again, then the category.
+    await navigate(page, () => rule.locator('button.danger').click());
+    assert.match(await text(page, '.flash.ok'), /v3/);
+    assert.equal(await page.locator(`#rules tr[data-category="${parent}/browser_test"]`).count(), 0);
+    await page.goto(`${base}/admin/categories?at=OTH`);
+    await shot(page, 'category-tree');
+    await navigate(page, () => page.locator(`#category-tree tr[data-code="${parent}/browser_test"] button.danger`).click());
+    assert.equal(await page.locator(`#category-tree tr[data-code="${parent}/browser_test"]`).count(), 0);
+    assert.match(await text(page, 'table.versions'), /浏览器测试/);
+  });
+});

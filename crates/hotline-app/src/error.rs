@@ -25,6 +25,10 @@ pub enum AppError {
     /// Someone else changed the order first, or a unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An edit of a versioned set (category tree, dispatch catalogue) started from a version that
+    /// is no longer the newest.
+    #[error("stale version")]
+    StaleVersion,
     /// Too many failed attempts (e.g. tracking an order with wrong phone numbers); try later.
     #[error("too many attempts")]
     TooManyAttempts,
@@ -48,6 +52,7 @@ impl AppError {
             Self::NotFound { .. } => "not_found",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Conflict(_) => "conflict",
+            Self::StaleVersion => "stale_version",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Internal(_) => "internal",
         }
@@ -70,6 +75,10 @@ impl AppError {
             Self::Conflict(_) => {
                 ("工单已被他人更新，请刷新后重试".into(), "The order was changed by someone else; reload and try again".into())
             }
+            Self::StaleVersion => (
+                "他人已保存了更新的版本，请刷新页面后重做修改".into(),
+                "Someone saved a newer version meanwhile; reload and redo your change".into(),
+            ),
             Self::TooManyAttempts => ("尝试次数过多，请一小时后再试".into(), "Too many attempts; try again in an hour".into()),
             Self::Internal(_) => ("服务器内部错误，已记录".into(), "Internal error; it has been logged".into()),
         }

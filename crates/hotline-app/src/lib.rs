@@ -3,6 +3,7 @@
 //! (or none, for citizens) and decides what it may see and do.
 
 pub mod auth;
+pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod orders;
@@ -49,6 +50,8 @@ pub struct App {
     track_attempts: AttemptLimiter,
     /// The dispatch catalogue (派单目录) in force.
     dispatch: RwLock<Arc<hotline_domain::dispatch::DispatchCatalogue>>,
+    /// The versions of the category tree and dispatch catalogue held above.
+    versions: RwLock<catalogue::Versions>,
     /// District boundaries, when the deployment ships them (coordinates → district).
     districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
 }
@@ -97,6 +100,7 @@ impl App {
             track_attempts: AttemptLimiter::default(),
             districts_by_polygon: RwLock::new(None),
             dispatch: RwLock::new(Arc::default()),
+            versions: RwLock::new(catalogue::Versions::default()),
         };
         app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
@@ -107,12 +111,26 @@ impl App {
         Ok(app)
     }
 
-    /// Re-reads the unit tree and the category tree after reference data changed.
+    /// Re-reads the unit tree, the category tree and the dispatch catalogue in force.
     pub async fn reload_reference(&self) -> AppResult<()> {
+        use hotline_store::ReferenceKind;
         let dir = UnitDirectory::new(self.store.list_units().await?);
         *self.units.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(dir);
+        let category_version = self.store.current_reference(ReferenceKind::Categories).await?.map(|v| v.version);
         let categories = self.store.list_categories().await?;
         *self.categories.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(categories);
+        let rules = self.store.current_reference(ReferenceKind::DispatchRules).await?;
+        let catalogue = match &rules {
+            Some(v) => self.parse_dispatch_rules(&v.body).unwrap_or_else(|e| {
+                // Units renamed or removed since the version was saved: keep dispatching by hand.
+                tracing::warn!(version = v.version, error = %e, "the stored dispatch catalogue no longer fits the units");
+                Default::default()
+            }),
+            None => Default::default(),
+        };
+        *self.dispatch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(catalogue);
+        *self.versions.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            catalogue::Versions { categories: category_version, dispatch_rules: rules.map(|v| v.version) };
         Ok(())
     }
 

@@ -5,9 +5,9 @@
 use chrono::DateTime;
 use hotline_domain::text::{bounded, optional};
 use hotline_domain::{
-    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, CategoryPath, Channel, DomainError, EmergencyService,
-    Evaluation, EventDraft, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State,
-    Timestamp, UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, Channel, DomainError, EmergencyService, Evaluation, EventDraft,
+    Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp, UnitClass,
+    UnitId, Urgency, ValidationError, WorkOrder,
 };
 use hotline_store::{IdempotencyKey, OrderQuery};
 use serde::{Deserialize, Serialize};
@@ -321,11 +321,10 @@ impl App {
         let reason = |field: &str, s: &str| bounded(field, s, 2, 1000);
         let note = |s: &str| Ok::<_, AppError>(optional("note", Some(s), 1000)?.unwrap_or_default());
         Ok(match cmd {
-            Command::Triage { nature, category, urgency } => Action::Triage {
-                nature: Nature::parse(nature)?,
-                category: CategoryPath::parse(category)?,
-                urgency: Urgency::parse(urgency)?,
-            },
+            Command::Triage { nature, category, urgency } => {
+                let (category, category_version) = self.known_category(category)?;
+                Action::Triage { nature: Nature::parse(nature)?, category, category_version, urgency: Urgency::parse(urgency)? }
+            }
             Command::Answer { answer } => Action::Answer { answer: bounded("answer", answer, 2, 4000)? },
             Command::Transfer { service, note: n } => Action::Transfer { service: EmergencyService::parse(service)?, note: note(n)? },
             Command::Redirect { reason: r } => Action::Redirect { reason: reason("reason", r)? },

@@ -1,5 +1,5 @@
-//! Reference data import: units and categories from CSV, in the documented formats of
-//! `crates/hotline/data/README.md`.
+//! Reference data import: units, categories and dispatch rules from CSV, in the documented formats
+//! of `crates/hotline/data/README.md`, and dispatch suggestions from the catalogue in force.
 
 use hotline_domain::{Role, UnitClass, ValidationError};
 use hotline_store::{Category, NewUnit};
@@ -116,16 +116,40 @@ pub fn categories_from_csv(text: &str) -> AppResult<Vec<Category>> {
 }
 
 impl App {
-    /// Loads units and categories (insert new, update known) and refreshes the in-memory tree.
-    /// `who` is `None` for the CLI, which runs as the machine's operator.
-    pub async fn import_reference(&self, who: Option<&Principal>, units: &[NewUnit], categories: &[Category]) -> AppResult<()> {
+    /// Loads units (insert new, update known) and refreshes the in-memory tree. `who` is `None` for
+    /// the CLI, which runs as the machine's operator.
+    pub async fn import_units(&self, who: Option<&Principal>, units: &[NewUnit]) -> AppResult<()> {
         if who.is_some_and(|p| p.role != Role::Admin) {
             return Err(AppError::forbidden("只有系统管理员可以导入基础数据", "Only a system admin may import reference data"));
         }
         self.store.upsert_units(units).await?;
-        self.store.upsert_categories(categories).await?;
         self.reload_reference().await
     }
+}
+
+/// Categories as CSV in the shipped format (`code,name_zh,name_en,default_urgency,description_zh,keywords`),
+/// parents before children: what a version stores and an admin downloads.
+pub fn categories_to_csv(categories: &[Category]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = ["code", "name_zh", "name_en", "default_urgency", "description_zh", "keywords"];
+    let _ = w.write_record(header);
+    let mut sorted: Vec<&Category> = categories.iter().collect();
+    sorted.sort_by(|a, b| a.code.cmp(&b.code));
+    for c in sorted {
+        let keywords = c.keywords.join("|");
+        let _ = w.write_record([&*c.code, &*c.name_zh, &*c.name_en, &*c.default_urgency, &*c.description, &*keywords]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The dispatch catalogue as CSV in the shipped format (`category,district,target,co_units,deadline_class`).
+pub fn dispatch_rules_to_csv(catalogue: &hotline_domain::dispatch::DispatchCatalogue) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["category", "district", "target", "co_units", "deadline_class"]);
+    for row in catalogue.to_rows() {
+        let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// A dispatch suggestion: who handles this category at this place, by the catalogue.
@@ -140,9 +164,9 @@ pub struct DispatchSuggestion {
 }
 
 impl App {
-    /// Loads the dispatch catalogue (`category,district,target,co_units,deadline_class`), checking
-    /// that every unit it names exists.
-    pub fn load_dispatch_rules(&self, text: &str) -> AppResult<usize> {
+    /// Parses a dispatch catalogue (`category,district,target,co_units,deadline_class`), checking
+    /// that every unit it names exists and every category it names is in the tree in force.
+    pub fn parse_dispatch_rules(&self, text: &str) -> AppResult<hotline_domain::dispatch::DispatchCatalogue> {
         let records = rows("dispatch_rules", text)?;
         let catalogue = hotline_domain::dispatch::DispatchCatalogue::from_rows(
             records.iter().map(|r| [col(r, 0), col(r, 1), col(r, 2), col(r, 3), col(r, 4)]),
@@ -158,6 +182,7 @@ impl App {
             unknown.extend(r.district.as_deref().filter(|d| units.by_code(d).is_none()));
         }
         if !unknown.is_empty() {
+            unknown.dedup();
             return Err(ValidationError::new(
                 "dispatch_rules",
                 "unknown_unit",
@@ -166,9 +191,33 @@ impl App {
             )
             .into());
         }
-        let n = catalogue.rules.len();
-        *self.dispatch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(catalogue);
-        Ok(n)
+        let categories = self.categories();
+        if !categories.is_empty() {
+            let known: std::collections::HashSet<&str> = categories.iter().map(|c| c.code.as_str()).collect();
+            let mut missing: Vec<&str> = catalogue.rules.iter().map(|r| r.category.as_str()).filter(|c| !known.contains(c)).collect();
+            if !missing.is_empty() {
+                missing.dedup();
+                return Err(ValidationError::new(
+                    "dispatch_rules",
+                    "unknown_category",
+                    format!("派单目录引用了分类目录中没有的分类：{}", missing.join("、")),
+                    format!("The dispatch catalogue names categories not in the tree: {}", missing.join(", ")),
+                )
+                .into());
+            }
+        }
+        if let Some((a, _)) = catalogue.rules.iter().enumerate().find(|(i, r)| catalogue.rules[..*i].iter().any(|o| o.same_key(r))) {
+            let r = &catalogue.rules[a];
+            let scope = r.district.as_deref().unwrap_or("*");
+            return Err(ValidationError::new(
+                "dispatch_rules",
+                "duplicate_rule",
+                format!("分类 {} 在 {scope} 范围内有两条规则", r.category),
+                format!("Category {} has two rules for scope {scope}", r.category),
+            )
+            .into());
+        }
+        Ok(catalogue)
     }
 
     /// Who should handle `category` at a place (district and/or street unit ids), by the catalogue.
@@ -182,7 +231,7 @@ impl App {
         let units = self.units();
         let district = district.or_else(|| street.and_then(|s| units.ancestor_of_class(s, UnitClass::District)).map(|d| d.id));
         let district_code = district.and_then(|d| units.get(d)).map(|d| d.code.clone());
-        let catalogue = self.dispatch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let catalogue = self.dispatch_catalogue();
         let rule = catalogue.rule_for(category, district_code.as_deref())?;
         let place = |t: &str| match t {
             "street" => street.or(district),
@@ -212,7 +261,7 @@ impl App {
     /// Categories the dispatch catalogue does not cover.
     pub fn uncovered_categories(&self) -> Vec<String> {
         let cats = self.categories();
-        let catalogue = self.dispatch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let catalogue = self.dispatch_catalogue();
         catalogue.uncovered(cats.iter().map(|c| c.code.as_str())).into_iter().map(str::to_owned).collect()
     }
 }

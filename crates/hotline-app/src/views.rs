@@ -93,6 +93,8 @@ pub struct OrderView {
     pub channel: String,
     pub nature: Option<String>,
     pub category: Option<String>,
+    /// The category tree version the category was chosen from.
+    pub category_version: Option<i64>,
     pub urgency: String,
     pub description: String,
     pub requester: RequesterView,
@@ -213,6 +215,7 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         channel: o.channel.code().into(),
         nature: o.nature.map(|n| n.code().into()),
         category: o.category.as_ref().map(|c| c.as_str().into()),
+        category_version: o.category_version,
         urgency: o.urgency.code().into(),
         description: o.description.clone(),
         requester: RequesterView {

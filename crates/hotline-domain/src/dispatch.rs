@@ -36,6 +36,31 @@ pub struct DispatchRule {
     pub deadline_class: Option<Urgency>,
 }
 
+impl DispatchRule {
+    /// The rule as a `category,district,target,co_units,deadline_class` row.
+    pub fn to_row(&self) -> [String; 5] {
+        let target = match &self.target {
+            Target::Street => "street".to_owned(),
+            Target::District => "district".to_owned(),
+            Target::Unit(code) => code.clone(),
+            Target::DistrictBureau(suffix) => format!("district:{suffix}"),
+        };
+        [
+            self.category.clone(),
+            self.district.clone().unwrap_or_default(),
+            target,
+            self.co_units.join("|"),
+            self.deadline_class.map(|d| d.code().to_owned()).unwrap_or_default(),
+        ]
+    }
+
+    /// Whether two rules answer the same question (same category prefix, same district scope): a
+    /// catalogue holds at most one rule per key.
+    pub fn same_key(&self, other: &Self) -> bool {
+        self.category == other.category && self.district == other.district
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct DispatchCatalogue {
     pub rules: Vec<DispatchRule>,
@@ -80,6 +105,12 @@ impl DispatchCatalogue {
         Ok(Self { rules })
     }
 
+    /// The rules as `category,district,target,co_units,deadline_class` rows, the inverse of
+    /// [`Self::from_rows`].
+    pub fn to_rows(&self) -> Vec<[String; 5]> {
+        self.rules.iter().map(DispatchRule::to_row).collect()
+    }
+
     /// The rule for a category at a place in `district` (its code): the longest matching category
     /// prefix, a district-scoped rule before a city-wide one of the same length.
     pub fn rule_for(&self, category: &str, district: Option<&str>) -> Option<&DispatchRule> {
@@ -109,6 +140,17 @@ mod tests {
             ["MKT", "", "district:SCJG", "street", ""],
         ])
         .expect("rules parse")
+    }
+
+    #[test]
+    fn rules_survive_a_round_trip_through_rows() {
+        let c = catalogue();
+        let rows = c.to_rows();
+        let again = DispatchCatalogue::from_rows(rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4]])).expect("rows parse");
+        assert_eq!(again, c);
+        assert_eq!(rows[2], ["UTL/heating", "110105", "U-CY-HEAT", "street", ""].map(str::to_owned));
+        assert_eq!(rows[4][2], "district:SCJG");
+        assert!(c.rules[1].same_key(&c.rules[1]) && !c.rules[1].same_key(&c.rules[2]));
     }
 
     #[test]

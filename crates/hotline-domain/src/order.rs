@@ -425,6 +425,10 @@ pub struct WorkOrder {
     pub channel: Channel,
     pub nature: Option<Nature>,
     pub category: Option<CategoryPath>,
+    /// The version of the category tree `category` was chosen from (absent on orders filed before
+    /// the tree was versioned).
+    #[serde(default)]
+    pub category_version: Option<i64>,
     pub urgency: Urgency,
     pub description: String,
     pub requester: Requester,
@@ -462,6 +466,7 @@ impl WorkOrder {
             channel: new.channel,
             nature: None,
             category: None,
+            category_version: None,
             urgency: Urgency::General,
             description: new.description,
             requester: new.requester,

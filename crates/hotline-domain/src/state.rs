@@ -495,25 +495,74 @@ pub enum ArbitrationDecision {
 /// An action on an order, already validated and with every referenced unit resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Triage { nature: Nature, category: CategoryPath, urgency: Urgency },
-    Answer { answer: String },
-    Transfer { service: EmergencyService, note: String },
-    Redirect { reason: String },
-    LinkDuplicate { of: OrderNumber, case: CaseId },
-    Dispatch { assignment: Assignment, note: String },
+    /// `category_version`: the version of the category tree the path was chosen from, kept on the
+    /// order so a later reorganisation of the tree does not change what it was filed under.
+    Triage {
+        nature: Nature,
+        category: CategoryPath,
+        category_version: Option<i64>,
+        urgency: Urgency,
+    },
+    Answer {
+        answer: String,
+    },
+    Transfer {
+        service: EmergencyService,
+        note: String,
+    },
+    Redirect {
+        reason: String,
+    },
+    LinkDuplicate {
+        of: OrderNumber,
+        case: CaseId,
+    },
+    Dispatch {
+        assignment: Assignment,
+        note: String,
+    },
     Sign,
-    Dispute { reason: String, proposed_unit: Option<UnitId> },
-    Arbitrate { decision: ArbitrationDecision, reason: String },
-    Contact { note: String },
-    StartWork { note: String },
-    RequestExtension { reason: String, until: Timestamp },
-    GrantExtension { until: Timestamp, reason: String },
-    RefuseExtension { reason: String },
-    Reply { reply: Reply },
-    Evaluate { evaluation: Evaluation },
-    Close { note: String },
-    Reopen { reason: String },
-    Supervise { on: bool, note: String },
+    Dispute {
+        reason: String,
+        proposed_unit: Option<UnitId>,
+    },
+    Arbitrate {
+        decision: ArbitrationDecision,
+        reason: String,
+    },
+    Contact {
+        note: String,
+    },
+    StartWork {
+        note: String,
+    },
+    RequestExtension {
+        reason: String,
+        until: Timestamp,
+    },
+    GrantExtension {
+        until: Timestamp,
+        reason: String,
+    },
+    RefuseExtension {
+        reason: String,
+    },
+    Reply {
+        reply: Reply,
+    },
+    Evaluate {
+        evaluation: Evaluation,
+    },
+    Close {
+        note: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Supervise {
+        on: bool,
+        note: String,
+    },
 }
 
 impl Action {
@@ -603,14 +652,16 @@ impl WorkOrder {
         let payload;
         use State as S;
         match action {
-            Action::Triage { nature, category, urgency } => {
+            Action::Triage { nature, category, category_version, urgency } => {
                 next.state = S::Triaged;
                 next.nature = Some(nature);
                 next.category = Some(category.clone());
+                next.category_version = category_version;
                 next.urgency = urgency;
                 next.dues.policy_version = policy.version;
                 next.dues.dispatch_due = Some(policy.due(urgency, crate::deadline::Stage::Dispatch, self.received_at));
-                payload = serde_json::json!({ "nature": nature, "category": category, "urgency": urgency });
+                payload =
+                    serde_json::json!({ "nature": nature, "category": category, "category_version": category_version, "urgency": urgency });
             }
             Action::Answer { answer } => {
                 next.state = S::AnsweredDirectly;

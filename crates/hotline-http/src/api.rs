@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`. Handlers are thin: extract, call one use case, map the result.
 //! Each carries its OpenAPI description; `openapi()` assembles the document CI checks for drift.
 
+pub mod catalogue;
+
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -43,6 +45,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/public/requests", post(submit_public_request))
         .route("/public/track", post(track_public))
         .route("/openapi.json", get(openapi_json))
+        .merge(catalogue::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -447,7 +450,10 @@ impl utoipa::Modify for SecurityAddon {
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
     paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, list_policies, create_policy,
-        create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public),
+        create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public,
+        catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
+        catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
+        catalogue::rule_versions, catalogue::rule_version_csv),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
 )]

@@ -61,7 +61,7 @@ impl ApiError {
                 AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-                AppError::InvalidTransition { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::InvalidTransition { .. } | AppError::Conflict(_) | AppError::StaleVersion => StatusCode::CONFLICT,
                 AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

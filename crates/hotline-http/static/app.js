@@ -144,3 +144,9 @@
     if (phone.value) lookup();
   }
 })();
+
+// Destructive buttons carry data-confirm: ask before the form goes.
+document.addEventListener('submit', (e) => {
+  const b = e.submitter;
+  if (b && b.dataset.confirm && !window.confirm(b.dataset.confirm)) e.preventDefault();
+});

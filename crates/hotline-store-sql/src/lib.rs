@@ -58,10 +58,12 @@ impl Backend {
             Self::Sqlite => &[
                 (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
                 (2, "category details", include_str!("../migrations/sqlite/0002_category_details.sql")),
+                (3, "reference versions", include_str!("../migrations/sqlite/0003_reference_versions.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
                 (2, "category details", include_str!("../migrations/postgres/0002_category_details.sql")),
+                (3, "reference versions", include_str!("../migrations/postgres/0003_reference_versions.sql")),
             ],
         };
         let migrations = files
@@ -152,8 +154,21 @@ impl hotline_store::Store for SqlStore {
     async fn get_unit(&self, id: hotline_domain::UnitId) -> Result<Option<hotline_domain::Unit>> {
         self.get_unit_impl(id).await
     }
-    async fn upsert_categories(&self, categories: &[hotline_store::Category]) -> Result<()> {
-        self.upsert_categories_impl(categories).await
+    async fn insert_reference_version(&self, new: &hotline_store::NewReferenceVersion<'_>) -> Result<hotline_store::ReferenceVersion> {
+        self.insert_reference_version_impl(new).await
+    }
+    async fn current_reference(&self, kind: hotline_store::ReferenceKind) -> Result<Option<hotline_store::ReferenceVersion>> {
+        self.reference_version_impl(kind, None).await
+    }
+    async fn get_reference_version(
+        &self,
+        kind: hotline_store::ReferenceKind,
+        version: i64,
+    ) -> Result<Option<hotline_store::ReferenceVersion>> {
+        self.reference_version_impl(kind, Some(version)).await
+    }
+    async fn list_reference_versions(&self, kind: hotline_store::ReferenceKind) -> Result<Vec<hotline_store::ReferenceVersion>> {
+        self.list_reference_versions_impl(kind).await
     }
     async fn list_categories(&self) -> Result<Vec<hotline_store::Category>> {
         self.list_categories_impl().await

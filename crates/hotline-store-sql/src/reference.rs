@@ -1,10 +1,13 @@
 //! Reference data and accounts: units, categories, users, credentials, deadline policies.
 
 use hotline_domain::{Actor, DeadlinePolicy, Role, Timestamp, Unit, UnitClass, UnitId, UserId};
-use hotline_store::{Category, CredentialInfo, CredentialKind, NewUnit, NewUser, Result, StoreError, User};
+use hotline_store::{
+    Category, CredentialInfo, CredentialKind, NewReferenceVersion, NewUnit, NewUser, ReferenceKind, ReferenceVersion, Result, StoreError,
+    User,
+};
 use sqlx::any::AnyRow;
 
-use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms};
+use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms, values_list};
 use crate::{SqlStore, backend_err};
 
 fn unit_from_row(row: &AnyRow) -> Result<Unit> {
@@ -15,6 +18,17 @@ fn unit_from_row(row: &AnyRow) -> Result<Unit> {
         name: get(row, "name")?,
         class: UnitClass::parse(&class).ok_or_else(|| StoreError::Backend(format!("unknown unit class {class}")))?,
         parent: get::<Option<i64>>(row, "parent_id")?.map(UnitId),
+    })
+}
+
+fn reference_from_row(kind: ReferenceKind, row: &AnyRow, with_body: bool) -> Result<ReferenceVersion> {
+    Ok(ReferenceVersion {
+        kind,
+        version: get(row, "version")?,
+        created_at: from_ms(get(row, "created_at")?),
+        created_by: get(row, "created_by")?,
+        note: get(row, "note")?,
+        body: if with_body { get(row, "body")? } else { String::new() },
     })
 }
 
@@ -103,25 +117,95 @@ impl SqlStore {
         row.as_ref().map(unit_from_row).transpose()
     }
 
-    pub(crate) async fn upsert_categories_impl(&self, categories: &[Category]) -> Result<()> {
+    pub(crate) async fn insert_reference_version_impl(&self, new: &NewReferenceVersion<'_>) -> Result<ReferenceVersion> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        for c in categories {
-            sqlx::query(
-                "insert into category (code, name_zh, name_en, default_urgency, description, keywords) values ($1, $2, $3, $4, $5, $6) \
-                 on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, \
-                 default_urgency = excluded.default_urgency, description = excluded.description, keywords = excluded.keywords",
-            )
-            .bind(c.code.as_str())
-            .bind(c.name_zh.as_str())
-            .bind(c.name_en.as_str())
-            .bind(c.default_urgency.as_str())
-            .bind(c.description.as_str())
-            .bind(c.keywords.join("|"))
+        let newest: Option<i64> = sqlx::query("select max(version) as v from reference_version where kind = $1")
+            .bind(new.kind.code())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend_err)
+            .and_then(|r| get(&r, "v"))?;
+        if newest != new.base_version {
+            return Err(StoreError::Conflict(format!(
+                "{} version {} was saved meanwhile (edit started from {:?})",
+                new.kind.code(),
+                newest.unwrap_or(0),
+                new.base_version
+            )));
+        }
+        let version = newest.unwrap_or(0) + 1;
+        sqlx::query("insert into reference_version (kind, version, created_at, created_by, note, body) values ($1, $2, $3, $4, $5, $6)")
+            .bind(new.kind.code())
+            .bind(version)
+            .bind(ms(new.now))
+            .bind(new.created_by)
+            .bind(new.note)
+            .bind(new.body)
             .execute(&mut *tx)
             .await
-            .map_err(backend_err)?;
+            .map_err(|e| conflict_or_backend(e, "another version was saved at the same moment"))?;
+        if new.kind == ReferenceKind::Categories {
+            sqlx::query("delete from category").execute(&mut *tx).await.map_err(backend_err)?;
+            for chunk in new.categories.chunks(500) {
+                let sql = format!(
+                    "insert into category (code, name_zh, name_en, default_urgency, description, keywords) values {}",
+                    values_list(6, chunk.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for c in chunk {
+                    q = q
+                        .bind(c.code.as_str())
+                        .bind(c.name_zh.as_str())
+                        .bind(c.name_en.as_str())
+                        .bind(c.default_urgency.as_str())
+                        .bind(c.description.as_str())
+                        .bind(c.keywords.join("|"));
+                }
+                q.execute(&mut *tx).await.map_err(|e| conflict_or_backend(e, "a category code appears twice"))?;
+            }
         }
-        tx.commit().await.map_err(backend_err)
+        tx.commit().await.map_err(backend_err)?;
+        Ok(ReferenceVersion {
+            kind: new.kind,
+            version,
+            created_at: new.now,
+            created_by: new.created_by.to_owned(),
+            note: new.note.to_owned(),
+            body: new.body.to_owned(),
+        })
+    }
+
+    /// The given version, or the newest when `version` is `None`.
+    pub(crate) async fn reference_version_impl(&self, kind: ReferenceKind, version: Option<i64>) -> Result<Option<ReferenceVersion>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("select version, created_at, created_by, note, body from reference_version where kind = $1 and version = $2")
+                    .bind(kind.code())
+                    .bind(v)
+                    .fetch_optional(&self.read)
+                    .await
+            }
+            None => {
+                sqlx::query(
+                    "select version, created_at, created_by, note, body from reference_version where kind = $1 \
+                 order by version desc limit 1",
+                )
+                .bind(kind.code())
+                .fetch_optional(&self.read)
+                .await
+            }
+        }
+        .map_err(backend_err)?;
+        row.map(|r| reference_from_row(kind, &r, true)).transpose()
+    }
+
+    pub(crate) async fn list_reference_versions_impl(&self, kind: ReferenceKind) -> Result<Vec<ReferenceVersion>> {
+        let rows = sqlx::query("select version, created_at, created_by, note from reference_version where kind = $1 order by version desc")
+            .bind(kind.code())
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(|r| reference_from_row(kind, r, false)).collect()
     }
 
     pub(crate) async fn list_categories_impl(&self) -> Result<Vec<Category>> {

@@ -53,6 +53,52 @@ pub struct Category {
     pub keywords: Vec<String>,
 }
 
+/// A reference set kept in versions: every save stores the whole set anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReferenceKind {
+    /// The category tree (分类目录).
+    Categories,
+    /// The dispatch catalogue (派单目录).
+    DispatchRules,
+}
+
+impl ReferenceKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Categories => "categories",
+            Self::DispatchRules => "dispatch_rules",
+        }
+    }
+}
+
+/// One stored version of a reference set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceVersion {
+    pub kind: ReferenceKind,
+    /// 1, 2, 3 … per kind.
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub note: String,
+    /// The whole set in its CSV format.
+    pub body: String,
+}
+
+/// A new version to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReferenceVersion<'a> {
+    pub kind: ReferenceKind,
+    /// The version the editor started from (`None` for the first): when another version was saved
+    /// meanwhile, the store refuses with `Conflict` rather than silently dropping that edit.
+    pub base_version: Option<i64>,
+    pub body: &'a str,
+    pub note: &'a str,
+    pub created_by: &'a str,
+    pub now: Timestamp,
+    /// For `Categories`: the parsed tree, which replaces the `category` rows in the same transaction.
+    pub categories: &'a [Category],
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
@@ -149,8 +195,16 @@ pub trait Store: Send + Sync {
     async fn upsert_units(&self, units: &[NewUnit]) -> Result<()>;
     async fn list_units(&self) -> Result<Vec<Unit>>;
     async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>>;
-    async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
+    /// The category tree in force (the projection of the newest `Categories` version).
     async fn list_categories(&self) -> Result<Vec<Category>>;
+    /// Stores the next version of a reference set (base + 1) and returns it; `Conflict` when the
+    /// newest stored version is not `base_version`.
+    async fn insert_reference_version(&self, new: &NewReferenceVersion<'_>) -> Result<ReferenceVersion>;
+    /// The newest version of a set, if any was ever stored.
+    async fn current_reference(&self, kind: ReferenceKind) -> Result<Option<ReferenceVersion>>;
+    async fn get_reference_version(&self, kind: ReferenceKind, version: i64) -> Result<Option<ReferenceVersion>>;
+    /// Every version of a set, newest first, without bodies (`body` is empty).
+    async fn list_reference_versions(&self, kind: ReferenceKind) -> Result<Vec<ReferenceVersion>>;
 
     // Accounts and credentials.
     /// `Conflict` when the username is taken.

@@ -11,7 +11,10 @@ use hotline_domain::{
 };
 use serde_json::json;
 
-use crate::{Category, Created, CredentialKind, IdempotencyKey, NewUnit, NewUser, OrderQuery, StateCount, Store, StoreError, User};
+use crate::{
+    Category, Created, CredentialKind, IdempotencyKey, NewReferenceVersion, NewUnit, NewUser, OrderQuery, ReferenceKind, StateCount, Store,
+    StoreError, User,
+};
 
 /// Phone of the requester of orders A and C.
 pub const PHONE_1: &str = "13812345678";
@@ -196,23 +199,74 @@ async fn categories(store: &dyn Store) {
         keywords: vec![zh.to_owned(), format!("{zh}问题")],
     };
     assert_eq!(store.list_categories().await.expect("list_categories"), vec![], "no categories yet");
-    store
-        .upsert_categories(&[
-            category("TRF/parking", "停车", "Parking", "general"),
-            category("CTY/streetlight", "路灯", "Street lights", "general"),
-        ])
+    assert_eq!(store.current_reference(ReferenceKind::Categories).await.expect("current_reference"), None);
+    let at = |minutes: i64| t0() + Duration::minutes(minutes);
+    let first = [category("TRF/parking", "停车", "Parking", "general"), category("CTY/streetlight", "路灯", "Street lights", "general")];
+    let v1 = store
+        .insert_reference_version(&NewReferenceVersion {
+            kind: ReferenceKind::Categories,
+            base_version: None,
+            body: "csv v1",
+            note: "shipped",
+            created_by: "system",
+            now: at(0),
+            categories: &first,
+        })
         .await
-        .expect("upsert categories");
-    store.upsert_categories(&[category("TRF/parking", "违章停车", "Illegal parking", "emergency")]).await.expect("re-upsert a category");
+        .expect("first category version");
+    assert_eq!((v1.version, v1.body.as_str(), v1.created_at), (1, "csv v1", at(0)));
     let mut listed = store.list_categories().await.expect("list_categories");
     listed.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(listed, vec![first[1].clone(), first[0].clone()], "the version's tree is the stored projection");
+
+    // The next version replaces the projection: renamed, one node gone, one added.
+    let second =
+        [category("TRF/parking", "违章停车", "Illegal parking", "emergency"), category("CTY/toilet", "公厕", "Toilets", "general")];
+    let v2 = store.insert_reference_version(&edit(Some(1), "csv v2", &second, at(5))).await.expect("second category version");
+    assert_eq!(v2.version, 2);
+    let mut listed = store.list_categories().await.expect("list_categories");
+    listed.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(listed, vec![second[1].clone(), second[0].clone()]);
+
+    // An editor who started from version 1 loses to the save of version 2, and nothing changes.
+    let stale = store.insert_reference_version(&edit(Some(1), "csv stale", &[], at(5))).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "stale base version: {stale:?}");
+    let dup = [second[0].clone(), second[0].clone()];
+    let twice = store.insert_reference_version(&edit(Some(2), "csv dup", &dup, at(5))).await;
+    assert!(twice.is_err(), "a code twice fails the whole save: {twice:?}");
+    assert_eq!(store.list_categories().await.expect("list_categories").len(), 2, "failed saves write nothing");
+
+    let current = store.current_reference(ReferenceKind::Categories).await.expect("current").expect("a version exists");
+    assert_eq!((current.version, current.body.as_str(), current.created_by.as_str()), (2, "csv v2", "admin1"));
+    let old = store.get_reference_version(ReferenceKind::Categories, 1).await.expect("get v1").expect("v1 is kept");
+    assert_eq!(old.body, "csv v1");
+    assert_eq!(store.get_reference_version(ReferenceKind::Categories, 9).await.expect("get v9"), None);
+    let versions = store.list_reference_versions(ReferenceKind::Categories).await.expect("list versions");
     assert_eq!(
-        listed,
-        vec![
-            category("CTY/streetlight", "路灯", "Street lights", "general"),
-            category("TRF/parking", "违章停车", "Illegal parking", "emergency"),
-        ]
+        versions.iter().map(|v| (v.version, v.note.as_str(), v.body.as_str())).collect::<Vec<_>>(),
+        [(2, "edit", ""), (1, "shipped", "")]
     );
+
+    // Kinds are numbered separately, and a dispatch catalogue leaves the category rows alone.
+    let rules = store
+        .insert_reference_version(&NewReferenceVersion {
+            kind: ReferenceKind::DispatchRules,
+            base_version: None,
+            body: "category,district,target,co_units,deadline_class\nTRF,,street,,\n",
+            note: "shipped",
+            created_by: "system",
+            now: at(6),
+            categories: &[],
+        })
+        .await
+        .expect("first dispatch catalogue");
+    assert_eq!(rules.version, 1);
+    assert_eq!(store.list_categories().await.expect("list_categories").len(), 2);
+}
+
+/// An admin's edit of the category tree.
+fn edit<'a>(base_version: Option<i64>, body: &'a str, categories: &'a [Category], now: Timestamp) -> NewReferenceVersion<'a> {
+    NewReferenceVersion { kind: ReferenceKind::Categories, base_version, body, note: "edit", created_by: "admin1", now, categories }
 }
 
 async fn accounts(store: &dyn Store, units: &Units) -> People {
@@ -437,6 +491,7 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     let triage = || Action::Triage {
         nature: Nature::Complaint,
         category: CategoryPath::parse("CTY/streetlight").expect("a valid category"),
+        category_version: Some(2),
         urgency: Urgency::General,
     };
     let ta = a.apply(triage(), &operator, t0() + Duration::minutes(5), policy).expect("triage A");

@@ -75,7 +75,12 @@ pub enum Command {
         /// The CSV file.
         file: PathBuf,
     },
-    /// The dispatch catalogue (派单目录).
+    /// The category tree (分类目录), kept in versions.
+    Categories {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+    /// The dispatch catalogue (派单目录), kept in versions.
     DispatchRules {
         #[command(subcommand)]
         command: DispatchRulesCommand,
@@ -94,6 +99,35 @@ pub enum Command {
 pub enum DispatchRulesCommand {
     /// List the categories no dispatch rule covers (exit status 1 when there are any).
     Check {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    #[command(flatten)]
+    Versions(ReferenceCommand),
+}
+
+/// Loading and reading a versioned reference set (same CSV format as the shipped files).
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Store FILE as the next version (checked first; nothing is stored when it is invalid).
+    Import {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The CSV file.
+        file: PathBuf,
+        /// Why this version (kept with it).
+        #[arg(long, default_value = "imported from a file")]
+        note: String,
+    },
+    /// Print the version in force (or --version N) as CSV.
+    Export {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long = "version")]
+        number: Option<i64>,
+    },
+    /// List the stored versions, newest first.
+    Versions {
         #[command(flatten)]
         server: ServerArgs,
     },

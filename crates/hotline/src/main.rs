@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use clap::Parser;
-use hotline::cli::{Cli, Command, ConfigCommand, DispatchRulesCommand, ServerArgs};
+use hotline::cli::{Cli, Command, ConfigCommand, DispatchRulesCommand, ReferenceCommand, ServerArgs};
 use hotline::config::{Config, Overrides};
 use hotline::startup::{self, Application};
 use hotline_app::SystemClock;
@@ -12,7 +12,7 @@ fn overrides(args: &ServerArgs) -> Overrides {
 
 fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).init();
 }
 
 #[tokio::main]
@@ -96,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
             let units = hotline_app::reference::units_from_unit_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let store = startup::open_store(&config).await?;
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
-            app.import_reference(None, &units, &[]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.import_units(None, &units).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             store.close().await;
             println!("imported {} units; the database now has {}", units.len(), app.units().all().len());
             Ok(())
@@ -119,7 +119,63 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Categories { command } => reference_command(hotline_store::ReferenceKind::Categories, command, load).await,
+        Command::DispatchRules { command: DispatchRulesCommand::Versions(command) } => {
+            reference_command(hotline_store::ReferenceKind::DispatchRules, command, load).await
+        }
         Command::Generate(args) => hotline::generate::run(args),
         Command::Bench { command } => hotline::bench::run(command).await,
     }
+}
+
+/// `hotline categories …` and `hotline dispatch-rules …`: import, export and list versions.
+async fn reference_command(
+    kind: hotline_store::ReferenceKind,
+    command: &ReferenceCommand,
+    load: impl Fn(&ServerArgs) -> anyhow::Result<Config>,
+) -> anyhow::Result<()> {
+    use hotline_store::ReferenceKind;
+    let server = match command {
+        ReferenceCommand::Import { server, .. } | ReferenceCommand::Export { server, .. } | ReferenceCommand::Versions { server } => server,
+    };
+    let config = load(server)?;
+    init_tracing(&config);
+    let store = startup::open_store(&config).await?;
+    let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+    let result = async {
+        let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+        match command {
+            ReferenceCommand::Import { file, note, .. } => {
+                let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+                let base = match kind {
+                    ReferenceKind::Categories => app.category_version(),
+                    ReferenceKind::DispatchRules => app.dispatch_version(),
+                };
+                let saved = match kind {
+                    ReferenceKind::Categories => app.save_category_tree(None, &text, note, base).await,
+                    ReferenceKind::DispatchRules => app.save_dispatch_rules(None, &text, note, base).await,
+                }
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                println!("stored {} version {}", kind.code(), saved.version);
+            }
+            ReferenceCommand::Export { number, .. } => {
+                let version = match number {
+                    Some(n) => app.store.get_reference_version(kind, *n).await,
+                    None => app.store.current_reference(kind).await,
+                }
+                .map_err(|e| err(e.into()))?
+                .ok_or_else(|| anyhow::anyhow!("no such {} version", kind.code()))?;
+                print!("{}", version.body);
+            }
+            ReferenceCommand::Versions { .. } => {
+                for v in app.store.list_reference_versions(kind).await.map_err(|e| err(e.into()))? {
+                    println!("{}\t{}\t{}\t{}", v.version, v.created_at.format("%Y-%m-%d %H:%M:%S UTC"), v.created_by, v.note);
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
 }

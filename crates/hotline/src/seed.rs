@@ -2,7 +2,7 @@
 //! the first start of an empty database.
 
 use hotline_app::App;
-use hotline_app::reference::{DivisionLists, categories_from_csv, units_from_csv};
+use hotline_app::reference::{DivisionLists, units_from_csv};
 
 pub const DISTRICTS: &str = include_str!("../data/districts.csv");
 pub const STREETS: &str = include_str!("../data/streets.csv");
@@ -12,29 +12,19 @@ pub const CATEGORIES: &str = include_str!("../data/categories.csv");
 pub const DISTRICT_POLYGONS: &str = include_str!("../data/districts.geojson");
 pub const DISPATCH_RULES: &str = include_str!("../data/dispatch_rules.csv");
 
-/// Loads the shipped reference data if the database has no units yet, and the district boundaries.
+/// Loads the shipped units if the database has none yet, stores the shipped category tree and
+/// dispatch catalogue as their first versions when none is stored, and loads the district boundaries.
 pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
-    if app.units().all().is_empty() {
-        load_shipped(app).await?;
-    }
-    let n = app.load_district_polygons(DISTRICT_POLYGONS).map_err(|e| anyhow::anyhow!("{e}"))?;
-    tracing::debug!(districts = n, "district boundaries loaded");
-    // The shipped catalogue names Beijing's units; a city that imported its own units keeps working
-    // (operators pick units by hand) until it loads its own catalogue.
-    match app.load_dispatch_rules(DISPATCH_RULES) {
-        Ok(n) => tracing::debug!(rules = n, "dispatch catalogue loaded"),
-        Err(e) => tracing::warn!(error = %e, "the shipped dispatch catalogue does not fit these units; no dispatch suggestions"),
-    }
-    Ok(())
-}
-
-async fn load_shipped(app: &App) -> anyhow::Result<()> {
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
-    let units =
-        units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA).map_err(err)?;
-    let categories = categories_from_csv(CATEGORIES).map_err(err)?;
-    app.import_reference(None, &units, &categories).await.map_err(err)?;
-    tracing::info!(units = units.len(), categories = categories.len(), "loaded shipped reference data");
+    if app.units().all().is_empty() {
+        let units = units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA)
+            .map_err(err)?;
+        app.import_units(None, &units).await.map_err(err)?;
+        tracing::info!(units = units.len(), "loaded the shipped units");
+    }
+    app.ensure_reference_sets(CATEGORIES, DISPATCH_RULES).await.map_err(err)?;
+    let n = app.load_district_polygons(DISTRICT_POLYGONS).map_err(err)?;
+    tracing::debug!(districts = n, "district boundaries loaded");
     Ok(())
 }
 
@@ -61,6 +51,7 @@ pub fn shipped_units() -> anyhow::Result<Vec<hotline_domain::Unit>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hotline_app::reference::categories_from_csv;
 
     #[test]
     fn the_shipped_category_tree_has_the_fixed_first_level_and_a_full_second_and_third() {

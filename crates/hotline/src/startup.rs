@@ -56,9 +56,25 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then closes the store cleanly.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let router = hotline_http::router(self.app.clone());
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        // Another node (or `hotline categories import`) may save a new category tree or dispatch
+        // catalogue: pick it up within the refresh interval.
+        let app = self.app.clone();
+        let refresher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(hotline_app::catalogue::REFERENCE_REFRESH_SECS));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match app.refresh_reference_if_changed().await {
+                    Ok(true) => tracing::info!("reloaded a newer category tree or dispatch catalogue"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot check for newer reference data"),
+                }
+            }
+        });
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
+        refresher.abort();
         self.store.close().await;
-        Ok(())
+        Ok(served?)
     }
 }
 

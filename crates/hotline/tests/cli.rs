@@ -65,3 +65,42 @@ fn every_shipped_category_has_a_dispatch_rule() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("every category has a dispatch rule"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn categories_and_dispatch_rules_export_import_and_list_versions_and_check_reports_the_gap() {
+    let dir = temp("versions");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let run = |args: &[&str]| {
+        let out = hotline().args(args).args(["--database", &db]).output().expect("run");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, tree, err) = run(&["categories", "export"]);
+    assert!(ok && tree.starts_with("code,name_zh,"), "{err}");
+
+    // A city adds a node to its tree: version 2. The catalogue's parent rule still covers it.
+    let file = dir.join("tree.csv");
+    std::fs::write(&file, format!("{tree}OTH/city_special,本市特色诉求,City special,general,,特色\n")).expect("write");
+    let (ok, out, err) = run(&["categories", "import", "--note", "本市新增", file.to_str().expect("utf-8 path")]);
+    assert!(ok && out.contains("stored categories version 2"), "{out}{err}");
+    let (_, versions, _) = run(&["categories", "versions"]);
+    assert_eq!(versions.lines().count(), 2, "{versions}");
+    assert!(versions.lines().next().is_some_and(|l| l.starts_with("2\t") && l.ends_with("本市新增")), "{versions}");
+    let (_, v1, _) = run(&["categories", "export", "--version", "1"]);
+    assert_eq!(v1, tree, "old versions stay readable");
+
+    // A catalogue with a gap is stored; check lists the gap and fails.
+    let rules = dir.join("rules.csv");
+    std::fs::write(&rules, "category,district,target,co_units,deadline_class\nUTL,,street,,utility24h\n").expect("write");
+    let (ok, out, err) = run(&["dispatch-rules", "import", rules.to_str().expect("utf-8 path")]);
+    assert!(ok && out.contains("stored dispatch_rules version 2"), "{out}{err}");
+    let (ok, out, _) = run(&["dispatch-rules", "check"]);
+    assert!(!ok && out.contains("MKT") && out.contains("OTH/city_special"), "{out}");
+
+    // An invalid file stores nothing.
+    std::fs::write(&rules, "category,district,target,co_units,deadline_class\nUTL,,NO-SUCH,,\n").expect("write");
+    let (ok, _, err) = run(&["dispatch-rules", "import", rules.to_str().expect("utf-8 path")]);
+    assert!(!ok && err.contains("NO-SUCH"), "{err}");
+    let (_, versions, _) = run(&["dispatch-rules", "versions"]);
+    assert_eq!(versions.lines().count(), 2, "{versions}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

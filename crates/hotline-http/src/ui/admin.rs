@@ -55,6 +55,10 @@ async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option
         html! {
             h1 { (lang.t("管理", "Administration")) }
             (flash(msg.0, msg.1))
+            nav.tabs {
+                a href="/admin/categories" { (lang.t("分类目录", "Category tree")) }
+                a href="/admin/dispatch" { (lang.t("派单目录", "Dispatch catalogue")) }
+            }
             section.card {
                 h2 { (lang.t("办理时限（当前版本 ", "Deadlines (current version ")) (policy.version) "）" }
                 p.muted { (lang.t("修改后保存为新版本；已派单的工单保留派单时的时限版本。", "Saving makes a new version; dispatched orders keep the version they were dispatched under.")) }

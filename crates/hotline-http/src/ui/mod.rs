@@ -3,6 +3,7 @@
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
 mod admin;
+mod catalogue;
 mod forms;
 mod pages;
 
@@ -40,6 +41,22 @@ pub fn router() -> Router<Arc<App>> {
         .route("/admin", get(admin::admin_page))
         .route("/admin/policy", post(admin::policy_submit))
         .route("/admin/users", post(admin::user_submit))
+        .route("/admin/categories", get(catalogue::tree_get))
+        .route("/admin/categories/save", post(catalogue::tree_save))
+        .route("/admin/categories/remove", post(catalogue::tree_remove))
+        .route(
+            "/admin/categories/import",
+            post(catalogue::tree_import).layer(axum::extract::DefaultBodyLimit::max(crate::api::catalogue::MAX_CSV_BYTES)),
+        )
+        .route("/admin/categories/versions/{file}", get(catalogue::tree_version))
+        .route("/admin/dispatch", get(catalogue::rules_get))
+        .route("/admin/dispatch/save", post(catalogue::rules_save))
+        .route("/admin/dispatch/remove", post(catalogue::rules_remove))
+        .route(
+            "/admin/dispatch/import",
+            post(catalogue::rules_import).layer(axum::extract::DefaultBodyLimit::max(crate::api::catalogue::MAX_CSV_BYTES)),
+        )
+        .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
         .route("/track", get(pages::track_page).post(pages::track_submit))
         .route(

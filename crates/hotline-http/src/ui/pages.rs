@@ -836,7 +836,7 @@ pub async fn order_act(
         Ok(_) => Redirect::to(&format!("/orders/{number}?ok={}", f.get("action").unwrap_or_default())).into_response(),
         Err(e) => {
             let status = match e {
-                AppError::Conflict(_) | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
+                AppError::Conflict(_) | AppError::StaleVersion | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };

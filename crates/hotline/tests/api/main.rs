@@ -2,6 +2,7 @@
 //! demo users, and `reqwest` as the client.
 
 mod auth;
+mod catalogue;
 mod citizen;
 mod concurrency;
 mod helpers;
