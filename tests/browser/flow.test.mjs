@@ -529,3 +529,27 @@ test('admin edits the category tree and the dispatch catalogue, each save a new 
     assert.match(await text(page, 'table.versions'), /浏览器测试/);
   });
 });
+
+test('intake shows triage suggestions as the operator types and one key takes them', { timeout: 30000 }, async () => {
+  await withPage('intake-triage', async (page) => {
+    await login(page, 'operator');
+    await page.goto(`${base}/intake`);
+    await page.fill('#description', '望京西园三区3号楼楼道里一股很浓的煤气味，邻居家没人');
+    await page.waitForSelector('#triage-body:not(.hidden)', { timeout: 5000 });
+    assert.match(await text(page, '#triage-rule'), /煤气味/);
+    assert.match(await text(page, '#triage-urgency .chip.best'), /紧急/);
+    assert.match(await text(page, '#triage-category .chip.best'), /燃气/);
+    assert.match(await text(page, '#triage-place mark'), /望京西园三区/);
+    await page.keyboard.press('Alt+A');
+    assert.equal(await page.locator('#urgency').inputValue(), 'emergency');
+    assert.match(await page.locator('#category').inputValue(), /^EMG\/gas_leak/);
+    assert.equal(await page.locator('input[name=disposition]:checked').inputValue(), 'dispatch');
+    await shot(page, 'intake-triage');
+
+    // A consultation: answered directly, taken with one click.
+    await page.fill('#description', '请问今年供暖什么时候开始？');
+    await page.waitForFunction(() => document.querySelector('#triage-nature .chip.best')?.dataset.code === 'consult', null, { timeout: 5000 });
+    await page.click('#triage-disposition .chip.best');
+    assert.equal(await page.locator('input[name=disposition]:checked').inputValue(), 'answer');
+  });
+});

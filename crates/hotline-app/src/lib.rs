@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod orders;
 pub mod reference;
+pub mod triage;
 pub mod units;
 pub mod views;
 
@@ -52,6 +53,8 @@ pub struct App {
     dispatch: RwLock<Arc<hotline_domain::dispatch::DispatchCatalogue>>,
     /// The versions of the category tree and dispatch catalogue held above.
     versions: RwLock<catalogue::Versions>,
+    /// The triage model in use, when one is loaded.
+    triage: RwLock<Option<Arc<hotline_triage::Engine>>>,
     /// District boundaries, when the deployment ships them (coordinates → district).
     districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
 }
@@ -101,6 +104,7 @@ impl App {
             districts_by_polygon: RwLock::new(None),
             dispatch: RwLock::new(Arc::default()),
             versions: RwLock::new(catalogue::Versions::default()),
+            triage: RwLock::new(None),
         };
         app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {

@@ -268,6 +268,19 @@ impl App {
         {
             location.district = self.district_at(lng, lat);
         }
+        // No street given: the one the address names, when the gazetteer is sure and it agrees with
+        // the district (streets decide 属地 dispatch and duplicate detection).
+        if location.street.is_none()
+            && let Some(place) = self.units().resolve_place(&location.address)
+            && place.ambiguous.is_empty()
+            && let Some(s) = place.street.as_ref()
+        {
+            let s_district = self.units().ancestor_of_class(s.id, UnitClass::District).map(|d| d.id);
+            if location.district.is_none() || location.district == s_district {
+                location.street = Some(s.id);
+                location.district = location.district.or(s_district);
+            }
+        }
         let attachments = input
             .attachments
             .iter()
@@ -602,6 +615,7 @@ impl App {
             states,
             units,
             phone,
+            street: None,
             supervised: input.supervised,
             overdue_at: input.overdue.filter(|o| *o).map(|_| now),
             received_from: None,

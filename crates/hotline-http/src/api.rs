@@ -36,6 +36,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/categories", get(list_categories))
         .route("/places/resolve", get(resolve_place))
         .route("/dispatch/suggest", get(suggest_dispatch))
+        .route("/triage", post(triage))
         .route("/deadline-policies", get(list_policies).post(create_policy))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/counts", get(order_counts))
@@ -295,6 +296,25 @@ async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TriageInput {
+    /// What the caller says (up to 4,000 characters).
+    pub text: String,
+}
+
+/// Triage suggestions for a request's text: nature, category, urgency and disposition (each with
+/// its top three and calibrated probabilities), the place, the unit from the dispatch catalogue and
+/// likely duplicates among open orders. The same answers as `hotline triage`. Centre staff only.
+#[utoipa::path(post, path = "/api/v1/triage", tag = "orders", request_body = TriageInput,
+    responses((status = 200, body = hotline_app::triage::TriageOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn triage(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<TriageInput>,
+) -> ApiResult<Json<hotline_app::triage::TriageOut>> {
+    Ok(Json(app.triage(Some(&p), &input.text, None, None).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PolicyInput {
     #[schema(value_type = Object)]
     pub policy: serde_json::Value,
@@ -449,7 +469,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, triage, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public,
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,

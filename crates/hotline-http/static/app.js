@@ -150,3 +150,130 @@ document.addEventListener('submit', (e) => {
   const b = e.submitter;
   if (b && b.dataset.confirm && !window.confirm(b.dataset.confirm)) e.preventDefault();
 });
+
+// Triage suggestions as the operator types: nature, category, urgency and disposition with their
+// top three; a click (or Alt+N / Alt+C / Alt+U / Alt+D, Alt+A for all) takes a suggestion into the
+// form. Emergencies and out-of-scope matters found by rules are flagged; likely duplicates listed.
+(function () {
+  'use strict';
+  var panel = document.getElementById('triage-panel');
+  var description = document.getElementById('description');
+  if (!panel || !description) return;
+  var zh = panel.getAttribute('data-zh') === '1';
+  var body = document.getElementById('triage-body');
+  var empty = document.getElementById('triage-empty');
+  var current = null;
+  var seq = 0;
+  var timer = null;
+  var fields = { nature: 'nature', category: 'category', urgency: 'urgency' };
+
+  function setSelect(id, value) {
+    var el = document.getElementById(id);
+    if (!el || !value) return;
+    if (!Array.prototype.some.call(el.options, function (o) { return o.value === value; })) return;
+    el.value = value;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  function setDisposition(code) {
+    var radio = code.indexOf('transfer_') === 0 ? 'transfer' : code === 'duplicate' ? 'link_duplicate' : code;
+    var input = document.querySelector('input[name=disposition][value="' + radio + '"]');
+    if (input) { input.checked = true; input.dispatchEvent(new Event('change', { bubbles: true })); }
+    if (radio === 'transfer') setSelect('service', code.slice('transfer_'.length));
+    if (radio === 'link_duplicate' && current && current.duplicate_of) {
+      var dup = document.getElementById('duplicate_of');
+      if (dup) dup.value = current.duplicate_of;
+    }
+  }
+
+  function accept(decision, code) {
+    if (decision === 'disposition') setDisposition(code); else setSelect(fields[decision], code);
+  }
+
+  function chips(decision, choices) {
+    var dd = document.getElementById('triage-' + decision);
+    dd.textContent = '';
+    choices.forEach(function (c, i) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = i === 0 ? 'chip best' : 'chip';
+      b.setAttribute('data-decision', decision);
+      b.setAttribute('data-code', c.code);
+      b.textContent = (zh ? c.label_zh : c.label_en) + ' ' + Math.round(c.p * 100) + '%';
+      b.addEventListener('click', function () { accept(decision, c.code); });
+      dd.appendChild(b);
+    });
+  }
+
+  function show(t) {
+    current = t;
+    empty.classList.add('hidden');
+    body.classList.remove('hidden');
+    chips('nature', t.alternatives.nature);
+    chips('category', t.alternatives.category);
+    chips('urgency', t.alternatives.urgency);
+    var dispositions = t.alternatives.disposition.slice();
+    if (t.disposition === 'duplicate') dispositions.unshift({ code: 'duplicate', label_zh: '重复件并单', label_en: 'Link duplicate', p: 1 });
+    chips('disposition', dispositions.slice(0, 3));
+    var rule = document.getElementById('triage-rule');
+    if (t.rule) {
+      rule.textContent = (zh ? '规则：' : 'Rule: ') + t.rule.matched + ' → ' + (dispositions[0] ? (zh ? dispositions[0].label_zh : dispositions[0].label_en) : '');
+      rule.className = 'badge emergency';
+    } else {
+      rule.className = 'hidden';
+    }
+    var place = document.getElementById('triage-place');
+    place.textContent = '';
+    if (t.place && t.place.span) {
+      var chars = Array.from(description.value);
+      var s = t.place.span[0], e = t.place.span[1];
+      var mark = document.createElement('mark');
+      mark.textContent = chars.slice(s, e).join('');
+      place.append(chars.slice(Math.max(0, s - 12), s).join(''), mark, chars.slice(e, e + 12).join(''));
+      var names = [t.district, t.street, t.place.community].filter(Boolean).join(' ');
+      if (names) place.append(' → ' + names);
+    }
+    var dups = document.getElementById('triage-duplicates');
+    var list = document.getElementById('triage-duplicate-list');
+    list.textContent = '';
+    (t.duplicates || []).forEach(function (d) {
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = '/orders/' + encodeURIComponent(d.id);
+      a.textContent = d.id;
+      li.append(a, ' ' + Math.round(d.score * 100) + '% ' + d.description);
+      list.appendChild(li);
+    });
+    dups.classList.toggle('hidden', !(t.duplicates && t.duplicates.length));
+  }
+
+  function ask() {
+    var text = description.value.trim();
+    if (text.length < 4) { body.classList.add('hidden'); empty.classList.remove('hidden'); current = null; return; }
+    var mine = ++seq;
+    fetch('/api/v1/triage', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: text }) })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (t) { if (t && mine === seq) show(t); })
+      .catch(function () {});
+  }
+
+  description.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(ask, 150); });
+  if (description.value.trim()) ask();
+
+  function acceptBest(decision) {
+    if (!current) return;
+    if (decision === 'disposition') { setDisposition(current.disposition); return; }
+    var code = decision === 'category' ? current.category_path[current.category_path.length - 1] : current[decision];
+    accept(decision, code);
+  }
+  document.getElementById('triage-accept-all').addEventListener('click', function () {
+    ['nature', 'category', 'urgency', 'disposition'].forEach(acceptBest);
+  });
+  document.addEventListener('keydown', function (e) {
+    if (!e.altKey || !current) return;
+    var map = { n: 'nature', c: 'category', u: 'urgency', d: 'disposition' };
+    var k = e.key.toLowerCase();
+    if (map[k]) { e.preventDefault(); acceptBest(map[k]); }
+    if (k === 'a') { e.preventDefault(); ['nature', 'category', 'urgency', 'disposition'].forEach(acceptBest); }
+  });
+})();

@@ -59,11 +59,13 @@ impl Backend {
                 (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
                 (2, "category details", include_str!("../migrations/sqlite/0002_category_details.sql")),
                 (3, "reference versions", include_str!("../migrations/sqlite/0003_reference_versions.sql")),
+                (4, "order street index", include_str!("../migrations/sqlite/0004_order_street_index.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
                 (2, "category details", include_str!("../migrations/postgres/0002_category_details.sql")),
                 (3, "reference versions", include_str!("../migrations/postgres/0003_reference_versions.sql")),
+                (4, "order street index", include_str!("../migrations/postgres/0004_order_street_index.sql")),
             ],
         };
         let migrations = files

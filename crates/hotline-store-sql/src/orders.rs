@@ -308,6 +308,10 @@ impl SqlStore {
             let p = f.param(phone.clone())?;
             f.sql.push_str(&format!(" and requester_phone = {p}"));
         }
+        if let Some(street) = q.street {
+            let p = f.param(street.0)?;
+            f.sql.push_str(&format!(" and street_id = {p}"));
+        }
         if let Some(s) = q.supervised {
             let p = f.param(i64::from(s))?;
             f.sql.push_str(&format!(" and supervised = {p}"));

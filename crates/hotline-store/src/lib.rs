@@ -162,6 +162,8 @@ pub struct OrderQuery {
     /// Only orders that any of these units may see (main, co-unit or district copy).
     pub units: Option<Vec<UnitId>>,
     pub phone: Option<String>,
+    /// Only orders located in this street/township.
+    pub street: Option<UnitId>,
     pub supervised: Option<bool>,
     /// Only open orders that have missed a due time at this instant.
     pub overdue_at: Option<Timestamp>,

@@ -596,6 +596,11 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     assert_eq!(listed(store, &q).await, numbers([&b]));
     let q = OrderQuery { phone: Some("13700000000".into()), ..query() };
     assert_eq!(listed(store, &q).await, Vec::<String>::new());
+    // Only order A is located in the street (C names only the district, B and D no place).
+    let q = OrderQuery { street: Some(units.street), ..query() };
+    assert_eq!(listed(store, &q).await, numbers([&a]));
+    let q = OrderQuery { street: Some(units.district), ..query() };
+    assert_eq!(listed(store, &q).await, Vec::<String>::new(), "a district is not a street");
     let q = OrderQuery { states: vec![State::Received], phone: Some(PHONE_1.into()), ..query() };
     assert_eq!(listed(store, &q).await, numbers([&c]), "filters combine with AND");
     let q = OrderQuery { states: vec![State::Received], units: Some(vec![units.street]), ..query() };

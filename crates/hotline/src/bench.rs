@@ -43,6 +43,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Triage per request on one thread (the engine alone, and the full use case with place, unit
+    /// and duplicate lookup), and training time, peak memory and model size on generated requests.
+    Triage {
+        /// Requests to time.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Generated requests to train on (the figure is for 1,000,000).
+        #[arg(long, default_value_t = 1_000_000)]
+        train: usize,
+    },
     /// Place resolution (address text to district, street and community) over the shipped Beijing
     /// gazetteer, one thread: build time and per-call latency.
     Places {
@@ -355,6 +365,89 @@ fn places(iterations: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn triage(requests: usize, train: usize) -> anyhow::Result<()> {
+    let server = start_server().await?;
+    let app = server.app.clone();
+    let engine = app.triage_engine().ok_or_else(|| anyhow::anyhow!("no triage model"))?;
+    let texts: Vec<String> = crate::triage::read_labelled(crate::triage::HANDWRITTEN)?
+        .into_iter()
+        .map(|l| l.text)
+        .chain(crate::triage::generated_examples(2_000, 7)?.into_iter().map(|l| l.text))
+        .collect();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    for t in &texts {
+        std::hint::black_box(engine.suggest(t));
+    }
+    let mut lat = Vec::with_capacity(requests);
+    for i in 0..requests {
+        let text = std::hint::black_box(&texts[i % texts.len()]);
+        let t = Instant::now();
+        std::hint::black_box(engine.suggest(text));
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    let engine_p99 = percentile(&lat, 0.99);
+    println!(
+        "engine only ({} texts, 1 thread): p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+        texts.len(),
+        us(percentile(&lat, 0.5)),
+        us(engine_p99),
+        us(lat.last().copied().unwrap_or_default())
+    );
+    let mut lat = Vec::with_capacity(requests);
+    for i in 0..requests {
+        let t = Instant::now();
+        std::hint::black_box(app.triage(None, &texts[i % texts.len()], None, None).await.map_err(|e| anyhow::anyhow!("{e}"))?);
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    let full_p99 = percentile(&lat, 0.99);
+    println!(
+        "full triage (engine + place + unit + duplicates among stored orders): p50 {:.0} µs, p99 {:.0} µs",
+        us(percentile(&lat, 0.5)),
+        us(full_p99)
+    );
+
+    let examples = crate::triage::generated_examples(train, 11)?;
+    let rss_before = rss_mb();
+    let t = Instant::now();
+    let tree = crate::triage::tree_knowledge(&app);
+    let model = hotline_triage::TriageModel::train(
+        &examples,
+        &tree,
+        hotline_triage::ModelInfo::default(),
+        &hotline_triage::TrainOptions::default(),
+    );
+    let trained = t.elapsed();
+    let peak = peak_rss_mb();
+    let bytes = model.to_bytes().len() as f64 / 1e6;
+    println!(
+        "training on {train} generated requests: {:.1} s; peak RSS {peak:.0} MB (before {rss_before:.0} MB); model {bytes:.1} MB",
+        trained.as_secs_f64()
+    );
+    println!("\nFIGURES");
+    println!("triage p99 (engine, 1 thread): {:.0} µs (limit <= 1 ms: {:.3} of the limit)", us(engine_p99), us(engine_p99) / 1000.0);
+    println!("triage p99 (full use case): {:.0} µs ({:.3} of 1 ms)", us(full_p99), us(full_p99) / 1000.0);
+    println!(
+        "training on {train}: {:.1} s (limit 300 s: {:.3}); peak RSS {peak:.0} MB (limit 4096 MB: {:.3}); model {bytes:.1} MB (limit 50 MB: {:.3})",
+        trained.as_secs_f64(),
+        trained.as_secs_f64() / 300.0,
+        peak / 4096.0,
+        bytes / 50.0
+    );
+    Ok(())
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
     println!("machine: {} cores; {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
     match command {
@@ -387,6 +480,7 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Places { iterations } => places(*iterations),
+        BenchCommand::Triage { requests, train } => triage(*requests, *train).await,
         BenchCommand::Detail { orders, requests, concurrency } => {
             let server = start_server().await?;
             let input = sample_input(&server.app, 1)?;

@@ -85,6 +85,35 @@ pub enum Command {
         #[command(subcommand)]
         command: DispatchRulesCommand,
     },
+    /// Fit a new triage model (stored orders with their final labels, plus --generated N) and
+    /// write it to model_dir; a running server picks it up within 30 s (or at once on `hotline reload`).
+    Train {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        args: crate::triage::TrainArgs,
+    },
+    /// Triage JSON Lines requests from PATH (`-` for standard input) as docs/triage.md describes.
+    /// Without --database (or HOTLINE_DATABASE_URL) it uses the shipped reference data and no stored orders.
+    Triage {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The input file, or `-`.
+        path: String,
+    },
+    /// Accuracy and macro-F1 per decision, emergency recall and two baselines on a labelled set
+    /// (`handwritten` for the shipped hand-written set).
+    Eval {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long)]
+        labels: String,
+        /// Also print confusion matrices.
+        #[arg(long)]
+        confusion: bool,
+    },
+    /// Tell the running server (its pid in ./hotline.pid) to load the newest model and reference data now.
+    Reload,
     /// Write synthetic requests with their ground truth as JSON Lines to standard output (no
     /// database needed; see docs/triage.md).
     Generate(crate::generate::GenerateArgs),

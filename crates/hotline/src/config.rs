@@ -19,6 +19,8 @@ pub struct Config {
     pub argon2_iterations: u32,
     pub secure_cookies: bool,
     pub log: String,
+    /// Directory of triage model files (`triage-*.model`); the newest is used.
+    pub model_dir: String,
 }
 
 impl Default for Config {
@@ -31,6 +33,7 @@ impl Default for Config {
             argon2_iterations: 2,
             secure_cookies: false,
             log: "info,tower_http=warn,sqlx=warn".into(),
+            model_dir: "models".into(),
         }
     }
 }

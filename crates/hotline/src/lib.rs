@@ -8,3 +8,4 @@ pub mod demo;
 pub mod generate;
 pub mod seed;
 pub mod startup;
+pub mod triage;

@@ -123,6 +123,32 @@ async fn main() -> anyhow::Result<()> {
         Command::DispatchRules { command: DispatchRulesCommand::Versions(command) } => {
             reference_command(hotline_store::ReferenceKind::DispatchRules, command, load).await
         }
+        Command::Train { server, args } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            let version = app.clock.now().format("%Y%m%d-%H%M%S").to_string();
+            let result = hotline::triage::train(app, &config, args, version).await;
+            store.close().await;
+            println!("{}", result?.display());
+            Ok(())
+        }
+        Command::Triage { server, path } => {
+            let (config, store, app, _tmp) = startup::ephemeral_unless_configured(server, &load).await?;
+            init_tracing(&config);
+            let result = hotline::triage::triage(&app, path).await;
+            store.close().await;
+            result
+        }
+        Command::Eval { server, labels, confusion } => {
+            let (config, store, app, _tmp) = startup::ephemeral_unless_configured(server, &load).await?;
+            init_tracing(&config);
+            let result = hotline::triage::eval(&app, labels, *confusion).await;
+            store.close().await;
+            result
+        }
+        Command::Reload => startup::signal_reload(),
         Command::Generate(args) => hotline::generate::run(args),
         Command::Bench { command } => hotline::bench::run(command).await,
     }

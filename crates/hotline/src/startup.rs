@@ -13,6 +13,59 @@ pub struct Application {
     listener: TcpListener,
     app: Arc<App>,
     store: hotline_store_sql::SqlStore,
+    config: Config,
+}
+
+/// Where `hotline serve` writes its process id, for `hotline reload`.
+pub const PID_FILE: &str = "hotline.pid";
+
+/// `hotline reload`: SIGHUP to the server whose pid is in ./hotline.pid.
+pub fn signal_reload() -> anyhow::Result<()> {
+    let pid =
+        std::fs::read_to_string(PID_FILE).with_context(|| format!("no {PID_FILE} here: is `hotline serve` running in this directory?"))?;
+    let pid: u32 = pid.trim().parse().with_context(|| format!("{PID_FILE} does not hold a process id"))?;
+    let status = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().context("cannot run kill")?;
+    anyhow::ensure!(status.success(), "no server with pid {pid}");
+    println!("asked hotline (pid {pid}) to reload");
+    Ok(())
+}
+
+/// For commands that work without a deployment's database (`triage`, `eval`): the configured
+/// database when one is named (flag or HOTLINE_DATABASE_URL), else a temporary SQLite file with the
+/// shipped reference data, removed when the returned guard drops.
+pub async fn ephemeral_unless_configured(
+    server: &crate::cli::ServerArgs,
+    load: &impl Fn(&crate::cli::ServerArgs) -> anyhow::Result<Config>,
+) -> anyhow::Result<(Config, hotline_store_sql::SqlStore, Arc<App>, Option<TempDb>)> {
+    let named = server.database.is_some() || std::env::var_os("HOTLINE_DATABASE_URL").is_some();
+    let mut args = server.clone();
+    let tmp = (!named).then(TempDb::new);
+    if let Some(t) = &tmp {
+        args.database = Some(format!("sqlite://{}?mode=rwc", t.0.display()));
+    }
+    let config = load(&args)?;
+    let store = open_store(&config).await?;
+    let app = build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+    Ok((config, store, app, tmp))
+}
+
+/// A temporary SQLite database file, deleted on drop.
+pub struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(std::env::temp_dir().join(format!("hotline-{}-{n}.db", std::process::id())))
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
 }
 
 /// Opens (and migrates) the store named by the configuration.
@@ -30,6 +83,9 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
     };
     let app = App::new(Arc::new(store), clock, app_config).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     crate::seed::ensure_reference_data(&app).await?;
+    if let Err(e) = crate::triage::install_model(&app, config) {
+        tracing::warn!(error = %e, "no triage model: intake works without suggestions");
+    }
     Ok(Arc::new(app))
 }
 
@@ -42,7 +98,7 @@ impl Application {
 
     pub async fn with_app(config: &Config, app: Arc<App>, store: hotline_store_sql::SqlStore) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
-        Ok(Self { listener, app, store })
+        Ok(Self { listener, app, store, config: config.clone() })
     }
 
     pub fn port(&self) -> u16 {
@@ -58,21 +114,48 @@ impl Application {
         let router = hotline_http::router(self.app.clone());
         // Another node (or `hotline categories import`) may save a new category tree or dispatch
         // catalogue: pick it up within the refresh interval.
+        // A newer triage model file is picked up the same way; SIGHUP (`hotline reload`) does both at once.
         let app = self.app.clone();
+        let config = self.config.clone();
         let refresher = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(hotline_app::catalogue::REFERENCE_REFRESH_SECS));
+            #[cfg(unix)]
+            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
             tick.tick().await;
             loop {
-                tick.tick().await;
+                #[cfg(unix)]
+                let hangup = async {
+                    match hup.as_mut() {
+                        Some(s) => {
+                            s.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                #[cfg(not(unix))]
+                let hangup = std::future::pending::<()>();
+                tokio::select! { _ = tick.tick() => {}, () = hangup => tracing::info!("reload requested") }
                 match app.refresh_reference_if_changed().await {
                     Ok(true) => tracing::info!("reloaded a newer category tree or dispatch catalogue"),
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot check for newer reference data"),
                 }
+                let app = app.clone();
+                let config = config.clone();
+                // Loading a model parses a few MB and builds the segmenter: off the async threads.
+                let loaded = tokio::task::spawn_blocking(move || crate::triage::install_model(&app, &config)).await;
+                if let Ok(Err(e)) = loaded {
+                    tracing::warn!(error = %e, "cannot load the newest triage model; keeping the current one");
+                }
             }
         });
+        let pid_file = std::path::Path::new(PID_FILE);
+        if let Err(e) = std::fs::write(pid_file, std::process::id().to_string()) {
+            tracing::debug!(error = %e, "cannot write {PID_FILE}; `hotline reload` will not find this server");
+        }
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
         refresher.abort();
+        let _ = std::fs::remove_file(pid_file);
         self.store.close().await;
         Ok(served?)
     }

@@ -104,3 +104,56 @@ fn categories_and_dispatch_rules_export_import_and_list_versions_and_check_repor
     assert_eq!(versions.lines().count(), 2, "{versions}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn eval_on_the_hand_written_set_reports_every_decision_and_no_emergency_dispatched_as_general() {
+    let dir = temp("eval");
+    let out = hotline()
+        .args(["eval", "--labels", "handwritten", "--confusion"])
+        .current_dir(&dir)
+        .env_remove("HOTLINE_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for decision in ["nature", "category", "category_path", "urgency", "disposition", "district", "street"] {
+        assert!(text.lines().any(|l| l.starts_with(decision)), "{decision} missing:\n{text}");
+    }
+    assert!(text.contains("majority") && text.contains("keywords"), "both baselines:\n{text}");
+    assert!(text.contains("emergencies dispatched as general requests: 0"), "{text}");
+    assert!(text.contains("-- confusion: category"), "{text}");
+    // The top-level category beats both baselines on text the model never saw.
+    let row = text.lines().find(|l| l.starts_with("category ")).expect("category row");
+    let pcts: Vec<f64> = row.split_whitespace().filter_map(|c| c.strip_suffix('%')).filter_map(|v| v.parse().ok()).collect();
+    assert!(pcts[0] > pcts[2] && pcts[0] > pcts[4], "{row}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn train_writes_a_versioned_model_the_server_can_load() {
+    let dir = temp("train");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let out = hotline()
+        .args(["train", "--database", &db, "--orders", "false", "--generated", "3000", "--epochs", "2"])
+        .env("HOTLINE_MODEL_DIR", dir.join("models"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(path.contains("triage-") && path.ends_with(".model"), "{path}");
+    let bytes = std::fs::read(&path).expect("the model file");
+    let model = hotline_triage::TriageModel::from_bytes(&bytes).expect("a model");
+    assert_eq!(model.info.source, "generated");
+    assert!(model.info.evaluation.contains_key("handwritten.category"), "the file carries its figures: {:?}", model.info.evaluation.keys());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("hand-written set"), "{err}");
+    // With no orders and nothing generated there is nothing to learn from: a clear error.
+    let out = hotline()
+        .args(["train", "--database", &db, "--orders", "true"])
+        .env("HOTLINE_MODEL_DIR", dir.join("models"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no labelled orders"), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

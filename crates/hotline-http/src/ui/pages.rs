@@ -361,6 +361,25 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                     p { button type="submit" id="intake-submit" { (lang.t("提交", "Submit")) } " " span.muted { kbd { "Ctrl+Enter" } } }
                 }
                 aside.card {
+                    section #triage-panel data-zh=(if lang.zh() { "1" } else { "0" }) {
+                        h2 { (lang.t("智能分拣建议", "Triage suggestions")) }
+                        p.muted #triage-empty { (lang.t("输入诉求内容后显示", "Shown as the request is typed")) }
+                        div #triage-body .hidden {
+                            p #triage-rule .hidden {}
+                            p #triage-place .muted {}
+                            dl.kv {
+                                dt { (lang.t("性质", "Nature")) " " kbd { "Alt+N" } } dd #triage-nature {}
+                                dt { (lang.t("分类", "Category")) " " kbd { "Alt+C" } } dd #triage-category {}
+                                dt { (lang.t("紧急程度", "Urgency")) " " kbd { "Alt+U" } } dd #triage-urgency {}
+                                dt { (lang.t("处置", "Disposition")) " " kbd { "Alt+D" } } dd #triage-disposition {}
+                            }
+                            p { button.secondary type="button" #triage-accept-all { (lang.t("全部采用", "Accept all")) " " kbd { "Alt+A" } } }
+                            div #triage-duplicates .hidden {
+                                h3 { (lang.t("可能重复的工单", "Possible duplicates")) }
+                                ul #triage-duplicate-list {}
+                            }
+                        }
+                    }
                     h2 { (lang.t("该号码的历史工单", "This caller's earlier orders")) }
                     div id="caller-history" { p.muted { (lang.t("输入来电号码后显示", "Shown once the phone number is typed")) } }
                 }

@@ -12,3 +12,4 @@ mod lifecycle;
 mod openapi;
 mod permissions;
 mod review;
+mod triage;

@@ -1,0 +1,273 @@
+//! Triage as a use case: the engine's suggestions, plus the place (gazetteer), the unit (dispatch
+//! catalogue) and duplicates (open orders at the same street, and earlier lines of a batch). The
+//! intake page, the API and `hotline triage` all call [`App::triage`], so they give the same answers.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use hotline_domain::{State, Timestamp, UnitClass, Urgency, Vocabulary};
+use hotline_store::OrderQuery;
+use hotline_triage::duplicates::{Candidate, StreamIndex, has_repeat_cue, score};
+use hotline_triage::{Engine, Suggestion};
+use serde::Serialize;
+
+use crate::App;
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::views::UnitRef;
+
+/// Requests repeat within this window (a week: the general deadline).
+pub const DUPLICATE_WINDOW_DAYS: i64 = 7;
+const MAX_TEXT_CHARS: usize = 4000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Choice {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+    /// Calibrated probability, 0–1.
+    pub p: f32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Alternatives {
+    pub nature: Vec<Choice>,
+    pub category: Vec<Choice>,
+    pub urgency: Vec<Choice>,
+    pub disposition: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RuleOut {
+    pub rule: String,
+    pub matched: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlaceOut {
+    pub district: Option<UnitRef>,
+    pub street: Option<UnitRef>,
+    pub community: Option<String>,
+    /// Character offsets `[start, end)` of the place in the text, for highlighting.
+    pub span: Option<[usize; 2]>,
+    pub ambiguous: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DuplicateOut {
+    /// An order number, or an earlier id of the same batch.
+    pub id: String,
+    pub score: f32,
+    pub description: String,
+}
+
+/// The triage answer, in docs/triage.md's vocabulary, with the alternatives behind each decision.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TriageOut {
+    pub nature: String,
+    /// First-level category code.
+    pub category: String,
+    pub category_path: Vec<String>,
+    pub urgency: String,
+    pub disposition: String,
+    /// Official names, or null when the text does not determine them.
+    pub district: Option<String>,
+    pub street: Option<String>,
+    pub unit: Option<UnitRef>,
+    pub co_units: Vec<UnitRef>,
+    pub confidence: f32,
+    pub duplicate_of: Option<String>,
+    pub alternatives: Alternatives,
+    pub rule: Option<RuleOut>,
+    pub place: Option<PlaceOut>,
+    pub duplicates: Vec<DuplicateOut>,
+    /// The model that answered.
+    pub model: String,
+}
+
+/// A batch's memory: earlier lines a later one may repeat.
+pub struct Batch {
+    index: StreamIndex,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Self { index: StreamIndex::new(Duration::days(DUPLICATE_WINDOW_DAYS).num_milliseconds(), 20_000) }
+    }
+}
+
+fn chars_span(text: &str, span: (usize, usize)) -> [usize; 2] {
+    let at = |b: usize| text.get(..b).map_or(0, |s| s.chars().count());
+    [at(span.0), at(span.1)]
+}
+
+impl App {
+    /// Installs (or replaces) the triage engine.
+    pub fn set_triage_engine(&self, engine: Engine) {
+        *self.triage.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(engine));
+    }
+
+    pub fn triage_engine(&self) -> Option<Arc<Engine>> {
+        self.triage.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn label(&self, decision: &str, code: &str, zh: bool) -> String {
+        match decision {
+            "nature" => hotline_domain::Nature::label_of(code, zh),
+            "urgency" => Urgency::label_of(code, zh),
+            "category" => self
+                .categories()
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| if zh || c.name_en.is_empty() { c.name_zh.clone() } else { c.name_en.clone() })
+                .unwrap_or_else(|| code.to_owned()),
+            _ => disposition_label(code, zh).to_owned(),
+        }
+    }
+
+    /// Triage of one text. `who` is `None` for the CLI; on the API only centre staff may ask.
+    /// `batch` carries earlier lines of the same input (the CLI); `id` names this line in it.
+    pub async fn triage(
+        &self,
+        who: Option<&Principal>,
+        text: &str,
+        received_at: Option<Timestamp>,
+        batch: Option<(&mut Batch, &str)>,
+    ) -> AppResult<TriageOut> {
+        if who.is_some_and(|p| p.role.is_unit_role()) {
+            return Err(AppError::forbidden("承办单位不使用受理分拣", "Units do not use intake triage"));
+        }
+        let text = hotline_domain::text::bounded("text", text, 1, MAX_TEXT_CHARS)?;
+        let engine = self.triage_engine().ok_or_else(|| AppError::Internal("no triage model is loaded".into()))?;
+        let s: Suggestion = engine.suggest(&text);
+        let choices = |decision: &str, r: &hotline_triage::Ranked| {
+            r.iter()
+                .map(|(code, p)| Choice {
+                    code: code.clone(),
+                    label_zh: self.label(decision, code, true),
+                    label_en: self.label(decision, code, false),
+                    p: *p,
+                })
+                .collect::<Vec<_>>()
+        };
+        let alternatives = Alternatives {
+            nature: choices("nature", &s.nature),
+            category: choices("category", &s.category),
+            urgency: choices("urgency", &s.urgency),
+            disposition: choices("disposition", &s.disposition),
+        };
+        let units = self.units();
+        let place = units.resolve_place(&text);
+        let district_id = place.as_ref().and_then(|p| p.district.as_ref()).map(|d| d.id);
+        let street_id = place.as_ref().and_then(|p| p.street.as_ref()).map(|d| d.id);
+        let category_path = s.category_path();
+        let best_category = category_path.last().cloned().unwrap_or_default();
+        let dispatch = self.suggest_dispatch(&best_category, district_id, street_id);
+        let place_out =
+            place.as_ref().filter(|p| p.district.is_some() || p.street.is_some() || !p.ambiguous.is_empty()).map(|p| PlaceOut {
+                district: p.district.as_ref().map(|d| UnitRef::of(&units, d.id)),
+                street: p.street.as_ref().map(|d| UnitRef::of(&units, d.id)),
+                community: p.community.as_ref().map(|c| c.name.clone()),
+                span: p.span.map(|sp| chars_span(&text, sp)),
+                ambiguous: !p.ambiguous.is_empty(),
+            });
+
+        // Duplicates: earlier lines of the batch, then open orders at the same street.
+        let now = received_at.unwrap_or_else(|| self.clock.now());
+        let fingerprint = engine.featurizer().fingerprint(&text);
+        let name_of = |id: Option<hotline_domain::UnitId>| id.and_then(|i| units.get(i)).map(|u| u.name.clone());
+        let candidate = Candidate {
+            id: batch.as_ref().map(|(_, id)| (*id).to_owned()).unwrap_or_default(),
+            fingerprint,
+            district: name_of(district_id),
+            street: name_of(street_id),
+            community: place.as_ref().and_then(|p| p.community.as_ref()).map(|c| c.name.clone()),
+            category: category_path.first().cloned(),
+            nature: s.nature.first().map(|(n, _)| n.clone()),
+            at_ms: Some(now.timestamp_millis()),
+            repeat_cue: has_repeat_cue(&text),
+        };
+        let mut duplicates = Vec::new();
+        if let Some(street) = street_id {
+            let open: Vec<State> = State::ALL.iter().copied().filter(|st| !st.is_terminal()).collect();
+            let q = OrderQuery {
+                street: Some(street),
+                states: open,
+                received_from: Some(now - Duration::days(DUPLICATE_WINDOW_DAYS)),
+                limit: 300,
+                ..OrderQuery::default()
+            };
+            for o in self.store.list_orders(&q).await?.orders {
+                let old = Candidate {
+                    id: o.number.to_string(),
+                    fingerprint: engine.featurizer().fingerprint(&o.description),
+                    district: name_of(o.location.district),
+                    street: name_of(o.location.street),
+                    community: None,
+                    category: o.category.as_ref().map(|c| c.first_level().to_owned()),
+                    nature: o.nature.map(|n| n.code().to_owned()),
+                    at_ms: Some(o.received_at.timestamp_millis()),
+                    repeat_cue: false,
+                };
+                let sc = score(&candidate, &old, Duration::days(DUPLICATE_WINDOW_DAYS).num_milliseconds());
+                if sc > 0.0 {
+                    duplicates.push(DuplicateOut { id: old.id, score: sc, description: o.description.chars().take(80).collect() });
+                }
+            }
+        }
+        if let Some((batch, _)) = batch
+            && let Some(m) = batch.index.check_and_add(candidate)
+        {
+            duplicates.push(DuplicateOut { id: m.id, score: m.score, description: String::new() });
+        }
+        duplicates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        duplicates.truncate(5);
+
+        let emergency = s.urgency.first().is_some_and(|(u, _)| u == "emergency");
+        let mut disposition = s.disposition.first().map(|(d, _)| d.clone()).unwrap_or_else(|| "dispatch".into());
+        // A repeat with nothing new is linked; an emergency is never held back as a duplicate.
+        let duplicate_of = duplicates.first().filter(|_| !emergency && s.rule.is_none()).map(|d| d.id.clone());
+        if duplicate_of.is_some() {
+            disposition = "duplicate".into();
+        }
+        let (unit, co_units) = match dispatch {
+            Some(d) if disposition == "dispatch" => (Some(d.main_unit), d.co_units),
+            _ => (None, Vec::new()),
+        };
+        let street_unit = street_id.and_then(|s| units.get(s)).filter(|u| u.class == UnitClass::Street);
+        Ok(TriageOut {
+            nature: s.nature.first().map(|(n, _)| n.clone()).unwrap_or_default(),
+            category: category_path.first().cloned().unwrap_or_default(),
+            category_path,
+            urgency: s.urgency.first().map(|(u, _)| u.clone()).unwrap_or_default(),
+            disposition,
+            district: name_of(district_id),
+            street: street_unit.map(|u| u.name.clone()),
+            unit,
+            co_units,
+            confidence: s.confidence(),
+            duplicate_of,
+            alternatives,
+            rule: s.rule.map(|r| RuleOut { rule: r.rule.to_owned(), matched: r.matched }),
+            place: place_out,
+            duplicates,
+            model: engine.model.info.version.clone(),
+        })
+    }
+}
+
+/// Disposition codes of docs/triage.md.
+pub fn disposition_label(code: &str, zh: bool) -> &'static str {
+    let (z, e) = match code {
+        "dispatch" => ("派单", "Dispatch"),
+        "answer" => ("直接答复", "Answer directly"),
+        "transfer_110" => ("转110", "Transfer to 110"),
+        "transfer_119" => ("转119", "Transfer to 119"),
+        "transfer_120" => ("转120", "Transfer to 120"),
+        "transfer_122" => ("转122", "Transfer to 122"),
+        "redirect" => ("告知其他渠道", "Redirect"),
+        "duplicate" => ("重复件并单", "Link duplicate"),
+        _ => ("其他", "Other"),
+    };
+    if zh { z } else { e }
+}

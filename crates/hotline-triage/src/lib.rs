@@ -1,0 +1,419 @@
+//! Triage: from the text of one request, the decisions an operator confirms — nature, category path,
+//! urgency, disposition — each as the top three with calibrated probabilities, plus the rule that
+//! forced an emergency or out-of-scope answer, and likely duplicates. Places come from
+//! `hotline-places` and units from the dispatch catalogue, in the use-case layer that owns them.
+//!
+//! Pure: no IO, no clock. A model is bytes in, bytes out ([`TriageModel::to_bytes`]); the binary
+//! decides where files live.
+
+pub mod duplicates;
+pub mod eval;
+pub mod features;
+pub mod linear;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use features::Featurizer;
+pub use linear::{Linear, TrainOptions};
+pub use rules::RuleHit;
+
+/// One labelled request, in the JSON Lines vocabulary of docs/triage.md (what `hotline generate`
+/// writes, what the hand-written test set holds, what `hotline train` reads from the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Labelled {
+    pub id: String,
+    #[serde(default)]
+    pub channel: Option<String>,
+    pub text: String,
+    pub nature: String,
+    pub category: String,
+    pub category_path: Vec<String>,
+    pub urgency: String,
+    pub disposition: String,
+    #[serde(default)]
+    pub district: Option<String>,
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
+    /// RFC 3339, when known (duplicates are looked for within a time window).
+    #[serde(default)]
+    pub received_at: Option<String>,
+}
+
+/// A decision's candidates, best first, with probabilities.
+pub type Ranked = Vec<(String, f32)>;
+
+/// What the engine suggests for one text (without place, unit or duplicates, which need data the
+/// caller holds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub nature: Ranked,
+    /// Deepest category codes (`UTL/heating/not_warm`), best first.
+    pub category: Ranked,
+    pub urgency: Ranked,
+    pub disposition: Ranked,
+    /// The rule that overrode the model, if one fired.
+    pub rule: Option<RuleHit>,
+}
+
+impl Suggestion {
+    /// The best category's path from the first level down.
+    pub fn category_path(&self) -> Vec<String> {
+        self.category.first().map(|(c, _)| path_of(c)).unwrap_or_default()
+    }
+
+    /// The best answer's confidence: the product of the category and disposition probabilities
+    /// (a rule's answer counts as certain).
+    pub fn confidence(&self) -> f32 {
+        let p = |r: &Ranked| r.first().map_or(0.0, |(_, p)| *p);
+        p(&self.category) * p(&self.disposition)
+    }
+}
+
+/// `UTL/heating/not_warm` → `[UTL, UTL/heating, UTL/heating/not_warm]`.
+pub fn path_of(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices('/') {
+        out.push(code[..i].to_owned());
+    }
+    out.push(code.to_owned());
+    out
+}
+
+/// What a model file says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// `YYYYMMDD-HHMMSS` of training (given by the caller; the crate has no clock).
+    pub version: String,
+    /// Where the examples came from: `generated`, `orders`, or both.
+    pub source: String,
+    pub examples: usize,
+    /// Evaluation figures measured after training (decision → metric → value).
+    pub evaluation: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// What the category tree (and the unit tree) teach besides the examples.
+#[derive(Debug, Clone, Default)]
+pub struct TreeKnowledge {
+    /// `(text, category code)`: each node's names and keywords.
+    pub hints: Vec<(String, String)>,
+    /// Words the segmenter should keep whole.
+    pub vocabulary: Vec<String>,
+    /// Category code → default urgency.
+    pub default_urgency: BTreeMap<String, String>,
+}
+
+/// The learned part of triage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageModel {
+    pub info: ModelInfo,
+    /// Category keywords and place names the segmenter should keep whole.
+    pub vocabulary: Vec<String>,
+    /// Each category's default urgency in the tree the model was trained with.
+    pub default_urgency: BTreeMap<String, String>,
+    nature: Linear,
+    /// First-level category.
+    top: Linear,
+    /// Per first-level category: the deepest category code within it.
+    within: BTreeMap<String, Linear>,
+    urgency: Linear,
+    /// dispatch / answer / redirect / transfer_* (duplicates are found by comparison, not learned).
+    disposition: Linear,
+}
+
+const MAGIC: &[u8; 8] = b"HLTRIAG1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("not a Hotline triage model file")]
+    NotAModel,
+    #[error("corrupt model file: {0}")]
+    Corrupt(String),
+}
+
+impl TriageModel {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend(postcard::to_stdvec(self).unwrap_or_default());
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(ModelError::NotAModel)?;
+        postcard::from_bytes(body).map_err(|e| ModelError::Corrupt(e.to_string()))
+    }
+
+    /// Fits every decision on labelled examples. `vocabulary` (category keywords, place names) is
+    /// added to the segmenter.
+    ///
+    /// `hints` are `(text, category code)` pairs from the category tree itself (each node's name and
+    /// the words people use for it), taught to the category decisions only: they carry the tree's
+    /// knowledge to wording the examples never used.
+    pub fn train(examples: &[Labelled], tree: &TreeKnowledge, info: ModelInfo, opts: &TrainOptions) -> Self {
+        let hints = &tree.hints;
+        let vocabulary = tree.vocabulary.clone();
+        let featurizer = Featurizer::new(vocabulary.iter().map(String::as_str));
+        let feats: Vec<Vec<u32>> = parallel_map(examples, |e| featurizer.features(&e.text));
+        let hint_feats: Vec<(Vec<u32>, String)> = hints.iter().map(|(t, c)| (featurizer.features(t), c.clone())).collect();
+        let fit = |label: &dyn Fn(&Labelled) -> Option<String>,
+                   subset: &dyn Fn(&Labelled) -> bool,
+                   hint: &dyn Fn(&str) -> Option<String>|
+         -> Linear {
+            let mut classes: Vec<String> = examples.iter().filter(|e| subset(e)).filter_map(label).collect();
+            classes.extend(hint_feats.iter().filter_map(|(_, c)| hint(c)));
+            classes.sort();
+            classes.dedup();
+            let mut data: Vec<(&[u32], usize)> = examples
+                .iter()
+                .zip(&feats)
+                .filter(|(e, _)| subset(e))
+                .filter_map(|(e, f)| label(e).and_then(|l| classes.binary_search(&l).ok()).map(|c| (f.as_slice(), c)))
+                .collect();
+            data.extend(
+                hint_feats.iter().filter_map(|(f, c)| hint(c).and_then(|l| classes.binary_search(&l).ok()).map(|i| (f.as_slice(), i))),
+            );
+            Linear::train(&data, classes, opts)
+        };
+        let all = |_: &Labelled| true;
+        let no_hint = |_: &str| None;
+        let deepest = |e: &Labelled| e.category_path.last().cloned().or_else(|| Some(e.category.clone()));
+        let first_level = |c: &str| c.split('/').next().map(str::to_owned);
+        let nature = fit(&|e| Some(e.nature.clone()), &all, &no_hint);
+        let top = fit(&|e| Some(e.category.clone()), &all, &first_level);
+        let mut groups: Vec<String> =
+            examples.iter().map(|e| e.category.clone()).chain(hints.iter().filter_map(|(_, c)| first_level(c))).collect();
+        groups.sort();
+        groups.dedup();
+        let within = groups
+            .into_iter()
+            .map(|g| {
+                let in_group = |c: &str| (c == g || c.starts_with(&format!("{g}/"))).then(|| c.to_owned());
+                (g.clone(), fit(&deepest, &|e| e.category == g, &in_group))
+            })
+            .collect();
+        let urgency = fit(&|e| Some(e.urgency.clone()), &all, &no_hint);
+        let disposition = fit(&|e| Some(e.disposition.clone()).filter(|d| d != "duplicate"), &all, &no_hint);
+        Self {
+            info: ModelInfo { examples: examples.len(), ..info },
+            vocabulary,
+            default_urgency: tree.default_urgency.clone(),
+            nature,
+            top,
+            within,
+            urgency,
+            disposition,
+        }
+    }
+
+    /// The number of weight rows, for reports.
+    pub fn rows(&self) -> usize {
+        self.nature.rows()
+            + self.top.rows()
+            + self.within.values().map(Linear::rows).sum::<usize>()
+            + self.urgency.rows()
+            + self.disposition.rows()
+    }
+}
+
+/// Maps over items on all available cores (training featurises a million texts).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || items.len() < 1000 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+/// A loaded model with its featurizer: what the service and the CLI call.
+pub struct Engine {
+    pub model: TriageModel,
+    featurizer: Featurizer,
+}
+
+impl Engine {
+    pub fn new(model: TriageModel) -> Self {
+        let featurizer = Featurizer::new(model.vocabulary.iter().map(String::as_str));
+        Self { model, featurizer }
+    }
+
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
+    /// A category's default urgency from the tree the model was trained with (the nearest ancestor
+    /// that has one).
+    fn default_urgency(&self, code: &str) -> Option<&str> {
+        path_of(code).iter().rev().find_map(|c| self.model.default_urgency.get(c)).map(String::as_str)
+    }
+
+    /// Suggests the decisions for one text.
+    pub fn suggest(&self, text: &str) -> Suggestion {
+        let f = self.featurizer.features(text);
+        let m = &self.model;
+        let mut nature = m.nature.top(&f, 3);
+        let mut urgency = m.urgency.top(&f, 3);
+        let mut disposition = m.disposition.top(&f, 3);
+        // Category: P(first level) × P(deepest | first level), over the three best first levels.
+        let mut category: Ranked = Vec::new();
+        for (top, p_top) in m.top.top(&f, 3) {
+            match m.within.get(&top) {
+                Some(inner) => category.extend(inner.top(&f, 3).into_iter().map(|(c, p)| (c, p * p_top))),
+                None => category.push((top, p_top)),
+            }
+        }
+        category.sort_by(|a, b| b.1.total_cmp(&a.1));
+        category.truncate(3);
+
+        // Explicit words of nature ("举报", "建议", "感谢", "请问…") beat an unsure model.
+        if let Some(cued) = rules::nature_cue(text)
+            && nature.first().is_some_and(|(n, p)| n != cued && *p < 0.7)
+        {
+            let p = nature.iter().find(|(n, _)| n == cued).map_or(0.5, |(_, p)| p.max(0.5));
+            nature.retain(|(n, _)| n != cued);
+            nature.insert(0, (cued.to_owned(), p));
+            nature.truncate(3);
+        }
+        // Consultations are answered from the knowledge base unless the model is sure a unit must act;
+        // other natures are not "answered".
+        let p_of = |r: &Ranked, code: &str| r.iter().find(|(c, _)| c == code).map_or(0.0, |(_, p)| *p);
+        match nature.first().map(|(n, _)| n.as_str()) {
+            Some("consult") if p_of(&disposition, "dispatch") < 0.97 && disposition.first().is_some_and(|(d, _)| d == "dispatch") => {
+                let p = p_of(&disposition, "answer").max(0.5);
+                disposition.retain(|(d, _)| d != "answer");
+                disposition.insert(0, ("answer".to_owned(), p));
+                disposition.truncate(3);
+            }
+            Some(n) if n != "consult" && disposition.first().is_some_and(|(d, _)| d == "answer") => {
+                let p = p_of(&disposition, "dispatch").max(0.5);
+                disposition.retain(|(d, _)| d != "dispatch");
+                disposition.insert(0, ("dispatch".to_owned(), p));
+                disposition.truncate(3);
+            }
+            _ => {}
+        }
+        // Failures of water, power, gas and heating run on the 24-hour clock even when the words
+        // do not say "urgent": the category's own default wins over a plain "general".
+        // A category whose default is an emergency (a gas leak, a blocked fire exit) is one whatever
+        // the wording.
+        if let Some(default) = category.first().and_then(|(c, _)| self.default_urgency(c)) {
+            let model = urgency.first().map_or("general", |(u, _)| u.as_str());
+            if (default == "emergency" && model != "emergency") || (default == "utility24h" && model == "general") {
+                let default = default.to_owned();
+                promote_with(&mut urgency, &default, 0.6);
+            }
+        }
+        let rule = rules::emergency(text).or_else(|| rules::out_of_scope(text));
+        if let Some(hit) = &rule {
+            promote(&mut disposition, hit.disposition);
+            promote(&mut urgency, hit.urgency);
+            if let Some(deepest) = hit.category.last() {
+                // Keep the model's finer category when it agrees with the rule's branch.
+                let agrees = category.first().is_some_and(|(c, _)| c == deepest || c.starts_with(&format!("{deepest}/")));
+                if !agrees {
+                    promote(&mut category, deepest);
+                }
+            }
+            if hit.urgency == "emergency" && nature.first().is_some_and(|(n, _)| n == "consult" || n == "praise" || n == "suggestion") {
+                promote(&mut nature, "help");
+            }
+        }
+        Suggestion { nature, category, urgency, disposition, rule }
+    }
+}
+
+/// Puts `code` first with probability 1 (a rule decided it), keeping the others as alternatives.
+fn promote(ranked: &mut Ranked, code: &str) {
+    promote_with(ranked, code, 1.0);
+}
+
+fn promote_with(ranked: &mut Ranked, code: &str, p: f32) {
+    ranked.retain(|(c, _)| c != code);
+    ranked.insert(0, (code.to_owned(), p));
+    ranked.truncate(3);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(id: &str, text: &str, cat: &str, nature: &str, urgency: &str, disposition: &str) -> Labelled {
+        Labelled {
+            id: id.into(),
+            channel: None,
+            text: text.into(),
+            nature: nature.into(),
+            category: cat.split('/').next().unwrap_or(cat).into(),
+            category_path: path_of(cat),
+            urgency: urgency.into(),
+            disposition: disposition.into(),
+            district: None,
+            street: None,
+            duplicate_of: None,
+            received_at: None,
+        }
+    }
+
+    fn small_model() -> TriageModel {
+        let mut data = Vec::new();
+        for i in 0..60 {
+            data.push(example(
+                &format!("a{i}"),
+                &format!("家里暖气不热{i}号楼"),
+                "UTL/heating/not_warm",
+                "complaint",
+                "utility24h",
+                "dispatch",
+            ));
+            data.push(example(&format!("b{i}"), &format!("门口乱停车堵路{i}"), "TRF/illegal_parking", "complaint", "general", "dispatch"));
+            data.push(example(&format!("c{i}"), &format!("今年供暖什么时候开始{i}"), "UTL/heating", "consult", "general", "answer"));
+        }
+        let tree = TreeKnowledge {
+            hints: vec![("交通拥堵".into(), "TRF/congestion".into())],
+            vocabulary: vec!["暖气不热".into()],
+            default_urgency: BTreeMap::from([("UTL".into(), "utility24h".into())]),
+        };
+        TriageModel::train(&data, &tree, ModelInfo { version: "t".into(), ..ModelInfo::default() }, &TrainOptions::default())
+    }
+
+    #[test]
+    fn a_model_survives_its_file_format_and_a_foreign_file_is_refused() {
+        let m = small_model();
+        let again = TriageModel::from_bytes(&m.to_bytes()).expect("round trip");
+        assert_eq!(again, m);
+        assert!(matches!(TriageModel::from_bytes(b"PNG...."), Err(ModelError::NotAModel)));
+        assert!(matches!(TriageModel::from_bytes(b"HLTRIAG1\xff\xff"), Err(ModelError::Corrupt(_))));
+    }
+
+    #[test]
+    fn suggests_the_learned_decisions_top_three_with_probabilities() {
+        let engine = Engine::new(small_model());
+        let s = engine.suggest("我家暖气不热");
+        assert_eq!(s.category[0].0, "UTL/heating/not_warm");
+        assert_eq!(s.category_path(), ["UTL", "UTL/heating", "UTL/heating/not_warm"]);
+        assert_eq!(s.urgency[0].0, "utility24h");
+        assert!(s.category.len() <= 3 && s.category.windows(2).all(|w| w[0].1 >= w[1].1));
+        assert!(s.rule.is_none());
+        let s = engine.suggest("供暖什么时候开始");
+        assert_eq!((s.nature[0].0.as_str(), s.disposition[0].0.as_str()), ("consult", "answer"));
+    }
+
+    #[test]
+    fn an_emergency_rule_overrides_the_model() {
+        let engine = Engine::new(small_model());
+        let s = engine.suggest("厨房里一股很浓的煤气味，门口还乱停车");
+        assert_eq!(s.rule.as_ref().map(|r| r.rule), Some("gas_smell"));
+        assert_eq!(s.urgency[0], ("emergency".to_owned(), 1.0));
+        assert_eq!(s.disposition[0].0, "dispatch");
+        assert_eq!(s.category[0].0, "EMG/gas_leak");
+        let s = engine.suggest("已经向法院起诉了，暖气不热的事");
+        assert_eq!(s.disposition[0].0, "redirect");
+    }
+}
