@@ -55,6 +55,19 @@ pub struct TriageInput {
     pub urgency: String,
 }
 
+/// What triage suggested when the operator filed the order, so the choice can be compared with it
+/// (the training signal of operator overrides). Codes in docs/triage.md's vocabulary.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema, PartialEq)]
+pub struct SuggestionInput {
+    /// The model version that made the suggestion.
+    pub model: String,
+    pub nature: Option<String>,
+    /// The deepest category code suggested.
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    pub disposition: Option<String>,
+}
+
 /// A new order. Operators usually send the triage and the disposition in the same request, so one
 /// call takes a call from receipt to dispatch.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -70,6 +83,9 @@ pub struct CreateOrderInput {
     pub triage: Option<TriageInput>,
     /// What to do right after triage: `dispatch`, `answer`, `transfer`, `redirect` or `link_duplicate`.
     pub disposition: Option<Command>,
+    /// What triage suggested (recorded with the triage event beside what the operator chose).
+    #[serde(default)]
+    pub suggestion: Option<SuggestionInput>,
 }
 
 /// An action on an order (the `action` field names it).
@@ -236,6 +252,42 @@ const CASE_ORDERS_SHOWN: u32 = 20;
 
 fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
     AppError::Validation(ValidationError::new(field, code, zh, en))
+}
+
+/// The suggestion as recorded on the triage event: what was suggested, and for each decision
+/// whether the operator took it.
+fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResult<serde_json::Value> {
+    let short = |field: &str, v: &Option<String>| optional(field, v.as_deref(), 100);
+    let (nature, category, urgency, disposition) = (
+        short("nature", &sg.nature)?,
+        short("category", &sg.category)?,
+        short("urgency", &sg.urgency)?,
+        short("disposition", &sg.disposition)?,
+    );
+    let model = bounded("model", &sg.model, 1, 100)?;
+    let chosen_disposition = input.disposition.as_ref().map(|d| match d {
+        Command::Dispatch { .. } => "dispatch",
+        Command::Answer { .. } => "answer",
+        Command::Transfer { .. } => "transfer",
+        Command::Redirect { .. } => "redirect",
+        Command::LinkDuplicate { .. } => "duplicate",
+        _ => "other",
+    });
+    let t = input.triage.as_ref();
+    let took = |suggested: &Option<String>, chosen: Option<&str>| suggested.as_deref().map(|s| Some(s) == chosen);
+    Ok(serde_json::json!({
+        "model": model,
+        "nature": nature,
+        "category": category,
+        "urgency": urgency,
+        "disposition": disposition,
+        "accepted": {
+            "nature": took(&nature, t.map(|t| t.nature.as_str())),
+            "category": took(&category, t.map(|t| t.category.as_str())),
+            "urgency": took(&urgency, t.map(|t| t.urgency.as_str())),
+            "disposition": disposition.as_deref().map(|d| Some(if d.starts_with("transfer_") { "transfer" } else { d }) == chosen_disposition),
+        },
+    }))
 }
 
 impl App {
@@ -522,7 +574,8 @@ impl App {
             }
             steps.push(d.clone());
         }
-        let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key).await?;
+        let suggestion = input.suggestion.as_ref().map(|sg| suggestion_record(sg, input)).transpose()?;
+        let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key, suggestion).await?;
         Ok((self.view(who, &order), replayed))
     }
 
@@ -535,6 +588,7 @@ impl App {
         who: Option<&Principal>,
         steps: &[Command],
         key: Option<IdempotencyKey>,
+        suggestion: Option<serde_json::Value>,
     ) -> AppResult<(WorkOrder, bool)> {
         let now = self.clock.now();
         let policy = self.policy().await?;
@@ -542,7 +596,10 @@ impl App {
         let mut events = vec![EventDraft::receipt(actor, now, order.channel)];
         for step in steps {
             let action = self.resolve(step, &order, now).await?;
-            let t = order.apply(action, actor, now, &policy)?;
+            let mut t = order.apply(action, actor, now, &policy)?;
+            if let (Command::Triage { .. }, Some(sg), Some(payload)) = (step, &suggestion, t.event.payload.as_object_mut()) {
+                payload.insert("suggested".into(), sg.clone());
+            }
             events.push(t.event);
             order = t.order;
         }
@@ -691,6 +748,7 @@ impl App {
             attachments: Vec::new(),
             triage: None,
             disposition: None,
+            suggestion: None,
         };
         if input.phone.trim().is_empty() {
             return Err(invalid(
@@ -703,7 +761,7 @@ impl App {
         let new = self.parse_new_order(Channel::Web, &create)?;
         let scope = format!("public:{}", new.requester.phone.as_ref().map(|p| p.as_str()).unwrap_or_default());
         let key = Self::idempotency(scope, idempotency_key)?;
-        let (order, _) = self.receive(new, &Actor::citizen(), None, &[], key).await?;
+        let (order, _) = self.receive(new, &Actor::citizen(), None, &[], key, None).await?;
         Ok(order.number.to_string())
     }
 

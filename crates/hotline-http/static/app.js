@@ -207,6 +207,12 @@ document.addEventListener('submit', (e) => {
 
   function show(t) {
     current = t;
+    // Sent with the form, so what was suggested is kept beside what the operator chose.
+    var record = document.getElementById('suggestion');
+    if (record) {
+      record.value = JSON.stringify({ model: t.model, nature: t.nature, category: t.category_path[t.category_path.length - 1] || null,
+        urgency: t.urgency, disposition: t.disposition });
+    }
     empty.classList.add('hidden');
     body.classList.remove('hidden');
     chips('nature', t.alternatives.nature);

@@ -127,6 +127,7 @@ fn sample_input(app: &App, i: usize) -> anyhow::Result<CreateOrderInput> {
         attachments: vec![],
         triage: Some(TriageInput { nature: "complaint".into(), category: "TRF/illegal_parking".into(), urgency: "general".into() }),
         disposition: Some(Command::Dispatch { main_unit: street, co_units: vec![], note: String::new() }),
+        suggestion: None,
     })
 }
 

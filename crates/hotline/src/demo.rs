@@ -148,6 +148,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             attachments: vec![],
             triage: (!untriaged).then(|| TriageInput { nature: g.nature.clone(), category: category.clone(), urgency: g.urgency.clone() }),
             disposition: if untriaged { None } else { disposition },
+            suggestion: None,
         };
         let (view, _) = app.create_order(&operator, &input, Some(&format!("demo-{seed}-{i}"))).await.map_err(err)?;
         numbers.insert(g.id.clone(), view.number.clone());
@@ -263,6 +264,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             attachments: vec![],
             triage: None,
             disposition: Some(Command::LinkDuplicate { of: o.number.clone() }),
+            suggestion: None,
         };
         app.create_order(&operator, &dup, Some("demo-duplicate")).await.map_err(err)?;
     }

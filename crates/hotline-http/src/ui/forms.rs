@@ -116,6 +116,8 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
         attachments: Vec::<AttachmentInput>::new(),
         triage,
         disposition,
+        // Filled by the page's script with what triage suggested; telemetry, so a malformed value is dropped.
+        suggestion: f.opt("suggestion").and_then(|v| serde_json::from_str(&v).ok()),
     })
 }
 

@@ -291,6 +291,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
             div.grid2 {
                 form.card method="post" action="/intake" id="intake-form" {
                     input type="hidden" name="form_token" value=(token);
+                    input type="hidden" name="suggestion" id="suggestion" value=(v("suggestion"));
                     div.grid3 {
                         div { label for="phone" { (lang.t("来电号码", "Caller's phone")) } input type="tel" id="phone" name="phone" value=(v("phone")) autofocus autocomplete="off"; }
                         div { label for="name" { (lang.t("诉求人姓名", "Requester's name")) } input type="text" id="name" name="name" value=(v("name")); }

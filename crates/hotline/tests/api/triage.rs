@@ -122,3 +122,25 @@ async fn the_cli_and_the_api_give_the_same_answers() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn what_triage_suggested_is_kept_on_the_triage_event_beside_what_the_operator_chose() {
+    let app = spawn_app().await;
+    let op = app.login("operator").await;
+    let mut body = crate::helpers::dispatch_body(app.unit(WANGJING));
+    body["suggestion"] =
+        json!({ "model": "m1", "nature": "help", "category": "TRF/illegal_parking", "urgency": "general", "disposition": "dispatch" });
+    let order = expect_status(app.create_order(&op, &body).await, 201).await;
+    let detail = app.detail(order["number"].as_str().expect("number")).await;
+    let events = detail["events"].as_array().or_else(|| detail["timeline"].as_array()).expect("events");
+    let triage = events.iter().find(|e| e["kind"] == "triage").expect("a triage event");
+    let suggested = &triage["payload"]["suggested"];
+    assert_eq!(suggested["model"], "m1");
+    assert_eq!(suggested["accepted"], json!({ "nature": false, "category": true, "urgency": true, "disposition": true }), "{triage:#}");
+
+    // An oversized suggestion is refused like any other field, and nothing is written.
+    let before = app.total_orders().await;
+    body["suggestion"]["model"] = json!("m".repeat(101));
+    expect_problem(app.create_order(&op, &body).await, 422, "too_long").await;
+    assert_eq!(app.total_orders().await, before);
+}
