@@ -127,6 +127,9 @@ pub struct TriageModel {
 
 const MAGIC: &[u8; 8] = b"HLTRIAG1";
 
+/// How many times each of the category tree's words is taught (see [`TriageModel::train`]).
+const HINT_REPEAT: usize = 10;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("not a Hotline triage model file")]
@@ -173,9 +176,12 @@ impl TriageModel {
                 .filter(|(e, _)| subset(e))
                 .filter_map(|(e, f)| label(e).and_then(|l| classes.binary_search(&l).ok()).map(|c| (f.as_slice(), c)))
                 .collect();
-            data.extend(
-                hint_feats.iter().filter_map(|(f, c)| hint(c).and_then(|l| classes.binary_search(&l).ok()).map(|i| (f.as_slice(), i))),
-            );
+            // The tree's words are few beside the examples: each counts several times.
+            for _ in 0..HINT_REPEAT {
+                data.extend(
+                    hint_feats.iter().filter_map(|(f, c)| hint(c).and_then(|l| classes.binary_search(&l).ok()).map(|i| (f.as_slice(), i))),
+                );
+            }
             Linear::train(&data, classes, opts)
         };
         let all = |_: &Labelled| true;
@@ -273,12 +279,21 @@ impl Engine {
         category.truncate(3);
 
         // Explicit words of nature ("举报", "建议", "感谢", "请问…") beat an unsure model.
+        // Report, praise and suggestion words are unambiguous; question and complaint words yield
+        // only to a model that is nearly sure.
         if let Some(cued) = rules::nature_cue(text)
-            && nature.first().is_some_and(|(n, p)| n != cued && *p < 0.7)
+            && nature.first().is_some_and(|(n, p)| n != cued && (matches!(cued, "report" | "praise" | "suggestion") || *p < 0.95))
         {
             let p = nature.iter().find(|(n, _)| n == cued).map_or(0.5, |(_, p)| p.max(0.5));
             nature.retain(|(n, _)| n != cued);
             nature.insert(0, (cued.to_owned(), p));
+            nature.truncate(3);
+        }
+        if rules::nature_cue(text).is_none() && rules::is_question(text) && nature.first().is_some_and(|(n, p)| n != "consult" && *p < 0.99)
+        {
+            let p = nature.iter().find(|(n, _)| n == "consult").map_or(0.5, |(_, p)| p.max(0.5));
+            nature.retain(|(n, _)| n != "consult");
+            nature.insert(0, ("consult".to_owned(), p));
             nature.truncate(3);
         }
         // Consultations are answered from the knowledge base unless the model is sure a unit must act;

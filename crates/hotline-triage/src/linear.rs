@@ -28,11 +28,14 @@ pub struct TrainOptions {
     /// Share of examples held out to fit the temperature (none when there are too few).
     pub holdout: f32,
     pub seed: u64,
+    /// L2 penalty, applied to the rows an example touches (keeps weights small, so wording the
+    /// examples never used does not meet overconfident weights).
+    pub l2: f32,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        Self { epochs: 4, learning_rate: 0.5, min_count: 2, holdout: 0.05, seed: 1 }
+        Self { epochs: 4, learning_rate: 0.5, min_count: 2, holdout: 0.05, seed: 1, l2: 1e-4 }
     }
 }
 
@@ -159,10 +162,11 @@ impl Linear {
                 for (b, g) in bias.iter_mut().zip(&logits) {
                     *b -= lr * g * 0.1;
                 }
+                let decay = 1.0 - lr * opts.l2;
                 for &r in &rows {
                     let r = r as usize * k;
                     for (wv, g) in w[r..r + k].iter_mut().zip(&logits) {
-                        *wv -= lr * g * x;
+                        *wv = *wv * decay - lr * g * x;
                     }
                 }
             }

@@ -350,6 +350,58 @@ const NATURE_CUES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Question words: a question with no complaint in it is most likely a consultation.
+const QUESTION: &[&str] = &[
+    "吗？",
+    "吗?",
+    "在哪",
+    "哪里",
+    "多少钱",
+    "能不能",
+    "可以吗",
+    "是否",
+    "需不需要",
+    "要不要",
+    "什么时候",
+    "怎么",
+    "如何",
+    "can i ",
+    "do i ",
+    "is it ",
+    "what ",
+    "where ",
+    "which ",
+    "when ",
+    "how ",
+    "are there",
+    "do you",
+];
+/// Words that make a question a complaint or a call for help ("没人管吗？").
+const GRIEVANCE: &[&str] = &[
+    "没人管",
+    "不管",
+    "投诉",
+    "太差",
+    "坏了",
+    "漏",
+    "不热",
+    "停水",
+    "停电",
+    "扰民",
+    "乱",
+    "拖欠",
+    "unacceptable",
+    "broken",
+    "not working",
+    "no one",
+];
+
+/// Whether the text reads as a plain question (for consultations).
+pub fn is_question(text: &str) -> bool {
+    let t = crate::features::normalise(text);
+    QUESTION.iter().any(|q| t.contains(q)) && !GRIEVANCE.iter().any(|g| t.contains(g))
+}
+
 /// The nature the text states in so many words, if any.
 pub fn nature_cue(text: &str) -> Option<&'static str> {
     let t = crate::features::normalise(text);

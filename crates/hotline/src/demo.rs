@@ -345,6 +345,10 @@ fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> any
     let (heating, rest): (Vec<DemoRequest>, Vec<DemoRequest>) =
         rest.into_iter().partition(|r| r.duplicate_of.is_none() && r.category.starts_with("UTL/heating"));
     picked.extend(heating.into_iter().take(count / 10));
+    // A few emergencies and transfers, so the demo shows those paths whatever the seed.
+    let (urgent, rest): (Vec<DemoRequest>, Vec<DemoRequest>) =
+        rest.into_iter().partition(|r| r.duplicate_of.is_none() && (r.urgency == "emergency" || r.disposition.starts_with("transfer_")));
+    picked.extend(urgent.into_iter().take((count / 30).max(2)));
     let room = count.saturating_sub(picked.len());
     picked.extend(rest.into_iter().take(room));
     picked.sort_by_key(|r| r.received_at);

@@ -15,6 +15,11 @@
 //! about 8% of callers reuse an earlier number and about 3% of requests restate an earlier one at the
 //! same place (`disposition = duplicate`). `--surge rainstorm@YYYY-MM-DDTHH:MM` (Beijing time) adds
 //! a burst of flooding and waterlogging requests in the six hours after that time.
+//!
+//! Wording depends on the nature (questions for consultations; 求助/帮忙 or a plain statement of the
+//! fault for help; blame and repeated failures for complaints; violations, with or without the word
+//! 举报, for reports); Chinese text uses the category's Chinese keywords, English text its English
+//! ones. Nature, category and place are still drawn independently, so some combinations read oddly.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -151,9 +156,9 @@ fn cumulate(weights: impl IntoIterator<Item = u64>) -> Vec<u64> {
 
 struct Leaf {
     path: Vec<String>,
-    name_en: String,
     description: String,
     keywords: Vec<String>,
+    keywords_en: Vec<String>,
     urgency: String,
 }
 
@@ -230,9 +235,10 @@ fn leaves() -> anyhow::Result<Vec<Leaf>> {
         let path = (1..=parts.len()).map(|n| parts[..n].join("/")).collect();
         out.push(Leaf {
             path,
-            name_en: c.name_en.to_lowercase(),
             description: c.description.clone(),
-            keywords: c.keywords.clone(),
+            // Chinese keywords for Chinese text, English ones (and the English name) for English text.
+            keywords: c.keywords.iter().filter(|k| !k.is_ascii()).cloned().collect(),
+            keywords_en: c.keywords.iter().filter(|k| k.is_ascii()).cloned().chain(std::iter::once(c.name_en.to_lowercase())).collect(),
             urgency: c.default_urgency.clone(),
         });
     }
@@ -366,6 +372,35 @@ const CITIZEN_CONSULT: [&str; 10] = [
     "{P}{K}，请问该怎么办理？谢谢",
     "我想了解一下{K}",
 ];
+// Help: a problem of the caller's own, asking for a hand; complaints blame someone.
+const OPERATOR_HELP: [&str; 6] = [
+    "市民来电求助：{P}{K}，{E}，请帮忙协调解决。",
+    "来电人称{P}{K}，{E}，自己解决不了，希望相关部门帮忙。",
+    "来电人反映其家中{K}，{E}，请求帮助。",
+    "市民来电：{P}{K}，{E}，希望帮忙联系处理。",
+    "@来电人住{P}，{K}，{E}，请求协助。",
+    "来电人求助{K}一事，{D}，{Q}。",
+];
+const CITIZEN_HELP: [&str; 8] = [
+    "你好，{P}我家{K}，{E}，能不能帮帮忙",
+    "{K}了，{P}，怎么办啊，求帮忙",
+    "麻烦帮我看看{P}{K}的问题，{E}",
+    "家里{K}，{E}，谁能帮一下",
+    "我这{K}，{P}，自己弄不了，请派人来帮忙",
+    "求助！{P}{K}，{E}",
+    "您好，我遇到{K}的问题，{E}，能帮我问问吗",
+    "帮帮忙吧，{P}{K}，{E}",
+];
+const COMPLAINT_EXTRA: [&str; 8] = [
+    "市民来电投诉：{P}{K}，{E}，{Q}。",
+    "我要投诉{P}{K}，{E}，太不像话了",
+    "对{P}{K}很不满意，{E}，{Q}",
+    "@投诉{P}，{K}，{E}，管理太差了",
+    "来电人投诉{P}{K}，称{E}，对处理结果不满。",
+    "{P}{K}，{E}，你们到底管不管",
+    "强烈投诉{K}！{P}，{E}",
+    "@{P}的{K}太差劲了，{E}，必须给个说法",
+];
 const PRAISE: [&str; 5] = [
     "市民来电表扬{P}工作人员，之前反映的{K}问题很快得到解决，表示感谢。",
     "感谢{P}的工作人员，{K}的事处理得很及时！",
@@ -380,12 +415,17 @@ const SUGGESTION: [&str; 5] = [
     "@我有个建议，{P}的{K}能不能统一规划一下",
     "市民建议有关部门重视{K}，{Q}。",
 ];
-const REPORT: [&str; 5] = [
+const REPORT: [&str; 10] = [
     "市民来电举报：{P}{K}，{E}，请相关部门查处。",
     "来电人举报{P}有{K}的情况，{E}。",
     "我要举报，{P}{K}，{E}",
     "实名举报{P}{K}，{Q}",
     "举报{P}{K}！{E}",
+    "@{P}有人{K}，{E}，请有关部门查一查",
+    "发现{P}{K}，{E}，没人管吗",
+    "市民反映{P}存在{K}违规行为，{E}，请核查。",
+    "@{P}天天有人{K}，{E}",
+    "{P}有商户{K}，{E}，希望依法处理",
 ];
 const DETAIL_COMPLAINT: [&str; 10] = [
     "已持续一个多月",
@@ -399,8 +439,18 @@ const DETAIL_COMPLAINT: [&str; 10] = [
     "周围居民意见很大",
     "已经好几天了",
 ];
-const DETAIL_HELP: [&str; 6] =
-    ["自己解决不了", "家里老人很着急", "联系不上相关负责人", "不知道该找谁", "情况比较紧急", "已经影响到正常生活"];
+const DETAIL_HELP: [&str; 10] = [
+    "自己解决不了",
+    "家里老人很着急",
+    "联系不上相关负责人",
+    "不知道该找谁",
+    "情况比较紧急",
+    "已经影响到正常生活",
+    "出行不太方便",
+    "麻烦尽快修一下",
+    "今天早上发现的",
+    "担心出危险",
+];
 const DETAIL_REPORT: [&str; 5] = ["存在安全隐患", "已经不是第一次了", "附近居民都看到了", "一般晚上出现", "怀疑违法经营"];
 const DEMAND: [&str; 8] = [
     "希望尽快处理",
@@ -412,6 +462,7 @@ const DEMAND: [&str; 8] = [
     "希望尽快答复",
     "请相关部门督促整改",
 ];
+const DEMAND_HELP: [&str; 5] = ["请帮忙协调解决", "请尽快派人来看看", "希望尽快处理", "麻烦帮忙联系一下", "希望有人来修一下"];
 const REDIRECT_PHRASES: [&str; 5] = [
     "，此事已向法院起诉，目前在审理中",
     "，已申请劳动仲裁，想催一下进度",
@@ -453,6 +504,28 @@ const EN_TEMPLATES: [&str; 6] = [
     "{K}{P} - please send someone as soon as possible",
     "I am a foreign resident. Problem with {K}{P}. Thank you.",
     "Hi, {K}{P} again... who is responsible for this?",
+];
+const EN_HELP: [&str; 4] = [
+    "Could you help me? {K}{P} and I don't know what to do.",
+    "I need help: {K}{P}. I can't sort it out myself.",
+    "Please help, {K}{P}. Who can I ask?",
+    "Hi, I have a problem with {K}{P}, can someone come and help?",
+];
+const EN_COMPLAINT: [&str; 4] = [
+    "I want to complain about {K}{P}. It has gone on for weeks.",
+    "Complaint: {K}{P}. Nobody has fixed it yet.",
+    "{K}{P} is unacceptable, the management does nothing.",
+    "Very unhappy with {K}{P}, please give me an explanation.",
+];
+const EN_REPORT: [&str; 3] = [
+    "I'd like to report {K}{P}, it looks illegal.",
+    "Reporting {K}{P}: it happens every night, please investigate.",
+    "I want to report a violation: {K}{P}.",
+];
+const EN_SUGGESTION: [&str; 3] = [
+    "Suggestion: could the city improve {K}{P}?",
+    "It would be better if {K}{P} were managed properly.",
+    "I suggest more attention to {K}{P}.",
 ];
 const EN_CONSULT: [&str; 4] = [
     "Hi, I'd like to ask about {K}{P}. How does it work?",
@@ -733,6 +806,10 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
             match nature {
                 "consult" => &EN_CONSULT,
                 "praise" => &EN_PRAISE,
+                "help" => &EN_HELP,
+                "report" => &EN_REPORT,
+                "suggestion" => &EN_SUGGESTION,
+                "complaint" if rng.chance(500) => &EN_COMPLAINT,
                 _ => &EN_TEMPLATES,
             }
         } else if in_surge {
@@ -744,7 +821,12 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
                 ("praise", _) => &PRAISE,
                 ("suggestion", _) => &SUGGESTION,
                 ("report", _) => &REPORT,
+                // Half of help requests just state the fault ("路灯坏了，请尽快修"), as people do.
+                ("help", true) if rng.chance(500) => &OPERATOR_HELP,
+                ("help", false) if rng.chance(500) => &CITIZEN_HELP,
+                (_, true) if rng.chance(400) => &COMPLAINT_EXTRA,
                 (_, true) => &OPERATOR,
+                (_, false) if rng.chance(400) => &COMPLAINT_EXTRA,
                 (_, false) => &CITIZEN,
             }
         };
@@ -753,13 +835,14 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
             "report" => *rng.pick(&DETAIL_REPORT),
             _ => *rng.pick(&DETAIL_COMPLAINT),
         };
-        let demand = *rng.pick(&DEMAND);
+        let demand = if nature == "help" { *rng.pick(&DEMAND_HELP) } else { *rng.pick(&DEMAND) };
         if english {
             let t = *rng.pick(templates);
             if !t.contains("{P}") {
                 place = PlacePick { district: None, street: None, community: None };
             }
-            render(t, &[('K', &leaf.name_en), ('P', &place_s)], &mut text);
+            let k = rng.pick(&leaf.keywords_en).clone();
+            render(t, &[('K', &k), ('P', &place_s)], &mut text);
         } else if in_surge {
             let s = *rng.pick(&SURGE_TEXTS);
             let (a, b) = if operator { ("市民来电反映：", "，请尽快处置。") } else { ("", "！") };

@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(&config);
             let app = Application::build(&config).await?;
             tracing::info!(port = app.port(), database = ?config.database_url, "hotline serving");
+            let _pid = startup::pid_file();
             app.run_until_stopped().await
         }
         Command::Demo { server, orders } => {
@@ -49,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("  {user:<14} {role:<16} {name}");
             }
             println!("Citizen pages need no login: /citizen (submit) and /track.\n");
+            let _pid = startup::pid_file();
             server.run_until_stopped().await
         }
         Command::Migrate { server } => {

@@ -19,6 +19,23 @@ pub struct Application {
 /// Where `hotline serve` writes its process id, for `hotline reload`.
 pub const PID_FILE: &str = "hotline.pid";
 
+/// Writes ./hotline.pid for `hotline reload` while the returned guard lives (the `serve` and `demo`
+/// commands; servers embedded in tests write none).
+pub fn pid_file() -> PidFile {
+    if let Err(e) = std::fs::write(PID_FILE, std::process::id().to_string()) {
+        tracing::warn!(error = %e, "cannot write {PID_FILE}; `hotline reload` will not find this server");
+    }
+    PidFile
+}
+
+pub struct PidFile;
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(PID_FILE);
+    }
+}
+
 /// `hotline reload`: SIGHUP to the server whose pid is in ./hotline.pid.
 pub fn signal_reload() -> anyhow::Result<()> {
     let pid =
@@ -149,13 +166,9 @@ impl Application {
                 }
             }
         });
-        let pid_file = std::path::Path::new(PID_FILE);
-        if let Err(e) = std::fs::write(pid_file, std::process::id().to_string()) {
-            tracing::debug!(error = %e, "cannot write {PID_FILE}; `hotline reload` will not find this server");
-        }
+
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
         refresher.abort();
-        let _ = std::fs::remove_file(pid_file);
         self.store.close().await;
         Ok(served?)
     }

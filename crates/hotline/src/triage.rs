@@ -35,6 +35,9 @@ pub struct TrainArgs {
     /// Training passes over the data.
     #[arg(long, default_value_t = 4)]
     pub epochs: usize,
+    /// L2 penalty (larger: smaller weights, less confident on unfamiliar wording).
+    #[arg(long, default_value_t = 1e-4)]
+    pub l2: f32,
     /// Write the model here instead of `model_dir/triage-<time>.model`.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -80,6 +83,9 @@ pub fn tree_knowledge(app: &App) -> TreeKnowledge {
     let mut tree = TreeKnowledge::default();
     for c in app.categories().iter() {
         tree.hints.push((c.name_zh.clone(), c.code.clone()));
+        if !c.description.is_empty() {
+            tree.hints.push((c.description.clone(), c.code.clone()));
+        }
         if !c.name_en.is_empty() {
             tree.hints.push((c.name_en.clone(), c.code.clone()));
         }
@@ -269,7 +275,7 @@ pub async fn train(app: Arc<App>, config: &Config, args: &TrainArgs, version: St
         (_, 0) => "orders".to_owned(),
         _ => "orders+generated".to_owned(),
     };
-    let opts = TrainOptions { epochs: args.epochs, seed: args.seed, ..TrainOptions::default() };
+    let opts = TrainOptions { epochs: args.epochs, seed: args.seed, l2: args.l2, ..TrainOptions::default() };
     eprintln!("training on {} examples ({from_orders} from orders) …", train_set.len());
     let mut model = TriageModel::train(&train_set, &tree, ModelInfo { version: version.clone(), source, ..ModelInfo::default() }, &opts);
     let trained_in = started.elapsed();

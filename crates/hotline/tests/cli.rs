@@ -157,3 +157,49 @@ fn train_writes_a_versioned_model_the_server_can_load() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no labelled orders"), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn reload_makes_a_running_server_load_the_newest_model_at_once() {
+    let dir = temp("reload");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let log = std::fs::File::create(dir.join("serve.log")).expect("log file");
+    let mut server = hotline()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", &db])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stderr(log)
+        .spawn()
+        .expect("start serve");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(dir.join("hotline.pid").exists(), "serve writes its pid for reload");
+    let out = hotline()
+        .args(["train", "--database", &db, "--orders", "false", "--generated", "2000", "--epochs", "1"])
+        .current_dir(&dir)
+        .output()
+        .expect("train");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let version = model.rsplit("triage-").next().and_then(|v| v.strip_suffix(".model")).expect("a versioned file name").to_owned();
+    let out = hotline().arg("reload").current_dir(&dir).output().expect("reload");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let loaded = loop {
+        let text = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+        if text.contains(&format!("model={version}")) {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(loaded, "the server loaded {version}: {}", std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default());
+    let _ = std::fs::remove_dir_all(&dir);
+}
