@@ -553,3 +553,22 @@ test('intake shows triage suggestions as the operator types and one key takes th
     assert.equal(await page.locator('input[name=disposition]:checked').inputValue(), 'answer');
   });
 });
+
+test('deadline notices: the unit sees the scheduler\'s warnings and overdue notices and marks one read', { timeout: 30000 }, async () => {
+  await withPage('notifications', async (page) => {
+    await login(page, 'wangjing');
+    await page.goto(`${base}/notifications`);
+    // The demo's two weeks of orders include some whose deadlines have passed; the scheduler's first
+    // pass runs at start.
+    await page.waitForSelector('#notices tr.unread', { timeout: 5000 });
+    const before = await page.locator('#notices tr.unread').count();
+    assert.ok(before > 0);
+    assert.match(await text(page, '#notices'), /超期|预警/);
+    await shot(page, 'notifications');
+    await navigate(page, () => page.locator('#notices tr.unread button').first().click());
+    assert.equal(await page.locator('#notices tr.unread').count(), before - 1);
+    // Each notice links to its order, whose timeline shows it.
+    await navigate(page, () => page.locator('#notices a').first().click());
+    assert.match(await text(page, 'main'), /时限提醒/);
+  });
+});

@@ -91,6 +91,10 @@ fn what_zh(what: &str) -> &'static str {
         "unit" => "单位",
         "user" => "用户",
         "policy" => "时限配置",
+        "notification" => "提醒",
+        "category" => "分类",
+        "dispatch rule" => "派单规则",
+        "version" => "版本",
         _ => "记录",
     }
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod orders;
 pub mod reference;
+pub mod scheduler;
 pub mod triage;
 pub mod units;
 pub mod views;

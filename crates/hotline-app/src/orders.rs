@@ -614,7 +614,10 @@ impl App {
     /// the order changed since the caller read it.
     pub async fn act(&self, who: &Principal, number: &str, cmd: &Command, expected_version: Option<i64>) -> AppResult<OrderView> {
         let order = self.visible_order(who, number).await?;
-        if expected_version.is_some_and(|v| v != order.version) {
+        if let Some(v) = expected_version
+            && v != order.version
+            && !self.only_notices_since(&order, v).await?
+        {
             return Err(AppError::Conflict("stale version".into()));
         }
         // Who may act is settled before the command's fields are resolved, so resolving (which looks
@@ -632,6 +635,19 @@ impl App {
         let stored = self.store.apply_transition(&t).await?;
         tracing::debug!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
         Ok(self.view(who, &stored))
+    }
+
+    /// Whether every change since `version` was a deadline notice (which the person who read the
+    /// order at `version` need not have seen before acting).
+    async fn only_notices_since(&self, order: &WorkOrder, version: i64) -> AppResult<bool> {
+        let newer = usize::try_from(order.version - version).unwrap_or(usize::MAX);
+        if version > order.version || newer > 50 {
+            return Ok(false);
+        }
+        // Events that bump the version, newest last (a logged reveal changes nothing).
+        let events = self.store.order_events(order.id).await?;
+        let bumping: Vec<_> = events.iter().filter(|e| e.draft.kind != ActionKind::RevealContact).collect();
+        Ok(bumping.len() >= newer && bumping[bumping.len() - newer..].iter().all(|e| e.draft.kind == ActionKind::DeadlineNotice))
     }
 
     pub async fn order_detail(&self, who: &Principal, number: &str) -> AppResult<OrderDetail> {

@@ -32,7 +32,8 @@ impl DurationSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Stage {
     Dispatch,
     FirstContact,
@@ -74,6 +75,14 @@ pub struct DeadlinePolicy {
     pub classes: BTreeMap<Urgency, StageDeadlines>,
     #[serde(default)]
     pub calendar: WorkCalendar,
+    /// When a stage is this far through its time (percent), the unit (or, before dispatch, the
+    /// centre) is warned: 80 warns at 19.2 h of a 24 h stage, on day 5.6 of a 7-day one.
+    #[serde(default = "default_warn_at_percent")]
+    pub warn_at_percent: u8,
+}
+
+pub fn default_warn_at_percent() -> u8 {
+    80
 }
 
 impl DeadlinePolicy {
@@ -88,7 +97,7 @@ impl DeadlinePolicy {
             (Urgency::General, class(DurationSpec::new(2, Hours), DurationSpec::new(24, Hours), DurationSpec::new(7, CalendarDays))),
             (Urgency::Complex, class(DurationSpec::new(2, Hours), DurationSpec::new(2, CalendarDays), DurationSpec::new(15, CalendarDays))),
         ]);
-        Self { version: 1, utc_offset_minutes: 480, classes, calendar: WorkCalendar::default() }
+        Self { version: 1, utc_offset_minutes: 480, classes, calendar: WorkCalendar::default(), warn_at_percent: default_warn_at_percent() }
     }
 
     /// Checks a policy submitted by an administrator: every class present, no zero durations.
@@ -102,6 +111,14 @@ impl DeadlinePolicy {
                     format!("Deadline class {} is missing", u.code()),
                 ));
             };
+            if !(1..=99).contains(&self.warn_at_percent) {
+                return Err(ValidationError::new(
+                    "warn_at_percent",
+                    "invalid_percent",
+                    "预警比例须在 1 到 99 之间",
+                    "The warning point must be between 1 and 99 percent",
+                ));
+            }
             for d in [c.dispatch, c.first_contact, c.reply] {
                 if d.amount == 0 || d.amount > 10_000 {
                     return Err(ValidationError::new(

@@ -441,6 +441,12 @@ pub struct WorkOrder {
     pub reply: Option<Reply>,
     pub evaluation: Option<Evaluation>,
     pub supervised: bool,
+    /// Deadline notices already fired (see [`crate::notice`]).
+    #[serde(default)]
+    pub notices: Vec<crate::notice::Notice>,
+    /// When the next deadline notice is due; the scheduler reads orders by it.
+    #[serde(default)]
+    pub next_notice_at: Option<Timestamp>,
     pub reopen_count: i64,
     pub dispute_count: i64,
     pub created_by: Option<UserId>,
@@ -479,6 +485,8 @@ impl WorkOrder {
             reply: None,
             evaluation: None,
             supervised: false,
+            notices: Vec::new(),
+            next_notice_at: None,
             reopen_count: 0,
             dispute_count: 0,
             created_by,
@@ -499,6 +507,7 @@ impl WorkOrder {
         let mut o = Self::received(new, created_by, now);
         o.dues.policy_version = policy.version;
         o.dues.dispatch_due = Some(policy.due(o.urgency, crate::deadline::Stage::Dispatch, now));
+        o.next_notice_at = o.next_notice_time(policy);
         o
     }
 

@@ -237,10 +237,12 @@ pub enum ActionKind {
     Reopen,
     Supervise,
     RevealContact,
+    /// The scheduler's deadline warning or overdue notice: changes no state.
+    DeadlineNotice,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 21] = [
+    pub const ALL: [ActionKind; 22] = [
         Self::Receive,
         Self::Triage,
         Self::Answer,
@@ -262,6 +264,7 @@ impl ActionKind {
         Self::Reopen,
         Self::Supervise,
         Self::RevealContact,
+        Self::DeadlineNotice,
     ];
 
     pub fn code(self) -> &'static str {
@@ -287,6 +290,7 @@ impl ActionKind {
             Self::Reopen => "reopen",
             Self::Supervise => "supervise",
             Self::RevealContact => "reveal_contact",
+            Self::DeadlineNotice => "deadline_notice",
         }
     }
 
@@ -443,6 +447,13 @@ impl ActionKind {
                     "Reveal contact"
                 }
             }
+            Self::DeadlineNotice => {
+                if zh {
+                    "时限提醒"
+                } else {
+                    "Deadline notice"
+                }
+            }
         }
     }
 
@@ -465,7 +476,7 @@ impl ActionKind {
             Self::Evaluate => &[S::Replied],
             Self::Close => &[S::Replied, S::Evaluated],
             Self::Reopen => &[S::Replied, S::Evaluated, S::Closed],
-            Self::Supervise | Self::RevealContact => &[
+            Self::Supervise | Self::RevealContact | Self::DeadlineNotice => &[
                 S::Received,
                 S::Triaged,
                 S::Dispatched,
@@ -792,6 +803,8 @@ impl WorkOrder {
         if next.state.is_terminal() {
             next.supervised = false;
         }
+        // Due times may have moved (dispatch, extension, reopening) or stages finished.
+        next.next_notice_at = next.next_notice_time(policy);
         let event = EventDraft { kind, from: Some(self.state), to: next.state, actor: actor.clone(), at: now, reason, payload };
         Ok(Transition { expected_state: self.state, expected_version: self.version, order: next, event })
     }

@@ -62,7 +62,7 @@ const TERMINAL_STATES: &[State] = &[State::AnsweredDirectly, State::Transferred,
 fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
     use State as S;
     match kind {
-        ActionKind::Receive | ActionKind::RevealContact => unreachable!("not an Action"),
+        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice => unreachable!("not an Action"),
         ActionKind::Triage | ActionKind::Answer | ActionKind::Transfer | ActionKind::Redirect | ActionKind::LinkDuplicate => {
             &[S::Received, S::Triaged]
         }
@@ -207,7 +207,7 @@ fn fresh_order() -> WorkOrder {
 fn sample(kind: ActionKind) -> Option<Action> {
     let until = t0() + Duration::days(20);
     Some(match kind {
-        ActionKind::Receive | ActionKind::RevealContact => return None,
+        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice => return None,
         ActionKind::Triage => {
             Action::Triage { nature: Nature::Complaint, category: category(), category_version: None, urgency: Urgency::General }
         }
@@ -406,7 +406,7 @@ fn the_pinned_transition_table_matches_allowed_from() {
     assert!(ActionKind::Receive.allowed_from().is_empty(), "nothing moves an order into Received");
     // Every kind but the two non-actions appears in the table exactly once.
     let others: Vec<ActionKind> = ActionKind::ALL.into_iter().filter(|k| !ACTION_KINDS.contains(k)).collect();
-    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact]);
+    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice]);
     for kind in ACTION_KINDS {
         assert_eq!(sample(kind).unwrap().kind(), kind);
     }
@@ -1064,5 +1064,96 @@ proptest! {
                 prop_assert_eq!(order.overdue(now + Duration::days(365)), None);
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Deadline notices
+// ---------------------------------------------------------------------------------------------
+
+mod notices {
+    use super::*;
+    use hotline_domain::{Notice, NoticeKind};
+
+    /// 80% of the way from dispatch to `due` (the shipped warning point).
+    fn warn_time(o: &WorkOrder, due: Timestamp) -> Timestamp {
+        let start = o.dispatched_at.unwrap();
+        start + Duration::milliseconds((due - start).num_milliseconds() / 100 * 80)
+    }
+
+    fn fire(o: &WorkOrder, at: Timestamp) -> (WorkOrder, Vec<Notice>) {
+        match o.fire_notices(at, &policy()) {
+            Some((t, n)) => {
+                assert_eq!(t.event.kind, ActionKind::DeadlineNotice);
+                assert_eq!((t.expected_version, t.order.version), (o.version, o.version + 1), "a guarded update");
+                assert_eq!(t.order.state, o.state, "a notice changes no state");
+                (t.order, n)
+            }
+            None => (o.clone(), Vec::new()),
+        }
+    }
+
+    #[test]
+    fn a_dispatched_order_is_warned_before_and_flagged_after_each_due_time_once() {
+        let p = policy();
+        let o = dispatched();
+        let contact_due = o.dues.contact_due.unwrap();
+        let warn = warn_time(&o, contact_due);
+        assert_eq!(warn, o.dispatched_at.unwrap() + Duration::minutes(24 * 60 * 8 / 10), "19.2 h into a 24 h stage");
+        assert_eq!(o.next_notice_at, Some(warn), "the scheduler is told when to look");
+        assert!(o.due_notices(warn - mins(1), &p).is_empty(), "nothing before the warning time");
+
+        let (o, n) = fire(&o, warn);
+        assert_eq!(n, [Notice { stage: Stage::FirstContact, kind: NoticeKind::Warning, due: contact_due }]);
+        assert_eq!(fire(&o, warn + mins(1)).1, [], "a warning fires once");
+        assert_eq!(o.next_notice_at, Some(contact_due + Duration::milliseconds(1)));
+
+        let (o, n) = fire(&o, contact_due + mins(1));
+        assert_eq!(n, [Notice { stage: Stage::FirstContact, kind: NoticeKind::Overdue, due: contact_due }]);
+        assert_eq!(fire(&o, contact_due + mins(2)).1, [], "an overdue notice fires once");
+        let reply_due = o.dues.reply_due.unwrap();
+        assert_eq!(o.next_notice_at, Some(warn_time(&o, reply_due)), "next: the reply warning");
+    }
+
+    #[test]
+    fn a_scheduler_that_was_down_fires_only_the_overdue_notice_and_done_stages_fire_nothing() {
+        let p = policy();
+        let o = dispatched();
+        let late = o.dues.contact_due.unwrap() + Duration::hours(3);
+        let kinds: Vec<(Stage, NoticeKind)> = o.due_notices(late, &p).iter().map(|n| (n.stage, n.kind)).collect();
+        assert_eq!(kinds, [(Stage::FirstContact, NoticeKind::Overdue)]);
+
+        // Signed and contacted in time: the contact stage is done, only the reply remains.
+        let o = step(&o, Action::Sign, Role::UnitHandler, t0() + mins(20));
+        let o = step(&o, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, t0() + mins(30));
+        assert!(o.due_notices(late, &p).is_empty());
+        assert_eq!(o.next_notice_at, Some(warn_time(&o, o.dues.reply_due.unwrap())));
+    }
+
+    #[test]
+    fn a_granted_extension_moves_the_due_time_and_its_notices_fire_again() {
+        let o = dispatched();
+        let o = step(&o, Action::Sign, Role::UnitHandler, t0() + mins(20));
+        let o = step(&o, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, t0() + mins(30));
+        let first_due = o.dues.reply_due.unwrap();
+        let (o, n) = fire(&o, first_due + mins(1));
+        assert_eq!(n.len(), 1);
+        let o = step(&o, sample(ActionKind::RequestExtension).unwrap(), Role::UnitHandler, first_due + mins(5));
+        let o = step(&o, sample(ActionKind::GrantExtension).unwrap(), Role::Supervisor, first_due + mins(10));
+        let new_due = o.dues.reply_due.unwrap();
+        assert!(new_due > first_due);
+        let (_, n) = fire(&o, new_due + mins(1));
+        assert_eq!(n, [Notice { stage: Stage::Reply, kind: NoticeKind::Overdue, due: new_due }], "the new due time has its own notice");
+    }
+
+    #[test]
+    fn closed_orders_and_undispatched_units_get_no_unit_notices() {
+        let p = policy();
+        let o = fresh_order();
+        let kinds: Vec<Stage> = o.due_notices(t0() + Duration::days(30), &p).iter().map(|n| n.stage).collect();
+        assert!(kinds.iter().all(|s| *s == Stage::Dispatch), "before dispatch only the centre's dispatch clock runs: {kinds:?}");
+        let answered = step(&o, sample(ActionKind::Answer).unwrap(), Role::Operator, t0() + mins(1));
+        assert!(answered.due_notices(t0() + Duration::days(30), &p).is_empty());
+        assert_eq!(answered.next_notice_at, None);
     }
 }

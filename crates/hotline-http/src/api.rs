@@ -37,6 +37,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/places/resolve", get(resolve_place))
         .route("/dispatch/suggest", get(suggest_dispatch))
         .route("/triage", post(triage))
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/{id}/read", post(read_notification))
         .route("/deadline-policies", get(list_policies).post(create_policy))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/counts", get(order_counts))
@@ -295,6 +297,35 @@ async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct NotificationQuery {
+    /// Only unread ones.
+    #[serde(default)]
+    pub unread: bool,
+    /// At most this many (default 50, at most 200).
+    pub limit: Option<u32>,
+}
+
+/// The caller's deadline notifications (a unit user: their unit's; centre staff: the centre's),
+/// newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "orders", params(NotificationQuery),
+    responses((status = 200, body = Vec<hotline_app::scheduler::NotificationView>), (status = 401, body = Problem)))]
+async fn list_notifications(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<Vec<hotline_app::scheduler::NotificationView>>> {
+    Ok(Json(app.notifications(&p, q.unread, q.limit.unwrap_or(50)).await?))
+}
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn read_notification(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    app.mark_notification_read(&p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TriageInput {
     /// What the caller says (up to 4,000 characters).
@@ -469,7 +500,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, triage, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, triage, list_notifications, read_notification, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public,
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,

@@ -9,6 +9,7 @@
 
 mod batch;
 pub mod bench;
+mod notices;
 mod orders;
 mod reference;
 mod rows;
@@ -60,12 +61,14 @@ impl Backend {
                 (2, "category details", include_str!("../migrations/sqlite/0002_category_details.sql")),
                 (3, "reference versions", include_str!("../migrations/sqlite/0003_reference_versions.sql")),
                 (4, "order street index", include_str!("../migrations/sqlite/0004_order_street_index.sql")),
+                (5, "deadline notices", include_str!("../migrations/sqlite/0005_deadline_notices.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
                 (2, "category details", include_str!("../migrations/postgres/0002_category_details.sql")),
                 (3, "reference versions", include_str!("../migrations/postgres/0003_reference_versions.sql")),
                 (4, "order street index", include_str!("../migrations/postgres/0004_order_street_index.sql")),
+                (5, "deadline notices", include_str!("../migrations/postgres/0005_deadline_notices.sql")),
             ],
         };
         let migrations = files
@@ -263,5 +266,38 @@ impl hotline_store::Store for SqlStore {
     }
     async fn case_orders(&self, case: hotline_domain::CaseId, limit: u32) -> Result<Vec<hotline_domain::WorkOrder>> {
         self.case_orders_impl(case, limit).await
+    }
+    async fn orders_due_for_notice(&self, now: hotline_domain::Timestamp, limit: u32) -> Result<Vec<hotline_domain::WorkOrder>> {
+        self.orders_due_for_notice_impl(now, limit).await
+    }
+    async fn record_notices(
+        &self,
+        t: &hotline_domain::Transition,
+        notifications: &[hotline_store::NewNotification],
+        outbox: &[hotline_store::NewOutboxMessage],
+    ) -> Result<hotline_domain::WorkOrder> {
+        self.record_notices_impl(t, notifications, outbox).await
+    }
+    async fn set_next_notice(
+        &self,
+        order: hotline_domain::OrderId,
+        expected_version: i64,
+        next: Option<hotline_domain::Timestamp>,
+    ) -> Result<()> {
+        self.set_next_notice_impl(order, expected_version, next).await
+    }
+    async fn list_notifications(
+        &self,
+        unit: Option<hotline_domain::UnitId>,
+        unread_only: bool,
+        limit: u32,
+    ) -> Result<Vec<hotline_store::Notification>> {
+        self.list_notifications_impl(unit, unread_only, limit).await
+    }
+    async fn mark_notification_read(&self, id: i64, unit: Option<hotline_domain::UnitId>, now: hotline_domain::Timestamp) -> Result<()> {
+        self.mark_notification_read_impl(id, unit, now).await
+    }
+    async fn pending_outbox(&self, limit: u32) -> Result<Vec<hotline_store::OutboxMessage>> {
+        self.pending_outbox_impl(limit).await
     }
 }

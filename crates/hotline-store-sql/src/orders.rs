@@ -20,7 +20,7 @@ fn insert_sql() -> String {
     format!("insert into work_order (number, case_id, {cols}) values ($1, $2, {params}) returning order_id")
 }
 
-fn update_sql() -> String {
+pub(crate) fn update_sql() -> String {
     let sets = ORDER_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", ");
     let n = ORDER_COLUMNS.len();
     // `case_id` is not in ORDER_COLUMNS (insert binds it apart) but a transition may change it (LinkDuplicate).
@@ -58,7 +58,7 @@ async fn write_order_units(conn: &mut AnyConnection, order: &WorkOrder, replace:
 }
 
 /// Appends events, all in one statement.
-async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[EventDraft]) -> Result<()> {
+pub(crate) async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[EventDraft]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }

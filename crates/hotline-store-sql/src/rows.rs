@@ -32,7 +32,7 @@ where
 }
 
 /// Columns of `work_order` written on insert and on every transition, in bind order.
-pub(crate) const ORDER_COLUMNS: [&str; 23] = [
+pub(crate) const ORDER_COLUMNS: [&str; 24] = [
     "version",
     "state",
     "channel",
@@ -55,6 +55,7 @@ pub(crate) const ORDER_COLUMNS: [&str; 23] = [
     "closed_at",
     "updated_at",
     "created_by",
+    "next_notice_at",
     "doc",
 ];
 
@@ -83,6 +84,7 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(opt_ms(o.closed_at))
         .bind(ms(o.updated_at))
         .bind(o.created_by.map(|u| u.0))
+        .bind(opt_ms(o.next_notice_at))
         .bind(doc))
 }
 

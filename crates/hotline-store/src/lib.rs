@@ -186,6 +186,51 @@ pub struct StateCount {
     pub count: i64,
 }
 
+/// An in-app notification to raise with a deadline notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    /// The unit it is for; `None` for the centre.
+    pub unit: Option<UnitId>,
+    /// `{stage}_{warning|overdue}`, e.g. `reply_overdue`.
+    pub kind: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub unit: Option<UnitId>,
+    pub order: OrderId,
+    pub order_number: OrderNumber,
+    pub kind: String,
+    pub message_zh: String,
+    pub message_en: String,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
+/// A message for an SMS or e-mail adapter to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxMessage {
+    /// `sms` or `email`.
+    pub channel: String,
+    /// A unit code, or `centre`.
+    pub recipient: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub attempts: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// A name for logs and /healthz: `sqlite` or `postgres`.
@@ -268,4 +313,20 @@ pub trait Store: Send + Sync {
     async fn order_events(&self, order: OrderId) -> Result<Vec<Event>>;
     /// The newest `limit` orders of a case, newest first (a mass incident can gather thousands).
     async fn case_orders(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>>;
+
+    // Deadline notices (the scheduler).
+    /// Orders whose next deadline notice is due at `now`, earliest first.
+    async fn orders_due_for_notice(&self, now: Timestamp, limit: u32) -> Result<Vec<WorkOrder>>;
+    /// Fires notices: the guarded update and event of `t`, the notifications and the outbox
+    /// messages, in one transaction (`Conflict`, writing nothing, when the order changed).
+    async fn record_notices(&self, t: &Transition, notifications: &[NewNotification], outbox: &[NewOutboxMessage]) -> Result<WorkOrder>;
+    /// Moves an order's next notice time without changing the order (nothing was due after all),
+    /// if it is still at `expected_version`.
+    async fn set_next_notice(&self, order: OrderId, expected_version: i64, next: Option<Timestamp>) -> Result<()>;
+    /// Notifications of a unit (`None`: the centre's), newest first.
+    async fn list_notifications(&self, unit: Option<UnitId>, unread_only: bool, limit: u32) -> Result<Vec<Notification>>;
+    /// Marks a notification of that unit (or the centre) read; `NotFound` when it is not theirs.
+    async fn mark_notification_read(&self, id: i64, unit: Option<UnitId>, now: Timestamp) -> Result<()>;
+    /// Messages not yet sent, oldest first.
+    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>>;
 }

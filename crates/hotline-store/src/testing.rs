@@ -12,8 +12,8 @@ use hotline_domain::{
 use serde_json::json;
 
 use crate::{
-    Category, Created, CredentialKind, IdempotencyKey, NewReferenceVersion, NewUnit, NewUser, OrderQuery, ReferenceKind, StateCount, Store,
-    StoreError, User,
+    Category, Created, CredentialKind, IdempotencyKey, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit, NewUser,
+    OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
 };
 
 /// Phone of the requester of orders A and C.
@@ -90,6 +90,59 @@ pub async fn conformance_story(store: &dyn Store) {
     let policy = policies(store, &people).await;
     orders(store, &units, &people, &policy).await;
     import(store, &units, &people, &policy).await;
+    notices(store, &units, &policy).await;
+}
+
+/// Deadline notices: due orders are found by their next notice time; firing is a guarded update
+/// with its event, notifications and outbox, all or nothing; notifications are per unit or centre.
+async fn notices(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
+    let far = at(2027, 6, 1, 0, 0);
+    let due = store.orders_due_for_notice(far, 100).await.expect("orders_due_for_notice");
+    assert!(!due.is_empty(), "open orders have notices to come");
+    assert!(due.windows(2).all(|w| w[0].next_notice_at <= w[1].next_notice_at), "earliest first");
+    assert!(due.iter().all(|o| o.next_notice_at.is_some_and(|t| t <= far)));
+    let early = store.orders_due_for_notice(at(2000, 1, 1, 0, 0), 100).await.expect("orders_due_for_notice");
+    assert!(early.is_empty(), "nothing is due in the past");
+
+    let o = due.iter().find(|o| o.assignment.is_some()).cloned().expect("a dispatched order with notices");
+    let (t, fired) = o.fire_notices(far, policy).expect("notices due");
+    assert!(!fired.is_empty());
+    let unit = o.assignment.as_ref().map(|a| a.main_unit);
+    let note = |unit: Option<UnitId>| NewNotification {
+        unit,
+        kind: "reply_overdue".into(),
+        message_zh: "办理反馈已超期".into(),
+        message_en: "The reply is overdue".into(),
+    };
+    let outbox = [NewOutboxMessage { channel: "sms".into(), recipient: "110105026".into(), body: "工单超期".into() }];
+    let stored = store.record_notices(&t, &[note(unit), note(None)], &outbox).await.expect("record_notices");
+    assert_eq!(stored.version, o.version + 1);
+    let again = store.record_notices(&t, &[note(unit)], &outbox).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "a notice fires once: {again:?}");
+    let reread = order(store, &o.number).await;
+    assert_eq!(reread.notices, t.order.notices, "the fired notices are kept");
+    assert_eq!(reread.next_notice_at, t.order.next_notice_at);
+    let events = store.order_events(o.id).await.expect("events");
+    assert_eq!(events.last().map(|e| e.draft.kind), Some(ActionKind::DeadlineNotice));
+
+    let theirs = store.list_notifications(unit, false, 10).await.expect("list_notifications");
+    assert_eq!(theirs.len(), 1, "one for the unit, not two");
+    assert_eq!((theirs[0].order_number.clone(), theirs[0].kind.as_str(), theirs[0].read_at), (o.number.clone(), "reply_overdue", None));
+    assert_eq!(store.list_notifications(None, false, 10).await.expect("centre").len(), 1, "one for the centre");
+    assert!(store.list_notifications(Some(units.unrelated), false, 10).await.expect("other").is_empty());
+    let other = store.mark_notification_read(theirs[0].id, Some(units.unrelated), far).await;
+    assert!(matches!(other, Err(StoreError::NotFound)), "another unit cannot touch it: {other:?}");
+    store.mark_notification_read(theirs[0].id, unit, far).await.expect("mark read");
+    assert!(store.list_notifications(unit, true, 10).await.expect("unread").is_empty());
+    assert_eq!(store.list_notifications(unit, false, 10).await.expect("all")[0].read_at, Some(far));
+    let pending = store.pending_outbox(10).await.expect("pending_outbox");
+    assert_eq!(pending.iter().map(|m| (m.channel.as_str(), m.body.as_str())).collect::<Vec<_>>(), [("sms", "工单超期")]);
+
+    // Nothing due after all (say the policy changed): the next time moves, the order does not.
+    store.set_next_notice(o.id, stored.version, Some(at(2030, 1, 1, 0, 0))).await.expect("set_next_notice");
+    let moved = order(store, &o.number).await;
+    assert_eq!((moved.version, moved.next_notice_at), (stored.version, Some(at(2030, 1, 1, 0, 0))));
+    assert!(!store.orders_due_for_notice(far, 100).await.expect("due").iter().any(|x| x.id == o.id));
 }
 
 /// Bulk import numbers orders in sequence on their date, opens a case for each, keeps their events,

@@ -53,6 +53,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         train: usize,
     },
+    /// Deadline scheduler passes with many open orders stored: a pass when nothing is due (the
+    /// steady state) and the pass that fires the notices of the orders whose deadlines have passed.
+    Scheduler {
+        /// Open, dispatched orders to store.
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        /// How many of them are past their contact deadline.
+        #[arg(long, default_value_t = 10_000)]
+        due: usize,
+    },
     /// Place resolution (address text to district, street and community) over the shipped Beijing
     /// gazetteer, one thread: build time and per-call latency.
     Places {
@@ -83,6 +93,8 @@ async fn start_server() -> anyhow::Result<Server> {
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())),
+        // Benchmarks run scheduler passes themselves.
+        scheduler_interval_secs: 0,
         ..Config::default()
     };
     let store = startup::open_store(&config).await?;
@@ -439,6 +451,66 @@ async fn triage(requests: usize, train: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn scheduler(orders: usize, due: usize) -> anyhow::Result<()> {
+    let server = start_server().await?;
+    let app = server.app.clone();
+    let input = sample_input(&app, 1)?;
+    let (order, events) = sample_order_with_events(&app, &input).await?;
+    anyhow::ensure!(order.first_dispatched_at.is_some(), "the sample order is dispatched");
+    let policy = app.policy().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = app.clock.now();
+    let shaped = |contact_due: hotline_domain::Timestamp| {
+        let mut o = order.clone();
+        o.case_id = hotline_domain::CaseId(0);
+        o.dispatched_at = Some(contact_due - chrono::Duration::hours(24));
+        o.first_dispatched_at = o.dispatched_at;
+        o.dues.contact_due = Some(contact_due);
+        o.dues.reply_due = Some(contact_due + chrono::Duration::days(6));
+        o.next_notice_at = o.next_notice_time(&policy);
+        o
+    };
+    let later = shaped(now + chrono::Duration::days(10));
+    let overdue = shaped(now - chrono::Duration::hours(1));
+    let today = policy.local_date(now);
+    let t = Instant::now();
+    let mut stored = 0;
+    while stored < orders {
+        let n = 5_000.min(orders - stored);
+        // The overdue ones are spread through the table, not stored together.
+        let rows: Vec<(WorkOrder, Vec<EventDraft>)> = (0..n)
+            .map(|i| {
+                let o = if (stored + i) % (orders / due.max(1)).max(1) == 0 { &overdue } else { &later };
+                (o.clone(), events.clone())
+            })
+            .collect();
+        stored += app.store.import_orders(&rows, today).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    println!("stored {stored} open dispatched orders in {:.1} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let first = app.run_deadline_pass().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let firing = t.elapsed();
+    let t = Instant::now();
+    let steady = app.run_deadline_pass().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let idle = t.elapsed();
+    println!(
+        "pass firing notices: {} notices on {} orders in {:.2} s ({:.0} orders/s); next pass: {} fired in {:.1} ms",
+        first.fired,
+        first.orders,
+        firing.as_secs_f64(),
+        first.orders as f64 / firing.as_secs_f64(),
+        steady.fired,
+        idle.as_secs_f64() * 1e3
+    );
+    println!("\nFIGURES");
+    println!(
+        "scheduler pass over {stored} open orders, nothing due: {:.1} ms (limit 1 s: {:.4} of the limit)",
+        idle.as_secs_f64() * 1e3,
+        idle.as_secs_f64()
+    );
+    println!("scheduler pass firing {} orders' notices among {stored}: {:.2} s", first.orders, firing.as_secs_f64());
+    Ok(())
+}
+
 /// Peak resident memory of this process (VmHWM), in MB.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -482,6 +554,7 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Places { iterations } => places(*iterations),
         BenchCommand::Triage { requests, train } => triage(*requests, *train).await,
+        BenchCommand::Scheduler { orders, due } => scheduler(*orders, *due).await,
         BenchCommand::Detail { orders, requests, concurrency } => {
             let server = start_server().await?;
             let input = sample_input(&server.app, 1)?;

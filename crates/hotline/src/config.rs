@@ -21,6 +21,8 @@ pub struct Config {
     pub log: String,
     /// Directory of triage model files (`triage-*.model`); the newest is used.
     pub model_dir: String,
+    /// Seconds between deadline scheduler passes; 0 turns the scheduler off on this node.
+    pub scheduler_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -34,6 +36,7 @@ impl Default for Config {
             secure_cookies: false,
             log: "info,tower_http=warn,sqlx=warn".into(),
             model_dir: "models".into(),
+            scheduler_interval_secs: 30,
         }
     }
 }

@@ -167,8 +167,24 @@ impl Application {
             }
         });
 
+        let scheduler = (self.config.scheduler_interval_secs > 0).then(|| {
+            let app = self.app.clone();
+            let every = std::time::Duration::from_secs(self.config.scheduler_interval_secs);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = app.run_deadline_pass().await {
+                        tracing::warn!(error = %e, "deadline scheduler pass failed; retrying next interval");
+                    }
+                }
+            })
+        });
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
         refresher.abort();
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         self.store.close().await;
         Ok(served?)
     }

@@ -5,6 +5,7 @@
 mod admin;
 mod catalogue;
 mod forms;
+mod notices;
 mod pages;
 
 use std::sync::Arc;
@@ -57,6 +58,8 @@ pub fn router() -> Router<Arc<App>> {
             post(catalogue::rules_import).layer(axum::extract::DefaultBodyLimit::max(crate::api::catalogue::MAX_CSV_BYTES)),
         )
         .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
+        .route("/notifications", get(notices::notifications_page))
+        .route("/notifications/{id}/read", post(notices::notification_read))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
         .route("/track", get(pages::track_page).post(pages::track_submit))
         .route(
@@ -155,6 +158,7 @@ pub(crate) enum Nav {
     Queue,
     Inbox,
     Admin,
+    Notifications,
     Citizen,
     Track,
 }
@@ -180,6 +184,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if matches!(u.role, Role::Operator | Role::Supervisor) { (link("/intake", lang.t("受理", "Intake"), Nav::Intake)) }
                             @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
+                            (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))

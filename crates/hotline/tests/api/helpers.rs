@@ -35,6 +35,8 @@ pub struct TestApp {
     pub address: String,
     /// The server's clock; move it with `set` / `advance`.
     pub clock: Arc<FixedClock>,
+    /// The application behind the server (for scheduler passes).
+    pub app: Arc<hotline_app::App>,
     units: HashMap<String, i64>,
     /// A supervisor's API token client, for reads every test needs (counts, timelines).
     observer: Client,
@@ -74,20 +76,22 @@ pub async fn spawn_app() -> TestApp {
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
         log: "warn".into(),
+        // Tests run scheduler passes themselves, at the instants they choose.
+        scheduler_interval_secs: 0,
         ..Config::default()
     };
     let store = open_store(&config).await.expect("open the test database");
     let clock = Arc::new(FixedClock::new(start_time()));
     let app = build_app(&config, store.clone(), clock.clone() as Arc<dyn Clock>).await.expect("build the app");
     hotline::demo::ensure_users(&app).await.expect("create the demo users");
-    let application = Application::with_app(&config, app, store).await.expect("bind 127.0.0.1:0");
+    let application = Application::with_app(&config, app.clone(), store).await.expect("bind 127.0.0.1:0");
     let address = format!("http://127.0.0.1:{}", application.port());
     let server = tokio::spawn(async move {
         if let Err(e) = application.run_until_stopped().await {
             eprintln!("test server stopped: {e:#}");
         }
     });
-    let mut test_app = TestApp { address, clock, units: HashMap::new(), observer: Client::new(), db, server };
+    let mut test_app = TestApp { address, clock, app, units: HashMap::new(), observer: Client::new(), db, server };
     // The observer uses an API token, which does not expire when a test moves the clock on.
     let supervisor = test_app.login("supervisor").await;
     let token = test_app.token(&supervisor).await;
@@ -105,6 +109,19 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// A second application on the same database and clock: another node, or this one restarted.
+    pub async fn another_node(&self) -> Arc<hotline_app::App> {
+        let config = Config {
+            database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", self.db.display())),
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            scheduler_interval_secs: 0,
+            ..Config::default()
+        };
+        let store = open_store(&config).await.expect("open the database again");
+        build_app(&config, store, self.clock.clone() as Arc<dyn Clock>).await.expect("build another app")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

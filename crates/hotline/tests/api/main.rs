@@ -9,6 +9,7 @@ mod helpers;
 mod idempotency;
 mod intake;
 mod lifecycle;
+mod notices;
 mod openapi;
 mod permissions;
 mod review;
