@@ -572,3 +572,21 @@ test('deadline notices: the unit sees the scheduler\'s warnings and overdue noti
     assert.match(await text(page, 'main'), /时限提醒/);
   });
 });
+
+test('assessment: the month\'s three rates and ranks by unit class, CSV and print', { timeout: 30000 }, async () => {
+  await withPage('assessment', async (page) => {
+    await login(page, 'supervisor');
+    const month = new Date().toISOString().slice(0, 7);
+    await page.goto(`${base}/assessment?month=${month}`);
+    assert.match(await text(page, 'h1'), new RegExp(month));
+    // The demo world has callbacks this month.
+    assert.ok(await page.locator('table.assessment tbody tr').count() > 0, 'rows of units');
+    assert.match(await text(page, 'table.assessment >> nth=0'), /%/);
+    assert.equal(await page.locator(`a[href="/api/v1/assessment.csv?month=${month}"]`).count(), 1);
+    await shot(page, 'assessment');
+    // A bad month is a clear error, not a crash.
+    const res = await page.goto(`${base}/assessment?month=2026-13`);
+    assert.equal(res.status(), 422);
+    assert.match(await text(page, '.flash.error'), /YYYY-MM/);
+  });
+});

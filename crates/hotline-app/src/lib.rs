@@ -2,6 +2,7 @@
 //! the scheduler. Authorisation lives here, not in handlers: every use case takes the [`Principal`]
 //! (or none, for citizens) and decides what it may see and do.
 
+pub mod assessment;
 pub mod auth;
 pub mod catalogue;
 pub mod clock;

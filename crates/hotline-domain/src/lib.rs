@@ -6,6 +6,7 @@
 //! What does not: IO of any kind, and the clock. Every function that needs "now" takes it as an
 //! argument, so deadline behaviour is deterministic in tests.
 
+pub mod assessment;
 pub mod deadline;
 pub mod dispatch;
 pub mod error;

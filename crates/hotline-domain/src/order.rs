@@ -456,6 +456,9 @@ pub struct WorkOrder {
     pub signed_at: Option<Timestamp>,
     pub contacted_at: Option<Timestamp>,
     pub replied_at: Option<Timestamp>,
+    /// When the requester's evaluation (回访) was recorded; assessment counts it in that month.
+    #[serde(default)]
+    pub evaluated_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub updated_at: Timestamp,
 }
@@ -496,6 +499,7 @@ impl WorkOrder {
             signed_at: None,
             contacted_at: None,
             replied_at: None,
+            evaluated_at: None,
             closed_at: None,
             updated_at: now,
         }

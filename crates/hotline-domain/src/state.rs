@@ -773,6 +773,7 @@ impl WorkOrder {
                 next.state = S::Evaluated;
                 payload = serde_json::json!({ "evaluation": evaluation });
                 next.evaluation = Some(evaluation);
+                next.evaluated_at = Some(now);
             }
             Action::Close { note } => {
                 next.state = S::Closed;

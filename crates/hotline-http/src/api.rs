@@ -38,6 +38,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/dispatch/suggest", get(suggest_dispatch))
         .route("/triage", post(triage))
         .route("/notifications", get(list_notifications))
+        .route("/assessment", get(assessment))
+        .route("/assessment.csv", get(assessment_csv))
         .route("/notifications/{id}/read", post(read_notification))
         .route("/deadline-policies", get(list_policies).post(create_policy))
         .route("/orders", get(list_orders).post(create_order))
@@ -298,6 +300,37 @@ async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MonthQuery {
+    /// `YYYY-MM`.
+    pub month: String,
+}
+
+/// The month's assessment: response, resolution and satisfaction rates per unit, scored and ranked
+/// within each unit class, with last month's rank.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(MonthQuery),
+    responses((status = 200, body = hotline_app::assessment::Assessment), (status = 422, body = Problem)))]
+async fn assessment(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<hotline_app::assessment::Assessment>> {
+    Ok(Json(app.assess(Some(&p), &q.month).await?))
+}
+
+/// The same as CSV.
+#[utoipa::path(get, path = "/api/v1/assessment.csv", tag = "assessment", params(MonthQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422, body = Problem)))]
+async fn assessment_csv(State(app): State<Arc<App>>, Auth(p): Auth, ApiQuery(q): ApiQuery<MonthQuery>) -> ApiResult<Response> {
+    let a = app.assess(Some(&p), &q.month).await?;
+    let name = format!("attachment; filename=\"assessment-{}.csv\"", a.month);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
+        hotline_app::assessment::assessment_csv(&a),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct NotificationQuery {
     /// Only unread ones.
     #[serde(default)]
@@ -500,7 +533,7 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hotline API", description = "Citizen service hotline (12345 / 接诉即办) work-order platform. Errors are application/problem+json with a stable `code`."),
-    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, triage, list_notifications, read_notification, list_policies, create_policy,
+    paths(login, logout, me, create_token, list_tokens, revoke_token, list_users, create_user, list_units, list_categories, resolve_place, suggest_dispatch, triage, list_notifications, read_notification, assessment, assessment_csv, list_policies, create_policy,
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public,
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,

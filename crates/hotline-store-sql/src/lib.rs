@@ -62,6 +62,7 @@ impl Backend {
                 (3, "reference versions", include_str!("../migrations/sqlite/0003_reference_versions.sql")),
                 (4, "order street index", include_str!("../migrations/sqlite/0004_order_street_index.sql")),
                 (5, "deadline notices", include_str!("../migrations/sqlite/0005_deadline_notices.sql")),
+                (6, "evaluation columns", include_str!("../migrations/sqlite/0006_evaluation_columns.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -69,6 +70,7 @@ impl Backend {
                 (3, "reference versions", include_str!("../migrations/postgres/0003_reference_versions.sql")),
                 (4, "order street index", include_str!("../migrations/postgres/0004_order_street_index.sql")),
                 (5, "deadline notices", include_str!("../migrations/postgres/0005_deadline_notices.sql")),
+                (6, "evaluation columns", include_str!("../migrations/postgres/0006_evaluation_columns.sql")),
             ],
         };
         let migrations = files
@@ -299,5 +301,19 @@ impl hotline_store::Store for SqlStore {
     }
     async fn pending_outbox(&self, limit: u32) -> Result<Vec<hotline_store::OutboxMessage>> {
         self.pending_outbox_impl(limit).await
+    }
+    async fn assessment_counts(
+        &self,
+        from: hotline_domain::Timestamp,
+        to: hotline_domain::Timestamp,
+    ) -> Result<Vec<hotline_domain::assessment::UnitCounts>> {
+        self.assessment_counts_impl(from, to).await
+    }
+    async fn dispute_counts(
+        &self,
+        from: hotline_domain::Timestamp,
+        to: hotline_domain::Timestamp,
+    ) -> Result<Vec<(hotline_domain::UnitId, u64)>> {
+        self.dispute_counts_impl(from, to).await
     }
 }

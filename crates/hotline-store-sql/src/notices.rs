@@ -164,3 +164,58 @@ impl SqlStore {
             .collect()
     }
 }
+
+impl SqlStore {
+    pub(crate) async fn assessment_counts_impl(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<hotline_domain::assessment::UnitCounts>> {
+        let rows = sqlx::query(
+            "select main_unit_id, count(*) as n, \
+                    sum(eval_contacted) as contacted, \
+                    sum(case when eval_resolution = 'resolved' then 1 else 0 end) as resolved, \
+                    sum(case when eval_resolution = 'partly' then 1 else 0 end) as partly, \
+                    sum(case when eval_satisfaction = 'satisfied' then 1 else 0 end) as satisfied, \
+                    sum(case when eval_satisfaction = 'basic' then 1 else 0 end) as basic \
+             from work_order where evaluated_at >= $1 and evaluated_at < $2 and main_unit_id is not null \
+             group by main_unit_id order by main_unit_id",
+        )
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        let count =
+            |r: &sqlx::any::AnyRow, c: &str| -> Result<u64> { Ok(u64::try_from(get::<Option<i64>>(r, c)?.unwrap_or(0)).unwrap_or(0)) };
+        rows.iter()
+            .map(|r| {
+                Ok(hotline_domain::assessment::UnitCounts {
+                    unit: UnitId(get(r, "main_unit_id")?),
+                    evaluated: count(r, "n")?,
+                    contacted: count(r, "contacted")?,
+                    resolved: count(r, "resolved")?,
+                    partly_resolved: count(r, "partly")?,
+                    satisfied: count(r, "satisfied")?,
+                    basically_satisfied: count(r, "basic")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn dispute_counts_impl(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(UnitId, u64)>> {
+        let rows = sqlx::query(
+            "select actor_unit_id, count(*) as n from order_event \
+             where kind = 'dispute' and at >= $1 and at < $2 and actor_unit_id is not null \
+             group by actor_unit_id order by actor_unit_id",
+        )
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        rows.iter().map(|r| Ok((UnitId(get(r, "actor_unit_id")?), u64::try_from(get::<i64>(r, "n")?).unwrap_or(0)))).collect()
+    }
+}

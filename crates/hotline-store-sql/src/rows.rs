@@ -32,7 +32,7 @@ where
 }
 
 /// Columns of `work_order` written on insert and on every transition, in bind order.
-pub(crate) const ORDER_COLUMNS: [&str; 24] = [
+pub(crate) const ORDER_COLUMNS: [&str; 28] = [
     "version",
     "state",
     "channel",
@@ -56,6 +56,10 @@ pub(crate) const ORDER_COLUMNS: [&str; 24] = [
     "updated_at",
     "created_by",
     "next_notice_at",
+    "evaluated_at",
+    "eval_contacted",
+    "eval_resolution",
+    "eval_satisfaction",
     "doc",
 ];
 
@@ -85,6 +89,10 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(ms(o.updated_at))
         .bind(o.created_by.map(|u| u.0))
         .bind(opt_ms(o.next_notice_at))
+        .bind(o.evaluation.as_ref().and(opt_ms(o.evaluated_at)))
+        .bind(o.evaluation.as_ref().map(|e| i64::from(e.contacted)))
+        .bind(o.evaluation.as_ref().map(|e| e.resolution.code()))
+        .bind(o.evaluation.as_ref().map(|e| e.satisfaction.code()))
         .bind(doc))
 }
 

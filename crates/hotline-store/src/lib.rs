@@ -329,4 +329,10 @@ pub trait Store: Send + Sync {
     async fn mark_notification_read(&self, id: i64, unit: Option<UnitId>, now: Timestamp) -> Result<()>;
     /// Messages not yet sent, oldest first.
     async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>>;
+
+    // Assessment.
+    /// Per main unit, what the evaluations recorded in `[from, to)` said.
+    async fn assessment_counts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<hotline_domain::assessment::UnitCounts>>;
+    /// Per unit, how many dispatches it disputed (退单) in `[from, to)`.
+    async fn dispute_counts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(UnitId, u64)>>;
 }

@@ -143,6 +143,10 @@ async fn notices(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     let moved = order(store, &o.number).await;
     assert_eq!((moved.version, moved.next_notice_at), (stored.version, Some(at(2030, 1, 1, 0, 0))));
     assert!(!store.orders_due_for_notice(far, 100).await.expect("due").iter().any(|x| x.id == o.id));
+    // No callbacks recorded in the story: assessment has nothing to count (the query runs).
+    assert_eq!(store.assessment_counts(at(2026, 11, 1, 0, 0), far).await.expect("assessment_counts"), vec![]);
+    let disputes = store.dispute_counts(at(2000, 1, 1, 0, 0), far).await.expect("dispute_counts");
+    assert!(disputes.iter().all(|(_, n)| *n > 0), "only units that disputed: {disputes:?}");
 }
 
 /// Bulk import numbers orders in sequence on their date, opens a case for each, keeps their events,

@@ -112,6 +112,17 @@ pub enum Command {
         #[arg(long)]
         confusion: bool,
     },
+    /// The month's assessment: response, resolution and satisfaction rates, score and rank of every
+    /// unit, by unit class (a table, or CSV with --csv).
+    Assess {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        csv: bool,
+    },
     /// Tell the running server (its pid in ./hotline.pid) to load the newest model and reference data now.
     Reload,
     /// Write synthetic requests with their ground truth as JSON Lines to standard output (no

@@ -150,6 +150,42 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Assess { server, month, csv } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            let result = app.assess(None, month).await;
+            store.close().await;
+            let a = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if *csv {
+                print!("{}", hotline_app::assessment::assessment_csv(&a));
+            } else {
+                println!("assessment {} (weights {:?}; at least {} evaluated orders to be ranked)", a.month, a.weights, a.min_volume);
+                for g in &a.groups {
+                    println!("\n== {}", g.class);
+                    println!(
+                        "{:>4}  {:<28} {:>6} {:>8} {:>8} {:>8} {:>7} {:>5}",
+                        "rank", "unit", "n", "response", "resolved", "satisf.", "score", "last"
+                    );
+                    for r in &g.rows {
+                        let opt = |v: Option<u32>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+                        println!(
+                            "{:>4}  {:<28} {:>6} {:>7.1}% {:>7.1}% {:>7.1}% {:>7.2} {:>5}",
+                            opt(r.rank),
+                            r.unit.name,
+                            r.evaluated,
+                            r.response_rate * 100.0,
+                            r.resolution_rate * 100.0,
+                            r.satisfaction_rate * 100.0,
+                            r.score,
+                            opt(r.previous_rank)
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Reload => startup::signal_reload(),
         Command::Generate(args) => hotline::generate::run(args),
         Command::Bench { command } => hotline::bench::run(command).await,

@@ -203,3 +203,18 @@ fn reload_makes_a_running_server_load_the_newest_model_at_once() {
     assert!(loaded, "the server loaded {version}: {}", std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn assess_prints_the_months_table_or_csv_and_refuses_a_bad_month() {
+    let dir = temp("assess");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let out = hotline().args(["assess", "--database", &db, "--month", "2026-10"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("assessment 2026-10"));
+    let out = hotline().args(["assess", "--database", &db, "--month", "2026-10", "--csv"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("month,class,unit_code,unit,evaluated,disputes,"));
+    let out = hotline().args(["assess", "--database", &db, "--month", "October"]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,7 @@
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
 mod admin;
+mod assessment;
 mod catalogue;
 mod forms;
 mod notices;
@@ -59,6 +60,7 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
         .route("/notifications", get(notices::notifications_page))
+        .route("/assessment", get(assessment::assessment_page))
         .route("/notifications/{id}/read", post(notices::notification_read))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
         .route("/track", get(pages::track_page).post(pages::track_submit))
@@ -159,6 +161,7 @@ pub(crate) enum Nav {
     Inbox,
     Admin,
     Notifications,
+    Assessment,
     Citizen,
     Track,
 }
@@ -185,6 +188,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
                             (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
+                            @if matches!(u.role, Role::Admin | Role::Supervisor | Role::Analyst) { (link("/assessment", lang.t("考评排名", "Assessment"), Nav::Assessment)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))
