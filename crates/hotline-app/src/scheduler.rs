@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use hotline_domain::deadline::Stage;
 use hotline_domain::{NoticeKind, WorkOrder};
-use hotline_store::{NewNotification, NewOutboxMessage, StoreError};
+use hotline_store::{NewNotification, NewOutboxMessage, NoticeWrite, StoreError};
 use serde::Serialize;
 
 use crate::App;
@@ -15,6 +15,8 @@ use crate::error::AppResult;
 
 /// Orders read per batch.
 const BATCH: u32 = 500;
+/// Orders whose notices are written in one transaction.
+const WRITE_CHUNK: usize = 100;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -48,6 +50,8 @@ impl App {
             if fresh.is_empty() {
                 break;
             }
+            let mut writes = Vec::new();
+            let mut counts = Vec::new();
             for o in fresh {
                 let Some((t, notices)) = o.fire_notices(now, &policy) else {
                     // Nothing due after all (the policy changed, a stage finished): look again later.
@@ -55,13 +59,18 @@ impl App {
                     continue;
                 };
                 let (notifications, outbox) = self.recipients(&o, &notices);
-                match self.store.record_notices(&t, &notifications, &outbox).await {
-                    Ok(_) => {
-                        report.fired += notices.len();
+                counts.push(notices.len());
+                writes.push(NoticeWrite { transition: t, notifications, outbox });
+            }
+            // One transaction per chunk: a burst of deadlines costs a commit per chunk, not per order.
+            for (chunk, sizes) in writes.chunks(WRITE_CHUNK).zip(counts.chunks(WRITE_CHUNK)) {
+                for (applied, n) in self.store.record_notices_batch(chunk).await?.into_iter().zip(sizes) {
+                    if applied {
+                        report.fired += n;
                         report.orders += 1;
+                    } else {
+                        report.conflicts += 1;
                     }
-                    Err(StoreError::Conflict(_)) => report.conflicts += 1,
-                    Err(e) => return Err(e.into()),
                 }
             }
         }

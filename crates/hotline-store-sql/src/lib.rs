@@ -280,6 +280,9 @@ impl hotline_store::Store for SqlStore {
     ) -> Result<hotline_domain::WorkOrder> {
         self.record_notices_impl(t, notifications, outbox).await
     }
+    async fn record_notices_batch(&self, items: &[hotline_store::NoticeWrite]) -> Result<Vec<bool>> {
+        self.record_notices_batch_impl(items).await
+    }
     async fn set_next_notice(
         &self,
         order: hotline_domain::OrderId,

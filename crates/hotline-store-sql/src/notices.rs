@@ -2,7 +2,7 @@
 //! notifications, outbox in one transaction), notifications and the outbox.
 
 use hotline_domain::{OrderId, OrderNumber, Timestamp, Transition, UnitId, WorkOrder};
-use hotline_store::{NewNotification, NewOutboxMessage, Notification, OutboxMessage, Result, StoreError};
+use hotline_store::{NewNotification, NewOutboxMessage, NoticeWrite, Notification, OutboxMessage, Result, StoreError};
 
 use crate::rows::{ORDER_SELECT, bind_order, from_ms, get, ms, opt_ms, order_from_row};
 use crate::{SqlStore, backend_err};
@@ -26,47 +26,63 @@ impl SqlStore {
         notifications: &[NewNotification],
         outbox: &[NewOutboxMessage],
     ) -> Result<WorkOrder> {
+        let item = NoticeWrite { transition: t.clone(), notifications: notifications.to_vec(), outbox: outbox.to_vec() };
+        match self.record_notices_batch_impl(std::slice::from_ref(&item)).await?.first() {
+            Some(true) => Ok(t.order.clone()),
+            _ => Err(StoreError::Conflict("the order was changed by someone else".into())),
+        }
+    }
+
+    /// Many orders' notices in one transaction (a burst of deadlines costs one commit per batch, not
+    /// per order); an order another writer changed first is skipped, not fatal.
+    pub(crate) async fn record_notices_batch_impl(&self, items: &[NoticeWrite]) -> Result<Vec<bool>> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         let sql = crate::orders::update_sql();
-        let done = bind_order(sqlx::query(&sql), &t.order)?
-            .bind(t.order.case_id.0)
-            .bind(t.order.id.0)
-            .bind(t.expected_version)
-            .bind(t.expected_state.code())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_err)?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the order was changed by someone else".into()));
-        }
-        crate::orders::insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
-        let now = ms(t.event.at);
-        for n in notifications {
-            sqlx::query(
-                "insert into notification (unit_id, order_id, kind, message_zh, message_en, created_at) values ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(n.unit.map(|u| u.0))
-            .bind(t.order.id.0)
-            .bind(n.kind.as_str())
-            .bind(n.message_zh.as_str())
-            .bind(n.message_en.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_err)?;
-        }
-        for m in outbox {
-            sqlx::query("insert into outbox (channel, recipient, body, created_at, attempts) values ($1, $2, $3, $4, 0)")
-                .bind(m.channel.as_str())
-                .bind(m.recipient.as_str())
-                .bind(m.body.as_str())
+        let mut applied = Vec::with_capacity(items.len());
+        for item in items {
+            let t = &item.transition;
+            let done = bind_order(sqlx::query(&sql), &t.order)?
+                .bind(t.order.case_id.0)
+                .bind(t.order.id.0)
+                .bind(t.expected_version)
+                .bind(t.expected_state.code())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_err)?;
+            if done.rows_affected() != 1 {
+                applied.push(false);
+                continue;
+            }
+            crate::orders::insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
+            let now = ms(t.event.at);
+            for n in &item.notifications {
+                sqlx::query(
+                    "insert into notification (unit_id, order_id, kind, message_zh, message_en, created_at) values ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(n.unit.map(|u| u.0))
+                .bind(t.order.id.0)
+                .bind(n.kind.as_str())
+                .bind(n.message_zh.as_str())
+                .bind(n.message_en.as_str())
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend_err)?;
+            }
+            for m in &item.outbox {
+                sqlx::query("insert into outbox (channel, recipient, body, created_at, attempts) values ($1, $2, $3, $4, 0)")
+                    .bind(m.channel.as_str())
+                    .bind(m.recipient.as_str())
+                    .bind(m.body.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend_err)?;
+            }
+            applied.push(true);
         }
         tx.commit().await.map_err(backend_err)?;
-        Ok(t.order.clone())
+        Ok(applied)
     }
 
     pub(crate) async fn set_next_notice_impl(&self, order: OrderId, expected_version: i64, next: Option<Timestamp>) -> Result<()> {

@@ -210,6 +210,14 @@ pub struct Notification {
     pub read_at: Option<Timestamp>,
 }
 
+/// One order's fired notices: its guarded update and event, and what they raise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeWrite {
+    pub transition: Transition,
+    pub notifications: Vec<NewNotification>,
+    pub outbox: Vec<NewOutboxMessage>,
+}
+
 /// A message for an SMS or e-mail adapter to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxMessage {
@@ -320,6 +328,9 @@ pub trait Store: Send + Sync {
     /// Fires notices: the guarded update and event of `t`, the notifications and the outbox
     /// messages, in one transaction (`Conflict`, writing nothing, when the order changed).
     async fn record_notices(&self, t: &Transition, notifications: &[NewNotification], outbox: &[NewOutboxMessage]) -> Result<WorkOrder>;
+    /// Many orders' notices in one transaction; each is applied only if its order is still at the
+    /// expected version (`false` in the result when another writer changed it first).
+    async fn record_notices_batch(&self, items: &[NoticeWrite]) -> Result<Vec<bool>>;
     /// Moves an order's next notice time without changing the order (nothing was due after all),
     /// if it is still at `expected_version`.
     async fn set_next_notice(&self, order: OrderId, expected_version: i64, next: Option<Timestamp>) -> Result<()>;

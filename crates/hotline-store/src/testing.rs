@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     Category, Created, CredentialKind, IdempotencyKey, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit, NewUser,
-    OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
+    NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
 };
 
 /// Phone of the requester of orders A and C.
@@ -143,6 +143,18 @@ async fn notices(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     let moved = order(store, &o.number).await;
     assert_eq!((moved.version, moved.next_notice_at), (stored.version, Some(at(2030, 1, 1, 0, 0))));
     assert!(!store.orders_due_for_notice(far, 100).await.expect("due").iter().any(|x| x.id == o.id));
+    // A batch: the stale write (t was applied above) is skipped, the fresh one applied, together.
+    let o2 = store.orders_due_for_notice(far, 100).await.expect("due").into_iter().find(|x| x.id != o.id).expect("another due order");
+    let (t2, _) = o2.fire_notices(far, policy).expect("notices due on the other order");
+    let batch = [
+        NoticeWrite { transition: t.clone(), notifications: vec![note(None)], outbox: vec![] },
+        NoticeWrite { transition: t2.clone(), notifications: vec![note(None)], outbox: outbox.to_vec() },
+    ];
+    assert_eq!(store.record_notices_batch(&batch).await.expect("record_notices_batch"), [false, true]);
+    assert_eq!(order(store, &o2.number).await.version, o2.version + 1);
+    assert_eq!(store.list_notifications(None, false, 10).await.expect("centre").len(), 2, "only the applied write raised one");
+    assert_eq!(store.pending_outbox(10).await.expect("outbox").len(), 2);
+
     // No callbacks recorded in the story: assessment has nothing to count (the query runs).
     assert_eq!(store.assessment_counts(at(2026, 11, 1, 0, 0), far).await.expect("assessment_counts"), vec![]);
     let disputes = store.dispute_counts(at(2000, 1, 1, 0, 0), far).await.expect("dispute_counts");
