@@ -234,18 +234,32 @@ impl App {
         note: &str,
         base_version: Option<i64>,
     ) -> AppResult<ReferenceVersion> {
-        let note = optional("note", Some(note), 200)?.unwrap_or_default();
         let body = categories_to_csv(&tree);
+        self.store_version(who, ReferenceKind::Categories, &body, &tree, note, base_version).await
+    }
+
+    /// Stores the next version of a set (for categories, `tree` also replaces the stored projection)
+    /// and reloads what this node holds in memory.
+    async fn store_version(
+        &self,
+        who: Option<&Principal>,
+        kind: ReferenceKind,
+        body: &str,
+        tree: &[Category],
+        note: &str,
+        base_version: Option<i64>,
+    ) -> AppResult<ReferenceVersion> {
+        let note = optional("note", Some(note), 200)?.unwrap_or_default();
         let saved = self
             .store
             .insert_reference_version(&NewReferenceVersion {
-                kind: ReferenceKind::Categories,
+                kind,
                 base_version,
-                body: &body,
+                body,
                 note: &note,
                 created_by: &author(who),
                 now: self.clock.now(),
-                categories: &tree,
+                categories: tree,
             })
             .await
             .map_err(stale)?;
@@ -310,23 +324,8 @@ impl App {
             )
             .into());
         }
-        let note = optional("note", Some(note), 200)?.unwrap_or_default();
         let body = dispatch_rules_to_csv(catalogue);
-        let saved = self
-            .store
-            .insert_reference_version(&NewReferenceVersion {
-                kind: ReferenceKind::DispatchRules,
-                base_version,
-                body: &body,
-                note: &note,
-                created_by: &author(who),
-                now: self.clock.now(),
-                categories: &[],
-            })
-            .await
-            .map_err(stale)?;
-        self.reload_reference().await?;
-        Ok(saved)
+        self.store_version(who, ReferenceKind::DispatchRules, &body, &[], note, base_version).await
     }
 
     /// The versions of a set, newest first (any staff member may read them).

@@ -95,6 +95,24 @@ fn versions_table(lang: Lang, clock: Clock, versions: &[hotline_app::catalogue::
     }
 }
 
+/// The form that replaces a whole set with an uploaded CSV, checked and saved as the next version.
+fn csv_upload(lang: Lang, version: Option<i64>, action: &str, id: &str, summary: &str, format: &str) -> Markup {
+    let note_id = format!("{id}-note");
+    html! {
+        details {
+            summary { (summary) }
+            p.muted { (format) }
+            form method="post" action=(action) id=(id) {
+                input type="hidden" name="base_version" value=[version];
+                textarea name="csv" rows="8" required {}
+                label for=(note_id) { (lang.t("说明", "Note")) }
+                input type="text" id=(note_id) name="note" maxlength="200";
+                p { button type="submit" { (lang.t("检查并保存为新版本", "Check and save as a new version")) } }
+            }
+        }
+    }
+}
+
 // --- Category tree ------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,17 +254,9 @@ async fn tree_page(app: &App, lang: Lang, who: &Principal, view: TreeView<'_>) -
                 h2 { (lang.t("版本", "Versions")) }
                 (versions_table(lang, clock, &versions, "/admin/categories/versions"))
                 @if editable {
-                    details {
-                        summary { (lang.t("上传整个分类目录（CSV）", "Upload a whole tree (CSV)")) }
-                        p.muted { (lang.t("格式同下载的 CSV：code,name_zh,name_en,default_urgency,description_zh,keywords。一级分类固定，不可缺少。", "Same format as the download: code,name_zh,name_en,default_urgency,description_zh,keywords. The first level is fixed and must be complete.")) }
-                        form method="post" action="/admin/categories/import" id="category-import" {
-                            input type="hidden" name="base_version" value=[version];
-                            textarea name="csv" rows="8" required {}
-                            label for="ci-note" { (lang.t("说明", "Note")) }
-                            input type="text" id="ci-note" name="note" maxlength="200";
-                            p { button type="submit" { (lang.t("检查并保存为新版本", "Check and save as a new version")) } }
-                        }
-                    }
+                    (csv_upload(lang, version, "/admin/categories/import", "category-import",
+                        lang.t("上传整个分类目录（CSV）", "Upload a whole tree (CSV)"),
+                        lang.t("格式同下载的 CSV：code,name_zh,name_en,default_urgency,description_zh,keywords。一级分类固定，不可缺少。", "Same format as the download: code,name_zh,name_en,default_urgency,description_zh,keywords. The first level is fixed and must be complete.")))
                 }
             }
         },
@@ -508,17 +518,8 @@ async fn rules_page(app: &App, lang: Lang, who: &Principal, q: &RulesQuery, draf
                 h2 { (lang.t("版本", "Versions")) }
                 (versions_table(lang, clock, &versions, "/admin/dispatch/versions"))
                 @if editable {
-                    details {
-                        summary { (lang.t("上传整个派单目录（CSV）", "Upload a whole catalogue (CSV)")) }
-                        p.muted { "category,district,target,co_units,deadline_class" }
-                        form method="post" action="/admin/dispatch/import" id="rules-import" {
-                            input type="hidden" name="base_version" value=[version];
-                            textarea name="csv" rows="8" required {}
-                            label for="ri-note" { (lang.t("说明", "Note")) }
-                            input type="text" id="ri-note" name="note" maxlength="200";
-                            p { button type="submit" { (lang.t("检查并保存为新版本", "Check and save as a new version")) } }
-                        }
-                    }
+                    (csv_upload(lang, version, "/admin/dispatch/import", "rules-import",
+                        lang.t("上传整个派单目录（CSV）", "Upload a whole catalogue (CSV)"), "category,district,target,co_units,deadline_class"))
                 }
             }
         },
