@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate, TimeZone};
 use hotline_domain::assessment::{Scheme, UnitCounts, UnitScore};
 use hotline_domain::{UnitClass, ValidationError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::App;
 use crate::auth::Principal;
@@ -17,6 +17,8 @@ pub struct AssessmentRow {
     pub evaluated: u64,
     /// Dispatches this unit disputed (退单) in the month.
     pub disputes: u64,
+    /// Evaluated orders left out by the centre's exclusions the scheme honours.
+    pub excluded: u64,
     pub response_rate: f64,
     pub resolution_rate: f64,
     pub satisfaction_rate: f64,
@@ -42,7 +44,51 @@ pub struct Assessment {
     pub partly_resolved: f64,
     pub basically_satisfied: f64,
     pub min_volume: u64,
+    /// The scheme version used (`None`: the built-in default) and the month it is in force from.
+    pub scheme_version: Option<i64>,
+    pub scheme_from: Option<String>,
+    /// Exclusion reasons honoured (`unreasonable`, `outside_duty`).
+    pub exclusions: Vec<String>,
     pub groups: Vec<AssessmentGroup>,
+    /// Summons (街乡吹哨) in the month and whether the departments reported (报到) in time.
+    pub whistle: Vec<crate::handling::WhistleRow>,
+}
+
+/// One stored version of the scoring scheme.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SchemeVersion {
+    /// Assigned by the store; ignored on input.
+    #[serde(default)]
+    pub version: i64,
+    /// `YYYY-MM`: the first month assessed under it (until a later version starts).
+    pub from_month: String,
+    pub weights: [f64; 3],
+    pub partly_resolved: f64,
+    pub basically_satisfied: f64,
+    pub min_volume: u64,
+    /// Exclusion reasons honoured: `unreasonable`, `outside_duty`.
+    pub exclusions: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub created_by: String,
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl SchemeVersion {
+    fn scheme(&self) -> AppResult<Scheme> {
+        let exclusions = self.exclusions.iter().map(|e| hotline_domain::Exclusion::parse(e)).collect::<Result<Vec<_>, _>>()?;
+        let scheme = Scheme {
+            weights: self.weights,
+            partly_resolved: self.partly_resolved,
+            basically_satisfied: self.basically_satisfied,
+            min_volume: self.min_volume,
+            exclusions,
+        };
+        scheme.validate()?;
+        Ok(scheme)
+    }
 }
 
 /// `2026-10` → its first day.
@@ -82,14 +128,78 @@ impl App {
         Ok(self.store.assessment_counts(from, to).await?)
     }
 
+    /// Every stored version of the scoring scheme, newest first.
+    pub async fn scoring_schemes(&self) -> AppResult<Vec<SchemeVersion>> {
+        use hotline_store::ReferenceKind;
+        let mut out = Vec::new();
+        for v in self.store.list_reference_versions(ReferenceKind::ScoringScheme).await? {
+            let Some(full) = self.store.get_reference_version(ReferenceKind::ScoringScheme, v.version).await? else { continue };
+            let mut s: SchemeVersion = serde_json::from_str(&full.body).map_err(|e| AppError::Internal(format!("stored scheme: {e}")))?;
+            s.version = full.version;
+            s.note = full.note;
+            s.created_by = full.created_by;
+            s.created_at = Some(full.created_at);
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    /// Stores a new version of the scoring scheme, in force from its month (admins and supervisors).
+    /// Months already assessed under an earlier version are assessed again under this one only if it
+    /// starts at or before them: a scheme is chosen by the month assessed, not by when it was saved.
+    pub async fn save_scoring_scheme(&self, who: &Principal, input: &SchemeVersion, base_version: Option<i64>) -> AppResult<SchemeVersion> {
+        if !matches!(who.role, hotline_domain::Role::Admin | hotline_domain::Role::Supervisor) {
+            return Err(AppError::forbidden(
+                "只有系统管理员或督办员可以修改考评办法",
+                "Only admins and supervisors may change the scoring scheme",
+            ));
+        }
+        let first = parse_month(&input.from_month)?;
+        input.scheme()?;
+        let body = SchemeVersion {
+            version: 0,
+            from_month: first.format("%Y-%m").to_string(),
+            note: String::new(),
+            created_by: String::new(),
+            created_at: None,
+            ..input.clone()
+        };
+        let body = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let saved =
+            self.store_version(Some(who), hotline_store::ReferenceKind::ScoringScheme, &body, &[], &input.note, base_version).await?;
+        let mut out: SchemeVersion = serde_json::from_str(&saved.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        out.version = saved.version;
+        out.note = saved.note;
+        out.created_by = saved.created_by;
+        out.created_at = Some(saved.created_at);
+        Ok(out)
+    }
+
+    /// The scheme in force for a month: the version starting latest at or before it (the newest
+    /// saved among equals); the built-in default when none does.
+    async fn scheme_for(&self, first: NaiveDate) -> AppResult<(Scheme, Option<SchemeVersion>)> {
+        let month = first.format("%Y-%m").to_string();
+        let chosen = self
+            .scoring_schemes()
+            .await?
+            .into_iter()
+            .filter(|s| s.from_month <= month)
+            .max_by(|a, b| a.from_month.cmp(&b.from_month).then(a.version.cmp(&b.version)));
+        match chosen {
+            Some(v) => Ok((v.scheme()?, Some(v))),
+            None => Ok((Scheme::default(), None)),
+        }
+    }
+
     /// The month's assessment (staff only; units see the same published tables).
     pub async fn assess(&self, who: Option<&Principal>, month: &str) -> AppResult<Assessment> {
         let _ = who;
         let first = parse_month(month)?;
-        let scheme = Scheme::default();
+        let (scheme, version) = self.scheme_for(first).await?;
+        let (last_scheme, _) = self.scheme_for(previous_month(first)).await?;
         let units = self.units();
-        let now = self.month_counts(first).await?;
-        let before = self.month_counts(previous_month(first)).await?;
+        let (now, excluded) = scheme.assessed(&self.month_counts(first).await?);
+        let (before, _) = last_scheme.assessed(&self.month_counts(previous_month(first)).await?);
         let (from, to) = self.month_bounds(first).await?;
         let disputes = self.store.dispute_counts(from, to).await?;
         let class_of = |c: &UnitCounts| units.get(c.unit).map(|u| u.class);
@@ -100,7 +210,7 @@ impl App {
                 continue;
             }
             let last: Vec<UnitCounts> = before.iter().filter(|c| class_of(c) == Some(class)).copied().collect();
-            let last_ranks = scheme.rank(&last);
+            let last_ranks = last_scheme.rank(&last);
             let rows = scheme
                 .rank(&this)
                 .into_iter()
@@ -108,6 +218,7 @@ impl App {
                     unit: UnitRef::of(&units, s.counts.unit),
                     evaluated: s.counts.evaluated,
                     disputes: disputes.iter().find(|(u, _)| *u == s.counts.unit).map_or(0, |(_, n)| *n),
+                    excluded: excluded.iter().find(|(u, _)| *u == s.counts.unit).map_or(0, |(_, n)| *n),
                     response_rate: s.response_rate,
                     resolution_rate: s.resolution_rate,
                     satisfaction_rate: s.satisfaction_rate,
@@ -124,7 +235,11 @@ impl App {
             partly_resolved: scheme.partly_resolved,
             basically_satisfied: scheme.basically_satisfied,
             min_volume: scheme.min_volume,
+            scheme_version: version.as_ref().map(|v| v.version),
+            scheme_from: version.map(|v| v.from_month),
+            exclusions: scheme.exclusions.iter().map(|e| e.code().to_owned()).collect(),
             groups,
+            whistle: self.whistle_table(from, to).await?,
         })
     }
 }
@@ -138,6 +253,7 @@ pub fn assessment_csv(a: &Assessment) -> String {
         "unit_code",
         "unit",
         "evaluated",
+        "excluded",
         "disputes",
         "response_rate",
         "resolution_rate",
@@ -155,6 +271,7 @@ pub fn assessment_csv(a: &Assessment) -> String {
                 r.unit.code.clone(),
                 r.unit.name.clone(),
                 r.evaluated.to_string(),
+                r.excluded.to_string(),
                 r.disputes.to_string(),
                 format!("{:.4}", r.response_rate),
                 format!("{:.4}", r.resolution_rate),

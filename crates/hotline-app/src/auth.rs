@@ -55,7 +55,7 @@ pub struct Session {
     pub max_age_secs: i64,
 }
 
-fn random_secret() -> AppResult<String> {
+pub(crate) fn random_secret() -> AppResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))

@@ -240,7 +240,7 @@ impl App {
 
     /// Stores the next version of a set (for categories, `tree` also replaces the stored projection)
     /// and reloads what this node holds in memory.
-    async fn store_version(
+    pub(crate) async fn store_version(
         &self,
         who: Option<&Principal>,
         kind: ReferenceKind,

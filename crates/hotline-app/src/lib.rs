@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod clock;
 pub mod error;
+pub mod handling;
 pub mod orders;
 pub mod reference;
 pub mod scheduler;
@@ -32,11 +33,14 @@ pub struct AppConfig {
     pub argon2_iterations: u32,
     /// Mark session cookies `Secure` (served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// The address citizens reach the public pages at (`https://12345.example.gov.cn`), for links
+    /// sent by SMS; empty: links are paths.
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2, secure_cookies: false }
+        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2, secure_cookies: false, public_url: String::new() }
     }
 }
 
@@ -59,6 +63,8 @@ pub struct App {
     triage: RwLock<Option<Arc<hotline_triage::Engine>>>,
     /// District boundaries, when the deployment ships them (coordinates → district).
     districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
+    /// The key signing citizens' rating links, shared by every node through the store.
+    rating_key: RwLock<Option<String>>,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -107,6 +113,7 @@ impl App {
             dispatch: RwLock::new(Arc::default()),
             versions: RwLock::new(catalogue::Versions::default()),
             triage: RwLock::new(None),
+            rating_key: RwLock::new(None),
         };
         app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
@@ -178,6 +185,11 @@ impl App {
         let p = self.store.current_policy(now).await?.unwrap_or_else(DeadlinePolicy::default_policy);
         *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, p.clone()));
         Ok(p)
+    }
+
+    /// The deployment's offset from UTC in minutes, from the cached policy (Beijing's until read).
+    pub fn policy_offset_minutes(&self) -> i32 {
+        self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map_or(480, |(_, p)| p.utc_offset_minutes)
     }
 
     /// Stores a new version of the deadline policy (system admins and supervisors).

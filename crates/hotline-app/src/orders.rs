@@ -172,8 +172,51 @@ pub enum Command {
     },
     Supervise {
         on: bool,
+        /// Instructions to the unit (督办意见).
         #[serde(default)]
         note: String,
+        /// `overdue`, `repeated`, `sensitive`, `leadership` or `other`.
+        reason: Option<String>,
+        /// By when the unit must be on site.
+        reach_site_by: Option<DateTime<chrono::Utc>>,
+    },
+    PauseClock {
+        reason: String,
+    },
+    ResumeClock {
+        #[serde(default)]
+        note: String,
+    },
+    CoReport {
+        text: String,
+    },
+    Summon {
+        /// Unit ids of the departments summoned.
+        units: Vec<i64>,
+        report_by: DateTime<chrono::Utc>,
+        #[serde(default)]
+        note: String,
+    },
+    ReportIn {
+        #[serde(default)]
+        note: String,
+    },
+    ArriveOnSite {
+        #[serde(default)]
+        note: String,
+    },
+    Remind {
+        #[serde(default)]
+        note: String,
+    },
+    CallbackAttempt {
+        #[serde(default)]
+        note: String,
+    },
+    Exclude {
+        /// `unreasonable`, `outside_duty`, or none to take the order back into the assessment.
+        exclusion: Option<String>,
+        reason: String,
     },
 }
 
@@ -200,6 +243,15 @@ impl Command {
             Self::Close { .. } => ActionKind::Close,
             Self::Reopen { .. } => ActionKind::Reopen,
             Self::Supervise { .. } => ActionKind::Supervise,
+            Self::PauseClock { .. } => ActionKind::PauseClock,
+            Self::ResumeClock { .. } => ActionKind::ResumeClock,
+            Self::CoReport { .. } => ActionKind::CoReport,
+            Self::Summon { .. } => ActionKind::Summon,
+            Self::ReportIn { .. } => ActionKind::ReportIn,
+            Self::ArriveOnSite { .. } => ActionKind::ArriveOnSite,
+            Self::Remind { .. } => ActionKind::Remind,
+            Self::CallbackAttempt { .. } => ActionKind::CallbackAttempt,
+            Self::Exclude { .. } => ActionKind::Exclude,
         }
     }
 }
@@ -250,7 +302,7 @@ pub struct PublicRequestInput {
 /// How many other orders of the same case an order's detail lists.
 const CASE_ORDERS_SHOWN: u32 = 20;
 
-fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
+pub(crate) fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
     AppError::Validation(ValidationError::new(field, code, zh, en))
 }
 
@@ -467,7 +519,38 @@ impl App {
             },
             Command::Close { note: n } => Action::Close { note: note(n)? },
             Command::Reopen { reason: r } => Action::Reopen { reason: reason("reason", r)? },
-            Command::Supervise { on, note: n } => Action::Supervise { on: *on, note: note(n)? },
+            Command::Supervise { on, note: n, reason: why, reach_site_by } => {
+                if reach_site_by.is_some_and(|t| t <= now) {
+                    return Err(invalid(
+                        "reach_site_by",
+                        "not_in_future",
+                        "到场时间须晚于现在",
+                        "The reach-site time must be in the future",
+                    ));
+                }
+                let why =
+                    why.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(hotline_domain::SuperviseReason::parse).transpose()?;
+                Action::Supervise { on: *on, note: note(n)?, reason: why, reach_site_by: *reach_site_by }
+            }
+            Command::PauseClock { reason: r } => Action::PauseClock { reason: reason("reason", r)? },
+            Command::ResumeClock { note: n } => Action::ResumeClock { note: note(n)? },
+            Command::CoReport { text } => Action::CoReport { text: bounded("text", text, 2, 4000)? },
+            Command::Summon { units, report_by, note: n } => {
+                Action::Summon { units: self.summoned(order, units)?, report_by: *report_by, note: note(n)? }
+            }
+            Command::ReportIn { note: n } => Action::ReportIn { note: note(n)? },
+            Command::ArriveOnSite { note: n } => Action::ArriveOnSite { note: note(n)? },
+            Command::Remind { note: n } => Action::Remind { note: note(n)? },
+            Command::CallbackAttempt { note: n } => Action::CallbackAttempt { note: note(n)? },
+            Command::Exclude { exclusion, reason: r } => Action::Exclude {
+                exclusion: exclusion
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(hotline_domain::Exclusion::parse)
+                    .transpose()?,
+                reason: reason("reason", r)?,
+            },
         })
     }
 
@@ -488,12 +571,58 @@ impl App {
     }
 
     /// Unit actions are for the main unit itself (首接负责): co-units, the district copy and a unit
-    /// admin looking at the units below theirs only see.
+    /// admin looking at the units below theirs only see — except a co-unit's report to the main unit
+    /// and a summoned department's report-in, which are theirs.
     fn acts_for_main_unit(&self, who: &Principal, order: &WorkOrder) -> bool {
         if !who.role.is_unit_role() {
             return true;
         }
         order.assignment.as_ref().is_some_and(|a| who.unit == Some(a.main_unit))
+    }
+
+    /// Whether `who` may take an action of `kind` on this order as far as its units go.
+    fn acts_as_unit_for(&self, who: &Principal, order: &WorkOrder, kind: ActionKind) -> bool {
+        match kind {
+            ActionKind::CoReport => {
+                who.role.is_unit_role() && order.assignment.as_ref().is_some_and(|a| who.unit.is_some_and(|u| a.co_units.contains(&u)))
+            }
+            ActionKind::ReportIn => who.role.is_unit_role() && who.unit.is_some_and(|u| order.handling.pending_summons(u).is_some()),
+            _ => self.acts_for_main_unit(who, order),
+        }
+    }
+
+    /// The departments a street summons (街乡吹哨): only a street/township leading the order blows
+    /// the whistle, and it summons departments, district bodies or utilities, never itself.
+    fn summoned(&self, order: &WorkOrder, ids: &[i64]) -> AppResult<Vec<UnitId>> {
+        let dir = self.units();
+        let main = order.assignment.as_ref().and_then(|a| dir.get(a.main_unit));
+        if main.is_none_or(|m| m.class != UnitClass::Street) {
+            return Err(invalid(
+                "units",
+                "whistle_for_streets",
+                "只有作为主办单位的街道（乡镇）可以吹哨",
+                "Only a street/township leading the order can summon departments",
+            ));
+        }
+        if ids.is_empty() || ids.len() > 10 {
+            return Err(invalid("units", "invalid_summons", "请召集 1 到 10 个部门", "Summon 1 to 10 departments"));
+        }
+        let mut out = Vec::new();
+        for &id in ids {
+            let u = dir
+                .get(UnitId(id))
+                .ok_or_else(|| invalid("units", "unknown_unit", "被召集的单位不存在", "A summoned unit does not exist"))?;
+            if !matches!(u.class, UnitClass::Department | UnitClass::District | UnitClass::Utility) || out.contains(&u.id) {
+                return Err(invalid(
+                    "units",
+                    "invalid_summons",
+                    "只能召集职能部门、区级单位或公共服务企业，且不能重复",
+                    "Summon departments, district bodies or utilities, each once",
+                ));
+            }
+            out.push(u.id);
+        }
+        Ok(out)
     }
 
     /// The actions `who` may take on `order` now.
@@ -504,12 +633,43 @@ impl App {
             .filter(|k| match k {
                 ActionKind::Receive => false,
                 ActionKind::RevealContact => self.may_reveal(who, order).is_ok(),
+                ActionKind::CoReport | ActionKind::ReportIn => {
+                    who.role.may(*k) && k.allowed_from().contains(&order.state) && self.acts_as_unit_for(who, order, *k)
+                }
+                // Callback actions wait for the reply or its due time (the callback queue).
+                ActionKind::Evaluate | ActionKind::CallbackAttempt => {
+                    who.role.may(*k)
+                        && k.allowed_from().contains(&order.state)
+                        && order.callback_since().is_some_and(|t| t <= self.clock.now())
+                }
+                ActionKind::PauseClock => {
+                    who.role.may(*k) && k.allowed_from().contains(&order.state) && own && order.handling.paused_since.is_none()
+                }
+                ActionKind::ResumeClock => {
+                    who.role.may(*k) && k.allowed_from().contains(&order.state) && own && order.handling.paused_since.is_some()
+                }
+                ActionKind::ArriveOnSite => {
+                    who.role.may(*k)
+                        && k.allowed_from().contains(&order.state)
+                        && own
+                        && order.handling.supervision.as_ref().is_some_and(|s| s.arrived_at.is_none())
+                }
+                ActionKind::Summon => {
+                    who.role.may(*k)
+                        && k.allowed_from().contains(&order.state)
+                        && own
+                        && order
+                            .assignment
+                            .as_ref()
+                            .is_some_and(|a| self.units().get(a.main_unit).is_some_and(|u| u.class == UnitClass::Street))
+                }
+                ActionKind::Remind => who.role.may(*k) && k.allowed_from().contains(&order.state) && order.supervised,
                 k => who.role.may(*k) && k.allowed_from().contains(&order.state) && own,
             })
             .collect()
     }
 
-    fn view(&self, who: &Principal, order: &WorkOrder) -> OrderView {
+    pub(crate) fn view(&self, who: &Principal, order: &WorkOrder) -> OrderView {
         order_view(order, &self.units(), masked_for(Some(who.role)), self.clock.now(), self.allowed_actions(who, order))
     }
 
@@ -625,14 +785,14 @@ impl App {
         if !who.role.may(cmd.kind()) {
             return Err(DomainError::Forbidden { action: cmd.kind() }.into());
         }
-        if !self.acts_for_main_unit(who, &order) {
+        if !self.acts_as_unit_for(who, &order, cmd.kind()) {
             return Err(AppError::forbidden("只有主办单位可以办理此工单", "Only the main unit may act on this order"));
         }
         let now = self.clock.now();
         let action = self.resolve(cmd, &order, now).await?;
         let policy = self.policy().await?;
         let t = order.apply(action, &who.actor(), now, &policy)?;
-        let stored = self.store.apply_transition(&t).await?;
+        let stored = self.store_transition(&t).await?;
         tracing::debug!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
         Ok(self.view(who, &stored))
     }
@@ -805,6 +965,8 @@ impl App {
             handling_unit: order.assignment.as_ref().map(|a| crate::views::UnitRef::of(&self.units(), a.main_unit).name),
             reply: order.reply.as_ref().map(|r| crate::views::ReplyView { outcome: r.outcome.code().into(), text: r.text.clone() }),
             timeline: events.iter().filter_map(EventView::public).collect(),
+            // The tracker proved the phone: they may rate the reply here instead of waiting for a call.
+            rating_link: if order.state == State::Replied { Some(self.rating_link(&order).await?) } else { None },
         })
     }
 

@@ -109,6 +109,12 @@ pub struct OrderView {
     pub reply: Option<ReplyView>,
     pub evaluation: Option<EvaluationView>,
     pub supervised: bool,
+    /// Paused clock, co-unit reports, summons, supervision, callback attempts, exclusion.
+    pub handling: HandlingView,
+    /// Why the centre left the order out of the assessment (`unreasonable`, `outside_duty`).
+    pub exclusion: Option<String>,
+    /// Since when the order waits for a callback (回访).
+    pub callback_since: Option<DateTime<Utc>>,
     pub reopen_count: i64,
     pub dispute_count: i64,
     pub received_at: DateTime<Utc>,
@@ -121,6 +127,45 @@ pub struct OrderView {
     pub updated_at: DateTime<Utc>,
     /// The actions this viewer may take now (state, role and unit all allow them).
     pub allowed_actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HandlingView {
+    /// The clock is stopped (waiting for the requester) since then.
+    pub paused_since: Option<DateTime<Utc>>,
+    pub co_reports: Vec<CoReportView>,
+    pub summons: Vec<SummonsView>,
+    pub supervision: Option<SupervisionView>,
+    pub callback_attempts: u32,
+    pub unreachable: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoReportView {
+    pub unit: UnitRef,
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SummonsView {
+    pub unit: UnitRef,
+    pub summoned_at: DateTime<Utc>,
+    pub report_by: DateTime<Utc>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub on_time: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SupervisionView {
+    /// `overdue`, `repeated`, `sensitive`, `leadership`, `other`.
+    pub reason: String,
+    pub instructions: String,
+    pub reach_site_by: Option<DateTime<Utc>>,
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub reminders: u32,
+    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -269,6 +314,35 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
             comment: e.comment.clone(),
         }),
         supervised: o.supervised,
+        handling: HandlingView {
+            paused_since: o.handling.paused_since,
+            co_reports: o.handling.co_reports.iter().map(|r| CoReportView { unit: unit(r.unit), at: r.at, text: r.text.clone() }).collect(),
+            summons: o
+                .handling
+                .summons
+                .iter()
+                .map(|s| SummonsView {
+                    unit: unit(s.unit),
+                    summoned_at: s.summoned_at,
+                    report_by: s.report_by,
+                    reported_at: s.reported_at,
+                    on_time: s.on_time(),
+                    note: s.note.clone(),
+                })
+                .collect(),
+            supervision: o.handling.supervision.as_ref().map(|s| SupervisionView {
+                reason: s.reason.code().into(),
+                instructions: s.instructions.clone(),
+                reach_site_by: s.reach_site_by,
+                arrived_at: s.arrived_at,
+                reminders: s.reminders,
+                since: s.since,
+            }),
+            callback_attempts: o.handling.callback_attempts,
+            unreachable: o.handling.unreachable,
+        },
+        exclusion: o.handling.exclusion.map(|e| e.code().into()),
+        callback_since: o.callback_since(),
         reopen_count: o.reopen_count,
         dispute_count: o.dispute_count,
         received_at: o.received_at,
@@ -293,6 +367,8 @@ pub struct PublicOrderView {
     pub handling_unit: Option<String>,
     pub reply: Option<ReplyView>,
     pub timeline: Vec<EventView>,
+    /// Where to rate the reply online (回访), while the order waits for its rating.
+    pub rating_link: Option<String>,
 }
 
 pub fn is_open(s: State) -> bool {

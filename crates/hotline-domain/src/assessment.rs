@@ -17,13 +17,21 @@ pub struct Scheme {
     pub basically_satisfied: f64,
     /// A unit with fewer evaluated orders in the month is listed but not ranked.
     pub min_volume: u64,
+    /// The centre's exclusions this scheme honours: orders excluded for these reasons are left out
+    /// of every rate (and counted apart).
+    #[serde(default = "all_exclusions")]
+    pub exclusions: Vec<crate::handling::Exclusion>,
+}
+
+fn all_exclusions() -> Vec<crate::handling::Exclusion> {
+    crate::handling::Exclusion::ALL.to_vec()
 }
 
 impl Default for Scheme {
     /// 30/35/35 (the only published example, not Beijing's), partly resolved ½, basically satisfied
     /// counted as satisfied, at least 5 evaluated orders to be ranked.
     fn default() -> Self {
-        Self { weights: [0.30, 0.35, 0.35], partly_resolved: 0.5, basically_satisfied: 1.0, min_volume: 5 }
+        Self { weights: [0.30, 0.35, 0.35], partly_resolved: 0.5, basically_satisfied: 1.0, min_volume: 5, exclusions: all_exclusions() }
     }
 }
 
@@ -39,6 +47,10 @@ pub struct UnitCounts {
     pub partly_resolved: u64,
     pub satisfied: u64,
     pub basically_satisfied: u64,
+    /// Set when these orders were excluded by the centre for this reason (the store counts them
+    /// apart; the scheme decides whether the exclusion applies).
+    #[serde(default)]
+    pub exclusion: Option<crate::handling::Exclusion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +66,64 @@ pub struct UnitScore {
 }
 
 impl Scheme {
+    /// Checks a scheme an administrator submits.
+    pub fn validate(&self) -> Result<(), crate::ValidationError> {
+        let fraction = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
+        if !self.weights.iter().all(|w| fraction(*w)) || self.weights.iter().sum::<f64>() <= 0.0 {
+            return Err(crate::ValidationError::new(
+                "weights",
+                "invalid_weights",
+                "权重须在 0 到 1 之间且不全为 0",
+                "Weights are between 0 and 1, not all 0",
+            ));
+        }
+        if !fraction(self.partly_resolved) || !fraction(self.basically_satisfied) {
+            return Err(crate::ValidationError::new(
+                "partly_resolved",
+                "invalid_fraction",
+                "部分解决、基本满意的折算须在 0 到 1 之间",
+                "Partly resolved and basically satisfied count between 0 and 1",
+            ));
+        }
+        if self.min_volume > 100_000 {
+            return Err(crate::ValidationError::new(
+                "min_volume",
+                "invalid_min_volume",
+                "最低排名件数过大",
+                "The minimum volume is too large",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sums the counts of one unit that this scheme assesses: rows excluded for a reason it honours
+    /// are returned apart (their evaluated count).
+    pub fn assessed(&self, rows: &[UnitCounts]) -> (Vec<UnitCounts>, Vec<(UnitId, u64)>) {
+        let mut kept: Vec<UnitCounts> = Vec::new();
+        let mut excluded: Vec<(UnitId, u64)> = Vec::new();
+        for r in rows {
+            if r.exclusion.is_some_and(|e| self.exclusions.contains(&e)) {
+                match excluded.iter_mut().find(|(u, _)| *u == r.unit) {
+                    Some((_, n)) => *n += r.evaluated,
+                    None => excluded.push((r.unit, r.evaluated)),
+                }
+                continue;
+            }
+            match kept.iter_mut().find(|k| k.unit == r.unit) {
+                Some(k) => {
+                    k.evaluated += r.evaluated;
+                    k.contacted += r.contacted;
+                    k.resolved += r.resolved;
+                    k.partly_resolved += r.partly_resolved;
+                    k.satisfied += r.satisfied;
+                    k.basically_satisfied += r.basically_satisfied;
+                }
+                None => kept.push(UnitCounts { exclusion: None, ..*r }),
+            }
+        }
+        (kept, excluded)
+    }
+
     pub fn score(&self, c: &UnitCounts) -> UnitScore {
         let n = c.evaluated.max(1) as f64;
         let response_rate = c.contacted as f64 / n;
@@ -93,7 +163,16 @@ mod tests {
     use super::*;
 
     fn counts(unit: i64, evaluated: u64, contacted: u64, resolved: u64, partly: u64, satisfied: u64, basic: u64) -> UnitCounts {
-        UnitCounts { unit: UnitId(unit), evaluated, contacted, resolved, partly_resolved: partly, satisfied, basically_satisfied: basic }
+        UnitCounts {
+            unit: UnitId(unit),
+            evaluated,
+            contacted,
+            resolved,
+            partly_resolved: partly,
+            satisfied,
+            basically_satisfied: basic,
+            exclusion: None,
+        }
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub struct DeadlinePolicy {
     /// centre) is warned: 80 warns at 19.2 h of a 24 h stage, on day 5.6 of a 7-day one.
     #[serde(default = "default_warn_at_percent")]
     pub warn_at_percent: u8,
+    /// Dispute window, callback attempts, reopen rule.
+    #[serde(default)]
+    pub handling: crate::handling::HandlingRules,
 }
 
 pub fn default_warn_at_percent() -> u8 {
@@ -97,7 +100,14 @@ impl DeadlinePolicy {
             (Urgency::General, class(DurationSpec::new(2, Hours), DurationSpec::new(24, Hours), DurationSpec::new(7, CalendarDays))),
             (Urgency::Complex, class(DurationSpec::new(2, Hours), DurationSpec::new(2, CalendarDays), DurationSpec::new(15, CalendarDays))),
         ]);
-        Self { version: 1, utc_offset_minutes: 480, classes, calendar: WorkCalendar::default(), warn_at_percent: default_warn_at_percent() }
+        Self {
+            version: 1,
+            utc_offset_minutes: 480,
+            classes,
+            calendar: WorkCalendar::default(),
+            warn_at_percent: default_warn_at_percent(),
+            handling: crate::handling::HandlingRules::default(),
+        }
     }
 
     /// Checks a policy submitted by an administrator: every class present, no zero durations.
@@ -129,6 +139,19 @@ impl DeadlinePolicy {
                     ));
                 }
             }
+        }
+        let h = &self.handling;
+        if h.dispute_window.amount == 0
+            || h.dispute_window.amount > 10_000
+            || !(1..=20).contains(&h.callback_attempts)
+            || h.max_reopens > 10
+        {
+            return Err(ValidationError::new(
+                "handling",
+                "invalid_handling_rules",
+                "退单时限须在 1 到 10000 之间，回访尝试次数 1 到 20 次，重办上限不超过 10 次",
+                "The dispute window must be 1–10000, callback attempts 1–20 and the reopen limit at most 10",
+            ));
         }
         if self.utc_offset_minutes.abs() > 14 * 60 {
             return Err(ValidationError::new("utc_offset_minutes", "invalid_offset", "时区偏移无效", "Invalid UTC offset"));

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod deadline;
 pub mod dispatch;
 pub mod error;
+pub mod handling;
 pub mod ids;
 pub mod notice;
 pub mod order;
@@ -20,6 +21,7 @@ pub mod unit;
 
 pub use deadline::{DeadlinePolicy, DurationSpec, DurationUnit, StageDeadlines, WorkCalendar};
 pub use error::{DomainError, ValidationError};
+pub use handling::{Exclusion, Handling, HandlingRules, SuperviseReason};
 pub use ids::{CaseId, OrderId, OrderNumber, UnitId, UserId};
 pub use notice::{Notice, NoticeKind};
 pub use order::*;

@@ -53,7 +53,8 @@ impl Notice {
 impl WorkOrder {
     /// The due times of the stages not yet done, as [`WorkOrder::overdue`] counts them.
     fn pending_stages(&self) -> Vec<(Stage, Timestamp)> {
-        if self.state.is_terminal() {
+        // A paused clock (waiting for the requester) warns of nothing; resuming moves the due times.
+        if self.state.is_terminal() || self.handling.paused_since.is_some() {
             return Vec::new();
         }
         let mut out = Vec::new();

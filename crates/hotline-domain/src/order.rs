@@ -70,6 +70,8 @@ macro_rules! vocabulary {
     };
 }
 
+pub(crate) use vocabulary;
+
 vocabulary!(/// 诉求性质 (triage.md).
     Nature, "nature" {
     Consult = "consult", "咨询", "Consultation";
@@ -441,6 +443,9 @@ pub struct WorkOrder {
     pub reply: Option<Reply>,
     pub evaluation: Option<Evaluation>,
     pub supervised: bool,
+    /// Paused clock, co-unit reports, summons, supervision, callback attempts, exclusion.
+    #[serde(default)]
+    pub handling: crate::handling::Handling,
     /// Deadline notices already fired (see [`crate::notice`]).
     #[serde(default)]
     pub notices: Vec<crate::notice::Notice>,
@@ -488,6 +493,7 @@ impl WorkOrder {
             reply: None,
             evaluation: None,
             supervised: false,
+            handling: crate::handling::Handling::default(),
             notices: Vec::new(),
             next_notice_at: None,
             reopen_count: 0,
@@ -518,7 +524,7 @@ impl WorkOrder {
     /// Which due time the order has missed at `now`. Only open orders can be overdue, and each stage
     /// stops counting once it is done.
     pub fn overdue(&self, now: Timestamp) -> Option<Overdue> {
-        if self.state.is_terminal() {
+        if self.state.is_terminal() || self.handling.paused_since.is_some() {
             return None;
         }
         let missed = |due: Option<Timestamp>, done: bool| !done && due.is_some_and(|d| now > d);
@@ -530,6 +536,19 @@ impl WorkOrder {
             Some(Overdue::Contact)
         } else {
             None
+        }
+    }
+}
+
+impl WorkOrder {
+    /// Since when the order waits in the callback queue (回访): from the unit's reply, or from the
+    /// reply due time when the unit lets it pass (a paused or disputed order is not waiting).
+    pub fn callback_since(&self) -> Option<Timestamp> {
+        match self.state {
+            State::Replied => self.replied_at,
+            State::Disputed => None,
+            s if s.is_with_unit() && self.handling.paused_since.is_none() => self.dues.reply_due,
+            _ => None,
         }
     }
 }

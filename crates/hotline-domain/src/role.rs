@@ -82,12 +82,34 @@ impl Role {
             Self::Operator => centre_intake,
             Self::Supervisor => {
                 centre_intake
-                    || matches!(action, A::Arbitrate | A::GrantExtension | A::RefuseExtension | A::Supervise | A::Close | A::Reopen)
+                    || matches!(
+                        action,
+                        A::Arbitrate
+                            | A::GrantExtension
+                            | A::RefuseExtension
+                            | A::Supervise
+                            | A::Remind
+                            | A::Exclude
+                            | A::Close
+                            | A::Reopen
+                    )
             }
-            Self::UnitHandler | Self::UnitAdmin => {
-                matches!(action, A::Sign | A::Dispute | A::Contact | A::StartWork | A::RequestExtension | A::Reply)
-            }
-            Self::CallbackAgent => matches!(action, A::Evaluate),
+            Self::UnitHandler | Self::UnitAdmin => matches!(
+                action,
+                A::Sign
+                    | A::Dispute
+                    | A::Contact
+                    | A::StartWork
+                    | A::RequestExtension
+                    | A::Reply
+                    | A::PauseClock
+                    | A::ResumeClock
+                    | A::CoReport
+                    | A::Summon
+                    | A::ReportIn
+                    | A::ArriveOnSite
+            ),
+            Self::CallbackAgent => matches!(action, A::Evaluate | A::CallbackAttempt),
             Self::Analyst | Self::Admin => false,
         }
     }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::deadline::DeadlinePolicy;
-use crate::error::DomainError;
+use crate::error::{DomainError, ValidationError};
+use crate::handling::{CoReport, Exclusion, Summons, SuperviseReason, Supervision};
 use crate::ids::{CaseId, OrderNumber, UnitId};
 use crate::order::{Assignment, CategoryPath, EmergencyService, Evaluation, Nature, Reply, Urgency, WorkOrder};
 use crate::role::Actor;
@@ -239,10 +240,27 @@ pub enum ActionKind {
     RevealContact,
     /// The scheduler's deadline warning or overdue notice: changes no state.
     DeadlineNotice,
+    /// The unit stops the clock while it waits for the requester (e.g. not at home, documents due).
+    PauseClock,
+    ResumeClock,
+    /// A co-unit reports its part of the work to the main unit (首接负责).
+    CoReport,
+    /// A street/township summons departments to the problem (街乡吹哨).
+    Summon,
+    /// A summoned department reports in (部门报到).
+    ReportIn,
+    /// The unit says it is on site (for a supervised order with a reach-site time).
+    ArriveOnSite,
+    /// The centre presses the unit (催办).
+    Remind,
+    /// A callback call that did not reach the requester.
+    CallbackAttempt,
+    /// The centre leaves the order out of the assessment, or takes it back in.
+    Exclude,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 22] = [
+    pub const ALL: [ActionKind; 31] = [
         Self::Receive,
         Self::Triage,
         Self::Answer,
@@ -265,6 +283,15 @@ impl ActionKind {
         Self::Supervise,
         Self::RevealContact,
         Self::DeadlineNotice,
+        Self::PauseClock,
+        Self::ResumeClock,
+        Self::CoReport,
+        Self::Summon,
+        Self::ReportIn,
+        Self::ArriveOnSite,
+        Self::Remind,
+        Self::CallbackAttempt,
+        Self::Exclude,
     ];
 
     pub fn code(self) -> &'static str {
@@ -291,6 +318,15 @@ impl ActionKind {
             Self::Supervise => "supervise",
             Self::RevealContact => "reveal_contact",
             Self::DeadlineNotice => "deadline_notice",
+            Self::PauseClock => "pause_clock",
+            Self::ResumeClock => "resume_clock",
+            Self::CoReport => "co_report",
+            Self::Summon => "summon",
+            Self::ReportIn => "report_in",
+            Self::ArriveOnSite => "arrive_on_site",
+            Self::Remind => "remind",
+            Self::CallbackAttempt => "callback_attempt",
+            Self::Exclude => "exclude",
         }
     }
 
@@ -454,13 +490,45 @@ impl ActionKind {
                     "Deadline notice"
                 }
             }
+            Self::PauseClock => pick(zh, "暂停计时（等待诉求人）", "Pause the clock (waiting for the requester)"),
+            Self::ResumeClock => pick(zh, "恢复计时", "Resume the clock"),
+            Self::CoReport => pick(zh, "协办反馈", "Co-unit report"),
+            Self::Summon => pick(zh, "吹哨（召集部门）", "Summon departments (whistle)"),
+            Self::ReportIn => pick(zh, "部门报到", "Report in"),
+            Self::ArriveOnSite => pick(zh, "到达现场", "Arrived on site"),
+            Self::Remind => pick(zh, "催办", "Send a reminder"),
+            Self::CallbackAttempt => pick(zh, "回访未接通", "Callback not answered"),
+            Self::Exclude => pick(zh, "考核认定", "Assessment exclusion"),
         }
     }
 
     /// The states from which this action is allowed. The single source of the transition table.
     pub fn allowed_from(self) -> &'static [State] {
         use State as S;
+        const WITH_UNIT: &[State] =
+            &[S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened];
+        // The callback queue: replied, or still with the unit once the reply is overdue (checked in apply).
+        const CALLBACK: &[State] = &[S::Replied, S::Dispatched, S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened];
         match self {
+            Self::PauseClock => &[S::Signed, S::Contacted, S::InProgress],
+            Self::ResumeClock => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested],
+            Self::CoReport | Self::Remind => WITH_UNIT,
+            Self::ReportIn => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Replied, S::Reopened],
+            Self::Summon => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
+            Self::ArriveOnSite => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
+            Self::Evaluate | Self::CallbackAttempt => CALLBACK,
+            Self::Exclude => &[
+                S::Dispatched,
+                S::Signed,
+                S::Disputed,
+                S::Contacted,
+                S::InProgress,
+                S::ExtensionRequested,
+                S::Replied,
+                S::Evaluated,
+                S::Closed,
+                S::Reopened,
+            ],
             Self::Receive => &[],
             Self::Triage => &[S::Received, S::Triaged],
             Self::Answer | Self::Transfer | Self::Redirect | Self::LinkDuplicate => &[S::Received, S::Triaged],
@@ -473,7 +541,6 @@ impl ActionKind {
             Self::RequestExtension => &[S::Contacted, S::InProgress],
             Self::GrantExtension | Self::RefuseExtension => &[S::ExtensionRequested],
             Self::Reply => &[S::Contacted, S::InProgress, S::ExtensionRequested],
-            Self::Evaluate => &[S::Replied],
             Self::Close => &[S::Replied, S::Evaluated],
             Self::Reopen => &[S::Replied, S::Evaluated, S::Closed],
             Self::Supervise | Self::RevealContact | Self::DeadlineNotice => &[
@@ -491,6 +558,10 @@ impl ActionKind {
             ],
         }
     }
+}
+
+fn pick(zh: bool, a: &'static str, b: &'static str) -> &'static str {
+    if zh { a } else { b }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -570,9 +641,44 @@ pub enum Action {
     Reopen {
         reason: String,
     },
+    /// Starts or stops supervision; when starting, why, what the unit must do and by when it must be
+    /// on site.
     Supervise {
         on: bool,
         note: String,
+        reason: Option<SuperviseReason>,
+        reach_site_by: Option<Timestamp>,
+    },
+    PauseClock {
+        reason: String,
+    },
+    ResumeClock {
+        note: String,
+    },
+    CoReport {
+        text: String,
+    },
+    Summon {
+        units: Vec<UnitId>,
+        report_by: Timestamp,
+        note: String,
+    },
+    ReportIn {
+        note: String,
+    },
+    ArriveOnSite {
+        note: String,
+    },
+    Remind {
+        note: String,
+    },
+    CallbackAttempt {
+        note: String,
+    },
+    /// `None` takes the order back into the assessment.
+    Exclude {
+        exclusion: Option<Exclusion>,
+        reason: String,
     },
 }
 
@@ -598,6 +704,15 @@ impl Action {
             Self::Close { .. } => ActionKind::Close,
             Self::Reopen { .. } => ActionKind::Reopen,
             Self::Supervise { .. } => ActionKind::Supervise,
+            Self::PauseClock { .. } => ActionKind::PauseClock,
+            Self::ResumeClock { .. } => ActionKind::ResumeClock,
+            Self::CoReport { .. } => ActionKind::CoReport,
+            Self::Summon { .. } => ActionKind::Summon,
+            Self::ReportIn { .. } => ActionKind::ReportIn,
+            Self::ArriveOnSite { .. } => ActionKind::ArriveOnSite,
+            Self::Remind { .. } => ActionKind::Remind,
+            Self::CallbackAttempt { .. } => ActionKind::CallbackAttempt,
+            Self::Exclude { .. } => ActionKind::Exclude,
         }
     }
 }
@@ -639,6 +754,10 @@ pub struct Transition {
     pub event: EventDraft,
 }
 
+fn refuse(code: &'static str, zh: &str, en: &str) -> DomainError {
+    DomainError::Validation(ValidationError::new("action", code, zh, en))
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
@@ -650,7 +769,9 @@ impl WorkOrder {
     /// are passed in.
     pub fn apply(&self, action: Action, actor: &Actor, now: Timestamp, policy: &DeadlinePolicy) -> Result<Transition, DomainError> {
         let kind = action.kind();
-        if !actor.role.is_some_and(|r| r.may(kind)) {
+        // A citizen (no role) may only rate their own order online, through a signed link.
+        let permitted = actor.role.map_or(kind == ActionKind::Evaluate && actor.user_id.is_none(), |r| r.may(kind));
+        if !permitted {
             return Err(DomainError::Forbidden { action: kind });
         }
         if !kind.allowed_from().contains(&self.state) {
@@ -714,6 +835,15 @@ impl WorkOrder {
                 payload = serde_json::Value::Null;
             }
             Action::Dispute { reason: r, proposed_unit } => {
+                if let Some(from) = self.dispatched_at
+                    && now > policy.add(from, policy.handling.dispute_window)
+                {
+                    return Err(refuse(
+                        "dispute_window_closed",
+                        "已超过派单异议时限，不能退单",
+                        "The time to dispute this dispatch has passed",
+                    ));
+                }
                 next.state = S::Disputed;
                 next.dispute_count += 1;
                 reason = non_empty(&r);
@@ -728,6 +858,7 @@ impl WorkOrder {
                     }
                     ArbitrationDecision::Redispatch { assignment } => {
                         next.state = S::Dispatched;
+                        next.handling.paused_since = None;
                         next.dispatched_at = Some(now);
                         next.signed_at = None;
                         next.assignment = Some(assignment.clone());
@@ -765,15 +896,40 @@ impl WorkOrder {
             }
             Action::Reply { reply } => {
                 next.state = S::Replied;
+                next.handling.paused_since = None;
                 next.replied_at = Some(now);
                 payload = serde_json::json!({ "reply": reply });
                 next.reply = Some(reply);
             }
             Action::Evaluate { evaluation } => {
-                next.state = S::Evaluated;
-                payload = serde_json::json!({ "evaluation": evaluation });
-                next.evaluation = Some(evaluation);
+                self.check_in_callback_queue(now)?;
                 next.evaluated_at = Some(now);
+                next.handling.unreachable = false;
+                // 重办: the policy's rule sends an unresolved or unsatisfied order back to its unit.
+                // The evaluation stays on the order (the month's assessment counts it) until the
+                // next callback replaces it.
+                let reopened = policy.handling.reopens(&evaluation, self.reopen_count);
+                if reopened {
+                    self.reopen_into(&mut next, policy, now);
+                } else {
+                    next.state = S::Evaluated;
+                }
+                payload = serde_json::json!({ "evaluation": evaluation, "reopened": reopened, "dues": reopened.then_some(&next.dues) });
+                next.evaluation = Some(evaluation);
+            }
+            Action::CallbackAttempt { note } => {
+                self.check_in_callback_queue(now)?;
+                next.handling.callback_attempts += 1;
+                let unreachable = next.handling.callback_attempts >= policy.handling.callback_attempts;
+                if unreachable {
+                    // Recorded as unreachable: evaluated without a rating, so no rate counts it.
+                    next.state = S::Evaluated;
+                    next.handling.unreachable = true;
+                    next.evaluation = None;
+                    next.evaluated_at = Some(now);
+                }
+                reason = non_empty(&note);
+                payload = serde_json::json!({ "attempt": next.handling.callback_attempts, "unreachable": unreachable });
             }
             Action::Close { note } => {
                 next.state = S::Closed;
@@ -783,22 +939,111 @@ impl WorkOrder {
                 payload = serde_json::Value::Null;
             }
             Action::Reopen { reason: r } => {
-                next.state = S::Reopened;
-                next.reopen_count += 1;
-                next.closed_at = None;
-                next.signed_at = None;
-                next.contacted_at = None;
-                next.reply = None;
-                next.evaluation = None;
-                next.replied_at = None;
-                self.set_unit_dues(&mut next, policy, now);
+                self.reopen_into(&mut next, policy, now);
                 reason = non_empty(&r);
                 payload = serde_json::json!({ "dues": next.dues });
             }
-            Action::Supervise { on, note } => {
+            Action::Supervise { on, note, reason: why, reach_site_by } => {
                 next.supervised = on;
+                next.handling.supervision = on.then(|| Supervision {
+                    reason: why.unwrap_or(SuperviseReason::Other),
+                    instructions: note.trim().to_owned(),
+                    reach_site_by,
+                    arrived_at: None,
+                    reminders: 0,
+                    since: now,
+                });
                 reason = non_empty(&note);
-                payload = serde_json::json!({ "supervised": on });
+                payload = serde_json::json!({ "supervised": on, "reason": why, "reach_site_by": reach_site_by });
+            }
+            Action::PauseClock { reason: r } => {
+                if self.handling.paused_since.is_some() {
+                    return Err(refuse("clock_already_paused", "计时已暂停", "The clock is already paused"));
+                }
+                next.handling.paused_since = Some(now);
+                reason = non_empty(&r);
+                payload = serde_json::Value::Null;
+            }
+            Action::ResumeClock { note } => {
+                let Some(since) = self.handling.paused_since else {
+                    return Err(refuse("clock_not_paused", "计时未暂停", "The clock is not paused"));
+                };
+                // The unit gets back the time it waited: every due time still ahead of it moves.
+                let paused = now - since;
+                next.handling.paused_since = None;
+                if next.contacted_at.is_none() {
+                    next.dues.contact_due = next.dues.contact_due.map(|d| d + paused);
+                }
+                next.dues.reply_due = next.dues.reply_due.map(|d| d + paused);
+                reason = non_empty(&note);
+                payload = serde_json::json!({ "paused_minutes": paused.num_minutes(), "dues": next.dues });
+            }
+            Action::CoReport { text } => {
+                let unit = self.co_unit_of(actor)?;
+                next.handling.co_reports.push(CoReport { unit, at: now, text: text.clone() });
+                reason = non_empty(&text);
+                payload = serde_json::json!({ "unit": unit });
+            }
+            Action::Summon { units, report_by, note } => {
+                if units.is_empty() || report_by <= now {
+                    return Err(refuse(
+                        "invalid_summons",
+                        "吹哨须召集至少一个部门，报到时间须晚于现在",
+                        "Summon at least one department, with a report-in time in the future",
+                    ));
+                }
+                let assignment = next.assignment.as_mut().ok_or(DomainError::InvalidTransition { from: self.state, action: kind })?;
+                for u in &units {
+                    if *u == assignment.main_unit || self.handling.pending_summons(*u).is_some() {
+                        return Err(refuse(
+                            "invalid_summons",
+                            "不能召集本单位或尚未报到的部门",
+                            "A unit cannot summon itself or a department still due to report",
+                        ));
+                    }
+                    // Summoned departments handle the order with the street, so they see it.
+                    if !assignment.co_units.contains(u) {
+                        assignment.co_units.push(*u);
+                    }
+                    next.handling.summons.push(Summons { unit: *u, summoned_at: now, report_by, reported_at: None, note: note.clone() });
+                }
+                reason = non_empty(&note);
+                payload = serde_json::json!({ "units": units, "report_by": report_by });
+            }
+            Action::ReportIn { note } => {
+                let unit = actor
+                    .unit
+                    .filter(|u| self.handling.pending_summons(*u).is_some())
+                    .ok_or_else(|| refuse("not_summoned", "本单位没有待报到的召集", "Your unit has no summons to report to"))?;
+                let summons = next.handling.summons.iter_mut().find(|s| s.unit == unit && s.reported_at.is_none());
+                let mut on_time = false;
+                if let Some(s) = summons {
+                    s.reported_at = Some(now);
+                    on_time = s.on_time();
+                }
+                reason = non_empty(&note);
+                payload = serde_json::json!({ "unit": unit, "on_time": on_time });
+            }
+            Action::ArriveOnSite { note } => {
+                let Some(sup) = next.handling.supervision.as_mut() else {
+                    return Err(refuse("not_supervised", "该工单未被督办", "The order is not supervised"));
+                };
+                sup.arrived_at.get_or_insert(now);
+                let on_time = sup.reach_site_by.is_none_or(|by| now <= by);
+                reason = non_empty(&note);
+                payload = serde_json::json!({ "on_time": on_time });
+            }
+            Action::Remind { note } => {
+                if let Some(sup) = next.handling.supervision.as_mut() {
+                    sup.reminders += 1;
+                }
+                reason = non_empty(&note);
+                payload = serde_json::Value::Null;
+            }
+            Action::Exclude { exclusion, reason: r } => {
+                next.handling.exclusion = exclusion;
+                reason = non_empty(&r);
+                payload = serde_json::json!({ "exclusion": exclusion });
             }
         }
         if next.state.is_terminal() {
@@ -808,6 +1053,42 @@ impl WorkOrder {
         next.next_notice_at = next.next_notice_time(policy);
         let event = EventDraft { kind, from: Some(self.state), to: next.state, actor: actor.clone(), at: now, reason, payload };
         Ok(Transition { expected_state: self.state, expected_version: self.version, order: next, event })
+    }
+
+    /// Sends the order back to its main unit (重办) with fresh due times, as if dispatched now.
+    fn reopen_into(&self, next: &mut WorkOrder, policy: &DeadlinePolicy, now: Timestamp) {
+        next.state = State::Reopened;
+        next.reopen_count += 1;
+        next.closed_at = None;
+        next.signed_at = None;
+        next.contacted_at = None;
+        next.reply = None;
+        next.replied_at = None;
+        next.dispatched_at = Some(now);
+        next.handling.paused_since = None;
+        next.handling.callback_attempts = 0;
+        self.set_unit_dues(next, policy, now);
+    }
+
+    /// Evaluation and callback attempts wait for the reply, or for its due time to pass.
+    fn check_in_callback_queue(&self, now: Timestamp) -> Result<(), DomainError> {
+        if self.callback_since().is_some_and(|t| t <= now) {
+            Ok(())
+        } else {
+            Err(refuse(
+                "not_in_callback_queue",
+                "工单尚未反馈且未到办理时限，不能回访",
+                "The order has neither been replied to nor passed its reply due time",
+            ))
+        }
+    }
+
+    /// The co-unit the actor acts for, if the order lists it.
+    fn co_unit_of(&self, actor: &Actor) -> Result<UnitId, DomainError> {
+        actor
+            .unit
+            .filter(|u| self.assignment.as_ref().is_some_and(|a| a.co_units.contains(u)))
+            .ok_or_else(|| refuse("not_a_co_unit", "只有协办单位可以提交协办反馈", "Only a co-unit reports to the main unit"))
     }
 
     fn set_unit_dues(&self, next: &mut WorkOrder, policy: &DeadlinePolicy, now: Timestamp) {

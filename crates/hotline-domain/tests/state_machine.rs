@@ -20,7 +20,7 @@ use proptest::prelude::*;
 // ---------------------------------------------------------------------------------------------
 
 /// Every kind that is an `Action` (Receive and RevealContact are not).
-const ACTION_KINDS: [ActionKind; 19] = [
+const ACTION_KINDS: [ActionKind; 28] = [
     ActionKind::Triage,
     ActionKind::Answer,
     ActionKind::Transfer,
@@ -40,6 +40,15 @@ const ACTION_KINDS: [ActionKind; 19] = [
     ActionKind::Close,
     ActionKind::Reopen,
     ActionKind::Supervise,
+    ActionKind::PauseClock,
+    ActionKind::ResumeClock,
+    ActionKind::CoReport,
+    ActionKind::Summon,
+    ActionKind::ReportIn,
+    ActionKind::ArriveOnSite,
+    ActionKind::Remind,
+    ActionKind::CallbackAttempt,
+    ActionKind::Exclude,
 ];
 
 const OPEN_STATES: &[State] = &[
@@ -75,16 +84,54 @@ fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
         ActionKind::RequestExtension => &[S::Contacted, S::InProgress],
         ActionKind::GrantExtension | ActionKind::RefuseExtension => &[S::ExtensionRequested],
         ActionKind::Reply => &[S::Contacted, S::InProgress, S::ExtensionRequested],
-        ActionKind::Evaluate => &[S::Replied],
+        ActionKind::Evaluate | ActionKind::CallbackAttempt => {
+            &[S::Replied, S::Dispatched, S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened]
+        }
         ActionKind::Close => &[S::Replied, S::Evaluated],
         ActionKind::Reopen => &[S::Replied, S::Evaluated, S::Closed],
         ActionKind::Supervise => OPEN_STATES,
+        ActionKind::PauseClock => &[S::Signed, S::Contacted, S::InProgress],
+        ActionKind::ResumeClock => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested],
+        ActionKind::CoReport | ActionKind::Remind => {
+            &[S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened]
+        }
+        ActionKind::ReportIn => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Replied, S::Reopened],
+        ActionKind::Summon | ActionKind::ArriveOnSite => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
+        ActionKind::Exclude => &[
+            S::Dispatched,
+            S::Signed,
+            S::Disputed,
+            S::Contacted,
+            S::InProgress,
+            S::ExtensionRequested,
+            S::Replied,
+            S::Evaluated,
+            S::Closed,
+            S::Reopened,
+        ],
     }
 }
 
-/// The intended target state of an allowed action.
-fn pinned_target(action: &Action, from: State) -> State {
+/// Refusals by a guard of the transition function (not by the table or the matrix).
+const GUARD_CODES: [&str; 8] = [
+    "dispute_window_closed",
+    "not_in_callback_queue",
+    "clock_already_paused",
+    "clock_not_paused",
+    "not_a_co_unit",
+    "invalid_summons",
+    "not_summoned",
+    "not_supervised",
+];
+
+fn is_guard_refusal(e: &DomainError) -> bool {
+    matches!(e, DomainError::Validation(v) if GUARD_CODES.contains(&v.code))
+}
+
+/// The intended target state of an allowed action on `before`.
+fn pinned_target(action: &Action, before: &WorkOrder) -> State {
     use State as S;
+    let from = before.state;
     match action {
         Action::Triage { .. } => S::Triaged,
         Action::Answer { .. } => S::AnsweredDirectly,
@@ -101,7 +148,28 @@ fn pinned_target(action: &Action, from: State) -> State {
         Action::RequestExtension { .. } => S::ExtensionRequested,
         Action::GrantExtension { .. } | Action::RefuseExtension { .. } => S::InProgress,
         Action::Reply { .. } => S::Replied,
-        Action::Evaluate { .. } => S::Evaluated,
+        Action::Evaluate { evaluation } => {
+            if policy().handling.reopens(evaluation, before.reopen_count) {
+                S::Reopened
+            } else {
+                S::Evaluated
+            }
+        }
+        Action::CallbackAttempt { .. } => {
+            if before.handling.callback_attempts + 1 >= policy().handling.callback_attempts {
+                S::Evaluated
+            } else {
+                from
+            }
+        }
+        Action::PauseClock { .. }
+        | Action::ResumeClock { .. }
+        | Action::CoReport { .. }
+        | Action::Summon { .. }
+        | Action::ReportIn { .. }
+        | Action::ArriveOnSite { .. }
+        | Action::Remind { .. }
+        | Action::Exclude { .. } => from,
         Action::Close { .. } => S::Closed,
         Action::Reopen { .. } => S::Reopened,
         Action::Supervise { .. } => from,
@@ -111,7 +179,7 @@ fn pinned_target(action: &Action, from: State) -> State {
 const CENTRE_INTAKE: [ActionKind; 6] =
     [ActionKind::Triage, ActionKind::Answer, ActionKind::Transfer, ActionKind::Redirect, ActionKind::LinkDuplicate, ActionKind::Dispatch];
 
-const SUPERVISOR: [ActionKind; 12] = [
+const SUPERVISOR: [ActionKind; 14] = [
     ActionKind::Triage,
     ActionKind::Answer,
     ActionKind::Transfer,
@@ -122,12 +190,26 @@ const SUPERVISOR: [ActionKind; 12] = [
     ActionKind::GrantExtension,
     ActionKind::RefuseExtension,
     ActionKind::Supervise,
+    ActionKind::Remind,
+    ActionKind::Exclude,
     ActionKind::Close,
     ActionKind::Reopen,
 ];
 
-const UNIT_WORK: [ActionKind; 6] =
-    [ActionKind::Sign, ActionKind::Dispute, ActionKind::Contact, ActionKind::StartWork, ActionKind::RequestExtension, ActionKind::Reply];
+const UNIT_WORK: [ActionKind; 12] = [
+    ActionKind::Sign,
+    ActionKind::Dispute,
+    ActionKind::Contact,
+    ActionKind::StartWork,
+    ActionKind::RequestExtension,
+    ActionKind::Reply,
+    ActionKind::PauseClock,
+    ActionKind::ResumeClock,
+    ActionKind::CoReport,
+    ActionKind::Summon,
+    ActionKind::ReportIn,
+    ActionKind::ArriveOnSite,
+];
 
 /// The intended permission matrix over the action kinds.
 const MATRIX: [(Role, &[ActionKind]); 7] = [
@@ -135,7 +217,7 @@ const MATRIX: [(Role, &[ActionKind]); 7] = [
     (Role::Supervisor, &SUPERVISOR),
     (Role::UnitHandler, &UNIT_WORK),
     (Role::UnitAdmin, &UNIT_WORK),
-    (Role::CallbackAgent, &[ActionKind::Evaluate]),
+    (Role::CallbackAgent, &[ActionKind::Evaluate, ActionKind::CallbackAttempt]),
     (Role::Analyst, &[]),
     (Role::Admin, &[]),
 ];
@@ -228,8 +310,60 @@ fn sample(kind: ActionKind) -> Option<Action> {
         ActionKind::Evaluate => Action::Evaluate { evaluation: an_evaluation() },
         ActionKind::Close => Action::Close { note: "办结".into() },
         ActionKind::Reopen => Action::Reopen { reason: "诉求人不满意".into() },
-        ActionKind::Supervise => Action::Supervise { on: true, note: "重点督办".into() },
+        ActionKind::Supervise => supervise(true),
+        ActionKind::PauseClock => Action::PauseClock { reason: "诉求人出差，约定下周上门".into() },
+        ActionKind::ResumeClock => Action::ResumeClock { note: "诉求人已返京".into() },
+        ActionKind::CoReport => Action::CoReport { text: "已清理管线".into() },
+        ActionKind::Summon => {
+            Action::Summon { units: vec![UnitId(30)], report_by: t0() + Duration::days(30), note: "请城管执法到场".into() }
+        }
+        ActionKind::ReportIn => Action::ReportIn { note: "已到场".into() },
+        ActionKind::ArriveOnSite => Action::ArriveOnSite { note: "已到现场".into() },
+        ActionKind::Remind => Action::Remind { note: "请尽快办理".into() },
+        ActionKind::CallbackAttempt => Action::CallbackAttempt { note: "无人接听".into() },
+        ActionKind::Exclude => {
+            Action::Exclude { exclusion: Some(hotline_domain::Exclusion::Unreasonable), reason: "诉求不合理".into() }
+        }
     })
+}
+
+fn supervise(on: bool) -> Action {
+    Action::Supervise { on, note: "重点督办".into(), reason: None, reach_site_by: None }
+}
+
+/// An order in `from`, an actor and a time at which `action`'s guards hold, so only the transition
+/// table and the permission matrix can refuse it: disputes early, callbacks after the reply due
+/// time, a paused clock to resume, a summons to report to, a supervision to arrive for, and a
+/// co-unit to report.
+fn ready(kind: ActionKind, from: State, role: Role) -> (WorkOrder, Actor, Timestamp) {
+    let mut o = order_in(from);
+    let mut who = actor(role);
+    let mut now = t0() + Duration::days(5);
+    match kind {
+        ActionKind::Dispute => now = t0() + mins(70),
+        ActionKind::Evaluate | ActionKind::CallbackAttempt => now = t0() + Duration::days(12),
+        ActionKind::ResumeClock => o.handling.paused_since = Some(t0() + Duration::days(1)),
+        ActionKind::ReportIn => o.handling.summons.push(hotline_domain::handling::Summons {
+            unit: UnitId(10),
+            summoned_at: t0(),
+            report_by: t0() + Duration::days(1),
+            reported_at: None,
+            note: String::new(),
+        }),
+        ActionKind::ArriveOnSite => {
+            o.handling.supervision = Some(hotline_domain::handling::Supervision {
+                reason: hotline_domain::SuperviseReason::Sensitive,
+                instructions: String::new(),
+                reach_site_by: Some(t0() + Duration::days(6)),
+                arrived_at: None,
+                reminders: 0,
+                since: t0(),
+            })
+        }
+        ActionKind::CoReport => who.unit = Some(UnitId(11)),
+        _ => {}
+    }
+    (o, who, now)
 }
 
 /// Every sample action, plus the second arbitration decision.
@@ -299,6 +433,7 @@ fn order_in(state: State) -> WorkOrder {
     }
     if matches!(state, S::Evaluated | S::Closed) {
         o.evaluation = Some(an_evaluation());
+        o.evaluated_at = Some(t0() + Duration::days(2) + mins(60));
     }
     match state {
         S::Disputed => o.dispute_count = 1,
@@ -357,15 +492,19 @@ fn invariant_violations(o: &WorkOrder) -> Vec<String> {
         check(o.nature.is_some() && o.category.is_some(), "triaged implies nature and category");
         check(o.dues.dispatch_due.is_some(), "triaged implies dispatch_due");
     }
-    if matches!(s, State::Replied | State::Evaluated) {
-        check(o.reply.is_some(), "replied/evaluated implies reply");
-        check(o.replied_at.is_some(), "replied/evaluated implies replied_at");
+    if s == State::Replied {
+        check(o.reply.is_some(), "replied implies reply");
+        check(o.replied_at.is_some(), "replied implies replied_at");
     }
     if s == State::Evaluated {
-        check(o.evaluation.is_some(), "evaluated implies evaluation");
+        check(o.evaluation.is_some() != o.handling.unreachable, "evaluated implies an evaluation, or an unreachable requester");
+        check(o.evaluated_at.is_some(), "evaluated implies evaluated_at");
     }
     if s == State::Reopened {
-        check(o.reply.is_none() && o.evaluation.is_none(), "reopened has no reply or evaluation");
+        check(o.reply.is_none(), "reopened has no reply");
+    }
+    if o.handling.paused_since.is_some() {
+        check(s.is_with_unit() && s != State::Reopened, "only an order in a unit's hands has a paused clock");
     }
     check(o.closed_at.is_some() == s.is_terminal(), "closed_at is set iff the state is terminal");
     if s.is_terminal() {
@@ -414,17 +553,16 @@ fn the_pinned_transition_table_matches_allowed_from() {
 
 #[test]
 fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target() {
-    let now = t0() + Duration::days(5);
     let mut checked = 0;
     for action in all_samples() {
         let kind = action.kind();
         let role = performer(kind);
         for from in State::ALL {
-            let order = order_in(from);
-            let result = order.apply(action.clone(), &actor(role), now, &policy());
+            let (order, who, now) = ready(kind, from, role);
+            let result = order.apply(action.clone(), &who, now, &policy());
             if pinned_allowed_from(kind).contains(&from) {
                 let t = result.unwrap_or_else(|e| panic!("{kind:?} from {from:?} should succeed: {e:?}"));
-                let to = pinned_target(&action, from);
+                let to = pinned_target(&action, &order);
                 assert_eq!(t.order.state, to, "{kind:?} from {from:?}");
                 assert_eq!(t.event.from, Some(from));
                 assert_eq!(t.event.to, to);
@@ -437,7 +575,7 @@ fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target
             checked += 1;
         }
     }
-    assert_eq!(checked, 20 * 16);
+    assert_eq!(checked, 29 * 16);
 }
 
 #[test]
@@ -472,7 +610,7 @@ fn terminal_dispositions_accept_nothing_and_closed_accepts_only_reopen() {
         for action in all_samples() {
             let kind = action.kind();
             let result = order_in(*from).apply(action, &actor(performer(kind)), t0() + Duration::days(5), &policy());
-            if *from == State::Closed && kind == ActionKind::Reopen {
+            if *from == State::Closed && matches!(kind, ActionKind::Reopen | ActionKind::Exclude) {
                 assert!(result.is_ok());
             } else {
                 assert_eq!(result, Err(DomainError::InvalidTransition { from: *from, action: kind }));
@@ -497,7 +635,6 @@ fn the_permission_matrix_is_the_pinned_one() {
 
 #[test]
 fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
-    let now = t0() + Duration::days(5);
     for role in Role::ALL {
         for action in all_samples() {
             let kind = action.kind();
@@ -505,8 +642,15 @@ fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
             let allowed_state = allowed[0];
             let refused_state = State::ALL.into_iter().find(|s| !allowed.contains(s)).unwrap();
 
-            let from_allowed = order_in(allowed_state).apply(action.clone(), &actor(role), now, &policy());
-            let from_refused = order_in(refused_state).apply(action.clone(), &actor(role), now, &policy());
+            let (order, mut who, now) = ready(kind, allowed_state, role);
+            if !role.is_unit_role() {
+                who.unit = None;
+                if kind == ActionKind::CoReport {
+                    who.unit = Some(UnitId(11));
+                }
+            }
+            let from_allowed = order.apply(action.clone(), &who, now, &policy());
+            let from_refused = order_in(refused_state).apply(action.clone(), &who, now, &policy());
             if role.may(kind) {
                 assert!(from_allowed.is_ok(), "{role:?} {kind:?} from {allowed_state:?}: {from_allowed:?}");
                 assert_eq!(from_refused, Err(DomainError::InvalidTransition { from: refused_state, action: kind }));
@@ -527,6 +671,9 @@ fn a_citizen_or_any_actor_without_a_role_is_forbidden_every_action_in_every_stat
         for from in State::ALL {
             for action in all_samples() {
                 let kind = action.kind();
+                if kind == ActionKind::Evaluate && who.user_id.is_none() {
+                    continue; // a citizen's online rating: its own test below
+                }
                 assert_eq!(
                     order_in(from).apply(action, &who, t0() + Duration::days(5), &policy()),
                     Err(DomainError::Forbidden { action: kind }),
@@ -536,6 +683,17 @@ fn a_citizen_or_any_actor_without_a_role_is_forbidden_every_action_in_every_stat
             }
         }
     }
+}
+
+#[test]
+fn a_citizen_may_rate_a_replied_order_online_and_nothing_else() {
+    let rated =
+        order_in(State::Replied).apply(sample(ActionKind::Evaluate).unwrap(), &Actor::citizen(), t0() + Duration::days(3), &policy());
+    assert_eq!(rated.unwrap().order.state, State::Evaluated);
+    assert_eq!(
+        order_in(State::Closed).apply(sample(ActionKind::Evaluate).unwrap(), &Actor::citizen(), t0() + Duration::days(3), &policy()),
+        Err(DomainError::InvalidTransition { from: State::Closed, action: ActionKind::Evaluate })
+    );
 }
 
 #[test]
@@ -676,7 +834,7 @@ fn granting_an_extension_moves_the_reply_due_and_refusing_keeps_it() {
 }
 
 #[test]
-fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_dues() {
+fn reopen_increments_reopen_count_clears_the_reply_keeps_the_evaluation_and_restarts_the_dues() {
     let p = policy();
     for from in [State::Replied, State::Evaluated, State::Closed] {
         let before = order_in(from);
@@ -685,7 +843,7 @@ fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_d
         assert_eq!(o.state, State::Reopened);
         assert_eq!(o.reopen_count, before.reopen_count + 1);
         assert_eq!(o.reply, None);
-        assert_eq!(o.evaluation, None);
+        assert_eq!(o.evaluation, before.evaluation, "the month's assessment still counts the callback until the next one");
         assert_eq!(o.replied_at, None);
         assert_eq!(o.closed_at, None);
         assert_eq!(o.signed_at, None);
@@ -708,11 +866,11 @@ fn reopen_increments_reopen_count_clears_reply_and_evaluation_and_restarts_the_d
 fn supervise_toggles_the_flag_without_changing_the_state() {
     for from in OPEN_STATES {
         let before = order_in(*from);
-        let on = step(&before, Action::Supervise { on: true, note: "督办".into() }, Role::Supervisor, t0() + Duration::days(5));
+        let on = step(&before, supervise(true), Role::Supervisor, t0() + Duration::days(5));
         assert_eq!(on.state, *from);
         assert!(on.supervised);
         assert_eq!(on.version, before.version + 1);
-        let off = step(&on, Action::Supervise { on: false, note: String::new() }, Role::Supervisor, t0() + Duration::days(6));
+        let off = step(&on, supervise(false), Role::Supervisor, t0() + Duration::days(6));
         assert_eq!(off.state, *from);
         assert!(!off.supervised);
         assert_eq!(off.version, before.version + 2);
@@ -723,7 +881,7 @@ fn supervise_toggles_the_flag_without_changing_the_state() {
 fn supervise_is_refused_on_terminal_states() {
     for from in TERMINAL_STATES {
         assert_eq!(
-            order_in(*from).apply(Action::Supervise { on: true, note: String::new() }, &actor(Role::Supervisor), t0(), &policy()),
+            order_in(*from).apply(supervise(true), &actor(Role::Supervisor), t0(), &policy()),
             Err(DomainError::InvalidTransition { from: *from, action: ActionKind::Supervise })
         );
     }
@@ -731,13 +889,13 @@ fn supervise_is_refused_on_terminal_states() {
 
 #[test]
 fn a_supervised_order_stops_being_supervised_when_it_reaches_a_terminal_state() {
-    let supervised = step(&order_in(State::Triaged), Action::Supervise { on: true, note: String::new() }, Role::Supervisor, t0());
+    let supervised = step(&order_in(State::Triaged), supervise(true), Role::Supervisor, t0());
     for kind in [ActionKind::Answer, ActionKind::Transfer, ActionKind::Redirect, ActionKind::LinkDuplicate] {
         let o = step(&supervised, sample(kind).unwrap(), Role::Supervisor, t0() + mins(30));
         assert!(o.state.is_terminal());
         assert!(!o.supervised, "{kind:?}");
     }
-    let replied = step(&order_in(State::Replied), Action::Supervise { on: true, note: String::new() }, Role::Supervisor, t0());
+    let replied = step(&order_in(State::Replied), supervise(true), Role::Supervisor, t0());
     let closed = step(&replied, sample(ActionKind::Close).unwrap(), Role::Supervisor, t0() + Duration::days(3));
     assert!(!closed.supervised);
 }
@@ -746,7 +904,7 @@ fn a_supervised_order_stops_being_supervised_when_it_reaches_a_terminal_state() 
 fn happy_path() -> Vec<(Action, Role)> {
     vec![
         (sample(ActionKind::Triage).unwrap(), Role::Operator),
-        (Action::Supervise { on: true, note: String::new() }, Role::Supervisor),
+        (supervise(true), Role::Supervisor),
         (sample(ActionKind::Dispatch).unwrap(), Role::Operator),
         (Action::Sign, Role::UnitHandler),
         (sample(ActionKind::Contact).unwrap(), Role::UnitHandler),
@@ -959,7 +1117,7 @@ fn random_action(kind: ActionKind, variant: u8, now: Timestamp) -> Action {
         ActionKind::GrantExtension => {
             Action::GrantExtension { until: now + Duration::days(i64::from(variant % 20)), reason: String::new() }
         }
-        ActionKind::Supervise => Action::Supervise { on: variant.is_multiple_of(2), note: String::new() },
+        ActionKind::Supervise => supervise(variant.is_multiple_of(2)),
         ActionKind::Reply => Action::Reply { reply: Reply { outcome: ReplyOutcome::ALL[v % ReplyOutcome::ALL.len()], text: "t".into() } },
         ActionKind::Evaluate => Action::Evaluate {
             evaluation: Evaluation {
@@ -1020,7 +1178,7 @@ proptest! {
             let who = random_actor(kind, s.who, s.variant);
 
             let before = order.clone();
-            let may = who.role.is_some_and(|r| pinned_may(r, kind));
+            let may = who.role.map_or(kind == ActionKind::Evaluate && who.user_id.is_none(), |r| pinned_may(r, kind));
             let allowed = pinned_allowed_from(kind).contains(&before.state);
             match order.apply(action.clone(), &who, now, &policy) {
                 Ok(t) => {
@@ -1032,17 +1190,21 @@ proptest! {
                     prop_assert_eq!(t.event.from, Some(before.state));
                     prop_assert_eq!(t.event.to, t.order.state);
                     prop_assert_eq!(t.event.at, now);
-                    prop_assert_eq!(t.order.state, pinned_target(&action, before.state));
+                    prop_assert_eq!(t.order.state, pinned_target(&action, &before));
                     prop_assert_eq!(t.order.updated_at, now);
                     prop_assert_eq!(t.order.id, before.id);
                     prop_assert_eq!(&t.order.description, &before.description);
-                    if kind == ActionKind::Reopen {
+                    if kind == ActionKind::Reopen || (kind == ActionKind::Evaluate && t.order.state == State::Reopened) {
                         reopens += 1;
                     }
                     if kind == ActionKind::Dispute {
                         disputes += 1;
                     }
                     order = t.order;
+                }
+                Err(e) if may && allowed => {
+                    prop_assert!(is_guard_refusal(&e), "{kind:?} by {:?} from {:?} refused: {e:?}", who.role, before.state);
+                    prop_assert_eq!(&order, &before, "a refused action leaves the order unchanged");
                 }
                 Err(e) => {
                     let expected = if may {
@@ -1155,5 +1317,175 @@ mod notices {
         let answered = step(&o, sample(ActionKind::Answer).unwrap(), Role::Operator, t0() + mins(1));
         assert!(answered.due_notices(t0() + Duration::days(30), &p).is_empty());
         assert_eq!(answered.next_notice_at, None);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Handling: paused clock, dispute window, co-units, whistle, supervision, callback, reopen rule
+// ---------------------------------------------------------------------------------------------
+
+mod handling {
+    use super::*;
+
+    fn signed() -> WorkOrder {
+        step(&dispatched(), Action::Sign, Role::UnitHandler, t0() + mins(20))
+    }
+
+    fn with_unit(unit: i64) -> Actor {
+        Actor { user_id: Some(UserId(200)), role: Some(Role::UnitHandler), unit: Some(UnitId(unit)), name: "u".into() }
+    }
+
+    fn evaluation(resolution: Resolution, satisfaction: Satisfaction) -> Action {
+        Action::Evaluate { evaluation: Evaluation { contacted: true, resolution, satisfaction, comment: String::new() } }
+    }
+
+    fn code(e: DomainError) -> &'static str {
+        match e {
+            DomainError::Validation(v) => v.code,
+            other => panic!("not a guard refusal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_paused_clock_is_never_overdue_fires_no_notice_and_resuming_gives_the_time_back() {
+        let o = signed();
+        let due = o.dues.reply_due.unwrap();
+        let paused = step(&o, sample(ActionKind::PauseClock).unwrap(), Role::UnitHandler, t0() + Duration::hours(2));
+        assert_eq!(paused.next_notice_at, None);
+        assert_eq!(paused.overdue(due + Duration::days(30)), None);
+        assert_eq!(
+            code(paused.apply(sample(ActionKind::PauseClock).unwrap(), &actor(Role::UnitHandler), t0(), &policy()).unwrap_err()),
+            "clock_already_paused"
+        );
+        let resumed = step(&paused, sample(ActionKind::ResumeClock).unwrap(), Role::UnitHandler, t0() + Duration::hours(50));
+        assert_eq!(resumed.dues.reply_due, Some(due + Duration::hours(48)), "48 hours waited, 48 hours given back");
+        assert_eq!(resumed.dues.contact_due, o.dues.contact_due.map(|d| d + Duration::hours(48)));
+        assert!(resumed.next_notice_at.is_some());
+        assert_eq!(
+            code(resumed.apply(sample(ActionKind::ResumeClock).unwrap(), &actor(Role::UnitHandler), t0(), &policy()).unwrap_err()),
+            "clock_not_paused"
+        );
+    }
+
+    #[test]
+    fn a_dispute_after_the_window_is_refused() {
+        let o = dispatched();
+        let window = policy().handling.dispute_window;
+        let last = policy().add(o.dispatched_at.unwrap(), window);
+        assert!(o.apply(sample(ActionKind::Dispute).unwrap(), &actor(Role::UnitHandler), last, &policy()).is_ok());
+        let late = o.apply(sample(ActionKind::Dispute).unwrap(), &actor(Role::UnitHandler), last + mins(1), &policy());
+        assert_eq!(code(late.unwrap_err()), "dispute_window_closed");
+    }
+
+    #[test]
+    fn only_a_co_unit_reports_to_the_main_unit() {
+        let o = signed();
+        let report = sample(ActionKind::CoReport).unwrap();
+        assert_eq!(code(o.apply(report.clone(), &with_unit(10), t0() + mins(30), &policy()).unwrap_err()), "not_a_co_unit");
+        let t = o.apply(report, &with_unit(11), t0() + mins(30), &policy()).unwrap();
+        assert_eq!(t.order.handling.co_reports.len(), 1);
+        assert_eq!(t.order.handling.co_reports[0].unit, UnitId(11));
+        assert_eq!(t.order.state, State::Signed);
+    }
+
+    #[test]
+    fn a_summoned_department_sees_the_order_and_its_report_in_is_timed() {
+        let o = signed();
+        let by = t0() + Duration::hours(5);
+        let summon = Action::Summon { units: vec![UnitId(30), UnitId(31)], report_by: by, note: "联合执法".into() };
+        let o = step(&o, summon, Role::UnitHandler, t0() + Duration::hours(1));
+        let a = o.assignment.clone().unwrap();
+        assert!(a.co_units.contains(&UnitId(30)) && a.co_units.contains(&UnitId(31)), "summoned units may see the order");
+        assert_eq!(o.handling.summons.len(), 2);
+        let o = o.apply(Action::ReportIn { note: "已到".into() }, &with_unit(30), t0() + Duration::hours(4), &policy()).unwrap().order;
+        let o = o.apply(Action::ReportIn { note: "迟到".into() }, &with_unit(31), t0() + Duration::hours(6), &policy()).unwrap().order;
+        let on_time: Vec<bool> = o.handling.summons.iter().map(|s| s.on_time()).collect();
+        assert_eq!(on_time, [true, false]);
+        let again = o.apply(Action::ReportIn { note: String::new() }, &with_unit(30), t0() + Duration::hours(7), &policy());
+        assert_eq!(code(again.unwrap_err()), "not_summoned");
+        let past = Action::Summon { units: vec![UnitId(32)], report_by: t0(), note: String::new() };
+        assert_eq!(code(o.apply(past, &actor(Role::UnitHandler), t0() + Duration::hours(8), &policy()).unwrap_err()), "invalid_summons");
+    }
+
+    #[test]
+    fn supervision_records_reason_instructions_reach_site_time_arrival_and_reminders() {
+        let o = signed();
+        let by = t0() + Duration::hours(3);
+        let sup = Action::Supervise {
+            on: true,
+            note: "两小时内到场".into(),
+            reason: Some(hotline_domain::SuperviseReason::Sensitive),
+            reach_site_by: Some(by),
+        };
+        let o = step(&o, sup, Role::Supervisor, t0() + Duration::hours(1));
+        let o = step(&o, sample(ActionKind::Remind).unwrap(), Role::Supervisor, t0() + Duration::hours(2));
+        let o = step(&o, sample(ActionKind::ArriveOnSite).unwrap(), Role::UnitHandler, t0() + Duration::hours(4));
+        let s = o.handling.supervision.clone().unwrap();
+        assert_eq!(s.reason, hotline_domain::SuperviseReason::Sensitive);
+        assert_eq!(s.instructions, "两小时内到场");
+        assert_eq!((s.reach_site_by, s.arrived_at, s.reminders), (Some(by), Some(t0() + Duration::hours(4)), 1));
+        let off = step(&o, supervise(false), Role::Supervisor, t0() + Duration::hours(5));
+        assert_eq!(off.handling.supervision, None);
+        assert_eq!(
+            code(off.apply(sample(ActionKind::ArriveOnSite).unwrap(), &actor(Role::UnitHandler), t0(), &policy()).unwrap_err()),
+            "not_supervised"
+        );
+    }
+
+    #[test]
+    fn the_callback_waits_for_the_reply_or_its_due_time() {
+        let o = signed();
+        let due = o.dues.reply_due.unwrap();
+        let early = o.apply(sample(ActionKind::Evaluate).unwrap(), &actor(Role::CallbackAgent), due - mins(1), &policy());
+        assert_eq!(code(early.unwrap_err()), "not_in_callback_queue");
+        assert_eq!(o.callback_since(), Some(due));
+        let late = step(&o, evaluation(Resolution::Resolved, Satisfaction::Basic), Role::CallbackAgent, due + mins(1));
+        assert_eq!(late.state, State::Evaluated);
+        assert_eq!(late.callback_since(), None);
+    }
+
+    #[test]
+    fn unresolved_or_unsatisfied_results_reopen_the_order_up_to_the_limit() {
+        let mut o = order_in(State::Replied);
+        let at = t0() + Duration::days(3);
+        for round in 1..=2 {
+            o = step(&o, evaluation(Resolution::Unresolved, Satisfaction::Basic), Role::CallbackAgent, at);
+            assert_eq!((o.state, o.reopen_count), (State::Reopened, round));
+            assert_eq!(o.evaluation.as_ref().unwrap().resolution, Resolution::Unresolved, "kept for the assessment");
+            assert_eq!(o.dues.reply_due, Some(policy().due(Urgency::General, Stage::Reply, at)));
+            o = step(&o, Action::Sign, Role::UnitHandler, at);
+            o = step(&o, sample(ActionKind::Contact).unwrap(), Role::UnitHandler, at);
+            o = step(&o, sample(ActionKind::Reply).unwrap(), Role::UnitHandler, at);
+        }
+        // Third time: the limit (2) is reached; the centre decides.
+        o = step(&o, evaluation(Resolution::Resolved, Satisfaction::Unsatisfied), Role::CallbackAgent, at);
+        assert_eq!((o.state, o.reopen_count), (State::Evaluated, 2));
+        // A satisfied, partly resolved order is not reopened.
+        let kept = step(&order_in(State::Replied), evaluation(Resolution::Partly, Satisfaction::Satisfied), Role::CallbackAgent, at);
+        assert_eq!(kept.state, State::Evaluated);
+        // The rule is configuration.
+        let mut lenient = policy();
+        lenient.handling.reopen_if_unsatisfied = false;
+        let t = order_in(State::Replied).apply(
+            evaluation(Resolution::Resolved, Satisfaction::Unsatisfied),
+            &actor(Role::CallbackAgent),
+            at,
+            &lenient,
+        );
+        assert_eq!(t.unwrap().order.state, State::Evaluated);
+    }
+
+    #[test]
+    fn a_requester_unreachable_after_the_set_number_of_calls_is_recorded_without_a_rating() {
+        let mut o = order_in(State::Replied);
+        for n in 1..=2 {
+            o = step(&o, sample(ActionKind::CallbackAttempt).unwrap(), Role::CallbackAgent, t0() + Duration::days(3) + mins(n));
+            assert_eq!((o.state, o.handling.callback_attempts), (State::Replied, n as u32));
+        }
+        o = step(&o, sample(ActionKind::CallbackAttempt).unwrap(), Role::CallbackAgent, t0() + Duration::days(4));
+        assert_eq!(o.state, State::Evaluated);
+        assert!(o.handling.unreachable);
+        assert_eq!(o.evaluation, None);
+        assert_eq!(o.evaluated_at, Some(t0() + Duration::days(4)));
     }
 }

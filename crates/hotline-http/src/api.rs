@@ -2,6 +2,7 @@
 //! Each carries its OpenAPI description; `openapi()` assembles the document CI checks for drift.
 
 pub mod catalogue;
+pub mod handling;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/public/track", post(track_public))
         .route("/openapi.json", get(openapi_json))
         .merge(catalogue::router())
+        .merge(handling::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -537,7 +539,8 @@ impl utoipa::Modify for SecurityAddon {
         create_order, list_orders, order_counts, get_order, act_on_order, reveal_contact, submit_public_request, track_public,
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
-        catalogue::rule_versions, catalogue::rule_version_csv),
+        catalogue::rule_versions, catalogue::rule_version_csv, handling::callback_queue, handling::rating, handling::rate,
+        handling::list_schemes, handling::save_scheme),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
 )]

@@ -63,6 +63,7 @@ impl Backend {
                 (4, "order street index", include_str!("../migrations/sqlite/0004_order_street_index.sql")),
                 (5, "deadline notices", include_str!("../migrations/sqlite/0005_deadline_notices.sql")),
                 (6, "evaluation columns", include_str!("../migrations/sqlite/0006_evaluation_columns.sql")),
+                (7, "callback queue", include_str!("../migrations/sqlite/0007_callback_queue.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -71,6 +72,7 @@ impl Backend {
                 (4, "order street index", include_str!("../migrations/postgres/0004_order_street_index.sql")),
                 (5, "deadline notices", include_str!("../migrations/postgres/0005_deadline_notices.sql")),
                 (6, "evaluation columns", include_str!("../migrations/postgres/0006_evaluation_columns.sql")),
+                (7, "callback queue", include_str!("../migrations/postgres/0007_callback_queue.sql")),
             ],
         };
         let migrations = files
@@ -318,5 +320,26 @@ impl hotline_store::Store for SqlStore {
         to: hotline_domain::Timestamp,
     ) -> Result<Vec<(hotline_domain::UnitId, u64)>> {
         self.dispute_counts_impl(from, to).await
+    }
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await
+            .map_err(backend_err)?;
+        let row = sqlx::query("select value from setting where key = $1").bind(key).fetch_one(&self.write).await.map_err(backend_err)?;
+        crate::rows::get(&row, "value")
+    }
+    async fn callback_queue(&self, now: hotline_domain::Timestamp, limit: u32, offset: u32) -> Result<hotline_store::OrderPage> {
+        self.callback_queue_impl(now, limit, offset).await
+    }
+    async fn events_of_kind(
+        &self,
+        kind: hotline_domain::ActionKind,
+        from: hotline_domain::Timestamp,
+        to: hotline_domain::Timestamp,
+    ) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+        self.events_of_kind_impl(kind, from, to).await
     }
 }

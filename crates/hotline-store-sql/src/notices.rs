@@ -4,7 +4,7 @@
 use hotline_domain::{OrderId, OrderNumber, Timestamp, Transition, UnitId, WorkOrder};
 use hotline_store::{NewNotification, NewOutboxMessage, NoticeWrite, Notification, OutboxMessage, Result, StoreError};
 
-use crate::rows::{ORDER_SELECT, bind_order, from_ms, get, ms, opt_ms, order_from_row};
+use crate::rows::{EVENT_SELECT, ORDER_SELECT, event_from_row, from_ms, get, ms, opt_ms, order_from_row};
 use crate::{SqlStore, backend_err};
 
 impl SqlStore {
@@ -37,23 +37,13 @@ impl SqlStore {
     /// per order); an order another writer changed first is skipped, not fatal.
     pub(crate) async fn record_notices_batch_impl(&self, items: &[NoticeWrite]) -> Result<Vec<bool>> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        let sql = crate::orders::update_sql();
         let mut applied = Vec::with_capacity(items.len());
         for item in items {
             let t = &item.transition;
-            let done = bind_order(sqlx::query(&sql), &t.order)?
-                .bind(t.order.case_id.0)
-                .bind(t.order.id.0)
-                .bind(t.expected_version)
-                .bind(t.expected_state.code())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_err)?;
-            if done.rows_affected() != 1 {
+            if !crate::orders::write_transition(&mut tx, t).await? {
                 applied.push(false);
                 continue;
             }
-            crate::orders::insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
             let now = ms(t.event.at);
             for n in &item.notifications {
                 sqlx::query(
@@ -193,9 +183,11 @@ impl SqlStore {
                     sum(case when eval_resolution = 'resolved' then 1 else 0 end) as resolved, \
                     sum(case when eval_resolution = 'partly' then 1 else 0 end) as partly, \
                     sum(case when eval_satisfaction = 'satisfied' then 1 else 0 end) as satisfied, \
-                    sum(case when eval_satisfaction = 'basic' then 1 else 0 end) as basic \
+                    sum(case when eval_satisfaction = 'basic' then 1 else 0 end) as basic, \
+                    assess_exclusion \
              from work_order where evaluated_at >= $1 and evaluated_at < $2 and main_unit_id is not null \
-             group by main_unit_id order by main_unit_id",
+                    and eval_resolution is not null \
+             group by main_unit_id, assess_exclusion order by main_unit_id, assess_exclusion",
         )
         .bind(ms(from))
         .bind(ms(to))
@@ -214,6 +206,7 @@ impl SqlStore {
                     partly_resolved: count(r, "partly")?,
                     satisfied: count(r, "satisfied")?,
                     basically_satisfied: count(r, "basic")?,
+                    exclusion: get::<Option<String>>(r, "assess_exclusion")?.and_then(|c| hotline_domain::Exclusion::parse(&c).ok()),
                 })
             })
             .collect()
@@ -221,6 +214,39 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    pub(crate) async fn callback_queue_impl(&self, now: Timestamp, limit: u32, offset: u32) -> Result<hotline_store::OrderPage> {
+        let limit = limit.clamp(1, 1000);
+        let rows = sqlx::query(&format!(
+            "{ORDER_SELECT} where callback_since is not null and callback_since <= $1 order by callback_since, order_id limit $2 offset $3"
+        ))
+        .bind(ms(now))
+        .bind(i64::from(limit) + 1)
+        .bind(i64::from(offset))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        let mut orders = rows.iter().map(order_from_row).collect::<Result<Vec<_>>>()?;
+        let has_more = orders.len() > limit as usize;
+        orders.truncate(limit as usize);
+        Ok(hotline_store::OrderPage { orders, has_more })
+    }
+
+    pub(crate) async fn events_of_kind_impl(
+        &self,
+        kind: hotline_domain::ActionKind,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+        let rows = sqlx::query(&format!("{EVENT_SELECT} where kind = $1 and at >= $2 and at < $3 order by event_id"))
+            .bind(kind.code())
+            .bind(ms(from))
+            .bind(ms(to))
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend_err)?;
+        rows.iter().map(|r| Ok((hotline_domain::OrderId(get(r, "order_id")?), event_from_row(r)?))).collect()
+    }
+
     pub(crate) async fn dispute_counts_impl(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(UnitId, u64)>> {
         let rows = sqlx::query(
             "select actor_unit_id, count(*) as n from order_event \

@@ -57,6 +57,40 @@ async fn write_order_units(conn: &mut AnyConnection, order: &WorkOrder, replace:
     Ok(())
 }
 
+/// Writes a transition on `conn` (inside the caller's transaction): the guarded update, the units
+/// that may see the order when the assignment changed, the case merge of a linked duplicate, and
+/// the event. `false`, having written nothing, when the order is no longer at the expected state
+/// and version.
+pub(crate) async fn write_transition(conn: &mut AnyConnection, t: &Transition) -> Result<bool> {
+    let sql = update_sql();
+    let q = bind_order(sqlx::query(&sql), &t.order)?
+        .bind(t.order.case_id.0)
+        .bind(t.order.id.0)
+        .bind(t.expected_version)
+        .bind(t.expected_state.code());
+    let done = q.execute(&mut *conn).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // Summoned departments join the co-units, so they see the order too.
+    if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate | ActionKind::Summon) {
+        write_order_units(&mut *conn, &t.order, true).await?;
+    }
+    // Linking an order that already has duplicates brings them along into the new case.
+    if t.event.kind == ActionKind::LinkDuplicate
+        && let Some(old_case) = t.event.payload.get("previous_case_id").and_then(serde_json::Value::as_i64)
+    {
+        sqlx::query("update work_order set case_id = $1 where case_id = $2")
+            .bind(t.order.case_id.0)
+            .bind(old_case)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+    }
+    insert_events(&mut *conn, t.order.id, std::slice::from_ref(&t.event)).await?;
+    Ok(true)
+}
+
 /// Appends events, all in one statement.
 pub(crate) async fn insert_events(conn: &mut AnyConnection, order: OrderId, events: &[EventDraft]) -> Result<()> {
     if events.is_empty() {
@@ -252,31 +286,9 @@ impl SqlStore {
 
     pub(crate) async fn apply_transition_impl(&self, t: &Transition) -> Result<WorkOrder> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        let sql = update_sql();
-        let q = bind_order(sqlx::query(&sql), &t.order)?
-            .bind(t.order.case_id.0)
-            .bind(t.order.id.0)
-            .bind(t.expected_version)
-            .bind(t.expected_state.code());
-        let done = q.execute(&mut *tx).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
-        if done.rows_affected() != 1 {
+        if !write_transition(&mut tx, t).await? {
             return Err(StoreError::Conflict("the order was changed by someone else".into()));
         }
-        if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate) {
-            write_order_units(&mut tx, &t.order, true).await?;
-        }
-        // Linking an order that already has duplicates brings them along into the new case.
-        if t.event.kind == ActionKind::LinkDuplicate
-            && let Some(old_case) = t.event.payload.get("previous_case_id").and_then(serde_json::Value::as_i64)
-        {
-            sqlx::query("update work_order set case_id = $1 where case_id = $2")
-                .bind(t.order.case_id.0)
-                .bind(old_case)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_err)?;
-        }
-        insert_events(&mut tx, t.order.id, std::slice::from_ref(&t.event)).await?;
         tx.commit().await.map_err(backend_err)?;
         Ok(t.order.clone())
     }

@@ -32,7 +32,7 @@ where
 }
 
 /// Columns of `work_order` written on insert and on every transition, in bind order.
-pub(crate) const ORDER_COLUMNS: [&str; 28] = [
+pub(crate) const ORDER_COLUMNS: [&str; 30] = [
     "version",
     "state",
     "channel",
@@ -60,6 +60,8 @@ pub(crate) const ORDER_COLUMNS: [&str; 28] = [
     "eval_contacted",
     "eval_resolution",
     "eval_satisfaction",
+    "callback_since",
+    "assess_exclusion",
     "doc",
 ];
 
@@ -93,6 +95,8 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(o.evaluation.as_ref().map(|e| i64::from(e.contacted)))
         .bind(o.evaluation.as_ref().map(|e| e.resolution.code()))
         .bind(o.evaluation.as_ref().map(|e| e.satisfaction.code()))
+        .bind(opt_ms(o.callback_since()))
+        .bind(o.handling.exclusion.map(|e| e.code()))
         .bind(doc))
 }
 
@@ -113,7 +117,7 @@ pub(crate) fn order_from_row(row: &AnyRow) -> Result<WorkOrder> {
     Ok(o)
 }
 
-pub(crate) const EVENT_SELECT: &str = "select event_id, kind, from_state, to_state, actor_user_id, actor_role, actor_unit_id, \
+pub(crate) const EVENT_SELECT: &str = "select event_id, order_id, kind, from_state, to_state, actor_user_id, actor_role, actor_unit_id, \
                                        actor_name, at, reason, payload from order_event";
 
 pub(crate) fn event_from_row(row: &AnyRow) -> Result<Event> {

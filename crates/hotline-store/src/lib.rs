@@ -60,6 +60,8 @@ pub enum ReferenceKind {
     Categories,
     /// The dispatch catalogue (派单目录).
     DispatchRules,
+    /// The assessment's scoring scheme (考评办法), each version in force from a month on.
+    ScoringScheme,
 }
 
 impl ReferenceKind {
@@ -67,6 +69,7 @@ impl ReferenceKind {
         match self {
             Self::Categories => "categories",
             Self::DispatchRules => "dispatch_rules",
+            Self::ScoringScheme => "scoring_scheme",
         }
     }
 }
@@ -325,8 +328,9 @@ pub trait Store: Send + Sync {
     // Deadline notices (the scheduler).
     /// Orders whose next deadline notice is due at `now`, earliest first.
     async fn orders_due_for_notice(&self, now: Timestamp, limit: u32) -> Result<Vec<WorkOrder>>;
-    /// Fires notices: the guarded update and event of `t`, the notifications and the outbox
-    /// messages, in one transaction (`Conflict`, writing nothing, when the order changed).
+    /// Applies a transition with what it raises: the guarded update and event of `t` (as
+    /// `apply_transition`), the notifications and the outbox messages, in one transaction
+    /// (`Conflict`, writing nothing, when the order changed). Deadline notices, reminders, summons…
     async fn record_notices(&self, t: &Transition, notifications: &[NewNotification], outbox: &[NewOutboxMessage]) -> Result<WorkOrder>;
     /// Many orders' notices in one transaction; each is applied only if its order is still at the
     /// expected version (`false` in the result when another writer changed it first).
@@ -346,4 +350,16 @@ pub trait Store: Send + Sync {
     async fn assessment_counts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<hotline_domain::assessment::UnitCounts>>;
     /// Per unit, how many dispatches it disputed (退单) in `[from, to)`.
     async fn dispute_counts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(UnitId, u64)>>;
+
+    /// The shared value of `key`: `value` is stored when none is yet (the first node to ask wins),
+    /// and the stored one returned.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String>;
+
+    // Callback (回访).
+    /// Orders waiting for a callback at `now` (replied, or past their reply due time), longest
+    /// waiting first.
+    async fn callback_queue(&self, now: Timestamp, limit: u32, offset: u32) -> Result<OrderPage>;
+    /// Events of one kind recorded in `[from, to)`, oldest first, with their order (summons and
+    /// report-ins for the month's whistle table).
+    async fn events_of_kind(&self, kind: hotline_domain::ActionKind, from: Timestamp, to: Timestamp) -> Result<Vec<(OrderId, Event)>>;
 }

@@ -91,6 +91,59 @@ pub async fn conformance_story(store: &dyn Store) {
     orders(store, &units, &people, &policy).await;
     import(store, &units, &people, &policy).await;
     notices(store, &units, &policy).await;
+    handling(store, &units, &policy).await;
+}
+
+/// The callback queue lists orders by the time they started waiting; a summons makes the summoned
+/// unit see the order; events are read back by kind; an excluded evaluation is counted apart.
+async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
+    let far = at(2027, 6, 1, 0, 0);
+    let queue = store.callback_queue(far, 100, 0).await.expect("callback_queue");
+    assert!(!queue.orders.is_empty(), "dispatched orders past their reply due time wait for a callback");
+    assert!(queue.orders.iter().all(|o| o.callback_since().is_some_and(|t| t <= far)));
+    assert!(queue.orders.windows(2).all(|w| w[0].callback_since() <= w[1].callback_since()), "longest waiting first");
+    assert!(store.callback_queue(at(2000, 1, 1, 0, 0), 100, 0).await.expect("callback_queue").orders.is_empty());
+    let first = store.callback_queue(far, 1, 0).await.expect("callback_queue page");
+    assert_eq!((first.orders.len(), first.has_more), (1, queue.orders.len() > 1));
+
+    let o = queue.orders.iter().find(|o| o.state == State::Dispatched).cloned().expect("a dispatched order in the queue");
+    let main = o.assignment.as_ref().map(|a| a.main_unit).expect("assignment");
+    let unit_actor = |unit: UnitId| Actor { user_id: None, role: Some(Role::UnitHandler), unit: Some(unit), name: "承办人".into() };
+    let signed_at = o.dispatched_at.expect("dispatched") + Duration::minutes(5);
+    let t = o.apply(Action::Sign, &unit_actor(main), signed_at, policy).expect("sign");
+    let signed = store.apply_transition(&t).await.expect("sign stored");
+    let helper = [units.department, units.unrelated].into_iter().find(|u| *u != main).expect("another unit");
+    let summon = Action::Summon { units: vec![helper], report_by: signed_at + Duration::hours(2), note: "请到场".into() };
+    let t = signed.apply(summon, &unit_actor(main), signed_at + Duration::minutes(1), policy).expect("summon");
+    let summoned = store.apply_transition(&t).await.expect("summon stored");
+    let seen = OrderQuery { units: Some(vec![helper]), ..query() };
+    assert!(listed(store, &seen).await.contains(&o.number.to_string()), "the summoned unit sees the order");
+    let events = store.events_of_kind(ActionKind::Summon, signed_at, far).await.expect("events_of_kind");
+    assert_eq!(events.iter().map(|(id, e)| (*id, e.draft.kind)).collect::<Vec<_>>(), [(o.id, ActionKind::Summon)]);
+    assert!(store.events_of_kind(ActionKind::Summon, far, far + Duration::days(1)).await.expect("none later").is_empty());
+
+    let supervisor = Actor { user_id: None, role: Some(Role::Supervisor), unit: None, name: "督办".into() };
+    let exclude = Action::Exclude { exclusion: Some(hotline_domain::Exclusion::Unreasonable), reason: "诉求不合理".into() };
+    let t = summoned.apply(exclude, &supervisor, signed_at + Duration::hours(1), policy).expect("exclude");
+    let excluded = store.apply_transition(&t).await.expect("exclude stored");
+    let agent = Actor { user_id: None, role: Some(Role::CallbackAgent), unit: None, name: "回访员".into() };
+    let evaluation = hotline_domain::Evaluation {
+        contacted: true,
+        resolution: hotline_domain::Resolution::Resolved,
+        satisfaction: hotline_domain::Satisfaction::Satisfied,
+        comment: String::new(),
+    };
+    let evaluated_at = excluded.callback_since().expect("waiting") + Duration::minutes(1);
+    let t = excluded.apply(Action::Evaluate { evaluation }, &agent, evaluated_at, policy).expect("evaluate");
+    store.apply_transition(&t).await.expect("evaluation stored");
+    let counts = store.assessment_counts(evaluated_at, far).await.expect("assessment_counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!((counts[0].unit, counts[0].evaluated, counts[0].exclusion), (main, 1, Some(hotline_domain::Exclusion::Unreasonable)));
+    let queue = store.callback_queue(far, 100, 0).await.expect("callback_queue");
+    assert!(!queue.orders.iter().any(|x| x.id == o.id), "an evaluated order leaves the queue");
+
+    assert_eq!(store.setting_or_insert("rating_key", "first").await.expect("setting"), "first");
+    assert_eq!(store.setting_or_insert("rating_key", "second").await.expect("setting"), "first", "the first value stays");
 }
 
 /// Deadline notices: due orders are found by their next notice time; firing is a guarded update
@@ -626,7 +679,9 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
 
     // D is supervised; B is linked as a duplicate of A and joins A's case.
     let t_sup = t_d + Duration::minutes(30);
-    let ts = d.apply(Action::Supervise { on: true, note: "重点督办".into() }, &supervisor, t_sup, policy).expect("supervise D");
+    let ts = d
+        .apply(Action::Supervise { on: true, note: "重点督办".into(), reason: None, reach_site_by: None }, &supervisor, t_sup, policy)
+        .expect("supervise D");
     let d = apply(store, &ts).await;
     assert!(d.supervised);
     let b_case = b.case_id;

@@ -23,6 +23,9 @@ pub struct Config {
     pub model_dir: String,
     /// Seconds between deadline scheduler passes; 0 turns the scheduler off on this node.
     pub scheduler_interval_secs: u64,
+    /// The public address of the citizen pages (`https://12345.example.gov.cn`), used in links sent
+    /// by SMS (the rating link); empty: links are paths.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -37,6 +40,7 @@ impl Default for Config {
             log: "info,tower_http=warn,sqlx=warn".into(),
             model_dir: "models".into(),
             scheduler_interval_secs: 30,
+            public_url: String::new(),
         }
     }
 }

@@ -234,9 +234,19 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
                 break;
             }
             if k == 2 && rng.below(15) == 0 {
-                app.act(&supervisor, &view.number, &Command::Supervise { on: true, note: "重复来电，请加快办理".into() }, None)
-                    .await
-                    .map_err(err)?;
+                app.act(
+                    &supervisor,
+                    &view.number,
+                    &Command::Supervise {
+                        on: true,
+                        note: "重复来电，请加快办理".into(),
+                        reason: Some("repeated".into()),
+                        reach_site_by: None,
+                    },
+                    None,
+                )
+                .await
+                .map_err(err)?;
             }
             app.act(who, &view.number, &cmd, None).await.map_err(err)?;
             if k == 4 && rng.below(8) == 0 {

@@ -211,13 +211,10 @@ async fn reference_command(
         match command {
             ReferenceCommand::Import { file, note, .. } => {
                 let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-                let base = match kind {
-                    ReferenceKind::Categories => app.category_version(),
-                    ReferenceKind::DispatchRules => app.dispatch_version(),
-                };
                 let saved = match kind {
-                    ReferenceKind::Categories => app.save_category_tree(None, &text, note, base).await,
-                    ReferenceKind::DispatchRules => app.save_dispatch_rules(None, &text, note, base).await,
+                    ReferenceKind::Categories => app.save_category_tree(None, &text, note, app.category_version()).await,
+                    ReferenceKind::DispatchRules => app.save_dispatch_rules(None, &text, note, app.dispatch_version()).await,
+                    ReferenceKind::ScoringScheme => anyhow::bail!("scoring schemes are edited on the assessment page or the API"),
                 }
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
                 println!("stored {} version {}", kind.code(), saved.version);

@@ -97,6 +97,7 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
         argon2_memory_kib: config.argon2_memory_kib,
         argon2_iterations: config.argon2_iterations,
         secure_cookies: config.secure_cookies,
+        public_url: config.public_url.clone(),
     };
     let app = App::new(Arc::new(store), clock, app_config).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     crate::seed::ensure_reference_data(&app).await?;

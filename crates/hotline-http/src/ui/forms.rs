@@ -157,7 +157,21 @@ pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
         },
         "close" => Command::Close { note: f.text("note") },
         "reopen" => Command::Reopen { reason: f.text("reason") },
-        "supervise" => Command::Supervise { on: f.checked("on"), note: f.text("note") },
+        "supervise" => Command::Supervise {
+            on: f.checked("on"),
+            note: f.text("note"),
+            reason: f.opt("reason"),
+            reach_site_by: if f.opt("reach_site_by").is_some() { Some(f.local_time("reach_site_by", offset_minutes)?) } else { None },
+        },
+        "pause_clock" => Command::PauseClock { reason: f.text("reason") },
+        "resume_clock" => Command::ResumeClock { note: f.text("note") },
+        "co_report" => Command::CoReport { text: f.text("text") },
+        "summon" => Command::Summon { units: f.ids("units")?, report_by: f.local_time("report_by", offset_minutes)?, note: f.text("note") },
+        "report_in" => Command::ReportIn { note: f.text("note") },
+        "arrive_on_site" => Command::ArriveOnSite { note: f.text("note") },
+        "remind" => Command::Remind { note: f.text("note") },
+        "callback_attempt" => Command::CallbackAttempt { note: f.text("note") },
+        "exclude" => Command::Exclude { exclusion: f.opt("exclusion"), reason: f.text("reason") },
         _ => return Err(bad("action", "无效", "is not a known action")),
     })
 }

@@ -6,6 +6,7 @@ mod admin;
 mod assessment;
 mod catalogue;
 mod forms;
+mod handling;
 mod notices;
 mod pages;
 
@@ -60,6 +61,9 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
         .route("/notifications", get(notices::notifications_page))
+        .route("/callbacks", get(handling::callbacks_page))
+        .route("/rate/{number}", get(handling::rate_get).post(handling::rate_post))
+        .route("/assessment/schemes", post(assessment::scheme_submit))
         .route("/assessment", get(assessment::assessment_page))
         .route("/notifications/{id}/read", post(notices::notification_read))
         .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
@@ -147,6 +151,7 @@ pub(crate) fn home_of(p: &Principal) -> &'static str {
     match p.role {
         Role::Operator => "/intake",
         Role::UnitHandler | Role::UnitAdmin => "/inbox",
+        Role::CallbackAgent => "/callbacks",
         _ => "/queue",
     }
 }
@@ -161,6 +166,7 @@ pub(crate) enum Nav {
     Inbox,
     Admin,
     Notifications,
+    Callbacks,
     Assessment,
     Citizen,
     Track,
@@ -188,6 +194,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
                             (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
+                            @if matches!(u.role, Role::CallbackAgent | Role::Supervisor) { (link("/callbacks", lang.t("回访队列", "Callbacks"), Nav::Callbacks)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor | Role::Analyst) { (link("/assessment", lang.t("考评排名", "Assessment"), Nav::Assessment)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {

@@ -629,7 +629,36 @@ async fn action_forms(app: &App, lang: Lang, o: &OrderView) -> Markup {
             },
             ActionKind::Supervise => html! {
                 input type="hidden" name="on" value=(if o.supervised { "false" } else { "true" });
+                @if !o.supervised {
+                    div.grid3 {
+                        div { label { (lang.t("督办原因", "Reason")) } (vocab_select::<hotline_domain::SuperviseReason>("reason", "s-reason", lang, None, false)) }
+                        div { label { (lang.t("限时到场（可选）", "Be on site by (optional)")) } input type="datetime-local" name="reach_site_by"; }
+                    }
+                }
                 input type="text" name="note" placeholder=(lang.t("督办意见", "Instruction"));
+            },
+            ActionKind::PauseClock => {
+                textarea("reason", lang.t("暂停原因（如诉求人不在家、待补材料）", "Why (e.g. the requester is away, documents due)"), true)
+            }
+            ActionKind::ResumeClock
+            | ActionKind::ReportIn
+            | ActionKind::ArriveOnSite
+            | ActionKind::Remind
+            | ActionKind::CallbackAttempt => {
+                html! { input type="text" name="note" placeholder=(lang.t("备注（可选）", "Note (optional)")); }
+            }
+            ActionKind::CoReport => textarea("text", lang.t("协办情况", "What your unit did"), true),
+            ActionKind::Summon => html! {
+                label { (lang.t("召集部门", "Departments to summon")) } (unit_picker(lang, &dir, "units", "w-units", true, false, &[]))
+                label { (lang.t("报到时限", "Report in by")) } input type="datetime-local" name="report_by" required;
+                input type="text" name="note" placeholder=(lang.t("需要解决的问题", "What needs solving"));
+            },
+            ActionKind::Exclude => html! {
+                select name="exclusion" {
+                    option value="" { (lang.t("纳入考核（取消认定）", "Count in the assessment (undo)")) }
+                    @for e in hotline_domain::Exclusion::ALL { option value=(e.code()) selected[o.exclusion.as_deref() == Some(e.code())] { (e.label(lang.zh())) } }
+                }
+                (textarea("reason", lang.t("认定理由", "Reason"), true))
             },
         };
         let label = if kind == ActionKind::Supervise && o.supervised {
@@ -723,6 +752,59 @@ fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json
     parts.join(" · ")
 }
 
+/// The handling details of an order: paused clock, supervision, summons and report-ins, co-unit
+/// reports, callback attempts, exclusion.
+fn handling_rows(lang: Lang, clock: Clock, o: &OrderView) -> Markup {
+    let h = &o.handling;
+    html! {
+        @if let Some(p) = h.paused_since {
+            dt { (lang.t("计时", "Clock")) } dd #paused { span.badge { (lang.t("已暂停", "Paused")) } " " (lang.t("自 ", "since ")) (clock.fmt(p)) }
+        }
+        @if let Some(s) = &h.supervision {
+            dt { (lang.t("督办", "Supervision")) } dd #supervision {
+                (label_of::<hotline_domain::SuperviseReason>(Some(&s.reason), lang))
+                @if !s.instructions.is_empty() { "：" (s.instructions) }
+                @if let Some(by) = s.reach_site_by {
+                    br; (lang.t("限时到场 ", "on site by ")) (clock.fmt(by)) " · "
+                    @match s.arrived_at {
+                        Some(a) if a <= by => { span.up { (lang.t("已按时到场 ", "arrived in time ")) (clock.fmt(a)) } }
+                        Some(a) => { span.down { (lang.t("逾时到场 ", "arrived late ")) (clock.fmt(a)) } }
+                        None => { span.muted { (lang.t("尚未到场", "not yet on site")) } }
+                    }
+                }
+                @if s.reminders > 0 { br; (lang.t("已催办 ", "reminders: ")) (s.reminders) }
+            }
+        }
+        @if !h.summons.is_empty() {
+            dt { (lang.t("吹哨报到", "Summons")) } dd #summons {
+                @for s in &h.summons {
+                    (s.unit.name) " · " (lang.t("限 ", "by ")) (clock.fmt(s.report_by)) " · "
+                    @match s.reported_at {
+                        Some(r) if s.on_time => { span.up { (lang.t("已报到 ", "reported ")) (clock.fmt(r)) } }
+                        Some(r) => { span.down { (lang.t("逾时报到 ", "reported late ")) (clock.fmt(r)) } }
+                        None => { span.muted { (lang.t("未报到", "not reported")) } }
+                    }
+                    br;
+                }
+            }
+        }
+        @if !h.co_reports.is_empty() {
+            dt { (lang.t("协办反馈", "Co-unit reports")) } dd #co-reports {
+                @for r in &h.co_reports { (r.unit.name) " " span.muted { (clock.fmt(r.at)) } "：" (r.text) br; }
+            }
+        }
+        @if h.callback_attempts > 0 || h.unreachable {
+            dt { (lang.t("回访拨打", "Callback calls")) } dd #callback-attempts {
+                (lang.t("未接通 ", "not answered: ")) (h.callback_attempts)
+                @if h.unreachable { " · " strong { (lang.t("联系不上，不计入满意度", "unreachable; not rated")) } }
+            }
+        }
+        @if let Some(e) = &o.exclusion {
+            dt { (lang.t("考核认定", "Assessment")) } dd #exclusion { (label_of::<hotline_domain::Exclusion>(Some(e), lang)) "，" (lang.t("不纳入考核", "left out of the assessment")) }
+        }
+    }
+}
+
 async fn order_body(
     app: &App,
     lang: Lang,
@@ -776,6 +858,7 @@ async fn order_body(
                             }
                         }
                         @if let Some(dup) = &o.duplicate_of { dt { (lang.t("重复于", "Duplicate of")) } dd { a href={ "/orders/" (dup) } { (dup) } } }
+                        (handling_rows(lang, clock, o))
                         @if !d.case_orders.is_empty() {
                             dt { (lang.t("同一问题的其他工单", "Same problem")) } dd { @for n in &d.case_orders { a href={ "/orders/" (n) } { (n) } " " } }
                         }
@@ -995,6 +1078,9 @@ pub async fn track_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes) 
                     p { (v.description) }
                     p.muted { (lang.t("受理时间：", "Received: ")) (clock.fmt(v.received_at)) @if let Some(u) = &v.handling_unit { " · " (lang.t("承办单位：", "Handled by: ")) (u) } }
                     @if let Some(r) = &v.reply { p { strong { (lang.t("办理结果：", "Result: ")) } (r.text) } }
+                    @if let Some(link) = &v.rating_link {
+                        p { a.button #rate-link href=(link) { (lang.t("评价办理结果", "Rate how it was handled")) } }
+                    }
                     table.timeline {
                         @for e in &v.timeline { tr { td.when { (clock.fmt(e.at)) } td { (action_label(lang, &e.kind)) } td { (state_label(lang, &e.to)) } } }
                     }

@@ -90,7 +90,7 @@ async fn the_months_rates_scores_and_ranks_equal_the_hand_computed_fixture() {
 
     // CSV and bad input.
     let csv = sup.get(app.url("/api/v1/assessment.csv?month=2026-03")).send().await.expect("GET csv").text().await.expect("csv");
-    assert!(csv.starts_with("month,class,unit_code,unit,evaluated,disputes,response_rate"), "{csv}");
-    assert!(csv.contains(&format!("2026-03,street,{WANGJING},望京街道,5,1,0.8000,0.7000,0.8000,76.50,2,")), "{csv}");
+    assert!(csv.starts_with("month,class,unit_code,unit,evaluated,excluded,disputes,response_rate"), "{csv}");
+    assert!(csv.contains(&format!("2026-03,street,{WANGJING},望京街道,5,0,1,0.8000,0.7000,0.8000,76.50,2,")), "{csv}");
     expect_problem(sup.get(app.url("/api/v1/assessment?month=2026-13")).send().await.expect("GET"), 422, "invalid_month").await;
 }

@@ -53,6 +53,10 @@ async fn order_in_state(app: &TestApp, c: &HashMap<&str, Client>, unit: &str, st
         "replied" => {
             app.drive_to_replied(handler, &n).await;
         }
+        "closed" => {
+            app.drive_to_replied(handler, &n).await;
+            app.act_ok(&c["supervisor"], &n, &json!({ "action": "close" })).await;
+        }
         other => panic!("no recipe for state {other}"),
     }
     n
@@ -99,7 +103,9 @@ async fn the_permission_matrix_of_role_action_and_unit_holds_over_the_api() {
         case("analyst", WANGJING, "dispatched", triage(), 403, "forbidden"),
         // Callback and closing.
         case("callback", WANGJING, "replied", evaluate(), 200, ""),
-        case("callback", WANGJING, "dispatched", evaluate(), 409, "invalid_transition"),
+        // Still within its reply time: not yet in the callback queue.
+        case("callback", WANGJING, "dispatched", evaluate(), 422, "not_in_callback_queue"),
+        case("callback", WANGJING, "closed", evaluate(), 409, "invalid_transition"),
         case("operator", WANGJING, "replied", evaluate(), 403, "forbidden"),
         case("wangjing", WANGJING, "replied", evaluate(), 403, "forbidden"),
         case("callback", WANGJING, "replied", close(), 403, "forbidden"),
@@ -265,22 +271,31 @@ async fn revealing_is_refused_for_confidential_or_closed_orders_other_roles_co_u
 }
 
 #[tokio::test]
-async fn a_co_unit_sees_the_order_but_cannot_act_on_it() {
+async fn a_co_unit_sees_the_order_and_only_reports_to_the_main_unit() {
     let app = spawn_app().await;
     let c = clients(&app).await;
     let n = number_of(&app.dispatched_order_with(&c["operator"], ZHONGGUANCUN, &[WANGJING], false).await);
 
     let view = app.detail_as(&c["wangjing"], &n).await;
     assert_eq!(view["order"]["assignment"]["co_units"][0]["code"], WANGJING);
-    assert_eq!(view["order"]["allowed_actions"], json!([]), "a co-unit has no actions");
+    assert_eq!(view["order"]["allowed_actions"], json!(["co_report"]), "a co-unit reports to the main unit (首接负责), nothing more");
     for action in [json!({ "action": "sign" }), json!({ "action": "dispute", "reason": "不是我们的事" })] {
         expect_problem(app.act(&c["wangjing"], &n, &action).await, 403, "forbidden").await;
     }
+    // The main unit cannot file a co-unit report on its own order.
+    expect_problem(app.act(&c["zhongguancun"], &n, &json!({ "action": "co_report", "text": "自己报" })).await, 403, "forbidden").await;
     // The co-unit's district sees it through the co-unit.
     expect_status(app.get_order(&c["chaoyang"], &n).await, 200).await;
     // The main unit signs.
     assert_eq!(app.act_ok(&c["zhongguancun"], &n, &json!({ "action": "sign" })).await["state"], "signed");
-    assert_eq!(kinds(&app.detail(&n).await), ["receive", "triage", "dispatch", "sign"]);
+    let reported = app.act_ok(&c["wangjing"], &n, &json!({ "action": "co_report", "text": "已配合清理楼道杂物" })).await;
+    assert_eq!(reported["state"], "signed", "a report changes no state");
+    let detail = app.detail(&n).await;
+    assert_eq!(kinds(&detail), ["receive", "triage", "dispatch", "sign", "co_report"]);
+    assert_eq!(detail["order"]["handling"]["co_reports"][0]["unit"]["code"], WANGJING);
+    // The main unit hears of it.
+    let notes = expect_status(c["zhongguancun"].get(app.url("/api/v1/notifications")).send().await.expect("GET"), 200).await;
+    assert!(notes.as_array().expect("list").iter().any(|x| x["kind"] == "co_report"), "{notes:#}");
 }
 
 #[tokio::test]
@@ -314,7 +329,7 @@ async fn a_callback_agent_can_only_evaluate() {
     app.drive_to_replied(&c["wangjing"], &n).await;
     let cb = &c["callback"];
     let view = app.detail_as(cb, &n).await;
-    assert_eq!(view["order"]["allowed_actions"], json!(["evaluate"]));
+    assert_eq!(view["order"]["allowed_actions"], json!(["evaluate", "callback_attempt"]));
     for action in [
         json!({ "action": "close" }),
         json!({ "action": "reopen", "reason": "不满意" }),
