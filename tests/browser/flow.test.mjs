@@ -590,3 +590,122 @@ test('assessment: the month\'s three rates and ranks by unit class, CSV and prin
     assert.match(await text(page, '.flash.error'), /YYYY-MM/);
   });
 });
+
+/** `YYYY-MM-DDTHH:MM` in Beijing time, `hours` from now (the value of a datetime-local input). */
+const beijingLocal = (hours) => new Date(Date.now() + (8 + hours) * 3600e3).toISOString().slice(0, 16);
+
+test('after dispatch: paused clock, supervision, whistle, callback queue and the citizen\'s online rating reopening the order', { timeout: 60000 }, async () => {
+  const phone = '13900139000';
+  let number;
+  await withPage('handling-operator', async (page) => {
+    await login(page, 'operator');
+    number = await fileOrder(page, { phone, description: '市民反映：望京西路 8 号楼道内堆放大量杂物，存在消防隐患，物业不处理。' });
+  });
+
+  await withPage('handling-unit', async (page) => {
+    await login(page, 'wangjing');
+    await page.goto(`${base}/orders/${number}`);
+    await act(page, 'sign');
+    await act(page, 'contact', (f) => f.locator('input[name=note]').fill('已电话联系'));
+    await act(page, 'pause_clock', (f) => f.locator('textarea[name=reason]').fill('诉求人出差，约定下周现场查看'));
+    assert.match(await text(page, '#paused'), /已暂停/);
+    await act(page, 'resume_clock');
+    assert.equal(await page.locator('#paused').count(), 0, 'the clock runs again');
+    await act(page, 'start_work');
+    // 街乡吹哨: summon the district's city management bureau, to report within a day.
+    await act(page, 'summon', async (f) => {
+      const value = await f.locator('option[data-code="110105-CGZF"]').getAttribute('value');
+      await f.locator('select[name=units]').selectOption([value]);
+      await f.locator('input[name=report_by]').fill(beijingLocal(24));
+      await f.locator('input[name=note]').fill('楼道杂物涉及违法搭建，请城管执法到场');
+    });
+    assert.match(await text(page, '#summons'), /城市管理综合行政执法局[\s\S]*未报到/);
+  });
+
+  await withPage('handling-supervisor', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${base}/orders/${number}`);
+    await act(page, 'supervise', async (f) => {
+      await f.locator('select[name=reason]').selectOption('sensitive');
+      await f.locator('input[name=reach_site_by]').fill(beijingLocal(4));
+      await f.locator('input[name=note]').fill('消防隐患，四小时内到场');
+    });
+    assert.match(await text(page, '#supervision'), /敏感事项[\s\S]*消防隐患/);
+    await act(page, 'remind', (f) => f.locator('input[name=note]').fill('请尽快到场'));
+    assert.match(await text(page, '#supervision'), /已催办 1/);
+    await shot(page, 'order-supervised');
+  });
+
+  await withPage('handling-unit-reply', async (page) => {
+    await login(page, 'wangjing');
+    await page.goto(`${base}/orders/${number}`);
+    await act(page, 'arrive_on_site');
+    assert.match(await text(page, '#supervision'), /已按时到场/);
+    await act(page, 'reply', async (f) => {
+      await f.locator('select[name=outcome]').selectOption('resolved');
+      await f.locator('textarea[name=text]').fill('已联合城管清理楼道杂物。');
+    });
+  });
+
+  await withPage('handling-callback', async (page) => {
+    await login(page, 'callback');
+    assert.equal(new URL(page.url()).pathname, '/callbacks', 'a callback agent lands on the callback queue');
+    const link = page.locator(`#callback-queue a[href="/orders/${number}"]`);
+    assert.equal(await link.count(), 1, `the queue lists ${number}`);
+    await shot(page, 'callback-queue');
+    await navigate(page, () => link.click());
+    await act(page, 'callback_attempt', (f) => f.locator('input[name=note]').fill('无人接听'));
+    assert.match(await text(page, '#callback-attempts'), /未接通 1/);
+  });
+
+  await withPage('handling-citizen', async (page) => {
+    await page.goto(`${base}/track`);
+    await page.fill('input[name=number]', number);
+    await page.fill('input[name=phone]', phone);
+    await navigate(page, () => page.locator('form button[type=submit]').last().click());
+    await navigate(page, () => page.click('#rate-link'));
+    assert.match(await text(page, 'main'), /已联合城管清理楼道杂物/);
+    await page.check('input[name=resolution][value=unresolved]');
+    await page.check('input[name=satisfaction][value=unsatisfied]');
+    await page.fill('#r-comment', '杂物又堆回来了');
+    await shot(page, 'rating');
+    await navigate(page, () => page.locator('#rate-form button[type=submit]').click());
+    assert.match(await text(page, '#rated'), /重新办理/);
+    // The link is used up.
+    await page.goBack();
+    await page.reload();
+    assert.match(await text(page, 'main'), /无效或已使用/);
+  });
+
+  await withPage('handling-reopened', async (page) => {
+    await login(page, 'wangjing');
+    await page.goto(`${base}/orders/${number}`);
+    assert.equal((await text(page, 'h1 .badge.state')).trim(), '重办');
+  });
+});
+
+test('assessment: a supervisor saves a scoring scheme in force from a month', { timeout: 30000 }, async () => {
+  await withPage('scoring-scheme', async (page) => {
+    await login(page, 'supervisor');
+    const month = new Date().toISOString().slice(0, 7);
+    await page.goto(`${base}/assessment?month=${month}`);
+    const form = page.locator('#scheme-form');
+    await form.locator('input[name=from_month]').fill(month);
+    await form.locator('input[name=w_response]').fill('0.2');
+    await form.locator('input[name=w_resolution]').fill('0.4');
+    await form.locator('input[name=w_satisfaction]').fill('0.4');
+    await form.locator('input[name=note]').fill('本月起试行');
+    await navigate(page, () => form.locator('button[type=submit]').click());
+    assert.match(await text(page, '#schemes'), /本月起试行/);
+    assert.match(await text(page, 'main'), /考评办法第 1 版/);
+    assert.match(await text(page, 'main'), /20% × 响应率/);
+    await shot(page, 'scoring-scheme');
+    // A stale form (based on no version) is refused with the reason, nothing saved.
+    await form.locator('input[name=base_version]').evaluate((i) => { i.value = ''; });
+    await form.locator('input[name=from_month]').fill(month);
+    await form.locator('input[name=note]').fill('过期的表单');
+    await navigate(page, () => form.locator('button[type=submit]').click());
+    assert.match(await text(page, '#schemes .flash.error'), /其他人|版本/);
+    assert.doesNotMatch(await text(page, '#schemes table'), /过期的表单/);
+  });
+});

@@ -202,6 +202,22 @@ impl App {
         let (before, _) = last_scheme.assessed(&self.month_counts(previous_month(first)).await?);
         let (from, to) = self.month_bounds(first).await?;
         let disputes = self.store.dispute_counts(from, to).await?;
+        // A unit that disputed dispatches but had no callback is listed too (unranked): its 退单 count.
+        let mut now = now;
+        for (unit, _) in &disputes {
+            if !now.iter().any(|c| c.unit == *unit) {
+                now.push(UnitCounts {
+                    unit: *unit,
+                    evaluated: 0,
+                    contacted: 0,
+                    resolved: 0,
+                    partly_resolved: 0,
+                    satisfied: 0,
+                    basically_satisfied: 0,
+                    exclusion: None,
+                });
+            }
+        }
         let class_of = |c: &UnitCounts| units.get(c.unit).map(|u| u.class);
         let mut groups = Vec::new();
         for class in CLASSES {

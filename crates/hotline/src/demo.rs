@@ -189,6 +189,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         };
         let mut t_at = at;
         for (k, (who, cmd)) in steps.into_iter().enumerate().take(stop) {
+            let last_at = t_at;
             t_at += Duration::minutes(30 + rng.below(16 * 60) as i64);
             if t_at >= now {
                 break;
@@ -196,6 +197,8 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             clock.set(t_at);
             // Side branches, so every state appears: disputes, extensions, supervision, reopening.
             if k == 1 && rng.below(12) == 0 {
+                // Within the dispute window (24 h from dispatch): soon after signing.
+                clock.set(t_at.min(last_at + Duration::minutes(30)));
                 app.act(
                     &handler,
                     &view.number,
@@ -248,7 +251,21 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
                 .await
                 .map_err(err)?;
             }
-            app.act(who, &view.number, &cmd, None).await.map_err(err)?;
+            if k == 2 && rng.below(12) == 0 {
+                // The requester is away: the clock waits with the order.
+                app.act(&handler, &view.number, &Command::PauseClock { reason: "诉求人出差，约定返京后上门查看".into() }, None)
+                    .await
+                    .map_err(err)?;
+                break;
+            }
+            if k == 4 && rng.below(6) == 0 {
+                app.act(&callback, &view.number, &Command::CallbackAttempt { note: "无人接听".into() }, None).await.map_err(err)?;
+            }
+            let after = app.act(who, &view.number, &cmd, None).await.map_err(err)?;
+            if after.state == "reopened" {
+                // The callback found it unresolved or unsatisfying: back to the unit (重办).
+                break;
+            }
             if k == 4 && rng.below(8) == 0 {
                 clock.set(t_at + Duration::minutes(30));
                 app.act(&supervisor, &view.number, &Command::Reopen { reason: "回访不满意，重新办理".into() }, None).await.map_err(err)?;

@@ -161,25 +161,46 @@ async fn main() -> anyhow::Result<()> {
             if *csv {
                 print!("{}", hotline_app::assessment::assessment_csv(&a));
             } else {
-                println!("assessment {} (weights {:?}; at least {} evaluated orders to be ranked)", a.month, a.weights, a.min_volume);
+                let scheme = match (a.scheme_version, &a.scheme_from) {
+                    (Some(v), Some(from)) => format!("scheme version {v}, in force from {from}"),
+                    _ => "default scheme".to_owned(),
+                };
+                println!(
+                    "assessment {} ({scheme}; weights {:?}; at least {} evaluated orders to be ranked; excluded: {})",
+                    a.month,
+                    a.weights,
+                    a.min_volume,
+                    a.exclusions.join(", ")
+                );
                 for g in &a.groups {
                     println!("\n== {}", g.class);
                     println!(
-                        "{:>4}  {:<28} {:>6} {:>8} {:>8} {:>8} {:>7} {:>5}",
-                        "rank", "unit", "n", "response", "resolved", "satisf.", "score", "last"
+                        "{:>4}  {:<28} {:>6} {:>4} {:>8} {:>8} {:>8} {:>7} {:>5}",
+                        "rank", "unit", "n", "excl", "response", "resolved", "satisf.", "score", "last"
                     );
                     for r in &g.rows {
                         let opt = |v: Option<u32>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
                         println!(
-                            "{:>4}  {:<28} {:>6} {:>7.1}% {:>7.1}% {:>7.1}% {:>7.2} {:>5}",
+                            "{:>4}  {:<28} {:>6} {:>4} {:>7.1}% {:>7.1}% {:>7.1}% {:>7.2} {:>5}",
                             opt(r.rank),
                             r.unit.name,
                             r.evaluated,
+                            r.excluded,
                             r.response_rate * 100.0,
                             r.resolution_rate * 100.0,
                             r.satisfaction_rate * 100.0,
                             r.score,
                             opt(r.previous_rank)
+                        );
+                    }
+                }
+                if !a.whistle.is_empty() {
+                    println!("\n== summons (街乡吹哨、部门报到)");
+                    println!("{:<28} {:>8} {:>8} {:>6} {:>12}", "unit", "summoned", "on time", "late", "not reported");
+                    for w in &a.whistle {
+                        println!(
+                            "{:<28} {:>8} {:>8} {:>6} {:>12}",
+                            w.unit.name, w.summoned, w.reported_on_time, w.reported_late, w.not_reported
                         );
                     }
                 }

@@ -212,7 +212,7 @@ fn assess_prints_the_months_table_or_csv_and_refuses_a_bad_month() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("assessment 2026-10"));
     let out = hotline().args(["assess", "--database", &db, "--month", "2026-10", "--csv"]).output().expect("run");
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("month,class,unit_code,unit,evaluated,disputes,"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("month,class,unit_code,unit,evaluated,excluded,disputes,"));
     let out = hotline().args(["assess", "--database", &db, "--month", "October"]).output().expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"), "{}", String::from_utf8_lossy(&out.stderr));

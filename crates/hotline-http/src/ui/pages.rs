@@ -749,6 +749,27 @@ fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json
     if let Some(dup) = s("duplicate_of") {
         parts.push(format!("{} {dup}", lang.t("重复于", "duplicate of")));
     }
+    if let Some(units) = p.get("units").and_then(|v| v.as_array()) {
+        let names: Vec<String> = units.iter().filter_map(|u| unit_name(Some(u))).collect();
+        parts.push(format!("{} {}", lang.t("召集", "summoned"), names.join(lang.t("、", ", "))));
+    }
+    for (key, zh, en) in [("report_by", "报到时限", "report by"), ("reach_site_by", "限时到场", "on site by")] {
+        if let Some(d) = s(key).and_then(|v| v.parse::<DateTime<Utc>>().ok()) {
+            parts.push(format!("{} {}", lang.t(zh, en), clock.fmt(d)));
+        }
+    }
+    if let Some(on_time) = p.get("on_time").and_then(serde_json::Value::as_bool) {
+        parts.push(if on_time { lang.t("按时", "in time") } else { lang.t("逾时", "late") }.to_owned());
+    }
+    if p.get("reopened").and_then(serde_json::Value::as_bool) == Some(true) {
+        parts.push(lang.t("按规则重办", "reopened by the rule").to_owned());
+    }
+    if p.get("unreachable").and_then(serde_json::Value::as_bool) == Some(true) {
+        parts.push(lang.t("联系不上", "unreachable").to_owned());
+    }
+    if let Some(e) = s("exclusion") {
+        parts.push(label_of::<hotline_domain::Exclusion>(Some(&e), lang));
+    }
     parts.join(" · ")
 }
 

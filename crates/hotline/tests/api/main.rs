@@ -14,4 +14,5 @@ mod notices;
 mod openapi;
 mod permissions;
 mod review;
+mod scenario;
 mod triage;
