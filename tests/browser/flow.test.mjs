@@ -399,10 +399,22 @@ test('admin: a new deadline version and a new account, and a unit user is kept o
     assert.ok(before.length > 0, 'the deadline form is shown');
     await page.fill('input[name=general_reply_amount]', '5');
     await page.selectOption('select[name=general_reply_unit]', 'working_days');
+    // The rest of the policy: dispute window, working calendar (holidays, make-up working days).
+    await page.fill('input[name=dispute_window_amount]', '48');
+    await page.fill('#holidays', '2027-01-01\n2027-02-17');
+    await page.fill('#makeup_workdays', '2027-02-07');
     await navigate(page, () => page.click('#policy-form button[type=submit]'));
     assert.match(await text(page, '.flash.ok'), /已保存时限版本 v2/);
     assert.equal(await page.locator('input[name=general_reply_amount]').inputValue(), '5');
     assert.equal(await page.locator('select[name=general_reply_unit]').inputValue(), 'working_days');
+    assert.equal(await page.locator('input[name=dispute_window_amount]').inputValue(), '48');
+    assert.equal(await page.locator('#holidays').inputValue(), '2027-01-01\n2027-02-17');
+    assert.equal(await page.locator('#makeup_workdays').inputValue(), '2027-02-07');
+    assert.ok(await page.locator('input[name=reopen_if_unresolved]').isChecked(), 'the reopen rule is kept');
+    // A malformed date is refused with the reason, nothing saved.
+    await page.fill('#holidays', '2027-13-01');
+    await navigate(page, () => page.click('#policy-form button[type=submit]'));
+    assert.match(await text(page, '.flash.error'), /YYYY-MM-DD/);
 
     await page.fill('#u-username', 'xiaoli');
     await page.fill('#u-display', '望京街道 小李');

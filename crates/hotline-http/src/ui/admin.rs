@@ -22,6 +22,45 @@ const UNITS: [(DurationUnit, &str, &str, &str); 4] = [
     (DurationUnit::WorkingDays, "working_days", "工作日", "working days"),
 ];
 
+/// The rest of a policy: warning point, dispute window, callbacks, reopen rule, working calendar.
+fn rules_fields(lang: Lang, p: &DeadlinePolicy) -> Markup {
+    let h = &p.handling;
+    let dates = |set: &std::collections::BTreeSet<chrono::NaiveDate>| set.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    html! {
+        div.grid3 {
+            div { label for="warn_at_percent" { (lang.t("预警点（时限已用 %）", "Warn when this % of the time is used")) }
+                input type="number" id="warn_at_percent" name="warn_at_percent" min="1" max="99" value=(p.warn_at_percent); }
+            div { label { (lang.t("退单时限（派单后）", "Dispute window (after dispatch)")) }
+                div.inline {
+                    input type="number" name="dispute_window_amount" value=(h.dispute_window.amount) min="1" max="10000" style="width:6rem";
+                    select name="dispute_window_unit" {
+                        @for (unit, code, uzh, uen) in UNITS { option value=(code) selected[unit == h.dispute_window.unit] { (lang.t(uzh, uen)) } }
+                    }
+                }
+            }
+            div { label for="callback_attempts" { (lang.t("回访未接通几次记为联系不上", "Unanswered callbacks before 'unreachable'")) }
+                input type="number" id="callback_attempts" name="callback_attempts" min="1" max="20" value=(h.callback_attempts); }
+        }
+        div.grid3 {
+            div {
+                label { (lang.t("回访结果触发重办", "Reopen after the callback when")) }
+                label { input type="checkbox" name="reopen_if_unresolved" checked[h.reopen_if_unresolved]; " " (lang.t("未解决", "unresolved")) }
+                label { input type="checkbox" name="reopen_if_unsatisfied" checked[h.reopen_if_unsatisfied]; " " (lang.t("不满意", "unsatisfied")) }
+            }
+            div { label for="max_reopens" { (lang.t("自动重办次数上限", "At most this many automatic reopenings")) }
+                input type="number" id="max_reopens" name="max_reopens" min="0" max="10" value=(h.max_reopens); }
+            div {}
+        }
+        div.grid3 {
+            div { label for="holidays" { (lang.t("法定节假日（每行一个日期）", "Public holidays (one date per line)")) }
+                textarea id="holidays" name="holidays" rows="4" placeholder="2027-01-01" { (dates(&p.calendar.holidays)) } }
+            div { label for="makeup_workdays" { (lang.t("调休上班日（每行一个日期）", "Make-up working days (one per line)")) }
+                textarea id="makeup_workdays" name="makeup_workdays" rows="4" placeholder="2027-02-07" { (dates(&p.calendar.makeup_workdays)) } }
+            div {}
+        }
+    }
+}
+
 fn may_manage_policy(p: &Principal) -> bool {
     matches!(p.role, Role::Admin | Role::Supervisor)
 }
@@ -77,6 +116,7 @@ async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option
                                 }
                             }
                         }
+                        (rules_fields(lang, &policy))
                         label for="effective_from" { (lang.t("生效时间（留空为立即）", "Effective from (empty: now)")) }
                         input type="datetime-local" id="effective_from" name="effective_from" style="max-width:16rem";
                         p { button type="submit" { (lang.t("保存为新版本", "Save as a new version")) } }
@@ -154,6 +194,53 @@ fn policy_from_form(f: &FormData, current: &DeadlinePolicy) -> Result<DeadlinePo
             Ok(DurationSpec::new(amount, unit))
         };
         p.classes.insert(*u, StageDeadlines { dispatch: spec("dispatch")?, first_contact: spec("first_contact")?, reply: spec("reply")? });
+    }
+    let number = |key: &str, code: &'static str, zh: &str, en: &str| -> Result<Option<u32>, AppError> {
+        match f.opt(key) {
+            None => Ok(None),
+            Some(v) => v.parse::<u32>().map(Some).map_err(|_| AppError::Validation(ValidationError::new(key, code, zh, en))),
+        }
+    };
+    if let Some(v) = number("warn_at_percent", "invalid_percent", "预警点须为 1 到 99 的整数", "The warning point is a whole number 1–99")?
+    {
+        p.warn_at_percent = u8::try_from(v).unwrap_or(0);
+    }
+    if let Some(v) =
+        number("dispute_window_amount", "invalid_duration", "退单时限须为正整数", "The dispute window is a positive whole number")?
+    {
+        let unit = f
+            .get("dispute_window_unit")
+            .and_then(|c| UNITS.iter().find(|(_, code, _, _)| *code == c))
+            .map_or(p.handling.dispute_window.unit, |(u, ..)| *u);
+        p.handling.dispute_window = DurationSpec::new(v, unit);
+    }
+    if let Some(v) = number("callback_attempts", "invalid_handling_rules", "回访次数须为正整数", "Callback attempts are a whole number")?
+    {
+        p.handling.callback_attempts = v;
+    }
+    if let Some(v) = number("max_reopens", "invalid_handling_rules", "重办上限须为整数", "The reopen limit is a whole number")? {
+        p.handling.max_reopens = v;
+    }
+    // Checkboxes: present in the form means the form carries the rule (an unchecked box sends nothing).
+    if f.get("warn_at_percent").is_some() {
+        p.handling.reopen_if_unresolved = f.checked("reopen_if_unresolved");
+        p.handling.reopen_if_unsatisfied = f.checked("reopen_if_unsatisfied");
+    }
+    for (key, set) in [("holidays", &mut p.calendar.holidays), ("makeup_workdays", &mut p.calendar.makeup_workdays)] {
+        if let Some(text) = f.get(key) {
+            let mut dates = std::collections::BTreeSet::new();
+            for d in text.split(|c: char| c.is_whitespace() || c == ',' || c == '，').filter(|d| !d.is_empty()) {
+                dates.insert(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    AppError::Validation(ValidationError::new(
+                        key,
+                        "invalid_date",
+                        format!("日期 {d} 格式应为 YYYY-MM-DD"),
+                        format!("The date {d:?} is not written YYYY-MM-DD"),
+                    ))
+                })?);
+            }
+            *set = dates;
+        }
     }
     Ok(p)
 }
