@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod handling;
+pub mod open311;
 pub mod orders;
 pub mod reference;
 pub mod scheduler;

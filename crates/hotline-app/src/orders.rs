@@ -343,7 +343,7 @@ fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResul
 }
 
 impl App {
-    fn parse_new_order(&self, channel: Channel, input: &CreateOrderInput) -> AppResult<NewOrder> {
+    pub(crate) fn parse_new_order(&self, channel: Channel, input: &CreateOrderInput) -> AppResult<NewOrder> {
         let r = &input.requester;
         let requester = Requester::parse(&r.name, r.phone.as_deref(), r.language.as_deref(), r.age_group.as_deref(), r.confidential)?;
         let l = &input.location;
@@ -741,7 +741,7 @@ impl App {
 
     /// Receives a validated request and applies `steps`, all in memory, then stores it with every
     /// event in one transaction.
-    async fn receive(
+    pub(crate) async fn receive(
         &self,
         new: NewOrder,
         actor: &Actor,
@@ -851,10 +851,9 @@ impl App {
             street: None,
             supervised: input.supervised,
             overdue_at: input.overdue.filter(|o| *o).map(|_| now),
-            received_from: None,
-            received_before: None,
             limit: input.limit.unwrap_or(50).clamp(1, 500),
             offset: input.offset.unwrap_or(0).min(100_000),
+            ..OrderQuery::default()
         };
         let page = self.store.list_orders(&q).await?;
         Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o)).collect(), has_more: page.has_more })

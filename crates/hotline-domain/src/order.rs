@@ -333,6 +333,22 @@ impl Attachment {
     }
 }
 
+/// What a client system sent beyond the request itself (Open311): the service it chose, its
+/// answers to the service's questions, its own references. Kept on the order as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Submission {
+    /// The service code the client chose (a category path).
+    pub service_code: String,
+    /// `attribute[code]` answers; a multi-value list keeps every value.
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    pub address_id: Option<String>,
+    pub device_id: Option<String>,
+    pub account_id: Option<String>,
+    /// The submitter's e-mail: personal data, never published.
+    pub email: Option<String>,
+}
+
 /// Everything known about a request when it is received: validated, ready to become an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOrder {
@@ -341,6 +357,9 @@ pub struct NewOrder {
     pub requester: Requester,
     pub location: Location,
     pub attachments: Vec<Attachment>,
+    /// Set for requests from client systems (Open311).
+    #[serde(default)]
+    pub submission: Option<Submission>,
 }
 
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
@@ -362,7 +381,7 @@ impl NewOrder {
                 format!("At most {MAX_ATTACHMENTS} attachments"),
             ));
         }
-        Ok(Self { channel, description, requester, location, attachments })
+        Ok(Self { channel, description, requester, location, attachments, submission: None })
     }
 }
 
@@ -446,6 +465,9 @@ pub struct WorkOrder {
     /// Paused clock, co-unit reports, summons, supervision, callback attempts, exclusion.
     #[serde(default)]
     pub handling: crate::handling::Handling,
+    /// What a client system sent with the request (Open311), if it came from one.
+    #[serde(default)]
+    pub submission: Option<Submission>,
     /// Deadline notices already fired (see [`crate::notice`]).
     #[serde(default)]
     pub notices: Vec<crate::notice::Notice>,
@@ -494,6 +516,7 @@ impl WorkOrder {
             evaluation: None,
             supervised: false,
             handling: crate::handling::Handling::default(),
+            submission: new.submission,
             notices: Vec::new(),
             next_notice_at: None,
             reopen_count: 0,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod ui;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub fn router(app: Arc<App>) -> Router {
             api::router().method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed }).fallback(|| async { ApiError::NoRoute }),
         )
         .merge(ui::router())
+        .merge(open311::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)
         .layer(axum::middleware::from_fn(same_origin_writes))

@@ -64,6 +64,7 @@ impl Backend {
                 (5, "deadline notices", include_str!("../migrations/sqlite/0005_deadline_notices.sql")),
                 (6, "evaluation columns", include_str!("../migrations/sqlite/0006_evaluation_columns.sql")),
                 (7, "callback queue", include_str!("../migrations/sqlite/0007_callback_queue.sql")),
+                (8, "open311", include_str!("../migrations/sqlite/0008_open311.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -73,6 +74,7 @@ impl Backend {
                 (5, "deadline notices", include_str!("../migrations/postgres/0005_deadline_notices.sql")),
                 (6, "evaluation columns", include_str!("../migrations/postgres/0006_evaluation_columns.sql")),
                 (7, "callback queue", include_str!("../migrations/postgres/0007_callback_queue.sql")),
+                (8, "open311", include_str!("../migrations/postgres/0008_open311.sql")),
             ],
         };
         let migrations = files
@@ -320,6 +322,34 @@ impl hotline_store::Store for SqlStore {
         to: hotline_domain::Timestamp,
     ) -> Result<Vec<(hotline_domain::UnitId, u64)>> {
         self.dispute_counts_impl(from, to).await
+    }
+    async fn insert_token(&self, token: &str, order: hotline_domain::OrderId, now: hotline_domain::Timestamp) -> Result<()> {
+        sqlx::query("insert into open311_token (token, order_id, created_at) values ($1, $2, $3)")
+            .bind(token)
+            .bind(order.0)
+            .bind(crate::rows::ms(now))
+            .execute(&self.write)
+            .await
+            .map_err(|e| crate::rows::conflict_or_backend(e, "token"))?;
+        Ok(())
+    }
+    async fn order_by_token(&self, token: &str) -> Result<Option<hotline_domain::WorkOrder>> {
+        let row =
+            sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", crate::rows::ORDER_SELECT))
+                .bind(token)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend_err)?;
+        row.as_ref().map(crate::rows::order_from_row).transpose()
+    }
+    async fn events_between(
+        &self,
+        kinds: &[hotline_domain::ActionKind],
+        from: hotline_domain::Timestamp,
+        to: hotline_domain::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(hotline_domain::OrderNumber, hotline_store::Event)>> {
+        self.events_between_impl(kinds, from, to, limit).await
     }
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
         sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")

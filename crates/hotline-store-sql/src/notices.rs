@@ -231,6 +231,31 @@ impl SqlStore {
         Ok(hotline_store::OrderPage { orders, has_more })
     }
 
+    pub(crate) async fn events_between_impl(
+        &self,
+        kinds: &[hotline_domain::ActionKind],
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(OrderNumber, hotline_store::Event)>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "select e.event_id, e.order_id, e.kind, e.from_state, e.to_state, e.actor_user_id, e.actor_role, e.actor_unit_id, \
+                    e.actor_name, e.at, e.reason, e.payload, w.number \
+             from order_event e join work_order w on w.order_id = e.order_id \
+             where e.at >= $1 and e.at < $2 and e.kind in ({marks}) order by e.at, e.event_id limit $3"
+        );
+        let mut q = sqlx::query(&sql).bind(ms(from)).bind(ms(to)).bind(i64::from(limit.clamp(1, 10_000)));
+        for k in kinds {
+            q = q.bind(k.code());
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((OrderNumber::from_trusted(get(r, "number")?), event_from_row(r)?))).collect()
+    }
+
     pub(crate) async fn events_of_kind_impl(
         &self,
         kind: hotline_domain::ActionKind,

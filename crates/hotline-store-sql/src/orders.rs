@@ -343,6 +343,22 @@ impl SqlStore {
             let p = f.param(ms(t))?;
             f.sql.push_str(&format!(" and received_at < {p}"));
         }
+        if let Some(t) = q.updated_from {
+            let p = f.param(ms(t))?;
+            f.sql.push_str(&format!(" and updated_at >= {p}"));
+        }
+        if let Some(t) = q.updated_before {
+            let p = f.param(ms(t))?;
+            f.sql.push_str(&format!(" and updated_at < {p}"));
+        }
+        if !q.categories.is_empty() {
+            let ps = f.params(q.categories.clone())?;
+            f.sql.push_str(&format!(" and category in ({ps})"));
+        }
+        if !q.numbers.is_empty() {
+            let ps = f.params(q.numbers.clone())?;
+            f.sql.push_str(&format!(" and number in ({ps})"));
+        }
         let limit = q.limit.clamp(1, 1000);
         let (l, o) = (f.param(i64::from(limit) + 1)?, f.param(i64::from(q.offset))?);
         let sql = format!("{ORDER_SELECT}{} order by received_at desc, order_id desc limit {l} offset {o}", f.sql);

@@ -172,6 +172,13 @@ pub struct OrderQuery {
     pub overdue_at: Option<Timestamp>,
     pub received_from: Option<Timestamp>,
     pub received_before: Option<Timestamp>,
+    /// Only orders last changed in `[updated_from, updated_before)`.
+    pub updated_from: Option<Timestamp>,
+    pub updated_before: Option<Timestamp>,
+    /// Only orders filed under these category paths (empty: any).
+    pub categories: Vec<String>,
+    /// Only these order numbers (empty: any).
+    pub numbers: Vec<String>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -354,6 +361,21 @@ pub trait Store: Send + Sync {
     /// The shared value of `key`: `value` is stored when none is yet (the first node to ask wins),
     /// and the stored one returned.
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String>;
+
+    // Open311.
+    /// Remembers the token a client was given for an order (deferred intake).
+    async fn insert_token(&self, token: &str, order: OrderId, now: Timestamp) -> Result<()>;
+    /// The order a token was given for.
+    async fn order_by_token(&self, token: &str) -> Result<Option<WorkOrder>>;
+    /// Events of the given kinds recorded in `[from, to)`, oldest first, at most `limit`, with the
+    /// number of their order (the public updates feed).
+    async fn events_between(
+        &self,
+        kinds: &[hotline_domain::ActionKind],
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(OrderNumber, Event)>>;
 
     // Callback (回访).
     /// Orders waiting for a callback at `now` (replied, or past their reply due time), longest

@@ -11,6 +11,7 @@ mod idempotency;
 mod intake;
 mod lifecycle;
 mod notices;
+mod open311;
 mod openapi;
 mod permissions;
 mod review;

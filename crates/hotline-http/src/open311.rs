@@ -1,0 +1,341 @@
+//! Open311 GeoReport v2 under `/open311/v2/`: discovery, services, service definitions, requests
+//! (GET and POST), tokens, and FixMyStreet's servicerequestupdates feed. Every response is built
+//! once as a neutral tree and rendered as XML or JSON by the resource's suffix, so the two formats
+//! cannot drift apart: list roots become JSON arrays, wrapper elements disappear, ids and codes are
+//! always strings (peers.md §1.1).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hotline_app::App;
+use hotline_app::open311::{Open311Error, Params, PublicRequest};
+use hotline_domain::Timestamp;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/open311/v2/{file}", get(get_file).post(post_file))
+        .route("/open311/v2/services/{file}", get(service_definition))
+        // open311 1.1 (codeforamerica) asks for the singular; answer it the same.
+        .route("/open311/v2/service/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/open311/v2/tokens/{file}", get(token))
+}
+
+// ---------- the neutral tree ----------
+
+#[derive(Debug, Clone)]
+enum Node {
+    Text(String),
+    Number(String),
+    Bool(bool),
+    Null,
+    Obj(Vec<(&'static str, Node)>),
+    /// A list: in XML a wrapper element holding `item` elements; in JSON an array.
+    List(&'static str, Vec<Node>),
+}
+
+fn text(s: impl Into<String>) -> Node {
+    Node::Text(s.into())
+}
+
+fn opt_text(s: Option<impl Into<String>>) -> Node {
+    s.map_or(Node::Null, |s| Node::Text(s.into()))
+}
+
+fn time(t: Timestamp) -> Node {
+    Node::Text(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn opt_time(t: Option<Timestamp>) -> Node {
+    t.map_or(Node::Null, time)
+}
+
+fn coordinate(v: Option<f64>) -> Node {
+    v.map_or(Node::Null, |v| Node::Number(format!("{v}")))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Xml,
+    Json,
+}
+
+/// `services.json` → (`services`, JSON); `033.xml` → (`033`, XML). Anything else is not a resource.
+fn split_format(file: &str) -> Option<(&str, Format)> {
+    if let Some(stem) = file.strip_suffix(".json") {
+        Some((stem, Format::Json))
+    } else {
+        file.strip_suffix(".xml").map(|stem| (stem, Format::Xml))
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn xml_into(out: &mut String, name: &str, node: &Node) {
+    match node {
+        Node::Null => {}
+        Node::Text(s) | Node::Number(s) => {
+            out.push_str(&format!("<{name}>{}</{name}>", escape(s)));
+        }
+        Node::Bool(b) => out.push_str(&format!("<{name}>{b}</{name}>")),
+        Node::Obj(fields) => {
+            out.push_str(&format!("<{name}>"));
+            for (k, v) in fields {
+                xml_into(out, k, v);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Node::List(item, items) => {
+            out.push_str(&format!("<{name}>"));
+            for i in items {
+                xml_into(out, item, i);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+    }
+}
+
+fn json_of(node: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match node {
+        Node::Null => Value::Null,
+        Node::Text(s) => Value::String(s.clone()),
+        Node::Number(s) => s.parse::<serde_json::Number>().map_or_else(|_| Value::String(s.clone()), Value::Number),
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Obj(fields) => Value::Object(fields.iter().map(|(k, v)| ((*k).to_owned(), json_of(v))).collect()),
+        Node::List(_, items) => Value::Array(items.iter().map(json_of).collect()),
+    }
+}
+
+fn render(status: StatusCode, format: Format, root: &str, node: &Node) -> Response {
+    match format {
+        Format::Xml => {
+            let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+            xml_into(&mut out, root, node);
+            (status, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], out).into_response()
+        }
+        Format::Json => {
+            let body = serde_json::to_string(&json_of(node)).unwrap_or_default();
+            (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+        }
+    }
+}
+
+fn error(format: Format, e: &Open311Error) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let node =
+        Node::List("error", vec![Node::Obj(vec![("code", Node::Number(e.status.to_string())), ("description", text(&e.description))])]);
+    render(status, format, "errors", &node)
+}
+
+fn not_found(format: Format) -> Response {
+    error(format, &Open311Error { status: 404, description: "No such resource; resources end in .xml or .json".into() })
+}
+
+fn params(raw: Option<&str>) -> Params {
+    Params(raw.map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()).unwrap_or_default())
+}
+
+// ---------- resources ----------
+
+async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let Some((stem, format)) = split_format(&file) else { return not_found(Format::Xml) };
+    let p = params(q.as_deref());
+    match stem {
+        "discovery" => discovery(&app, format).await,
+        "services" => {
+            let items = app
+                .open311_services()
+                .into_iter()
+                .map(|s| {
+                    Node::Obj(vec![
+                        ("service_code", text(s.service_code)),
+                        ("service_name", text(s.service_name)),
+                        ("description", text(s.description)),
+                        ("metadata", Node::Bool(s.metadata)),
+                        ("type", text(s.kind)),
+                        ("keywords", text(s.keywords)),
+                        ("group", text(s.group)),
+                    ])
+                })
+                .collect();
+            render(StatusCode::OK, format, "services", &Node::List("service", items))
+        }
+        "requests" => match app.open311_requests(&p).await {
+            Ok(list) => {
+                render(StatusCode::OK, format, "service_requests", &Node::List("request", list.into_iter().map(request_node).collect()))
+            }
+            Err(e) => error(format, &e),
+        },
+        "servicerequestupdates" => match app.open311_updates(&p).await {
+            Ok(list) => {
+                let items = list
+                    .into_iter()
+                    .map(|u| {
+                        Node::Obj(vec![
+                            ("update_id", text(u.update_id)),
+                            ("service_request_id", text(u.service_request_id)),
+                            ("status", text(u.status)),
+                            ("updated_datetime", time(u.updated_datetime)),
+                            ("description", text(u.description)),
+                            ("media_url", Node::Null),
+                        ])
+                    })
+                    .collect();
+                render(StatusCode::OK, format, "service_request_updates", &Node::List("request_update", items))
+            }
+            Err(e) => error(format, &e),
+        },
+        _ => not_found(format),
+    }
+}
+
+async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, body: Bytes) -> Response {
+    let Some((stem, format)) = split_format(&file) else { return not_found(Format::Xml) };
+    if stem != "requests" {
+        return not_found(format);
+    }
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return error(format, &Open311Error { status: 400, description: "The body is application/x-www-form-urlencoded UTF-8".into() });
+    };
+    match app.open311_submit(&Params(pairs)).await {
+        Ok(s) => {
+            let mut fields = Vec::new();
+            match (s.service_request_id, s.token) {
+                (Some(id), _) => fields.push(("service_request_id", text(id))),
+                (None, Some(token)) => fields.push(("token", text(token))),
+                (None, None) => {}
+            }
+            fields.push(("service_notice", text(s.service_notice)));
+            fields.push(("account_id", opt_text(s.account_id)));
+            render(StatusCode::OK, format, "service_requests", &Node::List("request", vec![Node::Obj(fields)]))
+        }
+        Err(e) => error(format, &e),
+    }
+}
+
+async fn discovery(app: &App, format: Format) -> Response {
+    let changeset = match app.open311_changeset().await {
+        Ok(c) => c,
+        Err(e) => return error(format, &e),
+    };
+    let url = format!("{}/open311/v2", app.config.public_url.trim_end_matches('/'));
+    let endpoint = Node::Obj(vec![
+        ("specification", text("http://wiki.open311.org/GeoReport_v2")),
+        ("url", text(url)),
+        ("changeset", text(changeset.clone())),
+        ("type", text("production")),
+        ("formats", Node::List("format", vec![text("text/xml"), text("application/json")])),
+    ]);
+    let node = Node::Obj(vec![
+        ("changeset", text(changeset)),
+        ("contact", text("12345 市民服务热线 / 12345 citizen service hotline")),
+        ("key_service", text("api_key：由热线中心系统管理员为接入系统创建 API 令牌 / an API token issued by the centre's administrators")),
+        ("endpoints", Node::List("endpoint", vec![endpoint])),
+    ]);
+    render(StatusCode::OK, format, "discovery", &node)
+}
+
+async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let Some((code, format)) = split_format(&file) else { return not_found(Format::Xml) };
+    match app.open311_definition(code) {
+        Ok(d) => {
+            let attrs = d
+                .attributes
+                .into_iter()
+                .map(|a| {
+                    Node::Obj(vec![
+                        ("variable", Node::Bool(a.variable)),
+                        ("code", text(a.code)),
+                        ("datatype", text(a.datatype)),
+                        ("required", Node::Bool(a.required)),
+                        ("datatype_description", opt_text(a.datatype_description)),
+                        ("order", Node::Number(a.order.to_string())),
+                        ("description", text(a.description)),
+                        (
+                            "values",
+                            Node::List(
+                                "value",
+                                a.values.into_iter().map(|v| Node::Obj(vec![("key", text(v.key)), ("name", text(v.name))])).collect(),
+                            ),
+                        ),
+                    ])
+                })
+                .collect();
+            let node = Node::Obj(vec![("service_code", text(d.service_code)), ("attributes", Node::List("attribute", attrs))]);
+            render(StatusCode::OK, format, "service_definition", &node)
+        }
+        Err(e) => error(format, &e),
+    }
+}
+
+fn request_node(r: PublicRequest) -> Node {
+    let mut fields = vec![
+        ("service_request_id", text(r.service_request_id)),
+        ("status", text(r.status)),
+        ("status_notes", opt_text(r.status_notes)),
+        ("service_name", text(r.service_name)),
+        ("service_code", text(r.service_code)),
+        ("description", text(r.description)),
+        ("agency_responsible", opt_text(r.agency_responsible)),
+        ("service_notice", opt_text(r.service_notice)),
+        ("requested_datetime", time(r.requested_datetime)),
+        ("updated_datetime", time(r.updated_datetime)),
+        ("expected_datetime", opt_time(r.expected_datetime)),
+        ("address", text(r.address)),
+        ("address_id", opt_text(r.address_id)),
+        ("zipcode", Node::Null),
+        ("lat", coordinate(r.lat)),
+        ("long", coordinate(r.long)),
+        ("media_url", opt_text(r.media_url)),
+    ];
+    if let Some(notes) = r.notes {
+        fields.push(("extended_attributes", Node::Obj(vec![("channel", opt_text(r.channel))])));
+        let notes = notes
+            .into_iter()
+            .map(|n| Node::Obj(vec![("datetime", time(n.datetime)), ("type", text(n.kind)), ("description", text(n.description))]))
+            .collect();
+        fields.push(("notes", Node::List("note", notes)));
+    }
+    Node::Obj(fields)
+}
+
+async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let Some((id, format)) = split_format(&file) else { return not_found(Format::Xml) };
+    let extensions = params(q.as_deref()).get("extensions") == Some("true");
+    match app.open311_request(id, extensions).await {
+        Ok(r) => render(StatusCode::OK, format, "service_requests", &Node::List("request", vec![request_node(r)])),
+        Err(e) => error(format, &e),
+    }
+}
+
+async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let Some((token, format)) = split_format(&file) else { return not_found(Format::Xml) };
+    match app.open311_token(token).await {
+        Ok((id, token)) => {
+            let node = Node::List("request", vec![Node::Obj(vec![("service_request_id", text(id)), ("token", text(token))])]);
+            render(StatusCode::OK, format, "service_requests", &node)
+        }
+        Err(e) => error(format, &e),
+    }
+}
