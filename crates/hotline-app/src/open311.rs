@@ -316,11 +316,7 @@ impl App {
     /// POST requests: validates like the spec says (403 key, 404 service, 400 the rest), then
     /// receives the request as an order.
     pub async fn open311_submit(&self, p: &Params) -> Open311Result<Submitted> {
-        let key = p.get("api_key").ok_or(Open311Error { status: 403, description: "api_key is required".into() })?;
-        let client = self.authenticate(key).await.map_err(|_| Open311Error {
-            status: 403,
-            description: "Invalid api_key received -- can't proceed with create_request.".into(),
-        })?;
+        let client = self.open311_client(p, "create_request").await?;
         let code = p.get("service_code").ok_or_else(|| Open311Error::bad("service_code is required"))?;
         let service = self.service(code)?;
         let path = path_of(&service.service_code);
@@ -415,6 +411,70 @@ impl App {
             return Ok(Submitted { service_request_id: None, token: Some(token), service_notice: notice, account_id });
         }
         Ok(Submitted { service_request_id: Some(order.number.to_string()), token: None, service_notice: notice, account_id })
+    }
+
+    /// The client system behind an api_key (403 without a valid one).
+    async fn open311_client(&self, p: &Params, what: &str) -> Open311Result<crate::Principal> {
+        let key = p.get("api_key").ok_or(Open311Error { status: 403, description: "api_key is required".into() })?;
+        self.authenticate(key)
+            .await
+            .map_err(|_| Open311Error { status: 403, description: format!("Invalid api_key received -- can't proceed with {what}.") })
+    }
+
+    /// POST servicerequestupdates (FixMyStreet pushing a citizen's update): recorded once per
+    /// update_id as a note on the order's timeline, and the unit handling it (or the centre) is
+    /// told. The status a client sends is recorded, not applied: the centre decides the state.
+    pub async fn open311_post_update(&self, p: &Params) -> Open311Result<String> {
+        let client = self.open311_client(p, "post_service_request_update").await?;
+        let required = |k: &str| p.get(k).ok_or_else(|| Open311Error::bad(format!("{k} is required")));
+        let (id, update_id, status, description) =
+            (required("service_request_id")?, required("update_id")?, required("status")?, required("description")?);
+        let updated = datetime("updated_datetime", required("updated_datetime")?)?;
+        if update_id.chars().count() > 100 {
+            return Err(Open311Error::bad("update_id is at most 100 characters"));
+        }
+        if description.chars().count() > hotline_domain::MAX_DESCRIPTION_CHARS {
+            return Err(Open311Error::bad("description is limited to 4,000 characters"));
+        }
+        let number = OrderNumber::parse(id).map_err(|_| Open311Error::not_found(format!("service_request_id {id} not found")))?;
+        let order = self
+            .store
+            .get_order(&number)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| Open311Error::not_found(format!("service_request_id {id} not found")))?;
+        let now = self.clock.now();
+        let event = hotline_domain::EventDraft {
+            kind: ActionKind::ExternalUpdate,
+            from: Some(order.state),
+            to: order.state,
+            actor: Actor {
+                user_id: Some(client.user_id),
+                role: Some(client.role),
+                unit: None,
+                name: format!("Open311 · {}", client.display_name),
+            },
+            at: now,
+            reason: Some(description.to_owned()),
+            payload: serde_json::json!({
+                "update_id": update_id,
+                "status": status.to_ascii_uppercase(),
+                "updated_datetime": updated,
+                "media_url": p.all("media_url"),
+            }),
+        };
+        let unit = order.assignment.as_ref().map(|a| a.main_unit);
+        let note = hotline_store::NewNotification {
+            unit,
+            kind: "external_update".into(),
+            message_zh: format!("工单 {}：外部系统补充（{}）：{description}", order.number, status),
+            message_en: format!("Order {}: update from a client system ({status}): {description}", order.number),
+        };
+        match self.store.record_external_update(update_id, order.id, &event, &[note]).await {
+            Ok(()) => Ok(update_id.to_owned()),
+            Err(hotline_store::StoreError::Conflict(_)) => Err(Open311Error::bad(format!("update_id {update_id} already exists"))),
+            Err(e) => Err(AppError::from(e).into()),
+        }
     }
 
     /// GET tokens/{token}: the request id the token stands for.

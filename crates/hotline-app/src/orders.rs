@@ -631,7 +631,7 @@ impl App {
         ActionKind::ALL
             .into_iter()
             .filter(|k| match k {
-                ActionKind::Receive => false,
+                ActionKind::Receive | ActionKind::ExternalUpdate => false,
                 ActionKind::RevealContact => self.may_reveal(who, order).is_ok(),
                 ActionKind::CoReport | ActionKind::ReportIn => {
                     who.role.may(*k) && k.allowed_from().contains(&order.state) && self.acts_as_unit_for(who, order, *k)
@@ -806,7 +806,8 @@ impl App {
         }
         // Events that bump the version, newest last (a logged reveal changes nothing).
         let events = self.store.order_events(order.id).await?;
-        let bumping: Vec<_> = events.iter().filter(|e| e.draft.kind != ActionKind::RevealContact).collect();
+        let bumping: Vec<_> =
+            events.iter().filter(|e| !matches!(e.draft.kind, ActionKind::RevealContact | ActionKind::ExternalUpdate)).collect();
         Ok(bumping.len() >= newer && bumping[bumping.len() - newer..].iter().all(|e| e.draft.kind == ActionKind::DeadlineNotice))
     }
 

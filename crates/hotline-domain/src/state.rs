@@ -257,10 +257,12 @@ pub enum ActionKind {
     CallbackAttempt,
     /// The centre leaves the order out of the assessment, or takes it back in.
     Exclude,
+    /// A client system (Open311, e.g. FixMyStreet) adds an update: a note, changes no state.
+    ExternalUpdate,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 31] = [
+    pub const ALL: [ActionKind; 32] = [
         Self::Receive,
         Self::Triage,
         Self::Answer,
@@ -292,6 +294,7 @@ impl ActionKind {
         Self::Remind,
         Self::CallbackAttempt,
         Self::Exclude,
+        Self::ExternalUpdate,
     ];
 
     pub fn code(self) -> &'static str {
@@ -327,6 +330,7 @@ impl ActionKind {
             Self::Remind => "remind",
             Self::CallbackAttempt => "callback_attempt",
             Self::Exclude => "exclude",
+            Self::ExternalUpdate => "external_update",
         }
     }
 
@@ -499,6 +503,7 @@ impl ActionKind {
             Self::Remind => pick(zh, "催办", "Send a reminder"),
             Self::CallbackAttempt => pick(zh, "回访未接通", "Callback not answered"),
             Self::Exclude => pick(zh, "考核认定", "Assessment exclusion"),
+            Self::ExternalUpdate => pick(zh, "外部系统补充", "Update from a client system"),
         }
     }
 
@@ -543,6 +548,7 @@ impl ActionKind {
             Self::Reply => &[S::Contacted, S::InProgress, S::ExtensionRequested],
             Self::Close => &[S::Replied, S::Evaluated],
             Self::Reopen => &[S::Replied, S::Evaluated, S::Closed],
+            Self::ExternalUpdate => &State::ALL,
             Self::Supervise | Self::RevealContact | Self::DeadlineNotice => &[
                 S::Received,
                 S::Triaged,

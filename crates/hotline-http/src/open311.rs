@@ -212,12 +212,23 @@ async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuer
 
 async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, body: Bytes) -> Response {
     let Some((stem, format)) = split_format(&file) else { return not_found(Format::Xml) };
-    if stem != "requests" {
+    if !matches!(stem, "requests" | "servicerequestupdates") {
         return not_found(format);
     }
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
         return error(format, &Open311Error { status: 400, description: "The body is application/x-www-form-urlencoded UTF-8".into() });
     };
+    if stem == "servicerequestupdates" {
+        return match app.open311_post_update(&Params(pairs)).await {
+            Ok(id) => render(
+                StatusCode::OK,
+                format,
+                "service_request_updates",
+                &Node::List("request_update", vec![Node::Obj(vec![("update_id", text(id))])]),
+            ),
+            Err(e) => error(format, &e),
+        };
+    }
     match app.open311_submit(&Params(pairs)).await {
         Ok(s) => {
             let mut fields = Vec::new();

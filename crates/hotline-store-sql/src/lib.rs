@@ -333,6 +333,15 @@ impl hotline_store::Store for SqlStore {
             .map_err(|e| crate::rows::conflict_or_backend(e, "token"))?;
         Ok(())
     }
+    async fn record_external_update(
+        &self,
+        update_id: &str,
+        order: hotline_domain::OrderId,
+        event: &hotline_domain::EventDraft,
+        notifications: &[hotline_store::NewNotification],
+    ) -> Result<()> {
+        self.record_external_update_impl(update_id, order, event, notifications).await
+    }
     async fn order_by_token(&self, token: &str) -> Result<Option<hotline_domain::WorkOrder>> {
         let row =
             sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", crate::rows::ORDER_SELECT))

@@ -7,6 +7,25 @@ use hotline_store::{NewNotification, NewOutboxMessage, NoticeWrite, Notification
 use crate::rows::{EVENT_SELECT, ORDER_SELECT, event_from_row, from_ms, get, ms, opt_ms, order_from_row};
 use crate::{SqlStore, backend_err};
 
+/// Inserts an order's notifications on `conn` (inside the caller's transaction).
+async fn insert_notifications(conn: &mut sqlx::AnyConnection, order: OrderId, notes: &[NewNotification], at: i64) -> Result<()> {
+    for n in notes {
+        sqlx::query(
+            "insert into notification (unit_id, order_id, kind, message_zh, message_en, created_at) values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(n.unit.map(|u| u.0))
+        .bind(order.0)
+        .bind(n.kind.as_str())
+        .bind(n.message_zh.as_str())
+        .bind(n.message_en.as_str())
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend_err)?;
+    }
+    Ok(())
+}
+
 impl SqlStore {
     pub(crate) async fn orders_due_for_notice_impl(&self, now: Timestamp, limit: u32) -> Result<Vec<WorkOrder>> {
         let rows = sqlx::query(&format!(
@@ -45,20 +64,7 @@ impl SqlStore {
                 continue;
             }
             let now = ms(t.event.at);
-            for n in &item.notifications {
-                sqlx::query(
-                    "insert into notification (unit_id, order_id, kind, message_zh, message_en, created_at) values ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(n.unit.map(|u| u.0))
-                .bind(t.order.id.0)
-                .bind(n.kind.as_str())
-                .bind(n.message_zh.as_str())
-                .bind(n.message_en.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_err)?;
-            }
+            insert_notifications(&mut tx, t.order.id, &item.notifications, now).await?;
             for m in &item.outbox {
                 sqlx::query("insert into outbox (channel, recipient, body, created_at, attempts) values ($1, $2, $3, $4, 0)")
                     .bind(m.channel.as_str())
@@ -229,6 +235,27 @@ impl SqlStore {
         let has_more = orders.len() > limit as usize;
         orders.truncate(limit as usize);
         Ok(hotline_store::OrderPage { orders, has_more })
+    }
+
+    pub(crate) async fn record_external_update_impl(
+        &self,
+        update_id: &str,
+        order: OrderId,
+        event: &hotline_domain::EventDraft,
+        notifications: &[NewNotification],
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        sqlx::query("insert into open311_update (update_id, order_id, created_at) values ($1, $2, $3)")
+            .bind(update_id)
+            .bind(order.0)
+            .bind(ms(event.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::rows::conflict_or_backend(e, "update_id"))?;
+        crate::orders::insert_events(&mut tx, order, std::slice::from_ref(event)).await?;
+        insert_notifications(&mut tx, order, notifications, ms(event.at)).await?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(())
     }
 
     pub(crate) async fn events_between_impl(

@@ -365,6 +365,15 @@ pub trait Store: Send + Sync {
     // Open311.
     /// Remembers the token a client was given for an order (deferred intake).
     async fn insert_token(&self, token: &str, order: OrderId, now: Timestamp) -> Result<()>;
+    /// Records a client system's update (its `update_id`, once) as an event of the order, with the
+    /// notifications it raises, in one transaction; `Conflict` when the update_id was seen before.
+    async fn record_external_update(
+        &self,
+        update_id: &str,
+        order: OrderId,
+        event: &EventDraft,
+        notifications: &[NewNotification],
+    ) -> Result<()>;
     /// The order a token was given for.
     async fn order_by_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     /// Events of the given kinds recorded in `[from, to)`, oldest first, at most `limit`, with the

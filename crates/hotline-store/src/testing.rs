@@ -142,6 +142,38 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     let queue = store.callback_queue(far, 100, 0).await.expect("callback_queue");
     assert!(!queue.orders.iter().any(|x| x.id == o.id), "an evaluated order leaves the queue");
 
+    // Open311: a token names its order; an update_id is recorded once, with its event.
+    store.insert_token("tok-1", o.id, far).await.expect("insert_token");
+    assert!(matches!(store.insert_token("tok-1", o.id, far).await, Err(StoreError::Conflict(_))), "a token is given once");
+    assert_eq!(store.order_by_token("tok-1").await.expect("order_by_token").map(|x| x.id), Some(o.id));
+    assert_eq!(store.order_by_token("nope").await.expect("order_by_token"), None);
+    let note = EventDraft {
+        kind: ActionKind::ExternalUpdate,
+        from: Some(State::Evaluated),
+        to: State::Evaluated,
+        actor: supervisor.clone(),
+        at: far,
+        reason: Some("still there".into()),
+        payload: json!({ "update_id": "u-1" }),
+    };
+    let told =
+        NewNotification { unit: Some(main), kind: "external_update".into(), message_zh: "补充".into(), message_en: "update".into() };
+    store.record_external_update("u-1", o.id, &note, std::slice::from_ref(&told)).await.expect("record_external_update");
+    let again = store.record_external_update("u-1", o.id, &note, &[told]).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "an update_id once: {again:?}");
+    let events = store.order_events(o.id).await.expect("events");
+    assert_eq!(events.iter().filter(|e| e.draft.kind == ActionKind::ExternalUpdate).count(), 1, "the refused duplicate wrote nothing");
+    let feed = store
+        .events_between(&[ActionKind::Sign, ActionKind::ExternalUpdate], signed_at, far + Duration::seconds(1), 100)
+        .await
+        .expect("events_between");
+    assert_eq!(
+        feed.iter().map(|(n, e)| (n.clone(), e.draft.kind)).collect::<Vec<_>>(),
+        [(o.number.clone(), ActionKind::Sign), (o.number.clone(), ActionKind::ExternalUpdate)]
+    );
+    assert_eq!(store.events_between(&[ActionKind::Sign], signed_at, far, 100).await.expect("events_between").len(), 1);
+    assert!(store.events_between(&[], signed_at, far, 100).await.expect("no kinds").is_empty());
+
     assert_eq!(store.setting_or_insert("rating_key", "first").await.expect("setting"), "first");
     assert_eq!(store.setting_or_insert("rating_key", "second").await.expect("setting"), "first", "the first value stays");
 }

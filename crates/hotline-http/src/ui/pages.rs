@@ -576,7 +576,7 @@ async fn action_forms(app: &App, lang: Lang, o: &OrderView) -> Markup {
     for code in &o.allowed_actions {
         let Some(kind) = ActionKind::parse(code) else { continue };
         let fields = match kind {
-            ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice => continue,
+            ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate => continue,
             ActionKind::Triage => html! {
                 div.grid3 {
                     div { label { (lang.t("诉求性质", "Nature")) } (vocab_select::<Nature>("nature", "t-nature", lang, o.nature.as_deref(), true)) }

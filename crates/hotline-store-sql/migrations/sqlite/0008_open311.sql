@@ -7,3 +7,10 @@ create table open311_token (
 );
 create index order_event_at on order_event (at);
 create index work_order_updated on work_order (updated_at);
+
+-- Updates client systems post (FixMyStreet's servicerequestupdates): each update_id once.
+create table open311_update (
+    update_id text primary key,
+    order_id integer not null references work_order (order_id),
+    created_at integer not null
+);

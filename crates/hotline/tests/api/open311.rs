@@ -321,3 +321,57 @@ async fn get_requests_applies_the_window_filters_paging_and_id_override() {
     let xml = get_xml(&app, "/open311/v2/servicerequestupdates.xml").await;
     assert_eq!(xml.matches("<request_update>").count(), list.len());
 }
+
+#[tokio::test]
+async fn a_client_systems_update_is_recorded_once_on_the_timeline_and_the_unit_is_told() {
+    let app = spawn_app().await;
+    let key = api_key(&app).await;
+    let op = app.login("operator").await;
+    let id = crate::helpers::number_of(&app.dispatched_order(&op, crate::helpers::WANGJING).await);
+    let form = |update_id: &str| {
+        vec![
+            ("api_key", key.clone()),
+            ("service_request_id", id.clone()),
+            ("update_id", update_id.to_owned()),
+            ("updated_datetime", "2026-03-02T11:00:00+08:00".to_owned()),
+            ("status", "OPEN".to_owned()),
+            ("description", "车辆仍在，今天早上又停了".to_owned()),
+            ("media_url", "https://files.example.org/c.jpg".to_owned()),
+        ]
+    };
+    let send = |body: Vec<(&'static str, String)>| {
+        let url = app.url("/open311/v2/servicerequestupdates.json");
+        async move { Client::new().post(url).form(&body).send().await.expect("POST") }
+    };
+    let without_key: Vec<_> = form("fms-1").into_iter().filter(|(k, _)| *k != "api_key").collect();
+    expect_error(send(without_key).await, 403).await;
+    let no_text: Vec<_> = form("fms-1").into_iter().filter(|(k, _)| *k != "description").collect();
+    expect_error(send(no_text).await, 400).await;
+    let zoneless: Vec<_> =
+        form("fms-1").into_iter().map(|(k, v)| if k == "updated_datetime" { (k, "2026-03-02T11:00:00".into()) } else { (k, v) }).collect();
+    expect_error(send(zoneless).await, 400).await;
+    let unknown: Vec<_> =
+        form("fms-1").into_iter().map(|(k, v)| if k == "service_request_id" { (k, "2026010100999".into()) } else { (k, v) }).collect();
+    expect_error(send(unknown).await, 404).await;
+
+    let ok = expect_status(send(form("fms-1")).await, 200).await;
+    assert_eq!(ok[0]["update_id"], "fms-1");
+    let again = expect_error(send(form("fms-1")).await, 400).await;
+    assert!(again[0]["description"].as_str().is_some_and(|d| d.contains("already exists")));
+    let detail = app.detail(&id).await;
+    let events = detail["timeline"].as_array().expect("timeline");
+    let updates: Vec<&Value> = events.iter().filter(|e| e["kind"] == "external_update").collect();
+    assert_eq!(updates.len(), 1, "recorded once");
+    assert_eq!(updates[0]["reason"], "车辆仍在，今天早上又停了");
+    assert_eq!(updates[0]["payload"]["status"], "OPEN");
+    assert_eq!(detail["order"]["state"], "dispatched", "the centre decides the state, not the client");
+    let wj = app.login("wangjing").await;
+    let notes = expect_status(wj.get(app.url("/api/v1/notifications")).send().await.expect("GET"), 200).await;
+    assert!(notes.as_array().expect("list").iter().any(|n| n["kind"] == "external_update"));
+    // The unit can still act on the order (the note did not move its version under it).
+    app.act_ok(&wj, &id, &json!({ "action": "sign" })).await;
+    // XML answer.
+    let res = Client::new().post(app.url("/open311/v2/servicerequestupdates.xml")).form(&form("fms-2")).send().await.expect("POST");
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.expect("body").contains("<service_request_updates><request_update><update_id>fms-2</update_id>"));
+}
