@@ -163,6 +163,18 @@ pub struct Update {
     pub description: String,
 }
 
+/// A file sent with a request (multipart `media`, `media[]`, FixMyStreet's `photo1`…).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// At most this many files with one request, each at most this large.
+pub const MAX_UPLOADS: usize = 5;
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
 /// Parameters as received (query string or form body): every value of every name, in order.
 #[derive(Debug, Clone, Default)]
 pub struct Params(pub Vec<(String, String)>);
@@ -315,7 +327,7 @@ impl App {
 
     /// POST requests: validates like the spec says (403 key, 404 service, 400 the rest), then
     /// receives the request as an order.
-    pub async fn open311_submit(&self, p: &Params) -> Open311Result<Submitted> {
+    pub async fn open311_submit(&self, p: &Params, uploads: &[Upload]) -> Open311Result<Submitted> {
         let client = self.open311_client(p, "create_request").await?;
         let code = p.get("service_code").ok_or_else(|| Open311Error::bad("service_code is required"))?;
         let service = self.service(code)?;
@@ -361,6 +373,12 @@ impl App {
         // A request with no text says what was chosen, so the operator reads something.
         let description = if description.chars().count() < 2 { service.service_name.clone() } else { description.to_owned() };
         let name = [p.get("last_name"), p.get("first_name")].into_iter().flatten().collect::<Vec<_>>().join("");
+        if uploads.len() > MAX_UPLOADS || uploads.iter().any(|u| u.bytes.len() > MAX_UPLOAD_BYTES) {
+            return Err(Open311Error::bad("At most 5 files of 10 MB each"));
+        }
+        if uploads.iter().any(|u| u.bytes.is_empty() || !u.content_type.contains('/') || u.file_name.chars().count() > 200) {
+            return Err(Open311Error::bad("An uploaded file is empty or has no valid content type"));
+        }
         let media: Vec<AttachmentInput> = p
             .all("media_url")
             .into_iter()
@@ -388,6 +406,21 @@ impl App {
             suggestion: None,
         };
         let mut new = self.parse_new_order(Channel::Open311, &input).map_err(Open311Error::from)?;
+        // Uploaded files win over media_url (v2.1): stored, then served at /open311/v2/media/{id}.
+        // Stored before the order: a failure after this leaves an unreferenced file, never half an order.
+        if !uploads.is_empty() {
+            let mut attachments = Vec::new();
+            for u in uploads {
+                let id =
+                    self.store.insert_media(&u.content_type, &u.file_name, &u.bytes, self.clock.now()).await.map_err(AppError::from)?;
+                let url = format!("{}{}{id}", self.config.public_url.trim_end_matches('/'), hotline_domain::MEDIA_PATH);
+                let size = u64::try_from(u.bytes.len()).unwrap_or(u64::MAX);
+                let name = if u.file_name.trim().is_empty() { "media" } else { u.file_name.as_str() };
+                let a = hotline_domain::Attachment::parse(name, &u.content_type, size, Some(&url));
+                attachments.push(a.map_err(|e| Open311Error::bad(e.en))?);
+            }
+            new.attachments = attachments;
+        }
         new.submission = Some(Submission {
             service_code: path,
             attributes,
@@ -477,6 +510,13 @@ impl App {
         }
     }
 
+    /// An uploaded file, for `GET media/{id}`.
+    pub async fn open311_media(&self, id: &str) -> Open311Result<(String, Vec<u8>)> {
+        let missing = || Open311Error::not_found(format!("media {id} not found"));
+        let id: i64 = id.parse().map_err(|_| missing())?;
+        self.store.get_media(id).await.map_err(AppError::from)?.ok_or_else(missing)
+    }
+
     /// GET tokens/{token}: the request id the token stands for.
     pub async fn open311_token(&self, token: &str) -> Open311Result<(String, String)> {
         match self.store.order_by_token(token).await.map_err(AppError::from)? {
@@ -516,21 +556,23 @@ impl App {
         }
     }
 
-    async fn with_notes(&self, o: &WorkOrder, mut r: PublicRequest) -> Open311Result<PublicRequest> {
-        let events = self.store.order_events(o.id).await.map_err(AppError::from)?;
-        r.channel = Some(o.channel.code().to_owned());
-        r.notes = Some(
-            events
-                .iter()
-                .filter(|e| PUBLIC_EVENTS.contains(&e.draft.kind))
-                .map(|e| Note {
-                    datetime: e.draft.at,
-                    kind: e.draft.kind.code().to_owned(),
-                    description: e.draft.kind.label(false).to_owned(),
-                })
-                .collect(),
-        );
-        Ok(r)
+    /// Adds the channel and the public timeline (`extensions=true`), reading every order's events
+    /// in one query.
+    async fn with_notes(&self, orders: &[WorkOrder], requests: &mut [PublicRequest]) -> Open311Result<()> {
+        let ids: Vec<hotline_domain::OrderId> = orders.iter().map(|o| o.id).collect();
+        let mut by_order: std::collections::HashMap<hotline_domain::OrderId, Vec<Note>> = std::collections::HashMap::new();
+        for (id, e) in self.store.events_of_orders(&ids).await.map_err(AppError::from)? {
+            if PUBLIC_EVENTS.contains(&e.draft.kind) {
+                let note =
+                    Note { datetime: e.draft.at, kind: e.draft.kind.code().to_owned(), description: e.draft.kind.label(false).to_owned() };
+                by_order.entry(id).or_default().push(note);
+            }
+        }
+        for (o, r) in orders.iter().zip(requests.iter_mut()) {
+            r.channel = Some(o.channel.code().to_owned());
+            r.notes = Some(by_order.remove(&o.id).unwrap_or_default());
+        }
+        Ok(())
     }
 
     /// GET requests with the spec's filters and defaults, plus page/page_size, updated_after/
@@ -585,10 +627,9 @@ impl App {
             q.numbers = ids;
         }
         let orders = self.store.list_orders(&q).await.map_err(AppError::from)?.orders;
-        let mut out = Vec::with_capacity(orders.len());
-        for o in &orders {
-            let r = self.public_request(o);
-            out.push(if extensions { self.with_notes(o, r).await? } else { r });
+        let mut out: Vec<PublicRequest> = orders.iter().map(|o| self.public_request(o)).collect();
+        if extensions {
+            self.with_notes(&orders, &mut out).await?;
         }
         Ok(out)
     }
@@ -602,8 +643,12 @@ impl App {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| Open311Error::not_found(format!("service_request_id {id} not found")))?;
-        let r = self.public_request(&o);
-        if extensions { self.with_notes(&o, r).await } else { Ok(r) }
+        let mut r = [self.public_request(&o)];
+        if extensions {
+            self.with_notes(std::slice::from_ref(&o), &mut r).await?;
+        }
+        let [r] = r;
+        Ok(r)
     }
 
     /// GET servicerequestupdates: the public timeline events of `[start_date, end_date]` (default

@@ -296,6 +296,9 @@ pub struct Attachment {
 }
 
 pub const MAX_ATTACHMENTS: usize = 10;
+/// Where the hotline serves files uploaded with a request: an attachment's URL may be this path on
+/// the hotline itself instead of an absolute URL.
+pub const MEDIA_PATH: &str = "/open311/v2/media/";
 pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
 
 impl Attachment {
@@ -320,7 +323,7 @@ impl Attachment {
         }
         let url = text::optional("attachments.url", url, 2000)?;
         if let Some(u) = &url
-            && !(u.starts_with("https://") || u.starts_with("http://"))
+            && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with(MEDIA_PATH))
         {
             return Err(ValidationError::new(
                 "attachments.url",

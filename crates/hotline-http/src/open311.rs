@@ -8,17 +8,21 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hotline_app::App;
-use hotline_app::open311::{Open311Error, Params, PublicRequest};
+use hotline_app::open311::{MAX_UPLOAD_BYTES, MAX_UPLOADS, Open311Error, Params, PublicRequest, Upload};
+
+const MAX_POST_BYTES: usize = MAX_UPLOADS * MAX_UPLOAD_BYTES + 256 * 1024;
 use hotline_domain::Timestamp;
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
-        .route("/open311/v2/{file}", get(get_file).post(post_file))
+        // Requests may carry files (multipart media): up to 5 × 10 MB plus the form.
+        .route("/open311/v2/{file}", get(get_file).post(post_file).layer(DefaultBodyLimit::max(MAX_POST_BYTES)))
+        .route("/open311/v2/media/{id}", get(media))
         .route("/open311/v2/services/{file}", get(service_definition))
         // open311 1.1 (codeforamerica) asks for the singular; answer it the same.
         .route("/open311/v2/service/{file}", get(service_definition))
@@ -210,13 +214,58 @@ async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuer
     }
 }
 
-async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, body: Bytes) -> Response {
+/// A multipart body: its text fields as parameters, its files as uploads (fields named `media`,
+/// `media[]`, or FixMyStreet's `photo1`… and `file_*`).
+async fn multipart(req: Request) -> Result<(Vec<(String, String)>, Vec<Upload>), Open311Error> {
+    let bad = |what: String| Open311Error { status: 400, description: what };
+    let mut form = Multipart::from_request(req, &()).await.map_err(|e| bad(format!("The multipart body cannot be read: {e}")))?;
+    let (mut pairs, mut uploads) = (Vec::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| bad(format!("The multipart body cannot be read: {e}")))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file_name) => {
+                let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                let bytes = field.bytes().await.map_err(|e| bad(format!("The file {file_name:?} cannot be read: {e}")))?;
+                if !(name.starts_with("media") || name.starts_with("photo") || name.starts_with("file")) {
+                    return Err(bad(format!("Unexpected file field {name:?}; files go in media[]")));
+                }
+                uploads.push(Upload { file_name, content_type, bytes: bytes.to_vec() });
+            }
+            None => {
+                let value = field.text().await.map_err(|e| bad(format!("The field {name:?} is not UTF-8 text: {e}")))?;
+                pairs.push((name, value));
+            }
+        }
+    }
+    Ok((pairs, uploads))
+}
+
+async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, req: Request) -> Response {
     let Some((stem, format)) = split_format(&file) else { return not_found(Format::Xml) };
     if !matches!(stem, "requests" | "servicerequestupdates") {
         return not_found(format);
     }
-    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return error(format, &Open311Error { status: 400, description: "The body is application/x-www-form-urlencoded UTF-8".into() });
+    let is_multipart =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (pairs, uploads) = if is_multipart {
+        match multipart(req).await {
+            Ok(parts) => parts,
+            Err(e) => return error(format, &e),
+        }
+    } else {
+        let body = match Bytes::from_request(req, &()).await {
+            Ok(b) => b,
+            Err(_) => return error(format, &Open311Error { status: 400, description: "The body is too large or cannot be read".into() }),
+        };
+        match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
+            Ok(pairs) => (pairs, Vec::new()),
+            Err(_) => {
+                return error(
+                    format,
+                    &Open311Error { status: 400, description: "The body is application/x-www-form-urlencoded UTF-8".into() },
+                );
+            }
+        }
     };
     if stem == "servicerequestupdates" {
         return match app.open311_post_update(&Params(pairs)).await {
@@ -229,7 +278,7 @@ async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, body: 
             Err(e) => error(format, &e),
         };
     }
-    match app.open311_submit(&Params(pairs)).await {
+    match app.open311_submit(&Params(pairs), &uploads).await {
         Ok(s) => {
             let mut fields = Vec::new();
             match (s.service_request_id, s.token) {
@@ -337,6 +386,27 @@ async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>, RawQ
     match app.open311_request(id, extensions).await {
         Ok(r) => render(StatusCode::OK, format, "service_requests", &Node::List("request", vec![request_node(r)])),
         Err(e) => error(format, &e),
+    }
+}
+
+/// A file uploaded with a request. Served so it cannot act as a page of this site.
+async fn media(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    match app.open311_media(&id).await {
+        Ok((content_type, bytes)) => {
+            let shown_inline = content_type.starts_with("image/") && content_type != "image/svg+xml";
+            let disposition = if shown_inline { "inline" } else { "attachment" };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CONTENT_DISPOSITION, disposition.to_owned()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                    (header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => error(Format::Json, &e),
     }
 }
 

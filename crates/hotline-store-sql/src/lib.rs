@@ -342,6 +342,39 @@ impl hotline_store::Store for SqlStore {
     ) -> Result<()> {
         self.record_external_update_impl(update_id, order, event, notifications).await
     }
+    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: hotline_domain::Timestamp) -> Result<i64> {
+        let row = sqlx::query("insert into media (content_type, file_name, bytes, created_at) values ($1, $2, $3, $4) returning media_id")
+            .bind(content_type)
+            .bind(file_name)
+            .bind(bytes.to_vec())
+            .bind(crate::rows::ms(now))
+            .fetch_one(&self.write)
+            .await
+            .map_err(backend_err)?;
+        crate::rows::get(&row, "media_id")
+    }
+    async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("select content_type, bytes from media where media_id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.map(|r| Ok((crate::rows::get(&r, "content_type")?, crate::rows::get(&r, "bytes")?))).transpose()
+    }
+    async fn events_of_orders(&self, orders: &[hotline_domain::OrderId]) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orders = &orders[..orders.len().min(1000)];
+        let marks = (1..=orders.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("{} where order_id in ({marks}) order by order_id, event_id", crate::rows::EVENT_SELECT);
+        let mut q = sqlx::query(&sql);
+        for o in orders {
+            q = q.bind(o.0);
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((hotline_domain::OrderId(crate::rows::get(r, "order_id")?), crate::rows::event_from_row(r)?))).collect()
+    }
     async fn order_by_token(&self, token: &str) -> Result<Option<hotline_domain::WorkOrder>> {
         let row =
             sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", crate::rows::ORDER_SELECT))

@@ -329,6 +329,9 @@ pub trait Store: Send + Sync {
     async fn list_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
     async fn count_by_state(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>>;
     async fn order_events(&self, order: OrderId) -> Result<Vec<Event>>;
+    /// The events of many orders at once (oldest first within each), for lists that show
+    /// timelines; at most 1,000 orders per call.
+    async fn events_of_orders(&self, orders: &[OrderId]) -> Result<Vec<(OrderId, Event)>>;
     /// The newest `limit` orders of a case, newest first (a mass incident can gather thousands).
     async fn case_orders(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>>;
 
@@ -374,6 +377,10 @@ pub trait Store: Send + Sync {
         event: &EventDraft,
         notifications: &[NewNotification],
     ) -> Result<()>;
+    /// Stores an uploaded file and returns its id.
+    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64>;
+    /// An uploaded file: its content type and bytes.
+    async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>>;
     /// The order a token was given for.
     async fn order_by_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     /// Events of the given kinds recorded in `[from, to)`, oldest first, at most `limit`, with the

@@ -173,6 +173,16 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     );
     assert_eq!(store.events_between(&[ActionKind::Sign], signed_at, far, 100).await.expect("events_between").len(), 1);
     assert!(store.events_between(&[], signed_at, far, 100).await.expect("no kinds").is_empty());
+    let both = store.events_of_orders(&[o.id, o.id]).await.expect("events_of_orders");
+    assert!(both.iter().all(|(id, _)| *id == o.id) && !both.is_empty());
+    let one: Vec<_> = store.order_events(o.id).await.expect("events").into_iter().map(|e| e.seq).collect();
+    assert!(both.iter().map(|(_, e)| e.seq).take(one.len()).eq(one.iter().copied()), "in order, as order_events gives them");
+    assert!(store.events_of_orders(&[]).await.expect("none").is_empty());
+
+    let png = [0x89_u8, b'P', b'N', b'G', 0, 1, 2, 255];
+    let media = store.insert_media("image/png", "photo1.png", &png, far).await.expect("insert_media");
+    assert_eq!(store.get_media(media).await.expect("get_media"), Some(("image/png".to_owned(), png.to_vec())), "bytes kept exactly");
+    assert_eq!(store.get_media(media + 1000).await.expect("get_media"), None);
 
     assert_eq!(store.setting_or_insert("rating_key", "first").await.expect("setting"), "first");
     assert_eq!(store.setting_or_insert("rating_key", "second").await.expect("setting"), "first", "the first value stays");

@@ -69,6 +69,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000_000)]
         orders: usize,
     },
+    /// Open311 GET requests returning 1,000 rows (the spec's cap) with many orders stored, spread
+    /// over the last 180 days, through the real HTTP server, in JSON and XML.
+    Open311 {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        /// GET requests to time per query shape.
+        #[arg(long, default_value_t = 100)]
+        queries: usize,
+    },
     /// Place resolution (address text to district, street and community) over the shipped Beijing
     /// gazetteer, one thread: build time and per-call latency.
     Places {
@@ -588,6 +597,61 @@ async fn assess(orders: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn open311(orders: usize, queries: usize) -> anyhow::Result<()> {
+    let server = start_server().await?;
+    let app = server.app.clone();
+    let input = sample_input(&app, 1)?;
+    let (order, events) = sample_order_with_events(&app, &input).await?;
+    let now = app.clock.now();
+    let today = app.policy().await.map_err(|e| anyhow::anyhow!("{e}"))?.local_date(now);
+    let span = 180 * 86_400_i64;
+    let t = Instant::now();
+    let stored = import_many(&app, orders, today, &events, |k| {
+        let mut o = order.clone();
+        o.case_id = hotline_domain::CaseId(0);
+        // Spread evenly over the last 180 days: the default 90-day window holds about half.
+        let at = now - chrono::Duration::seconds((k as i64 * 7_919) % span);
+        o.received_at = at;
+        o.updated_at = at + chrono::Duration::hours(1);
+        o
+    })
+    .await?;
+    println!("stored {stored} orders over 180 days in {:.1} s", t.elapsed().as_secs_f64());
+    let client = reqwest::Client::new();
+    // A page deep in the window (the window holds about half the orders).
+    let page = (stored / 4_000).clamp(1, 100);
+    let deep = format!("/open311/v2/requests.json?page={page}&page_size=1000");
+    let shapes = [
+        ("requests.json (default 90-day window)".to_owned(), "/open311/v2/requests.json".to_owned()),
+        ("requests.xml (default 90-day window)".to_owned(), "/open311/v2/requests.xml".to_owned()),
+        (
+            "requests.json?status=open&service_code=TRF.illegal_parking".to_owned(),
+            "/open311/v2/requests.json?status=open&service_code=TRF.illegal_parking".to_owned(),
+        ),
+        (format!("requests.json?page={page}&page_size=1000"), deep),
+        ("requests.json?extensions=true (1000 timelines)".to_owned(), "/open311/v2/requests.json?extensions=true".to_owned()),
+    ];
+    println!("\nFIGURES");
+    for (name, path) in &shapes {
+        let url = format!("{}{path}", server.base);
+        let mut lat = Vec::with_capacity(queries);
+        let start = Instant::now();
+        for _ in 0..queries {
+            let t = Instant::now();
+            let res = client.get(&url).send().await?;
+            anyhow::ensure!(res.status().is_success(), "{name}: {}", res.status());
+            let body = res.text().await?;
+            lat.push(t.elapsed());
+            let rows =
+                if path.contains(".xml") { body.matches("<request>").count() } else { body.matches("\"service_request_id\"").count() };
+            anyhow::ensure!(rows == 1000, "{name}: {rows} rows, not 1000");
+        }
+        let (_, p99) = report(name, lat, start.elapsed(), 0);
+        println!("  {name}: p99 {:.1} ms (limit 100 ms: {:.2} of the limit)", p99.as_secs_f64() * 1e3, p99.as_secs_f64() * 10.0);
+    }
+    Ok(())
+}
+
 /// Peak resident memory of this process (VmHWM), in MB.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -633,6 +697,7 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Triage { requests, train } => triage(*requests, *train).await,
         BenchCommand::Scheduler { orders, due } => scheduler(*orders, *due).await,
         BenchCommand::Assess { orders } => assess(*orders).await,
+        BenchCommand::Open311 { orders, queries } => open311(*orders, *queries).await,
         BenchCommand::Detail { orders, requests, concurrency } => {
             let server = start_server().await?;
             let input = sample_input(&server.app, 1)?;

@@ -14,3 +14,12 @@ create table open311_update (
     order_id integer not null references work_order (order_id),
     created_at integer not null
 );
+
+-- Files uploaded with a request (multipart media), served at /open311/v2/media/{id}.
+create table media (
+    media_id integer primary key,
+    content_type text not null,
+    file_name text not null,
+    bytes blob not null,
+    created_at integer not null
+);

@@ -375,3 +375,81 @@ async fn a_client_systems_update_is_recorded_once_on_the_timeline_and_the_unit_i
     assert_eq!(res.status(), 200);
     assert!(res.text().await.expect("body").contains("<service_request_updates><request_update><update_id>fms-2</update_id>"));
 }
+
+/// A multipart/form-data body by hand: text fields, then files.
+fn multipart_body(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "hotline-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    for (name, file_name, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn uploaded_media_are_stored_win_over_media_url_and_are_served_safely() {
+    let app = spawn_app().await;
+    let key = api_key(&app).await;
+    let services = get_json(&app, "/open311/v2/services.json").await;
+    let code = parking_service(&services);
+    let png: Vec<u8> = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'].into_iter().chain((0..=255u8).cycle().take(70_000)).collect();
+    let fields = [
+        ("api_key", key.as_str()),
+        ("service_code", code.as_str()),
+        ("address_string", "朝阳区望京西园三区 3 号楼"),
+        ("description", "消防通道被占（附照片）"),
+        ("attribute[blocking][]", "fire_lane"),
+        ("media_url", "https://files.example.org/ignored.jpg"),
+    ];
+    let (content_type, body) = multipart_body(
+        &fields,
+        &[("media[]", "门口.png", "image/png", &png), ("media[]", "note.html", "text/html", b"<script>alert(1)</script>")],
+    );
+    let res = Client::new()
+        .post(app.url("/open311/v2/requests.json"))
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    let created = expect_status(res, 200).await;
+    let id = created[0]["service_request_id"].as_str().expect("id").to_owned();
+    let detail = app.detail(&id).await;
+    let attachments = detail["order"]["attachments"].as_array().expect("attachments").clone();
+    assert_eq!(attachments.len(), 2, "the two files, not the media_url: {attachments:?}");
+    assert_eq!((attachments[0]["file_name"].as_str(), attachments[0]["size_bytes"].as_u64()), (Some("门口.png"), Some(png.len() as u64)));
+    let url = attachments[0]["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with("/open311/v2/media/"), "{url}");
+    let one = get_json(&app, &format!("/open311/v2/requests/{id}.json")).await;
+    assert_eq!(one[0]["media_url"], url.as_str());
+    // Served exactly; an image inline, anything else as a download that cannot run here.
+    let res = get(&app, &url).await;
+    assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().expect("ct")), (200, "image/png"));
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.expect("bytes").to_vec(), png);
+    let html = get(&app, attachments[1]["url"].as_str().expect("url")).await;
+    assert_eq!(html.headers()["content-disposition"], "attachment");
+    assert_eq!(html.headers()["content-security-policy"], "sandbox");
+    expect_error(get(&app, "/open311/v2/media/999999").await, 404).await;
+    expect_error(get(&app, "/open311/v2/media/x").await, 404).await;
+
+    // Six files are too many; a bad key still 403 before anything is stored.
+    let files: Vec<(&str, &str, &str, &[u8])> = (0..6).map(|_| ("media[]", "a.png", "image/png", &png[..100])).collect();
+    let (ct, body) = multipart_body(&fields, &files);
+    let res = Client::new().post(app.url("/open311/v2/requests.json")).header("content-type", &ct).body(body).send().await.expect("POST");
+    expect_error(res, 400).await;
+    let (ct, body) =
+        multipart_body(&[("api_key", "wrong"), ("service_code", code.as_str())], &[("media[]", "a.png", "image/png", &png[..100])]);
+    let res = Client::new().post(app.url("/open311/v2/requests.json")).header("content-type", &ct).body(body).send().await.expect("POST");
+    expect_error(res, 403).await;
+    assert_eq!(app.total_orders().await, 1);
+}
