@@ -113,6 +113,9 @@ pub struct OrderView {
     pub handling: HandlingView,
     /// Why the centre left the order out of the assessment (`unreasonable`, `outside_duty`).
     pub exclusion: Option<String>,
+    /// What a client system (Open311) sent: the service chosen and the answers to its questions
+    /// (never the submitter's e-mail).
+    pub submission: Option<SubmissionView>,
     /// Since when the order waits for a callback (回访).
     pub callback_since: Option<DateTime<Utc>>,
     pub reopen_count: i64,
@@ -127,6 +130,14 @@ pub struct OrderView {
     pub updated_at: DateTime<Utc>,
     /// The actions this viewer may take now (state, role and unit all allow them).
     pub allowed_actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubmissionView {
+    /// The category path of the service chosen.
+    pub service_code: String,
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    pub address_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -342,6 +353,11 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
             unreachable: o.handling.unreachable,
         },
         exclusion: o.handling.exclusion.map(|e| e.code().into()),
+        submission: o.submission.as_ref().map(|s| SubmissionView {
+            service_code: s.service_code.clone(),
+            attributes: s.attributes.clone(),
+            address_id: s.address_id.clone(),
+        }),
         callback_since: o.callback_since(),
         reopen_count: o.reopen_count,
         dispute_count: o.dispute_count,

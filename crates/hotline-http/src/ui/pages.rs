@@ -820,6 +820,13 @@ fn handling_rows(lang: Lang, clock: Clock, o: &OrderView) -> Markup {
                 @if h.unreachable { " · " strong { (lang.t("联系不上，不计入满意度", "unreachable; not rated")) } }
             }
         }
+        @if let Some(s) = &o.submission {
+            dt { (lang.t("Open311 提交", "Sent via Open311")) } dd #submission {
+                (lang.t("所选服务：", "service chosen: ")) code { (s.service_code) }
+                @for (k, v) in &s.attributes { br; span.muted { (k) "：" } (v.join(lang.t("、", ", "))) }
+                @if let Some(a) = &s.address_id { br; span.muted { "address_id：" } (a) }
+            }
+        }
         @if let Some(e) = &o.exclusion {
             dt { (lang.t("考核认定", "Assessment")) } dd #exclusion { (label_of::<hotline_domain::Exclusion>(Some(e), lang)) "，" (lang.t("不纳入考核", "left out of the assessment")) }
         }

@@ -181,6 +181,10 @@ async fn a_posted_request_becomes_an_order_received_like_any_other_and_is_publis
     let stored = app.app.store.get_order(&hotline_domain::OrderNumber::parse(&id).expect("n")).await.expect("get").expect("order");
     let sub = stored.submission.expect("what the client sent");
     assert_eq!(sub.attributes["blocking"], ["fire_lane", "entrance"]);
+    // Staff see what was chosen and answered on the order; never the e-mail.
+    assert_eq!(o["submission"]["attributes"]["blocking"], json!(["fire_lane", "entrance"]));
+    assert_eq!(o["submission"]["service_code"], code.replace('.', "/"));
+    assert!(!detail.to_string().contains("zhang@example.org"));
     assert_eq!(sub.email.as_deref(), Some("zhang@example.org"));
     assert_eq!(stored.requester.name, "张三丰");
     // It goes through the same triage and dispatch as any other order.
@@ -452,4 +456,27 @@ async fn uploaded_media_are_stored_win_over_media_url_and_are_served_safely() {
     let res = Client::new().post(app.url("/open311/v2/requests.json")).header("content-type", &ct).body(body).send().await.expect("POST");
     expect_error(res, 403).await;
     assert_eq!(app.total_orders().await, 1);
+}
+
+#[tokio::test]
+async fn get_requests_returns_at_most_1000_and_pages_past_them() {
+    let app = spawn_app().await;
+    let op = app.login("operator").await;
+    let first = crate::helpers::number_of(&app.dispatched_order(&op, crate::helpers::WANGJING).await);
+    let order = app.app.store.get_order(&hotline_domain::OrderNumber::parse(&first).expect("n")).await.expect("get").expect("order");
+    let copies: Vec<_> = (0..1004)
+        .map(|_| {
+            let mut o = order.clone();
+            o.case_id = hotline_domain::CaseId(0);
+            (o, Vec::new())
+        })
+        .collect();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+    assert_eq!(app.app.store.import_orders(&copies, day).await.expect("import"), 1004);
+    let all = get_json(&app, "/open311/v2/requests.json").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1000), "the spec's cap");
+    let page2 = get_json(&app, "/open311/v2/requests.json?page=2").await;
+    assert_eq!(page2.as_array().map(Vec::len), Some(5), "1,005 in all");
+    let small = get_json(&app, "/open311/v2/requests.json?page_size=5000").await;
+    assert_eq!(small.as_array().map(Vec::len), Some(1000), "page_size is capped too");
 }
