@@ -721,3 +721,116 @@ test('assessment: a supervisor saves a scoring scheme in force from a month', { 
     assert.doesNotMatch(await text(page, '#schemes table'), /过期的表单/);
   });
 });
+
+test('knowledge base: a citizen finds a guide by a two-character word and reads it, no login', { timeout: 20000 }, async () => {
+  await withPage('kb', async (page) => {
+    await page.goto(`${base}/kb`);
+    assert.ok(await page.locator('#kb-list li').count() >= 7, 'the sample articles are listed');
+    await page.fill('#kb-q', '供暖');
+    await navigate(page, () => page.locator('form[role=search] button').click());
+    const items = await page.locator('#kb-list li').allInnerTexts();
+    assert.ok(items.length >= 1, `matches: ${items}`);
+    assert.match(items[0], /供暖季/, 'the heating guide ranks first');
+    assert.match(await page.locator('#kb-list li mark').first().innerText(), /供暖/, 'the word is marked');
+    assert.match(items[0], /示例内容/, 'sample content is marked');
+    await navigate(page, () => page.locator('#kb-list a').first().click());
+    assert.match(await text(page, '#article-title'), /供暖季/);
+    assert.match(await text(page, '#article-body'), /11月15日/);
+    await shot(page, 'kb-article');
+    await page.goto(`${base}/lang/en?back=/kb/heating-season`);
+    assert.match(await text(page, '#article-body'), /15 November/);
+  });
+});
+
+test('intake: the operator types a consultation, answers from the suggested article and the contact closes as answered directly', { timeout: 40000 }, async () => {
+  await withPage('intake-kb', async (page) => {
+    await login(page, 'operator');
+    await page.goto(`${base}/intake`);
+    await page.fill('#phone', '13900001111');
+    await page.fill('#description', '请问今年暖气什么时候开始供暖？家里暖气不热找谁？');
+    // The knowledge base panel fills beside the form as the operator types.
+    await page.waitForSelector('#kb-suggestions li', { timeout: 8000 });
+    const first = page.locator('#kb-suggestions li').first();
+    assert.equal(await first.getAttribute('data-slug'), 'heating-season');
+    assert.match(await first.locator('mark').first().innerText(), /供暖|暖气/, 'the matched words are marked');
+    // Similar past orders show how the same problem was handled (the demo has heating orders).
+    await page.waitForSelector('#similar-orders li, #similar-empty:not(.hidden)', { timeout: 8000 });
+    await shot(page, 'intake-kb');
+    await first.locator('button.use-article').click();
+    assert.equal(await page.locator('input[name=disposition]:checked').inputValue(), 'answer');
+    assert.equal(await page.locator('#article').inputValue(), 'heating-season');
+    assert.match(await page.locator('#answer').inputValue(), /知识库《北京市供暖季/);
+    assert.equal(await page.locator('#nature').inputValue(), 'consult');
+    await page.selectOption('#category', 'UTL/heating/season');
+    await navigate(page, () => page.click('#intake-submit'));
+    assert.match(new URL(page.url()).pathname, /^\/orders\/\d+$/, `landed on the order: ${await text(page, 'main')}`);
+    assert.match(await text(page, '.badge.state'), /直接答复/);
+    assert.match(await text(page, '#order-answer'), /北京市供暖季/);
+    await shot(page, 'order-answered-from-kb');
+    // The article now counts the call it answered.
+    await navigate(page, () => page.click('#order-answer-article'));
+    assert.match(await text(page, '#article-title'), /供暖季/);
+    assert.ok(Number(await text(page, '#article-uses')) >= 1, 'the use is counted');
+  });
+});
+
+test('search: staff find past orders by words with filters and marked snippets; a unit sees only its own', { timeout: 40000 }, async () => {
+  await withPage('search', async (page) => {
+    await login(page, 'operator');
+    const number = await fileOrder(page, { phone: '13900002222', description: '望京西路小区地下车库长期被僵尸车占用，停车位不够' });
+    await page.goto(`${base}/search`);
+    await page.fill('#search-q', '僵尸车 停车位');
+    // The index follows new orders within moments.
+    for (let i = 0; i < 30; i++) {
+      await navigate(page, () => page.locator('#search-form button[type=submit]').click());
+      if (await page.locator(`#search-hits a[href="/orders/${number}"]`).count()) break;
+      await sleep(300);
+      await page.fill('#search-q', '僵尸车 停车位');
+    }
+    const row = page.locator('#search-hits tbody tr').first();
+    assert.match(await row.innerText(), new RegExp(number));
+    assert.match((await row.locator('mark').allInnerTexts()).join(' '), /僵尸车/, 'the matched words are marked');
+    await page.selectOption('#search-state', 'closed');
+    await navigate(page, () => page.locator('#search-form button[type=submit]').click());
+    assert.equal(await page.locator(`#search-hits a[href="/orders/${number}"]`).count(), 0, 'the state filter narrows');
+    await shot(page, 'search-orders');
+    // Articles from the same page.
+    await page.goto(`${base}/search?kind=articles&q=${encodeURIComponent('垃圾分类')}`);
+    assert.match(await text(page, '#search-hits'), /垃圾/);
+    await logout(page);
+    // 中关村街道 does not see 望京's order.
+    await login(page, 'zhongguancun');
+    await page.goto(`${base}/search?q=${encodeURIComponent('僵尸车 停车位')}`);
+    assert.equal(await page.locator(`#search-hits a[href="/orders/${number}"]`).count(), 0);
+  });
+});
+
+test('knowledge base: an owner unit edits its article as a new version; a citizen does not see internal guidance', { timeout: 40000 }, async () => {
+  await withPage('kb-edit', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${base}/kb`);
+    assert.match(await text(page, '#kb-review'), /入学/, 'an article past its review date is flagged');
+    await page.goto(`${base}/kb/heating-season/edit`);
+    const body = await page.locator('#body_zh').inputValue();
+    await page.fill('#body_zh', body.replace('11月15日', '11月15日（遇寒潮可提前）'));
+    await page.fill('#review_by', '2027-11-01');
+    await navigate(page, () => page.click('#article-save'));
+    assert.equal(new URL(page.url()).pathname, '/kb/heating-season');
+    assert.match(await text(page, 'main'), /版本 2/);
+    assert.match(await text(page, '#article-body'), /遇寒潮可提前/);
+    // A save from the old version is refused, keeping what was typed.
+    await page.goto(`${base}/kb/heating-season/edit`);
+    await page.evaluate(() => { document.querySelector('input[name=base_version]').value = '1'; });
+    await page.fill('#title_zh', '过期的编辑');
+    await navigate(page, () => page.click('#article-save'));
+    assert.match(await text(page, '.flash.error'), /版本|已被/);
+    assert.equal(await page.locator('#title_zh').inputValue(), '过期的编辑');
+    await shot(page, 'kb-edit-stale');
+    await logout(page);
+    // Citizens: internal operator guidance is not listed or found.
+    await page.goto(`${base}/kb?q=${encodeURIComponent('燃气 泄漏')}`);
+    assert.doesNotMatch(await text(page, 'main'), /【内部】/);
+    const res = await page.goto(`${base}/kb/gas-leak-transfer-checklist`);
+    assert.equal(res.status(), 404);
+  });
+});

@@ -8,10 +8,12 @@ pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod handling;
+pub mod kb;
 pub mod open311;
 pub mod orders;
 pub mod reference;
 pub mod scheduler;
+pub mod search;
 pub mod triage;
 pub mod units;
 pub mod views;
@@ -66,6 +68,13 @@ pub struct App {
     districts_by_polygon: RwLock<Option<Arc<hotline_places::DistrictMap>>>,
     /// The key signing citizens' rating links, shared by every node through the store.
     rating_key: RwLock<Option<String>>,
+    /// The full-text index of articles and orders, made on first use (in memory) unless the
+    /// binary installs one in a directory.
+    search: RwLock<Option<Arc<hotline_search::SearchIndex>>>,
+    /// One feed pass at a time.
+    search_sync: tokio::sync::Mutex<()>,
+    /// Woken after this node writes, so its own changes are searchable within moments.
+    search_nudge: tokio::sync::Notify,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -115,6 +124,9 @@ impl App {
             versions: RwLock::new(catalogue::Versions::default()),
             triage: RwLock::new(None),
             rating_key: RwLock::new(None),
+            search: RwLock::new(None),
+            search_sync: tokio::sync::Mutex::new(()),
+            search_nudge: tokio::sync::Notify::new(),
         };
         app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {

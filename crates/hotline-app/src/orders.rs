@@ -99,6 +99,9 @@ pub enum Command {
     },
     Answer {
         answer: String,
+        /// The slug of the knowledge-base article the answer came from (recorded on the order).
+        #[serde(default)]
+        article: Option<String>,
     },
     Transfer {
         service: String,
@@ -442,7 +445,13 @@ impl App {
                 let (category, category_version) = self.known_category(category)?;
                 Action::Triage { nature: Nature::parse(nature)?, category, category_version, urgency: Urgency::parse(urgency)? }
             }
-            Command::Answer { answer } => Action::Answer { answer: bounded("answer", answer, 2, 4000)? },
+            Command::Answer { answer, article } => {
+                let article = match article.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => None,
+                    Some(slug) => Some(self.answerable_article(slug).await?),
+                };
+                Action::Answer { answer: bounded("answer", answer, 2, 4000)?, article }
+            }
             Command::Transfer { service, note: n } => Action::Transfer { service: EmergencyService::parse(service)?, note: note(n)? },
             Command::Redirect { reason: r } => Action::Redirect { reason: reason("reason", r)? },
             Command::LinkDuplicate { of } => {
@@ -555,7 +564,7 @@ impl App {
     }
 
     /// The units whose orders `who` may see: `None` means all (centre roles).
-    fn visible_units(&self, who: &Principal) -> Option<Vec<UnitId>> {
+    pub(crate) fn visible_units(&self, who: &Principal) -> Option<Vec<UnitId>> {
         match who.role {
             Role::UnitHandler => Some(who.unit.into_iter().collect()),
             Role::UnitAdmin => Some(who.unit.map(|u| self.units().subtree(u)).unwrap_or_default()),

@@ -75,6 +75,21 @@ pub struct ReplyView {
     pub text: String,
 }
 
+/// The answer given at intake (a consultation answered directly), and the knowledge-base article
+/// it came from.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AnswerView {
+    pub text: String,
+    pub article: Option<ArticleRefView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ArticleRefView {
+    pub slug: String,
+    pub version: i64,
+    pub title: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EvaluationView {
     pub contacted: bool,
@@ -107,6 +122,7 @@ pub struct OrderView {
     pub duplicate_of: Option<String>,
     pub transferred_to: Option<String>,
     pub reply: Option<ReplyView>,
+    pub answer: Option<AnswerView>,
     pub evaluation: Option<EvaluationView>,
     pub supervised: bool,
     /// Paused clock, co-unit reports, summons, supervision, callback attempts, exclusion.
@@ -318,6 +334,10 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         duplicate_of: o.duplicate_of.as_ref().map(ToString::to_string),
         transferred_to: o.transferred_to.map(|s| s.code().into()),
         reply: o.reply.as_ref().map(|r| ReplyView { outcome: r.outcome.code().into(), text: r.text.clone() }),
+        answer: o.answer.as_ref().map(|a| AnswerView {
+            text: a.text.clone(),
+            article: a.article.as_ref().map(|r| ArticleRefView { slug: r.slug.clone(), version: r.version, title: r.title.clone() }),
+        }),
         evaluation: o.evaluation.as_ref().map(|e| EvaluationView {
             contacted: e.contacted,
             resolution: e.resolution.code().into(),

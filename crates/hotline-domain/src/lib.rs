@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod error;
 pub mod handling;
 pub mod ids;
+pub mod kb;
 pub mod notice;
 pub mod order;
 pub mod role;

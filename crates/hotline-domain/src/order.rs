@@ -463,6 +463,9 @@ pub struct WorkOrder {
     pub duplicate_of: Option<OrderNumber>,
     pub transferred_to: Option<EmergencyService>,
     pub reply: Option<Reply>,
+    /// The answer given at intake, for a consultation answered directly.
+    #[serde(default)]
+    pub answer: Option<crate::kb::DirectAnswer>,
     pub evaluation: Option<Evaluation>,
     pub supervised: bool,
     /// Paused clock, co-unit reports, summons, supervision, callback attempts, exclusion.
@@ -516,6 +519,7 @@ impl WorkOrder {
             duplicate_of: None,
             transferred_to: None,
             reply: None,
+            answer: None,
             evaluation: None,
             supervised: false,
             handling: crate::handling::Handling::default(),

@@ -593,6 +593,8 @@ pub enum Action {
     },
     Answer {
         answer: String,
+        /// The knowledge-base article the answer came from, if any.
+        article: Option<crate::kb::ArticleRef>,
     },
     Transfer {
         service: EmergencyService,
@@ -801,10 +803,11 @@ impl WorkOrder {
                 payload =
                     serde_json::json!({ "nature": nature, "category": category, "category_version": category_version, "urgency": urgency });
             }
-            Action::Answer { answer } => {
+            Action::Answer { answer, article } => {
                 next.state = S::AnsweredDirectly;
                 next.closed_at = Some(now);
-                payload = serde_json::json!({ "answer": answer });
+                payload = serde_json::json!({ "answer": answer, "article": article });
+                next.answer = Some(crate::kb::DirectAnswer { text: answer, article });
             }
             Action::Transfer { service, note } => {
                 next.state = S::Transferred;

@@ -295,7 +295,7 @@ fn sample(kind: ActionKind) -> Option<Action> {
         ActionKind::Triage => {
             Action::Triage { nature: Nature::Complaint, category: category(), category_version: None, urgency: Urgency::General }
         }
-        ActionKind::Answer => Action::Answer { answer: "按政策答复".into() },
+        ActionKind::Answer => Action::Answer { answer: "按政策答复".into(), article: None },
         ActionKind::Transfer => Action::Transfer { service: EmergencyService::Fire, note: "有烟".into() },
         ActionKind::Redirect => Action::Redirect { reason: "已进入诉讼程序".into() },
         ActionKind::LinkDuplicate => Action::LinkDuplicate { of: OrderNumber::parse("2026112200007").unwrap(), case: CaseId(7) },

@@ -3,6 +3,8 @@
 
 pub mod catalogue;
 pub mod handling;
+pub mod kb;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -53,6 +55,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/openapi.json", get(openapi_json))
         .merge(catalogue::router())
         .merge(handling::router())
+        .merge(kb::router())
+        .merge(search::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -540,7 +544,8 @@ impl utoipa::Modify for SecurityAddon {
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
         catalogue::rule_versions, catalogue::rule_version_csv, handling::callback_queue, handling::rating, handling::rate,
-        handling::list_schemes, handling::save_scheme),
+        handling::list_schemes, handling::save_scheme, kb::list_articles, kb::get_article, kb::save_article, kb::to_review,
+        search::search_articles, search::search_orders),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
 )]

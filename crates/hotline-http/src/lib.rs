@@ -35,6 +35,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(open311::router())
         .route("/healthz", get(healthz))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), nudge_search_after_writes))
         .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -62,6 +63,18 @@ async fn same_origin_writes(req: axum::extract::Request, next: axum::middleware:
         }
     }
     next.run(req).await
+}
+
+/// After a write that went through (an order taken, an action, an article saved), the search
+/// indexer reads the store's changes at once instead of at its next round.
+async fn nudge_search_after_writes(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::Method;
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if write && res.status().as_u16() < 400 {
+        app.nudge_search();
+    }
+    res
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {

@@ -283,3 +283,127 @@ document.addEventListener('submit', (e) => {
     if (k === 'a') { e.preventDefault(); ['nature', 'category', 'urgency', 'disposition'].forEach(acceptBest); }
   });
 })();
+
+// Knowledge base and similar past orders beside the intake form: as the operator types, the
+// articles that match the request and how the same problem was handled before. "Answer from this
+// article" closes the contact as answered directly and records the article on the order.
+(function () {
+  'use strict';
+  var description = document.getElementById('description');
+  var kbPanel = document.getElementById('kb-panel');
+  var similarPanel = document.getElementById('similar-panel');
+  if (!description || !kbPanel || !similarPanel) return;
+  var zh = kbPanel.getAttribute('data-zh') === '1';
+  var kbList = document.getElementById('kb-suggestions');
+  var kbEmpty = document.getElementById('kb-empty');
+  var simList = document.getElementById('similar-orders');
+  var simEmpty = document.getElementById('similar-empty');
+  var articleInput = document.getElementById('article');
+  var answer = document.getElementById('answer');
+  var linked = document.getElementById('answer-article');
+  var linkedLink = document.getElementById('answer-article-link');
+  var timer = null;
+  var seq = 0;
+
+  // Snippet segments → text with the matched words in <mark>, never parsed as HTML.
+  function marked(parent, segments) {
+    (segments || []).forEach(function (s) {
+      if (s.hit) { var m = document.createElement('mark'); m.textContent = s.text; parent.appendChild(m); }
+      else parent.appendChild(document.createTextNode(s.text));
+    });
+  }
+  function plain(segments) { return (segments || []).map(function (s) { return s.text; }).join('').replace(/^…|…$/g, ''); }
+
+  function link(slug, title) {
+    if (!articleInput) return;
+    articleInput.value = slug || '';
+    if (linked) linked.classList.toggle('hidden', !slug);
+    if (linkedLink && slug) { linkedLink.href = '/kb/' + encodeURIComponent(slug); linkedLink.textContent = title || slug; }
+  }
+  var clear = document.getElementById('answer-article-clear');
+  if (clear) clear.addEventListener('click', function () { link('', ''); });
+
+  function useArticle(h) {
+    var title = plain(zh || !h.title_en.length ? h.title_zh : h.title_en);
+    var radio = document.querySelector('input[name=disposition][value=answer]');
+    if (radio) { radio.checked = true; radio.dispatchEvent(new Event('change', { bubbles: true })); }
+    var nature = document.getElementById('nature');
+    if (nature && !nature.value) { nature.value = 'consult'; nature.dispatchEvent(new Event('change', { bubbles: true })); }
+    if (answer) {
+      answer.value = kbPanel.getAttribute('data-answer').replace('{title}', title) + plain(h.body_zh);
+    }
+    link(h.slug, title);
+    if (answer) answer.focus();
+  }
+
+  // Only hits near the best one: a far weaker match (one shared common word) is noise beside a call.
+  function strong(found) {
+    var hits = (found && found.hits) || [];
+    var best = hits.length ? hits[0].score : 0;
+    return hits.filter(function (h) { return h.score >= best * 0.3; });
+  }
+
+  function showArticles(found) {
+    kbList.textContent = '';
+    var hits = strong(found);
+    kbEmpty.classList.toggle('hidden', hits.length > 0);
+    hits.forEach(function (h) {
+      var li = document.createElement('li');
+      li.setAttribute('data-slug', h.slug);
+      var a = document.createElement('a');
+      a.href = '/kb/' + encodeURIComponent(h.slug);
+      a.target = '_blank';
+      a.className = 'title';
+      marked(a, zh || !h.title_en.length ? h.title_zh : h.title_en);
+      var p = document.createElement('p');
+      p.className = 'snippet';
+      marked(p, zh || !h.body_en.length ? h.body_zh : h.body_en);
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small use-article';
+      b.textContent = kbPanel.getAttribute('data-use');
+      b.addEventListener('click', function () { useArticle(h); });
+      li.append(a, p, b);
+      kbList.appendChild(li);
+    });
+  }
+
+  function showOrders(found) {
+    simList.textContent = '';
+    var hits = strong(found);
+    simEmpty.classList.toggle('hidden', hits.length > 0);
+    hits.forEach(function (h) {
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = '/orders/' + encodeURIComponent(h.number);
+      a.target = '_blank';
+      a.textContent = h.number;
+      var unit = h.main_unit ? ' · ' + h.main_unit.name : '';
+      var d = document.createElement('p');
+      d.className = 'snippet';
+      marked(d, h.description);
+      var r = document.createElement('p');
+      r.className = 'snippet reply';
+      if (h.reply.length) { r.append(similarPanel.getAttribute('data-reply')); marked(r, h.reply); }
+      else r.textContent = similarPanel.getAttribute('data-none');
+      li.append(a, unit, d, r);
+      simList.appendChild(li);
+    });
+  }
+
+  function get(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
+  }
+
+  function look() {
+    var text = description.value.trim();
+    if (text.length < 2) { showArticles(null); showOrders(null); return; }
+    var mine = ++seq;
+    var q = encodeURIComponent(text.slice(0, 500));
+    get('/api/v1/search/articles?limit=5&q=' + q).then(function (f) { if (mine === seq) showArticles(f); });
+    get('/api/v1/search/orders?limit=5&state=replied,evaluated,closed,answered_directly&q=' + q).then(function (f) { if (mine === seq) showOrders(f); });
+  }
+  description.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(look, 300); });
+  if (description.value.trim()) look();
+  if (articleInput && articleInput.value) link(articleInput.value, articleInput.value);
+})();

@@ -99,3 +99,18 @@ pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraf
     conn.close().await.map_err(|e| e.to_string())?;
     Ok(elapsed)
 }
+
+/// The baseline of the search benchmark: how long a plain scan of the orders table for one word
+/// takes (`LIKE '%word%'` over every description, no index, no ranking) on the SQLite file at
+/// `path`. Returns the rows found and the elapsed time.
+pub async fn like_scan(path: &str, word: &str) -> Result<(i64, Duration), String> {
+    let url = format!("sqlite://{path}?mode=ro");
+    let mut conn = SqliteConnectOptions::from_str(&url).map_err(|e| e.to_string())?.connect().await.map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let n: i64 = sqlx::query_scalar("select count(*) from work_order where doc like $1")
+        .bind(format!("%{word}%"))
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((n, t.elapsed()))
+}

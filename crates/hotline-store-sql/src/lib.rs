@@ -9,6 +9,8 @@
 
 mod batch;
 pub mod bench;
+mod feeds;
+mod kb;
 mod notices;
 mod orders;
 mod reference;
@@ -65,6 +67,7 @@ impl Backend {
                 (6, "evaluation columns", include_str!("../migrations/sqlite/0006_evaluation_columns.sql")),
                 (7, "callback queue", include_str!("../migrations/sqlite/0007_callback_queue.sql")),
                 (8, "open311", include_str!("../migrations/sqlite/0008_open311.sql")),
+                (9, "knowledge base", include_str!("../migrations/sqlite/0009_knowledge_base.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -75,6 +78,7 @@ impl Backend {
                 (6, "evaluation columns", include_str!("../migrations/postgres/0006_evaluation_columns.sql")),
                 (7, "callback queue", include_str!("../migrations/postgres/0007_callback_queue.sql")),
                 (8, "open311", include_str!("../migrations/postgres/0008_open311.sql")),
+                (9, "knowledge base", include_str!("../migrations/postgres/0009_knowledge_base.sql")),
             ],
         };
         let migrations = files
@@ -392,6 +396,43 @@ impl hotline_store::Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<(hotline_domain::OrderNumber, hotline_store::Event)>> {
         self.events_between_impl(kinds, from, to, limit).await
+    }
+    async fn save_article(
+        &self,
+        article: &hotline_domain::kb::ArticleDraft,
+        owner: hotline_domain::UnitId,
+        expected_version: Option<i64>,
+        by: &str,
+        now: hotline_domain::Timestamp,
+    ) -> Result<hotline_store::StoredArticle> {
+        self.save_article_impl(article, owner, expected_version, by, now).await
+    }
+    async fn get_article(&self, slug: &str) -> Result<Option<hotline_store::StoredArticle>> {
+        self.get_article_impl(slug).await
+    }
+    async fn list_articles(&self) -> Result<Vec<hotline_store::StoredArticle>> {
+        self.list_articles_impl().await
+    }
+    async fn order_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, hotline_domain::OrderId)>> {
+        self.order_changes_impl(after, limit).await
+    }
+    async fn order_changes_at(&self, event_ids: &[i64]) -> Result<Vec<(i64, hotline_domain::OrderId)>> {
+        self.order_changes_at_impl(event_ids).await
+    }
+    async fn orders_by_ids(&self, ids: &[hotline_domain::OrderId]) -> Result<Vec<hotline_domain::WorkOrder>> {
+        self.orders_by_ids_impl(ids).await
+    }
+    async fn scan_orders(&self, after: hotline_domain::OrderId, limit: u32) -> Result<Vec<hotline_domain::WorkOrder>> {
+        self.scan_orders_impl(after, limit).await
+    }
+    async fn change_heads(&self) -> Result<(i64, i64)> {
+        self.change_heads_impl().await
+    }
+    async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>> {
+        self.article_changes_impl(after, limit).await
+    }
+    async fn article_use_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.article_use_counts_impl().await
     }
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
         sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")

@@ -32,7 +32,7 @@ where
 }
 
 /// Columns of `work_order` written on insert and on every transition, in bind order.
-pub(crate) const ORDER_COLUMNS: [&str; 30] = [
+pub(crate) const ORDER_COLUMNS: [&str; 31] = [
     "version",
     "state",
     "channel",
@@ -62,6 +62,7 @@ pub(crate) const ORDER_COLUMNS: [&str; 30] = [
     "eval_satisfaction",
     "callback_since",
     "assess_exclusion",
+    "answer_article",
     "doc",
 ];
 
@@ -97,6 +98,7 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(o.evaluation.as_ref().map(|e| e.satisfaction.code()))
         .bind(opt_ms(o.callback_since()))
         .bind(o.handling.exclusion.map(|e| e.code()))
+        .bind(o.answer.as_ref().and_then(|a| a.article.as_ref()).map(|a| a.slug.clone()))
         .bind(doc))
 }
 

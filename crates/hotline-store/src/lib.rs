@@ -249,6 +249,18 @@ pub struct OutboxMessage {
     pub attempts: i64,
 }
 
+/// A stored knowledge-base article: the draft as saved, its owner unit and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredArticle {
+    pub id: i64,
+    /// 1 for the first save, then +1 per save.
+    pub version: i64,
+    pub owner: UnitId,
+    pub article: hotline_domain::kb::ArticleDraft,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// A name for logs and /healthz: `sqlite` or `postgres`.
@@ -392,6 +404,42 @@ pub trait Store: Send + Sync {
         to: Timestamp,
         limit: u32,
     ) -> Result<Vec<(OrderNumber, Event)>>;
+
+    // Knowledge base.
+    /// Saves an article: a new slug when `expected_version` is `None` (`Conflict` if it exists), else
+    /// the next version of that slug if it is still at `expected_version` (`Conflict` otherwise).
+    /// Every version is kept.
+    async fn save_article(
+        &self,
+        article: &hotline_domain::kb::ArticleDraft,
+        owner: UnitId,
+        expected_version: Option<i64>,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<StoredArticle>;
+    async fn get_article(&self, slug: &str) -> Result<Option<StoredArticle>>;
+    /// Every article, current versions, by slug.
+    async fn list_articles(&self) -> Result<Vec<StoredArticle>>;
+
+    /// How many orders were answered directly from each article (by slug).
+    async fn article_use_counts(&self) -> Result<Vec<(String, i64)>>;
+
+    // Change feeds, for readers that keep their own copy (the search index). Event ids and article
+    // version ids only grow, but on a backend with concurrent writers an id can become visible
+    // after a higher one (it was taken before its transaction committed): readers re-ask for the
+    // ids they skipped (`order_changes_at`).
+    /// Order events after event id `after`, oldest first, at most `limit`: (event id, order).
+    async fn order_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, OrderId)>>;
+    /// Which of these event ids exist now, with their orders.
+    async fn order_changes_at(&self, event_ids: &[i64]) -> Result<Vec<(i64, OrderId)>>;
+    /// The current state of these orders (missing ids left out), by id.
+    async fn orders_by_ids(&self, ids: &[OrderId]) -> Result<Vec<WorkOrder>>;
+    /// Orders with an id above `after`, by id, at most `limit` (a reader's full rebuild).
+    async fn scan_orders(&self, after: OrderId, limit: u32) -> Result<Vec<WorkOrder>>;
+    /// The newest order event id and article version id (0 when there are none).
+    async fn change_heads(&self) -> Result<(i64, i64)>;
+    /// Article versions saved after version id `after`, oldest first: (version id, slug).
+    async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>>;
 
     // Callback (回访).
     /// Orders waiting for a callback at `now` (replied, or past their reply due time), longest

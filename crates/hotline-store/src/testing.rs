@@ -7,7 +7,7 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use hotline_domain::{
     Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit, EventDraft,
-    Location, Nature, NewOrder, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId, Urgency, WorkOrder,
+    Location, Nature, NewOrder, OrderId, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId, Urgency, WorkOrder,
 };
 use serde_json::json;
 
@@ -92,6 +92,95 @@ pub async fn conformance_story(store: &dyn Store) {
     import(store, &units, &people, &policy).await;
     notices(store, &units, &policy).await;
     handling(store, &units, &policy).await;
+    knowledge_base(store, &units).await;
+    feeds(store, &units, &people, &policy).await;
+}
+
+/// Change feeds: every order event and article version can be read after a position, in order, a
+/// page at a time; skipped positions can be asked for again; the orders they name read back by id
+/// and by a scan; answers from an article are counted.
+async fn feeds(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
+    let (events_head, articles_head) = store.change_heads().await.expect("change_heads");
+    assert!(events_head > 0 && articles_head >= 2, "heads {events_head} {articles_head}");
+    let mut seen: Vec<(i64, OrderId)> = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.order_changes(after, 7).await.expect("order_changes");
+        assert!(page.len() <= 7);
+        let Some(last) = page.last() else { break };
+        assert!(page.windows(2).all(|w| w[0].0 < w[1].0) && page[0].0 > after, "ascending, after the position");
+        after = last.0;
+        seen.extend(page);
+    }
+    assert_eq!(seen.last().map(|e| e.0), Some(events_head), "the feed ends at the head");
+    let asked: Vec<i64> = seen.iter().step_by(3).map(|e| e.0).chain([events_head + 1_000]).collect();
+    let found = store.order_changes_at(&asked).await.expect("order_changes_at");
+    assert_eq!(found, seen.iter().step_by(3).copied().collect::<Vec<_>>(), "existing positions only, in order");
+    assert!(store.order_changes_at(&[]).await.expect("none asked").is_empty());
+
+    let mut ids: Vec<OrderId> = seen.iter().map(|e| e.1).collect();
+    ids.sort_unstable_by_key(|o| o.0);
+    ids.dedup();
+    let by_id = store.orders_by_ids(&ids).await.expect("orders_by_ids");
+    assert_eq!(by_id.iter().map(|o| o.id).collect::<Vec<_>>(), ids, "every order the feed names, by id");
+    for o in by_id.iter().take(5) {
+        assert_eq!(&order(store, &o.number).await, o, "orders_by_ids reads what get_order reads");
+    }
+    assert!(store.orders_by_ids(&[OrderId(9_999_999)]).await.expect("unknown id").is_empty());
+    let mut scanned = Vec::new();
+    let mut from = OrderId(0);
+    loop {
+        let page = store.scan_orders(from, 3).await.expect("scan_orders");
+        let Some(last) = page.last() else { break };
+        from = last.id;
+        scanned.extend(page);
+    }
+    assert_eq!(scanned, by_id, "a scan reads every order once, by id");
+
+    // A new change comes after the head; an answer from an article is counted for it.
+    let t = at(2026, 12, 1, 9, 0);
+    let new = received(sample_new_order("咨询供暖季什么时候开始", None, Some(units.district), None), &people.operator, t, policy);
+    let created = store.create_order(&new, &[receive_event(&actor(&people.operator), t)], date(2026, 12, 1), None).await.expect("create");
+    let article = hotline_domain::kb::ArticleRef { slug: "heating-season".into(), version: 2, title: "北京市供暖季时间".into() };
+    let answer = Action::Answer { answer: "供暖季为11月15日至次年3月15日".into(), article: Some(article) };
+    let tr = created.order.apply(answer, &actor(&people.operator), t + Duration::minutes(2), policy).expect("answer");
+    let answered = apply(store, &tr).await;
+    let fresh = store.order_changes(events_head, 100).await.expect("order_changes after the head");
+    assert_eq!(fresh.iter().map(|e| e.1).collect::<Vec<_>>(), [answered.id, answered.id], "receipt and answer");
+    assert_eq!(store.change_heads().await.expect("heads").0, fresh[1].0);
+    assert_eq!(answered.answer.as_ref().and_then(|a| a.article.as_ref()).map(|a| a.version), Some(2));
+    assert_eq!(store.article_use_counts().await.expect("article_use_counts"), [("heating-season".to_owned(), 1)]);
+
+    let versions = store.article_changes(0, 10).await.expect("article_changes");
+    assert_eq!(versions.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["heating-season", "heating-season"]);
+    assert_eq!(versions.last().map(|v| v.0), Some(articles_head));
+    assert_eq!(store.article_changes(versions[0].0, 10).await.expect("after the first"), versions[1..]);
+    assert!(store.article_changes(articles_head, 10).await.expect("after the head").is_empty());
+}
+
+/// Articles: created once per slug, saved in versions guarded by the version the editor read.
+async fn knowledge_base(store: &dyn Store, units: &Units) {
+    let text = "---\nslug: heating-season\ntitle_zh: 北京市供暖季时间\ntitle_en: Heating season\nowner: x\ncategories: UTL/heating\nstatus: public\n---\n北京市供暖季为每年11月15日至次年3月15日。\n<!-- en -->\nFrom 15 November to 15 March.";
+    let draft = hotline_domain::kb::parse_markdown(text).expect("a valid article");
+    let t = at(2026, 11, 24, 9, 0);
+    let first = store.save_article(&draft, units.department, None, "admin", t).await.expect("save_article");
+    assert_eq!((first.version, first.owner, first.article.slug.as_str()), (1, units.department, "heating-season"));
+    let again = store.save_article(&draft, units.department, None, "admin", t).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "a slug is created once: {again:?}");
+    let mut edited = draft.clone();
+    edited.body_zh = "北京市供暖季为每年11月15日至次年3月15日，遇寒潮可提前。".into();
+    let second = store.save_article(&edited, units.department, Some(1), "owner", t + Duration::hours(1)).await.expect("edit");
+    assert_eq!(second.version, 2);
+    let stale = store.save_article(&draft, units.department, Some(1), "late", t + Duration::hours(2)).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "a stale edit is refused: {stale:?}");
+    let read = store.get_article("heating-season").await.expect("get_article").expect("the article");
+    assert_eq!((read.version, read.article.body_zh.as_str(), read.updated_by.as_str()), (2, edited.body_zh.as_str(), "owner"));
+    assert_eq!(read.updated_at, t + Duration::hours(1));
+    assert_eq!(store.get_article("nope").await.expect("get_article"), None);
+    let all = store.list_articles().await.expect("list_articles");
+    assert_eq!(all.iter().map(|a| (a.article.slug.as_str(), a.version)).collect::<Vec<_>>(), [("heating-season", 2)]);
+    let unknown_owner = store.save_article(&edited, UnitId(9_999_999), Some(2), "x", t).await;
+    assert!(unknown_owner.is_err(), "the owner must be a unit");
 }
 
 /// The callback queue lists orders by the time they started waiting; a summons makes the summoned

@@ -75,6 +75,11 @@ pub enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// The knowledge base (知识库).
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
     /// The category tree (分类目录), kept in versions.
     Categories {
         #[command(subcommand)]
@@ -170,6 +175,18 @@ pub enum ReferenceCommand {
     Versions {
         #[command(flatten)]
         server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Import every `*.md` article of DIR (front matter + Chinese body + `<!-- en -->` + English
+    /// body); all are checked first and nothing is saved if one is wrong; changed articles get a
+    /// new version, unchanged ones are left alone.
+    Import {
+        #[command(flatten)]
+        server: ServerArgs,
+        dir: PathBuf,
     },
 }
 

@@ -26,6 +26,11 @@ pub struct Config {
     /// The public address of the citizen pages (`https://12345.example.gov.cn`), used in links sent
     /// by SMS (the rating link); empty: links are paths.
     pub public_url: String,
+    /// The search index's directory: `""` beside a SQLite file (else in memory), `"memory"`, or a path.
+    pub search_index_dir: String,
+    /// Milliseconds between reads of other nodes' changes into this node's search index (this
+    /// node's own writes are read at once); 0: this node does not keep its index current.
+    pub search_refresh_ms: u64,
 }
 
 impl Default for Config {
@@ -41,6 +46,8 @@ impl Default for Config {
             model_dir: "models".into(),
             scheduler_interval_secs: 30,
             public_url: String::new(),
+            search_index_dir: String::new(),
+            search_refresh_ms: 1000,
         }
     }
 }
@@ -55,6 +62,22 @@ impl DatabaseUrl {
     pub fn normalised(&self) -> String {
         let s = self.0.trim();
         if s.contains("://") || s.starts_with("sqlite:") { s.to_owned() } else { format!("sqlite://{s}?mode=rwc") }
+    }
+}
+
+impl Config {
+    /// Where the search index lives: a directory, or `None` for memory.
+    pub fn search_index_path(&self) -> Option<std::path::PathBuf> {
+        match self.search_index_dir.trim() {
+            "memory" => None,
+            "" => {
+                let url = self.database_url.normalised();
+                let file = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+                let file = file.split('?').next().unwrap_or_default();
+                (!file.is_empty() && !file.contains(":memory:")).then(|| std::path::PathBuf::from(format!("{file}.search")))
+            }
+            dir => Some(std::path::PathBuf::from(dir)),
+        }
     }
 }
 
@@ -128,6 +151,19 @@ mod tests {
     fn the_shipped_example_parses_to_the_defaults() {
         let parsed: Config = Figment::from(Toml::string(EXAMPLE)).extract().expect("example parses");
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn the_search_index_sits_beside_a_sqlite_file_unless_told_otherwise() {
+        let with = |db: &str, dir: &str| {
+            Config { database_url: DatabaseUrl(db.into()), search_index_dir: dir.into(), ..Config::default() }.search_index_path()
+        };
+        assert_eq!(with("sqlite://data/h.db?mode=rwc", ""), Some("data/h.db.search".into()));
+        assert_eq!(with("data/h.db", ""), Some("data/h.db.search".into()));
+        assert_eq!(with("sqlite::memory:", ""), None);
+        assert_eq!(with("postgres://x/y", ""), None);
+        assert_eq!(with("sqlite://h.db", "memory"), None);
+        assert_eq!(with("postgres://x/y", "/var/lib/hotline/search"), Some("/var/lib/hotline/search".into()));
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
     if !app.store.list_orders(&probe).await.map_err(|e| anyhow::anyhow!("{e}"))?.orders.is_empty() {
         return Ok(0);
     }
+    crate::seed::ensure_sample_articles(&app).await?;
+    // Consultations are answered from the sample articles where one serves the category.
+    app.sync_search().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut users = ensure_users(&app).await?;
     let operator = user(&users, "operator").clone();
     let supervisor = user(&users, "supervisor").clone();
@@ -105,7 +108,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         let suggestion = app.suggest_dispatch(&category, g.district, g.street);
         // The generator's disposition is the ground truth; dispatch goes where the catalogue says.
         let disposition = match g.disposition.as_str() {
-            "answer" => Some(Command::Answer { answer: "已根据知识库答复来电人办理条件、材料和流程。".into() }),
+            "answer" => Some(answer_from_kb(&app, &g.text, &category).await),
             "redirect" => Some(Command::Redirect {
                 reason: "属于诉讼、仲裁或信访渠道的事项，已告知来电人依法定途径办理。".into()
             }),
@@ -380,4 +383,23 @@ fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> any
     picked.extend(rest.into_iter().take(room));
     picked.sort_by_key(|r| r.received_at);
     Ok(picked)
+}
+
+/// The operator's direct answer to a consultation: from the best article serving its category when
+/// there is one (so the knowledge base's use shows in the demo), else a plain answer.
+async fn answer_from_kb(app: &App, text: &str, category: &str) -> Command {
+    let input = hotline_app::search::ArticleSearchInput {
+        q: text.chars().take(500).collect(),
+        category: Some(category.to_owned()),
+        limit: Some(1),
+        offset: None,
+    };
+    let best = app.search_articles(None, &input).await.ok().and_then(|f| f.hits.into_iter().next());
+    match best {
+        Some(h) => {
+            let title: String = h.title_zh.iter().map(|s| s.text.as_str()).collect();
+            Command::Answer { answer: format!("已依据知识库《{title}》答复来电人。"), article: Some(h.slug) }
+        }
+        None => Command::Answer { answer: "已根据知识库答复来电人办理条件、材料和流程。".into(), article: None },
+    }
 }

@@ -121,6 +121,28 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Kb { command: hotline::cli::KbCommand::Import { server, dir } } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let mut files = Vec::new();
+            let entries = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
+            for entry in entries {
+                let path = entry?.path();
+                if path.extension().is_some_and(|x| x == "md") {
+                    let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    files.push((path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text));
+                }
+            }
+            files.sort();
+            anyhow::ensure!(!files.is_empty(), "no *.md files in {}", dir.display());
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            let result = app.import_articles(&files, "hotline kb import").await;
+            store.close().await;
+            let r = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} created, {} updated, {} unchanged", r.created.len(), r.updated.len(), r.unchanged.len());
+            Ok(())
+        }
         Command::Categories { command } => reference_command(hotline_store::ReferenceKind::Categories, command, load).await,
         Command::DispatchRules { command: DispatchRulesCommand::Versions(command) } => {
             reference_command(hotline_store::ReferenceKind::DispatchRules, command, load).await

@@ -14,6 +14,38 @@ pub const DISPATCH_RULES: &str = include_str!("../data/dispatch_rules.csv");
 
 /// Loads the shipped units if the database has none yet, stores the shipped category tree and
 /// dispatch catalogue as their first versions when none is stored, and loads the district boundaries.
+/// The starter knowledge base: real, public Beijing service information rewritten for the demo and
+/// marked as sample content in every article (`data/kb/`).
+pub const SAMPLE_ARTICLES: [(&str, &str); 17] = [
+    ("heating-season.md", include_str!("../data/kb/heating-season.md")),
+    ("elevator-retrofit.md", include_str!("../data/kb/elevator-retrofit.md")),
+    ("wage-arrears.md", include_str!("../data/kb/wage-arrears.md")),
+    ("medical-insurance-card.md", include_str!("../data/kb/medical-insurance-card.md")),
+    ("illegal-parking.md", include_str!("../data/kb/illegal-parking.md")),
+    ("noise-construction.md", include_str!("../data/kb/noise-construction.md")),
+    ("hotline-process.md", include_str!("../data/kb/hotline-process.md")),
+    ("garbage-sorting.md", include_str!("../data/kb/garbage-sorting.md")),
+    ("residence-permit.md", include_str!("../data/kb/residence-permit.md")),
+    ("provident-fund-withdrawal.md", include_str!("../data/kb/provident-fund-withdrawal.md")),
+    ("property-fees.md", include_str!("../data/kb/property-fees.md")),
+    ("elderly-allowance.md", include_str!("../data/kb/elderly-allowance.md")),
+    ("taxi-complaints.md", include_str!("../data/kb/taxi-complaints.md")),
+    ("school-enrolment.md", include_str!("../data/kb/school-enrolment.md")),
+    ("online-shopping-disputes.md", include_str!("../data/kb/online-shopping-disputes.md")),
+    ("water-outage-surge-script.md", include_str!("../data/kb/water-outage-surge-script.md")),
+    ("gas-leak-transfer-checklist.md", include_str!("../data/kb/gas-leak-transfer-checklist.md")),
+];
+
+/// Imports the sample articles (the demo's knowledge base); unchanged ones are left alone.
+pub async fn ensure_sample_articles(app: &App) -> anyhow::Result<()> {
+    let files: Vec<(String, String)> = SAMPLE_ARTICLES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    let r = app.import_articles(&files, "demo").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !r.created.is_empty() {
+        tracing::info!(articles = r.created.len(), "loaded the sample knowledge base");
+    }
+    Ok(())
+}
+
 pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
     let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
     if app.units().all().is_empty() {

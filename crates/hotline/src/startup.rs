@@ -115,6 +115,11 @@ impl Application {
     }
 
     pub async fn with_app(config: &Config, app: Arc<App>, store: hotline_store_sql::SqlStore) -> anyhow::Result<Self> {
+        if let Some(dir) = config.search_index_path() {
+            let index = hotline_search::SearchIndex::open(Some(&dir))
+                .with_context(|| format!("cannot open the search index in {}", dir.display()))?;
+            app.install_search_index(index);
+        }
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         Ok(Self { listener, app, store, config: config.clone() })
     }
@@ -181,13 +186,34 @@ impl Application {
                 }
             })
         });
+        let indexer = (self.config.search_refresh_ms > 0)
+            .then(|| tokio::spawn(keep_search_index(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
+        if let Some(i) = indexer {
+            i.abort();
+        }
         refresher.abort();
         if let Some(s) = scheduler {
             s.abort();
         }
         self.store.close().await;
         Ok(served?)
+    }
+}
+
+/// Keeps this node's search index up with the store: at once after this node writes, else every
+/// `every` (writes of other nodes). The first pass builds or catches up the index.
+async fn keep_search_index(app: Arc<App>, every: std::time::Duration) {
+    // A burst of writes is read in one pass rather than one commit per write.
+    const GATHER: std::time::Duration = std::time::Duration::from_millis(50);
+    loop {
+        match app.sync_search().await {
+            Ok(r) if r.rebuilt => tracing::info!(orders = r.orders, articles = r.articles, "search index built"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "search index pass failed; retrying"),
+        }
+        tokio::select! { () = app.search_nudged() => {}, () = tokio::time::sleep(every) => {} }
+        tokio::time::sleep(GATHER).await;
     }
 }
 

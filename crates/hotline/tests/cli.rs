@@ -218,3 +218,37 @@ fn assess_prints_the_months_table_or_csv_and_refuses_a_bad_month() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn kb_import_loads_a_folder_of_markdown_once_and_refuses_a_bad_file_without_saving_any() {
+    let dir = temp("kb");
+    let db = format!("sqlite://{}?mode=rwc", dir.join("h.db").display());
+    let articles = dir.join("articles");
+    std::fs::create_dir_all(&articles).expect("dir");
+    for (name, text) in hotline::seed::SAMPLE_ARTICLES {
+        std::fs::write(articles.join(name), text).expect("write");
+    }
+    let out = hotline().args(["kb", "import", "--database", &db]).arg(&articles).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let n = hotline::seed::SAMPLE_ARTICLES.len();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{n} created, 0 updated, 0 unchanged")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = hotline().args(["kb", "import", "--database", &db]).arg(&articles).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("0 created, 0 updated, {n} unchanged")));
+
+    // One broken file among good ones: an error naming it, and nothing saved.
+    std::fs::write(articles.join("zz-broken.md"), "---\nslug: Broken Slug\n---\n正文").expect("write");
+    let edited = hotline::seed::SAMPLE_ARTICLES[0].1.replace("11月15日", "11月14日");
+    std::fs::write(articles.join(hotline::seed::SAMPLE_ARTICLES[0].0), edited).expect("write");
+    let out = hotline().args(["kb", "import", "--database", &db]).arg(&articles).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("zz-broken.md"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(articles.join("zz-broken.md")).expect("rm");
+    let out = hotline().args(["kb", "import", "--database", &db]).arg(&articles).output().expect("run");
+    let expected = format!("0 created, 1 updated, {} unchanged", n - 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&expected), "the edit was not saved by the failed run");
+    let _ = std::fs::remove_dir_all(&dir);
+}

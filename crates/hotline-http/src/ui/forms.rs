@@ -89,7 +89,7 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
             co_units: f.ids("co_units")?,
             note: f.text("dispatch_note"),
         }),
-        "answer" => Some(Command::Answer { answer: f.text("answer") }),
+        "answer" => Some(Command::Answer { answer: f.text("answer"), article: f.opt("article") }),
         "transfer" => Some(Command::Transfer { service: f.text("service"), note: f.text("transfer_note") }),
         "redirect" => Some(Command::Redirect { reason: f.text("redirect_reason") }),
         "link_duplicate" => Some(Command::LinkDuplicate { of: f.text("duplicate_of") }),
@@ -126,7 +126,7 @@ pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
     let action = f.get("action").unwrap_or_default();
     Ok(match action {
         "triage" => Command::Triage { nature: f.text("nature"), category: f.text("category"), urgency: f.text("urgency") },
-        "answer" => Command::Answer { answer: f.text("answer") },
+        "answer" => Command::Answer { answer: f.text("answer"), article: f.opt("article") },
         "transfer" => Command::Transfer { service: f.text("service"), note: f.text("note") },
         "redirect" => Command::Redirect { reason: f.text("reason") },
         "link_duplicate" => Command::LinkDuplicate { of: f.text("of") },

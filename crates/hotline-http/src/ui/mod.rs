@@ -7,6 +7,7 @@ mod assessment;
 mod catalogue;
 mod forms;
 mod handling;
+mod kb;
 mod notices;
 mod pages;
 
@@ -62,6 +63,12 @@ pub fn router() -> Router<Arc<App>> {
         .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
         .route("/notifications", get(notices::notifications_page))
         .route("/callbacks", get(handling::callbacks_page))
+        .route("/kb", get(kb::kb_page))
+        .route("/kb/new", get(kb::new_article_page))
+        .route("/kb/save", post(kb::save_article_submit))
+        .route("/kb/{slug}", get(kb::article_page))
+        .route("/kb/{slug}/edit", get(kb::edit_article_page))
+        .route("/search", get(kb::search_page))
         .route("/rate/{number}", get(handling::rate_get).post(handling::rate_post))
         .route("/assessment/schemes", post(assessment::scheme_submit))
         .route("/assessment", get(assessment::assessment_page))
@@ -167,6 +174,8 @@ pub(crate) enum Nav {
     Admin,
     Notifications,
     Callbacks,
+    Kb,
+    Search,
     Assessment,
     Citizen,
     Track,
@@ -195,11 +204,14 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
                             (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
                             @if matches!(u.role, Role::CallbackAgent | Role::Supervisor) { (link("/callbacks", lang.t("回访队列", "Callbacks"), Nav::Callbacks)) }
+                            (link("/kb", lang.t("知识库", "Knowledge base"), Nav::Kb))
+                            (link("/search", lang.t("检索", "Search"), Nav::Search))
                             @if matches!(u.role, Role::Admin | Role::Supervisor | Role::Analyst) { (link("/assessment", lang.t("考评排名", "Assessment"), Nav::Assessment)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))
                             (link("/track", lang.t("进度查询", "Track a request"), Nav::Track))
+                            (link("/kb", lang.t("办事指南", "Guides"), Nav::Kb))
                         }
                     }
                     div.who {

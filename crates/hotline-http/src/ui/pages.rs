@@ -129,7 +129,7 @@ fn vocab_select<T: Vocabulary>(name: &str, id: &str, lang: Lang, selected: Optio
     }
 }
 
-async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: Option<&str>) -> Markup {
+pub(super) async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: Option<&str>) -> Markup {
     let cats = app.categories();
     html! {
         select name=(name) id=(id) {
@@ -352,7 +352,15 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                         label for="dispatch_note" { (lang.t("派单说明", "Note to the unit")) }
                         input type="text" id="dispatch_note" name="dispatch_note" value=(v("dispatch_note"));
                     }
-                    div data-disposition="answer" { label for="answer" { (lang.t("答复内容", "Answer given")) } textarea id="answer" name="answer" { (v("answer")) } }
+                    div data-disposition="answer" {
+                        label for="answer" { (lang.t("答复内容", "Answer given")) }
+                        textarea id="answer" name="answer" { (v("answer")) }
+                        input type="hidden" name="article" id="article" value=(v("article"));
+                        p.muted #answer-article .hidden[f.opt("article").is_none()] {
+                            (lang.t("答复依据知识库文章：", "Answered from the article: ")) a #answer-article-link href={ "/kb/" (v("article")) } target="_blank" { (v("article")) }
+                            " " button.small.secondary type="button" #answer-article-clear { (lang.t("取消关联", "Unlink")) }
+                        }
+                    }
                     div data-disposition="transfer" {
                         label for="service" { (lang.t("转至", "Transfer to")) } (vocab_select::<EmergencyService>("service", "service", lang, f.get("service"), false))
                         label for="transfer_note" { (lang.t("说明", "Note")) } input type="text" id="transfer_note" name="transfer_note" value=(v("transfer_note"));
@@ -380,6 +388,16 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                                 ul #triage-duplicate-list {}
                             }
                         }
+                    }
+                    section #kb-panel data-zh=(if lang.zh() { "1" } else { "0" }) data-use=(lang.t("用此文章答复", "Answer from this article")) data-answer=(lang.t("已依据知识库《{title}》答复：", "Answered from the knowledge base article \"{title}\": ")) {
+                        h2 { (lang.t("知识库", "Knowledge base")) " " a.muted href="/kb" target="_blank" { "↗" } }
+                        p.muted #kb-empty { (lang.t("输入诉求内容后显示匹配的文章", "Matching articles appear as the request is typed")) }
+                        ol.hits #kb-suggestions {}
+                    }
+                    section #similar-panel data-reply=(lang.t("答复：", "Reply: ")) data-none=(lang.t("尚无答复", "No reply yet")) {
+                        h2 { (lang.t("相似历史工单", "Similar past orders")) }
+                        p.muted #similar-empty { (lang.t("输入诉求内容后显示过去同类问题的办理情况", "How the same problem was handled before appears as the request is typed")) }
+                        ol.hits #similar-orders {}
                     }
                     h2 { (lang.t("该号码的历史工单", "This caller's earlier orders")) }
                     div id="caller-history" { p.muted { (lang.t("输入来电号码后显示", "Shown once the phone number is typed")) } }
@@ -729,6 +747,9 @@ fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, p: &serde_json
     if let Some(a) = s("answer") {
         parts.push(a);
     }
+    if let Some(t) = p.pointer("/article/title").and_then(|v| v.as_str()) {
+        parts.push(format!("{}《{t}》", lang.t("知识库", "knowledge base ")));
+    }
     if let Some(d) = p.pointer("/dues/reply_due").and_then(|v| v.as_str()).and_then(|v| v.parse::<DateTime<Utc>>().ok()) {
         parts.push(format!("{} {}", lang.t("反馈时限", "reply due"), clock.fmt(d)));
     }
@@ -877,6 +898,13 @@ async fn order_body(
                             (lang.t("反馈 ", "reply ")) (clock.opt(o.dues.reply_due))
                         }
                         @if let Some(r) = &o.reply { dt { (lang.t("办理结果", "Reply")) } dd { (label_of::<ReplyOutcome>(Some(&r.outcome), lang)) "：" (r.text) } }
+                        @if let Some(a) = &o.answer {
+                            dt { (lang.t("直接答复", "Answered directly")) }
+                            dd #order-answer {
+                                (a.text)
+                                @if let Some(r) = &a.article { br; span.muted { (lang.t("依据知识库：", "From the knowledge base: ")) a #order-answer-article href={ "/kb/" (r.slug) } { (r.title) } " (" (lang.t("版本 ", "version ")) (r.version) ")" } }
+                            }
+                        }
                         @if let Some(e) = &o.evaluation {
                             dt { (lang.t("回访", "Callback")) } dd {
                                 (if e.contacted { lang.t("已联系", "contacted") } else { lang.t("未联系", "not contacted") }) " · "

@@ -52,6 +52,9 @@ impl Drop for TestApp {
             p.push(suffix);
             let _ = std::fs::remove_file(p);
         }
+        let mut index = self.db.clone().into_os_string();
+        index.push(".search");
+        let _ = std::fs::remove_dir_all(index);
     }
 }
 

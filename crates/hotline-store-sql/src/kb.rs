@@ -1,0 +1,98 @@
+//! Knowledge-base articles: the current version as a JSON document with the columns lists filter
+//! on, every version kept, saves guarded by the version the editor started from.
+
+use hotline_domain::kb::ArticleDraft;
+use hotline_domain::{Timestamp, UnitId};
+use hotline_store::{Result, StoreError, StoredArticle};
+use sqlx::any::AnyRow;
+
+use crate::rows::{conflict_or_backend, from_ms, get, ms};
+use crate::{SqlStore, backend_err};
+
+const SELECT: &str = "select article_id, version, owner_unit_id, updated_at, updated_by, doc from kb_article";
+
+fn article_from_row(row: &AnyRow) -> Result<StoredArticle> {
+    let doc: String = get(row, "doc")?;
+    Ok(StoredArticle {
+        id: get(row, "article_id")?,
+        version: get(row, "version")?,
+        owner: UnitId(get(row, "owner_unit_id")?),
+        article: serde_json::from_str(&doc).map_err(backend_err)?,
+        updated_at: from_ms(get(row, "updated_at")?),
+        updated_by: get(row, "updated_by")?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn save_article_impl(
+        &self,
+        a: &ArticleDraft,
+        owner: UnitId,
+        expected_version: Option<i64>,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<StoredArticle> {
+        let doc = serde_json::to_string(a).map_err(backend_err)?;
+        let review = a.review_by.map(|d| d.to_string());
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        let (id, version) = match expected_version {
+            None => {
+                let row = sqlx::query(
+                    "insert into kb_article (slug, version, status, owner_unit_id, review_by, updated_at, updated_by, doc) \
+                     values ($1, 1, $2, $3, $4, $5, $6, $7) returning article_id",
+                )
+                .bind(a.slug.as_str())
+                .bind(a.status.code())
+                .bind(owner.0)
+                .bind(review)
+                .bind(ms(now))
+                .bind(by)
+                .bind(doc.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict_or_backend(e, "article slug exists"))?;
+                (get::<i64>(&row, "article_id")?, 1)
+            }
+            Some(v) => {
+                let row = sqlx::query(
+                    "update kb_article set version = version + 1, status = $1, owner_unit_id = $2, review_by = $3, updated_at = $4, \
+                     updated_by = $5, doc = $6 where slug = $7 and version = $8 returning article_id, version",
+                )
+                .bind(a.status.code())
+                .bind(owner.0)
+                .bind(review)
+                .bind(ms(now))
+                .bind(by)
+                .bind(doc.as_str())
+                .bind(a.slug.as_str())
+                .bind(v)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| conflict_or_backend(e, "invalid owner"))?
+                .ok_or_else(|| StoreError::Conflict("the article was changed by someone else".into()))?;
+                (get::<i64>(&row, "article_id")?, get::<i64>(&row, "version")?)
+            }
+        };
+        sqlx::query("insert into kb_article_version (article_id, version, created_at, created_by, doc) values ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(version)
+            .bind(ms(now))
+            .bind(by)
+            .bind(doc.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_err)?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(StoredArticle { id, version, owner, article: a.clone(), updated_at: now, updated_by: by.to_owned() })
+    }
+
+    pub(crate) async fn get_article_impl(&self, slug: &str) -> Result<Option<StoredArticle>> {
+        let row = sqlx::query(&format!("{SELECT} where slug = $1")).bind(slug).fetch_optional(&self.read).await.map_err(backend_err)?;
+        row.as_ref().map(article_from_row).transpose()
+    }
+
+    pub(crate) async fn list_articles_impl(&self) -> Result<Vec<StoredArticle>> {
+        let rows = sqlx::query(&format!("{SELECT} order by slug")).fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(article_from_row).collect()
+    }
+}
