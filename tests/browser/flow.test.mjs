@@ -818,6 +818,11 @@ test('knowledge base: an owner unit edits its article as a new version; a citize
     assert.equal(new URL(page.url()).pathname, '/kb/heating-season');
     assert.match(await text(page, 'main'), /版本 2/);
     assert.match(await text(page, '#article-body'), /遇寒潮可提前/);
+    // Both versions are kept; the first still reads as it did.
+    assert.match(await text(page, '#article-history summary'), /\(2\)/);
+    await page.goto(`${base}/kb/heating-season?version=1`);
+    assert.doesNotMatch(await text(page, '#article-body'), /遇寒潮可提前/);
+    assert.match(await text(page, '.flash.error'), /旧版本/);
     // A save from the old version is refused, keeping what was typed.
     await page.goto(`${base}/kb/heating-season/edit`);
     await page.evaluate(() => { document.querySelector('input[name=base_version]').value = '1'; });

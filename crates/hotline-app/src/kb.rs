@@ -267,6 +267,64 @@ impl App {
     }
 }
 
+/// One saved version of an article, for its history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ArticleVersionView {
+    pub version: i64,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
+    pub saved_by: String,
+    pub status: String,
+    pub title_zh: String,
+}
+
+impl App {
+    /// The versions of an article, newest first: for staff who may read it (citizens read only
+    /// what is published now).
+    pub async fn article_history(&self, who: &Principal, slug: &str) -> AppResult<Vec<ArticleVersionView>> {
+        match self.store.get_article(slug).await? {
+            Some(a) if self.may_read(Some(who), &a) => Ok(self
+                .store
+                .article_versions(slug)
+                .await?
+                .into_iter()
+                .map(|v| ArticleVersionView {
+                    version: v.version,
+                    saved_at: v.created_at,
+                    saved_by: v.created_by,
+                    status: v.article.status.code().to_owned(),
+                    title_zh: v.article.title_zh,
+                })
+                .collect()),
+            _ => Err(AppError::NotFound { what: "article" }),
+        }
+    }
+
+    /// An earlier version of an article, as it read then (staff who may read the article).
+    pub async fn article_at_version(&self, who: &Principal, slug: &str, version: i64) -> AppResult<ArticleView> {
+        let current = match self.store.get_article(slug).await? {
+            Some(a) if self.may_read(Some(who), &a) => a,
+            _ => return Err(AppError::NotFound { what: "article" }),
+        };
+        let v = self
+            .store
+            .article_versions(slug)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or(AppError::NotFound { what: "article version" })?;
+        let owner = self.units().by_code(&v.article.owner).map_or(current.owner, |u| u.id);
+        let then = StoredArticle {
+            id: current.id,
+            version: v.version,
+            owner,
+            article: v.article,
+            updated_at: v.created_at,
+            updated_by: v.created_by,
+        };
+        Ok(self.article_view(&then, &self.article_uses().await?))
+    }
+}
+
 /// The status label for pages.
 pub fn status_label(code: &str, zh: bool) -> String {
     ArticleStatus::label_of(code, zh)

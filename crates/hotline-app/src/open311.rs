@@ -253,6 +253,9 @@ fn status_of(s: State) -> &'static str {
     if s.is_terminal() { "closed" } else { "open" }
 }
 
+/// What a confidential request's public description reads.
+const WITHHELD: &str = "诉求人要求保密，内容不公开 / Withheld at the requester's request";
+
 impl App {
     fn open311_config(&self) -> ServiceConfig {
         static CONFIG: std::sync::OnceLock<ServiceConfig> = std::sync::OnceLock::new();
@@ -526,6 +529,9 @@ impl App {
     }
 
     fn public_request(&self, o: &WorkOrder) -> PublicRequest {
+        // A requester who asked for confidentiality (保密) may be recognised by what they wrote,
+        // where, and the photos: the order is listed (so counts and states stay true) without them.
+        let withheld = o.requester.confidential;
         let units = self.units();
         let cats = self.categories();
         let path = o.category.as_ref().map(|c| c.as_str().to_owned()).or_else(|| o.submission.as_ref().map(|s| s.service_code.clone()));
@@ -537,20 +543,20 @@ impl App {
         PublicRequest {
             service_request_id: o.number.to_string(),
             status: status_of(o.state),
-            status_notes: o.reply.as_ref().map(|r| r.text.clone()),
+            status_notes: if withheld { None } else { o.reply.as_ref().map(|r| r.text.clone()) },
             service_name,
             service_code: path.as_deref().map(service_code_of).unwrap_or_default(),
-            description: o.description.clone(),
+            description: if withheld { WITHHELD.to_owned() } else { o.description.clone() },
             agency_responsible: o.assignment.as_ref().and_then(|a| units.get(a.main_unit)).map(|u| u.name.clone()),
             service_notice: None,
             requested_datetime: o.received_at,
             updated_datetime: o.closed_at.filter(|_| o.state.is_terminal()).unwrap_or(o.updated_at),
             expected_datetime: if o.state.is_terminal() { None } else { o.dues.reply_due },
-            address: o.location.address.clone(),
-            address_id: o.submission.as_ref().and_then(|s| s.address_id.clone()),
-            lat: o.location.lat,
-            long: o.location.lng,
-            media_url: o.attachments.iter().find_map(|a| a.url.clone()),
+            address: if withheld { String::new() } else { o.location.address.clone() },
+            address_id: if withheld { None } else { o.submission.as_ref().and_then(|s| s.address_id.clone()) },
+            lat: o.location.lat.filter(|_| !withheld),
+            long: o.location.lng.filter(|_| !withheld),
+            media_url: if withheld { None } else { o.attachments.iter().find_map(|a| a.url.clone()) },
             channel: None,
             notes: None,
         }

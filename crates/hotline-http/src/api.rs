@@ -544,7 +544,7 @@ impl utoipa::Modify for SecurityAddon {
         catalogue::replace_categories, catalogue::save_category, catalogue::remove_category, catalogue::category_versions,
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
         catalogue::rule_versions, catalogue::rule_version_csv, handling::callback_queue, handling::rating, handling::rate,
-        handling::list_schemes, handling::save_scheme, kb::list_articles, kb::get_article, kb::save_article, kb::to_review,
+        handling::list_schemes, handling::save_scheme, kb::list_articles, kb::get_article, kb::article_versions, kb::save_article, kb::to_review,
         search::search_articles, search::search_orders),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),

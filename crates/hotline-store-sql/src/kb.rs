@@ -95,4 +95,26 @@ impl SqlStore {
         let rows = sqlx::query(&format!("{SELECT} order by slug")).fetch_all(&self.read).await.map_err(backend_err)?;
         rows.iter().map(article_from_row).collect()
     }
+
+    pub(crate) async fn article_versions_impl(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
+        let rows = sqlx::query(
+            "select v.version, v.created_at, v.created_by, v.doc from kb_article_version v \
+             join kb_article a on a.article_id = v.article_id where a.slug = $1 order by v.version desc",
+        )
+        .bind(slug)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        rows.iter()
+            .map(|r| {
+                let doc: String = get(r, "doc")?;
+                Ok(hotline_store::ArticleVersion {
+                    version: get(r, "version")?,
+                    created_at: from_ms(get(r, "created_at")?),
+                    created_by: get(r, "created_by")?,
+                    article: serde_json::from_str(&doc).map_err(backend_err)?,
+                })
+            })
+            .collect()
+    }
 }

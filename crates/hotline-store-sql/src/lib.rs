@@ -413,6 +413,9 @@ impl hotline_store::Store for SqlStore {
     async fn list_articles(&self) -> Result<Vec<hotline_store::StoredArticle>> {
         self.list_articles_impl().await
     }
+    async fn article_versions(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
+        self.article_versions_impl(slug).await
+    }
     async fn order_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, hotline_domain::OrderId)>> {
         self.order_changes_impl(after, limit).await
     }

@@ -261,6 +261,15 @@ pub struct StoredArticle {
     pub updated_by: String,
 }
 
+/// One saved version of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleVersion {
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub article: hotline_domain::kb::ArticleDraft,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// A name for logs and /healthz: `sqlite` or `postgres`.
@@ -420,6 +429,8 @@ pub trait Store: Send + Sync {
     async fn get_article(&self, slug: &str) -> Result<Option<StoredArticle>>;
     /// Every article, current versions, by slug.
     async fn list_articles(&self) -> Result<Vec<StoredArticle>>;
+    /// Every saved version of an article, newest first (empty for an unknown slug).
+    async fn article_versions(&self, slug: &str) -> Result<Vec<ArticleVersion>>;
 
     /// How many orders were answered directly from each article (by slug).
     async fn article_use_counts(&self) -> Result<Vec<(String, i64)>>;

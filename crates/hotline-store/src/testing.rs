@@ -179,6 +179,13 @@ async fn knowledge_base(store: &dyn Store, units: &Units) {
     assert_eq!(store.get_article("nope").await.expect("get_article"), None);
     let all = store.list_articles().await.expect("list_articles");
     assert_eq!(all.iter().map(|a| (a.article.slug.as_str(), a.version)).collect::<Vec<_>>(), [("heating-season", 2)]);
+    let history = store.article_versions("heating-season").await.expect("article_versions");
+    assert_eq!(
+        history.iter().map(|v| (v.version, v.created_by.as_str(), v.article.body_zh.as_str())).collect::<Vec<_>>(),
+        [(2, "owner", edited.body_zh.as_str()), (1, "admin", draft.body_zh.as_str())],
+        "every version kept, newest first"
+    );
+    assert!(store.article_versions("nope").await.expect("unknown slug").is_empty());
     let unknown_owner = store.save_article(&edited, UnitId(9_999_999), Some(2), "x", t).await;
     assert!(unknown_owner.is_err(), "the owner must be a unit");
 }

@@ -1,5 +1,5 @@
 //! Two stateless `hotline serve` nodes sharing one PostgreSQL: sessions, order numbers, idempotency
-//! keys and the guarded transitions must hold across nodes, not just inside one process.
+//! keys, the guarded transitions and search must hold across nodes, not just inside one process.
 //!
 //! Runs when `HOTLINE_TEST_POSTGRES_URL` is set (`.ci/run` sets it); with `CI` set and no URL it
 //! fails rather than skipping.
@@ -152,6 +152,23 @@ async fn two_nodes_on_one_postgres_share_sessions_numbers_keys_and_guards() {
             .await
             .expect("json");
         assert_eq!(listed["orders"].as_array().map(Vec::len), Some(1), "exactly one order for that key");
+
+        // Search: each node keeps its own index from the shared database's change feed, so the
+        // orders written on either node (concurrently, so event ids commit out of order) are found
+        // on both.
+        for base in [&a.base, &b.base] {
+            let url = format!("{base}/api/v1/search/orders?q=%E6%B6%88%E9%98%B2%E9%80%9A%E9%81%93&limit=1");
+            let mut total = 0;
+            for _ in 0..100 {
+                let found = operator.get(&url).send().await.expect("search").json::<Value>().await.expect("json");
+                total = found["total"].as_u64().unwrap_or(0);
+                if total == 21 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(total, 21, "{base}: every order of both nodes is searchable (消防通道)");
+        }
 
         // The same action sent to both nodes at the same instant: one wins, the other gets 409.
         let handler = login(&b.base, "wangjing").await;

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use hotline_app::App;
-use hotline_app::kb::{ArticleInput, ArticleView};
+use hotline_app::kb::{ArticleInput, ArticleVersionView, ArticleView};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Problem};
@@ -20,6 +20,7 @@ pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/kb/articles", get(list_articles).post(save_article))
         .route("/kb/articles/{slug}", get(get_article))
+        .route("/kb/articles/{slug}/versions", get(article_versions))
         .route("/kb/review", get(to_review))
 }
 
@@ -56,6 +57,17 @@ async fn list_articles(
 async fn get_article(State(app): State<Arc<App>>, headers: HeaderMap, Path(slug): Path<String>) -> ApiResult<Json<ArticleView>> {
     let who = caller(&app, &headers).await;
     Ok(Json(app.article(who.as_ref(), &slug).await?))
+}
+
+/// The saved versions of an article, newest first (staff who may read it).
+#[utoipa::path(get, path = "/api/v1/kb/articles/{slug}/versions", tag = "kb", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<ArticleVersionView>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn article_versions(
+    State(app): State<Arc<App>>,
+    Auth(p): Auth,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<ArticleVersionView>>> {
+    Ok(Json(app.article_history(&p, &slug).await?))
 }
 
 /// Saves an article from Markdown (new, or the next version of `base_version`; 409 when stale).

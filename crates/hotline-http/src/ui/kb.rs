@@ -178,11 +178,32 @@ fn pager(lang: Lang, text: &str, category: Option<&str>, offset: u32, total: usi
     }
 }
 
-pub async fn article_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang, Path(slug): Path<String>) -> Response {
+#[derive(Debug, Default, Deserialize)]
+pub struct VersionQuery {
+    version: Option<i64>,
+}
+
+pub async fn article_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    lang: Lang,
+    Path(slug): Path<String>,
+    Query(vq): Query<VersionQuery>,
+) -> Response {
     let who = visitor(&app, &headers).await;
     let path = format!("/kb/{slug}");
-    match app.article(who.as_ref(), &slug).await {
+    let shown = match (&who, vq.version) {
+        (Some(p), Some(v)) => app.article_at_version(p, &slug, v).await,
+        _ => app.article(who.as_ref(), &slug).await,
+    };
+    let history = match &who {
+        Some(p) => app.article_history(p, &slug).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let clock = Clock::of(&app).await;
+    match shown {
         Ok(a) => {
+            let old = history.first().is_some_and(|h| h.version != a.version);
             let body_text = if lang.zh() || a.body_en.trim().is_empty() { &a.body_zh } else { &a.body_en };
             let editable = who.as_ref().is_some_and(|p| app.may_edit_article(p, hotline_domain::UnitId(a.owner.id)));
             let body = html! {
@@ -203,7 +224,16 @@ pub async fn article_page(State(app): State<Arc<App>>, headers: HeaderMap, lang:
                         @if editable { " · " a #article-edit href={ "/kb/" (a.slug) "/edit" } { (lang.t("编辑", "Edit")) } }
                     }
                 }
+                @if old { (flash(None, Some(lang.t("这是旧版本，不是现行内容。", "This is an earlier version, not the one in force.")))) }
                 article.card #article-body { (markdown(body_text)) }
+                @if history.len() > 1 {
+                    details #article-history {
+                        summary { (lang.t("版本历史", "Versions")) " (" (history.len()) ")" }
+                        ul { @for h in &history {
+                            li { a href={ "/kb/" (a.slug) "?version=" (h.version) } { (lang.t("版本 ", "version ")) (h.version) } " · " (clock.fmt(h.saved_at)) " · " (h.saved_by) " · " (status_label(&h.status, lang.zh())) }
+                        } }
+                    }
+                }
                 p.muted { (lang.t("没有解决您的问题？", "Not answered?")) " " a href="/citizen" { (lang.t("提交诉求", "Submit a request")) } }
             };
             layout(lang, &title(lang, &a), who.as_ref(), Nav::Kb, &path, body).into_response()
@@ -395,6 +425,7 @@ pub struct SearchQuery {
     kind: Option<String>,
     category: Option<String>,
     district: Option<String>,
+    unit: Option<String>,
     state: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -437,7 +468,7 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         @if searched && !articles {
             @let input = OrderSearchInput {
                 q: text.clone(), category: opt(&q.category), district: opt(&q.district).and_then(|d| d.parse().ok()),
-                state: opt(&q.state), from: date(&q.from), to: date(&q.to), limit: Some(20), offset: Some(offset), ..Default::default()
+                unit: opt(&q.unit).and_then(|u| u.parse().ok()), state: opt(&q.state), from: date(&q.from), to: date(&q.to), limit: Some(20), offset: Some(offset), ..Default::default()
             };
             @match app.search_orders(&who, &input).await {
                 Err(e) => { (flash(None, Some(&error_text(lang, &e)))) }
@@ -462,7 +493,7 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
                         }
                     }
                     @let link = |o: u32| format!("/search?{}", serde_urlencoded::to_string(
-                        [("q", text.as_str()), ("kind", "orders"), ("category", q.category.as_deref().unwrap_or("")), ("district", q.district.as_deref().unwrap_or("")),
+                        [("q", text.as_str()), ("kind", "orders"), ("category", q.category.as_deref().unwrap_or("")), ("district", q.district.as_deref().unwrap_or("")), ("unit", q.unit.as_deref().unwrap_or("")),
                          ("state", q.state.as_deref().unwrap_or("")), ("from", q.from.as_deref().unwrap_or("")), ("to", q.to.as_deref().unwrap_or("")), ("offset", &o.to_string())]).unwrap_or_default());
                     p.inline.pager {
                         @if offset > 0 { a href=(link(offset.saturating_sub(20))) { "← " (lang.t("上一页", "Previous")) } }
@@ -486,6 +517,16 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
                     select name="district" id="search-district" {
                         option value="" { "—" }
                         @for d in &districts { option value=(d.id.0) selected[q.district.as_deref() == Some(d.id.0.to_string().as_str())] { (d.name) } }
+                    }
+                }
+                @if !who.role.is_unit_role() {
+                    div { label for="search-unit" { (lang.t("承办单位（工单）", "Handling unit (orders)")) }
+                        select name="unit" id="search-unit" {
+                            option value="" { "—" }
+                            @for u in dir.all().iter().filter(|u| !matches!(u.class, UnitClass::Community | UnitClass::Centre)) {
+                                option value=(u.id.0) selected[q.unit.as_deref() == Some(u.id.0.to_string().as_str())] { (u.name) }
+                            }
+                        }
                     }
                 }
                 div { label for="search-state" { (lang.t("状态（工单）", "State (orders)")) }

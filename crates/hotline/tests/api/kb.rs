@@ -87,6 +87,18 @@ async fn drafts_are_for_their_owner_saves_are_versioned_and_stale_or_foreign_edi
         article("wangjing-hours", crate::helpers::WANGJING, "public", "2027-01-01", "望京街道便民服务中心工作日 9:00—17:30 办公。");
     let v2 = expect_status(save(&wj, public.clone(), Some(1)).await, 200).await;
     assert_eq!(v2["version"], 2);
+    let history = expect_status(wj.get(app.url("/api/v1/kb/articles/wangjing-hours/versions")).send().await.expect("GET"), 200).await;
+    assert_eq!(
+        history.as_array().expect("versions").iter().map(|v| (v["version"].as_i64(), v["status"].as_str())).collect::<Vec<_>>(),
+        [(Some(2), Some("public")), (Some(1), Some("draft"))],
+        "every version kept, newest first"
+    );
+    expect_problem(
+        Client::new().get(app.url("/api/v1/kb/articles/wangjing-hours/versions")).send().await.expect("GET"),
+        401,
+        "unauthenticated",
+    )
+    .await;
     let stale = expect_problem(save(&wj, public.clone(), Some(1)).await, 409, "stale_version").await;
     assert!(stale["detail_zh"].is_string());
     expect_problem(save(&sup, draft, None).await, 409, "stale_version").await;

@@ -480,3 +480,19 @@ async fn get_requests_returns_at_most_1000_and_pages_past_them() {
     let small = get_json(&app, "/open311/v2/requests.json?page_size=5000").await;
     assert_eq!(small.as_array().map(Vec::len), Some(1000), "page_size is capped too");
 }
+
+#[tokio::test]
+async fn a_confidential_request_is_listed_without_its_text_place_or_reply() {
+    let app = spawn_app().await;
+    let operator = app.login("operator").await;
+    let order = app.dispatched_order_with(&operator, crate::helpers::WANGJING, &[], true).await;
+    let number = order["number"].as_str().expect("number").to_owned();
+    let one = get_json(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    let r = &one[0];
+    assert_eq!(r["service_request_id"], number.as_str(), "still listed, so counts and states stay true");
+    assert!(r["description"].as_str().is_some_and(|d| d.contains("保密") && d.contains("Withheld")), "{r}");
+    assert!(!one.to_string().contains("望京西园三区"), "no address or text: {one}");
+    assert!(r["lat"].is_null() && r["long"].is_null() && r["address"].as_str().is_none_or(str::is_empty), "{r}");
+    let xml = get_xml(&app, &format!("/open311/v2/requests/{number}.xml")).await;
+    assert!(!xml.contains("望京西园三区") && xml.contains("Withheld"), "{xml}");
+}
