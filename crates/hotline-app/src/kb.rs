@@ -254,17 +254,20 @@ impl App {
 
     /// The articles of `who`'s unit (all, for the centre's editors) past their review date.
     pub async fn articles_to_review(&self, who: &Principal) -> AppResult<Vec<ArticleView>> {
-        let today = self.today();
+        let owners: Option<Vec<UnitId>> = match who.role {
+            Role::Admin | Role::Supervisor => None,
+            Role::UnitHandler => Some(who.unit.into_iter().collect()),
+            Role::UnitAdmin => Some(who.unit.map(|u| self.units().subtree(u)).unwrap_or_default()),
+            _ => Some(Vec::new()),
+        };
+        let due = self.store.articles_due_for_review(owners.as_deref(), self.today()).await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
         let uses = self.article_uses().await?;
-        Ok(self
-            .store
-            .list_articles()
-            .await?
-            .iter()
-            .filter(|a| a.article.needs_review(today) && self.may_edit(who, a.owner))
-            .map(|a| self.article_view(a, &uses))
-            .collect())
+        Ok(due.iter().filter(|a| self.may_edit(who, a.owner)).map(|a| self.article_view(a, &uses)).collect())
     }
+
 }
 
 /// One saved version of an article, for its history.

@@ -96,6 +96,25 @@ impl SqlStore {
         rows.iter().map(article_from_row).collect()
     }
 
+    pub(crate) async fn articles_due_for_review_impl(&self, owners: Option<&[UnitId]>, today: chrono::NaiveDate) -> Result<Vec<StoredArticle>> {
+        // Review dates are stored as YYYY-MM-DD, which order as text.
+        let mut sql = format!("{SELECT} where review_by is not null and review_by < $1");
+        if let Some(o) = owners {
+            if o.is_empty() {
+                return Ok(Vec::new());
+            }
+            let marks = (2..2 + o.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            sql.push_str(&format!(" and owner_unit_id in ({marks})"));
+        }
+        sql.push_str(" order by slug");
+        let mut q = sqlx::query(&sql).bind(today.to_string());
+        for u in owners.unwrap_or_default() {
+            q = q.bind(u.0);
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(article_from_row).collect()
+    }
+
     pub(crate) async fn article_versions_impl(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
         let rows = sqlx::query(
             "select v.version, v.created_at, v.created_by, v.doc from kb_article_version v \

@@ -413,6 +413,13 @@ impl hotline_store::Store for SqlStore {
     async fn list_articles(&self) -> Result<Vec<hotline_store::StoredArticle>> {
         self.list_articles_impl().await
     }
+    async fn articles_due_for_review(
+        &self,
+        owners: Option<&[hotline_domain::UnitId]>,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<hotline_store::StoredArticle>> {
+        self.articles_due_for_review_impl(owners, today).await
+    }
     async fn article_versions(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
         self.article_versions_impl(slug).await
     }

@@ -429,6 +429,8 @@ pub trait Store: Send + Sync {
     async fn get_article(&self, slug: &str) -> Result<Option<StoredArticle>>;
     /// Every article, current versions, by slug.
     async fn list_articles(&self) -> Result<Vec<StoredArticle>>;
+    /// Articles whose review date is before `today`, of these owner units (`None`: any), by slug.
+    async fn articles_due_for_review(&self, owners: Option<&[UnitId]>, today: NaiveDate) -> Result<Vec<StoredArticle>>;
     /// Every saved version of an article, newest first (empty for an unknown slug).
     async fn article_versions(&self, slug: &str) -> Result<Vec<ArticleVersion>>;
 

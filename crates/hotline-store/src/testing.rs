@@ -152,7 +152,7 @@ async fn feeds(store: &dyn Store, units: &Units, people: &People, policy: &Deadl
     assert_eq!(store.article_use_counts().await.expect("article_use_counts"), [("heating-season".to_owned(), 1)]);
 
     let versions = store.article_changes(0, 10).await.expect("article_changes");
-    assert_eq!(versions.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["heating-season", "heating-season"]);
+    assert_eq!(versions.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["heating-season"; 3], "one row per saved version");
     assert_eq!(versions.last().map(|v| v.0), Some(articles_head));
     assert_eq!(store.article_changes(versions[0].0, 10).await.expect("after the first"), versions[1..]);
     assert!(store.article_changes(articles_head, 10).await.expect("after the head").is_empty());
@@ -186,7 +186,22 @@ async fn knowledge_base(store: &dyn Store, units: &Units) {
         "every version kept, newest first"
     );
     assert!(store.article_versions("nope").await.expect("unknown slug").is_empty());
-    let unknown_owner = store.save_article(&edited, UnitId(9_999_999), Some(2), "x", t).await;
+    let mut due = edited.clone();
+    due.review_by = NaiveDate::from_ymd_opt(2026, 12, 1);
+    store.save_article(&due, units.department, Some(2), "owner", t + Duration::hours(3)).await.expect("set a review date");
+    let late = |owners: Option<Vec<UnitId>>, day| {
+        let owners = owners.clone();
+        async move {
+            let found = store.articles_due_for_review(owners.as_deref(), day).await.expect("articles_due_for_review");
+            found.into_iter().map(|a| a.article.slug).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(late(None, date(2026, 12, 2)).await, ["heating-season"], "past its review date");
+    assert!(late(None, date(2026, 12, 1)).await.is_empty(), "due on the day, not before");
+    assert_eq!(late(Some(vec![units.department]), date(2027, 1, 1)).await, ["heating-season"]);
+    assert!(late(Some(vec![units.street]), date(2027, 1, 1)).await.is_empty(), "another owner's");
+    assert!(late(Some(vec![]), date(2027, 1, 1)).await.is_empty());
+    let unknown_owner = store.save_article(&edited, UnitId(9_999_999), Some(3), "x", t).await;
     assert!(unknown_owner.is_err(), "the owner must be a unit");
 }
 

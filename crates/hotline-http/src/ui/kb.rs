@@ -31,10 +31,28 @@ async fn visitor(app: &App, headers: &HeaderMap) -> Option<Principal> {
     }
 }
 
-/// Markdown to HTML; raw HTML in an article is shown as text, never run.
+/// Whether a link or image in an article may point there: the web, mail, phone, or this site.
+/// Anything else (`javascript:`, `data:`, `vbscript:` …) would run in citizens' browsers.
+fn safe_url(url: &str) -> bool {
+    let u = url.trim().to_ascii_lowercase();
+    let scheme = u.split_once(':').map(|(s, _)| s).filter(|s| !s.contains(['/', '?', '#']));
+    match scheme {
+        None => !u.starts_with("//"),
+        Some(s) => matches!(s, "http" | "https" | "mailto" | "tel"),
+    }
+}
+
+/// Markdown to HTML; raw HTML in an article is shown as text, never run, and links and images
+/// that do not point to the web, mail, a phone or this site lead nowhere.
 pub(crate) fn markdown(text: &str) -> Markup {
+    use pulldown_cmark::{CowStr, Tag};
+    fn defuse(url: CowStr<'_>) -> CowStr<'_> {
+        if safe_url(&url) { url } else { CowStr::Borrowed("#") }
+    }
     let events = Parser::new(text).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: defuse(dest_url), title, id }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: defuse(dest_url), title, id }),
         other => other,
     });
     let mut out = String::new();
@@ -543,4 +561,20 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         (results)
     };
     layout(lang, lang.t("检索", "Search"), Some(&who), Nav::Search, "/search", body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn article_markdown_cannot_run_script_in_a_readers_browser() {
+        let html = markdown("[a](javascript:alert(1)) [b](JaVaScRiPt:x) ![c](data:text/html,x) [d](vbscript:x) [e](//evil.org) <script>x</script>").0;
+        assert!(!html.to_lowercase().contains("javascript:") && !html.contains("data:") && !html.contains("vbscript:"), "{html}");
+        assert!(!html.contains("href=\"//evil.org") && !html.contains("<script>"), "{html}");
+        let ok = markdown("[官网](https://www.beijing.gov.cn/) [电话](tel:12345) [本站](/kb/heating-season) [邮件](mailto:a@b.cn)").0;
+        for href in ["https://www.beijing.gov.cn/", "tel:12345", "/kb/heating-season", "mailto:a@b.cn"] {
+            assert!(ok.contains(&format!("href=\"{href}\"")), "{ok}");
+        }
+    }
 }

@@ -543,9 +543,19 @@ async fn list_page(app: Arc<App>, headers: HeaderMap, uri: Uri, lang: Lang, q: L
     let count_of = |t: &Tab| -> Option<i64> {
         (!t.states.is_empty()).then(|| counts.iter().filter(|(s, _)| t.states.split(',').any(|c| c == s.code())).map(|(_, n)| n).sum())
     };
+    // Owner units keep their knowledge-base articles current: the inbox says when one is due.
+    let review = if inbox { app.articles_to_review(&who).await.unwrap_or_default() } else { Vec::new() };
     let body = match app.list_orders(&who, &input).await {
         Ok(list) => html! {
             h1 { (title) @if let Some(u) = who.unit.and_then(|u| app.units().get(u).cloned()) { " · " (u.name) } }
+            @if !review.is_empty() {
+                p.coverage.gap #review-due {
+                    a href="/kb" {
+                        (lang.t("本单位有 ", "")) (review.len())
+                        (lang.t(" 篇知识库文章已过复核日期，请核对更新", " knowledge-base articles of your unit are past their review date: please check them"))
+                    }
+                }
+            }
             nav.tabs {
                 @for t in tabs {
                     a href={ (path) "?tab=" (t.key) } class=[(t.key == tab.key).then_some("active")] { (lang.t(t.zh, t.en)) @if let Some(n) = count_of(t) { " (" (n) ")" } }

@@ -132,4 +132,11 @@ async fn drafts_are_for_their_owner_saves_are_versioned_and_stale_or_foreign_edi
     let zgc = token_client("zhongguancun").await;
     let none: Value = expect_status(zgc.get(app.url("/api/v1/kb/review")).send().await.expect("GET"), 200).await;
     assert_eq!(none, json!([]));
+    // The owner's inbox says so; another unit's does not.
+    let inbox = |client: Client| {
+        let url = app.url("/inbox");
+        async move { client.get(url).send().await.expect("GET inbox").text().await.expect("page") }
+    };
+    assert!(inbox(wj.clone()).await.contains("id=\"review-due\""), "the owner's inbox flags the article");
+    assert!(!inbox(zgc.clone()).await.contains("id=\"review-due\""));
 }
