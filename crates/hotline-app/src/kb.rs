@@ -86,7 +86,7 @@ impl App {
     }
 
     /// Whether `who` (none: a citizen) may read the article.
-    fn may_read(&self, who: Option<&Principal>, a: &StoredArticle) -> bool {
+    pub(crate) fn may_read(&self, who: Option<&Principal>, a: &StoredArticle) -> bool {
         match (a.article.status, who) {
             (ArticleStatus::Public, _) => true,
             (_, None) => false,
@@ -224,8 +224,17 @@ impl App {
                         .any(|x| x.as_str() == c || x.as_str().starts_with(&format!("{c}/")) || c.starts_with(&format!("{}/", x.as_str())))
                 })
             })
-            .map(|a| self.article_view(a, &uses))
+            .map(|a| self.public_view(who, a, &uses))
             .collect())
+    }
+
+    /// The view of an article for `who`: a citizen is not told which staff member saved it.
+    fn public_view(&self, who: Option<&Principal>, a: &StoredArticle, uses: &std::collections::HashMap<String, i64>) -> ArticleView {
+        let mut v = self.article_view(a, uses);
+        if who.is_none() {
+            v.updated_by.clear();
+        }
+        v
     }
 
     /// The article an operator answers a consultation from: it must exist and be released (public
@@ -247,7 +256,7 @@ impl App {
     /// One article, if `who` may read it (else not found, so drafts cannot be probed).
     pub async fn article(&self, who: Option<&Principal>, slug: &str) -> AppResult<ArticleView> {
         match self.store.get_article(slug).await? {
-            Some(a) if self.may_read(who, &a) => Ok(self.article_view(&a, &self.article_uses().await?)),
+            Some(a) if self.may_read(who, &a) => Ok(self.public_view(who, &a, &self.article_uses().await?)),
             _ => Err(AppError::NotFound { what: "article" }),
         }
     }
@@ -267,7 +276,6 @@ impl App {
         let uses = self.article_uses().await?;
         Ok(due.iter().filter(|a| self.may_edit(who, a.owner)).map(|a| self.article_view(a, &uses)).collect())
     }
-
 }
 
 /// One saved version of an article, for its history.
@@ -290,6 +298,8 @@ impl App {
                 .article_versions(slug)
                 .await?
                 .into_iter()
+                // A version saved as a draft stays for those who may read drafts of it.
+                .filter(|v| v.article.status != ArticleStatus::Draft || self.may_edit(who, a.owner))
                 .map(|v| ArticleVersionView {
                     version: v.version,
                     saved_at: v.created_at,
@@ -313,7 +323,7 @@ impl App {
             .article_versions(slug)
             .await?
             .into_iter()
-            .find(|v| v.version == version)
+            .find(|v| v.version == version && (v.article.status != ArticleStatus::Draft || self.may_edit(who, current.owner)))
             .ok_or(AppError::NotFound { what: "article version" })?;
         let owner = self.units().by_code(&v.article.owner).map_or(current.owner, |u| u.id);
         let then = StoredArticle {

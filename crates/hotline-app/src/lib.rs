@@ -73,6 +73,8 @@ pub struct App {
     search: RwLock<Option<Arc<hotline_search::SearchIndex>>>,
     /// One feed pass at a time.
     search_sync: tokio::sync::Mutex<()>,
+    /// The database's identity the index is checked against, once read.
+    search_store_id: RwLock<Option<String>>,
     /// Woken after this node writes, so its own changes are searchable within moments.
     search_nudge: tokio::sync::Notify,
 }
@@ -126,6 +128,7 @@ impl App {
             rating_key: RwLock::new(None),
             search: RwLock::new(None),
             search_sync: tokio::sync::Mutex::new(()),
+            search_store_id: RwLock::new(None),
             search_nudge: tokio::sync::Notify::new(),
         };
         app.reload_reference().await?;

@@ -572,7 +572,7 @@ impl App {
         }
     }
 
-    fn can_see(&self, who: &Principal, order: &WorkOrder) -> bool {
+    pub(crate) fn can_see(&self, who: &Principal, order: &WorkOrder) -> bool {
         match self.visible_units(who) {
             None => true,
             Some(units) => order.assignment.as_ref().is_some_and(|a| a.units().any(|u| units.contains(&u))),

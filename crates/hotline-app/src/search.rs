@@ -26,6 +26,9 @@ use crate::views::UnitRef;
 const FEED_BATCH: u32 = 5_000;
 /// Orders per commit while a rebuild scans the store.
 const REBUILD_BATCH: u32 = 2_000;
+/// How far before the head a rebuild starts reading the feed again (writes numbered but not yet
+/// committed when the rebuild began).
+const REBUILD_MARGIN: i64 = 5_000;
 /// How long a skipped feed position is re-asked for before it is taken as a rolled-back write.
 const GAP_PATIENCE_SECS: i64 = 300;
 /// Most positions remembered as skipped.
@@ -225,17 +228,29 @@ pub(crate) fn order_doc(o: &WorkOrder) -> OrderDoc {
 }
 
 /// Moves `state` past the feed positions just read: the cursor to the highest, and every position
-/// skipped on the way remembered as a gap (a write numbered earlier but not yet committed).
+/// skipped on the way remembered as a gap (a write numbered earlier but not yet committed). When
+/// no more gaps can be remembered, the cursor stops before the first skipped position it could not
+/// record, so nothing is passed over unrecorded (it is read again next time).
 fn advance(state: &mut FeedState, read: &[i64], now_secs: i64) {
     let Some(&highest) = read.iter().max() else { return };
     if highest <= state.cursor {
         return;
     }
     let seen: HashSet<i64> = read.iter().copied().collect();
-    let room = MAX_GAPS.saturating_sub(state.gaps.len());
-    let skipped = (state.cursor + 1..highest).filter(|p| !seen.contains(p)).take(room).map(|p| (p, now_secs));
-    state.gaps.extend(skipped);
-    state.cursor = highest;
+    let mut room = MAX_GAPS.saturating_sub(state.gaps.len());
+    let mut cursor = highest;
+    for p in state.cursor + 1..highest {
+        if seen.contains(&p) {
+            continue;
+        }
+        if room == 0 {
+            cursor = p - 1;
+            break;
+        }
+        state.gaps.push((p, now_secs));
+        room -= 1;
+    }
+    state.cursor = cursor;
 }
 
 /// Forgets gaps that were found or waited for too long.
@@ -274,8 +289,13 @@ impl App {
     }
 
     async fn store_id(&self) -> AppResult<String> {
+        if let Some(id) = self.search_store_id.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
+            return Ok(id);
+        }
         let fresh = crate::auth::random_secret()?;
-        Ok(self.store.setting_or_insert(STORE_ID_KEY, &fresh[..16.min(fresh.len())]).await?)
+        let id = self.store.setting_or_insert(STORE_ID_KEY, &fresh[..16.min(fresh.len())]).await?;
+        *self.search_store_id.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id.clone());
+        Ok(id)
     }
 
     /// Brings the index up to the store: new article versions and changed orders since the last
@@ -284,76 +304,92 @@ impl App {
         let _one_at_a_time = self.search_sync.lock().await;
         let index = self.search_index()?;
         let store_id = self.store_id().await?;
+        let (event_head, article_head) = self.store.change_heads().await?;
         let mut report = SyncReport::default();
-        self.sync_articles(&index, &store_id, &mut report).await?;
-        self.sync_orders(&index, &store_id, &mut report).await?;
+        self.sync_articles(&index, &store_id, article_head, &mut report).await?;
+        self.sync_orders(&index, &store_id, event_head, &mut report).await?;
         Ok(report)
     }
 
-    fn fresh_state(store_id: &str, cursor: i64) -> FeedState {
-        FeedState { schema: SCHEMA_VERSION, store_id: store_id.to_owned(), cursor, gaps: Vec::new(), rebuild_after: None }
+    /// The state an index's commit holds, if it was built from this store and is not ahead of it
+    /// (an index ahead of its database was built before the database was restored from a backup).
+    fn usable(state: Option<FeedState>, store_id: &str, head: i64) -> Option<FeedState> {
+        state.filter(|s| s.store_id == store_id && s.cursor <= head)
+    }
+
+    /// A rebuild's starting state: the scan covers what exists now, and the feed is read again from
+    /// a little before the head, so a write numbered before the head but committed after the scan
+    /// passed it (PostgreSQL) is seen, or remembered as a gap.
+    fn fresh_state(store_id: &str, head: i64) -> FeedState {
+        FeedState {
+            schema: SCHEMA_VERSION,
+            store_id: store_id.to_owned(),
+            cursor: (head - REBUILD_MARGIN).max(0),
+            gaps: Vec::new(),
+            rebuild_after: None,
+        }
     }
 
     async fn blocking<T: Send + 'static>(f: impl FnOnce() -> hotline_search::Result<T> + Send + 'static) -> AppResult<T> {
         tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?.map_err(search_err)
     }
 
-    async fn sync_articles(&self, index: &Arc<SearchIndex>, store_id: &str, report: &mut SyncReport) -> AppResult<()> {
+    async fn sync_articles(&self, index: &Arc<SearchIndex>, store_id: &str, head: i64, report: &mut SyncReport) -> AppResult<()> {
         let now = self.clock.now().timestamp();
-        let Some(mut state) = index.articles_state().filter(|s| s.store_id == store_id) else {
-            let (_, head) = self.store.change_heads().await?;
-            let docs: Vec<ArticleDoc> = self.store.list_articles().await?.iter().map(article_doc).collect();
-            report.articles += docs.len();
-            report.rebuilt = true;
-            let (index, state) = (index.clone(), Self::fresh_state(store_id, head));
-            return Self::blocking(move || index.write_articles(&docs, &[], &state, true)).await;
+        let mut state = match Self::usable(index.articles_state(), store_id, head) {
+            Some(s) => s,
+            None => {
+                let docs: Vec<ArticleDoc> = self.store.list_articles().await?.iter().map(article_doc).collect();
+                report.articles += docs.len();
+                report.rebuilt = true;
+                let state = Self::fresh_state(store_id, head);
+                let (ix, st) = (index.clone(), state.clone());
+                Self::blocking(move || ix.write_articles(&docs, &[], &st, true)).await?;
+                state
+            }
         };
         loop {
-            let mut changes = self.store.article_changes(state.cursor, FEED_BATCH).await?;
-            // Versions skipped earlier: saved meanwhile? (Article versions are few; re-read them all.)
-            let gaps: HashSet<i64> = state.gaps.iter().map(|g| g.0).collect();
-            if !gaps.is_empty() {
-                let after = gaps.iter().min().copied().unwrap_or(0) - 1;
-                changes.extend(self.store.article_changes(after, FEED_BATCH).await?.into_iter().filter(|(v, _)| gaps.contains(v)));
-            }
-            if changes.is_empty() && state.gaps.is_empty() {
-                return Ok(());
-            }
-            let read: Vec<i64> = changes.iter().map(|c| c.0).collect();
+            let changes = self.store.article_changes(state.cursor, FEED_BATCH).await?;
+            let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
+            let late = if gap_ids.is_empty() { Vec::new() } else { self.store.article_changes_at(&gap_ids).await? };
             let before = state.clone();
-            advance(&mut state, &read, now);
-            settle_gaps(&mut state, &read.iter().copied().collect(), now);
-            if changes.is_empty() && state == before {
+            advance(&mut state, &changes.iter().map(|c| c.0).collect::<Vec<_>>(), now);
+            settle_gaps(&mut state, &late.iter().map(|c| c.0).collect(), now);
+            if state == before && late.is_empty() {
                 return Ok(());
             }
-            let mut docs = Vec::new();
-            let slugs: HashSet<String> = changes.into_iter().map(|c| c.1).collect();
-            for slug in &slugs {
-                if let Some(a) = self.store.get_article(slug).await? {
-                    docs.push(article_doc(&a));
+            let slugs: HashSet<&String> = changes.iter().chain(&late).map(|c| &c.1).collect();
+            let mut docs = Vec::with_capacity(slugs.len());
+            if slugs.len() > 50 {
+                // Many at once (after a rebuild): one read of them all.
+                docs.extend(self.store.list_articles().await?.iter().filter(|a| slugs.contains(&a.article.slug)).map(article_doc));
+            } else {
+                for slug in slugs {
+                    if let Some(a) = self.store.get_article(slug).await? {
+                        docs.push(article_doc(&a));
+                    }
                 }
             }
             report.articles += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_articles(&docs, &[], &st, false)).await?;
-            if read.len() < FEED_BATCH as usize {
+            if changes.len() < FEED_BATCH as usize || state.cursor == before.cursor {
                 return Ok(());
             }
         }
     }
 
-    async fn sync_orders(&self, index: &Arc<SearchIndex>, store_id: &str, report: &mut SyncReport) -> AppResult<()> {
-        let mut state = match index.orders_state().filter(|s| s.store_id == store_id) {
-            Some(s) => s,
+    async fn sync_orders(&self, index: &Arc<SearchIndex>, store_id: &str, head: i64, report: &mut SyncReport) -> AppResult<()> {
+        let (mut state, mut reset) = match Self::usable(index.orders_state(), store_id, head) {
+            Some(s) => (s, false),
             None => {
-                // Start over: everything up to the feed's head now comes from a scan of the orders;
-                // what changes during the scan is read from the feed afterwards.
-                let (head, _) = self.store.change_heads().await?;
+                // Start over: what exists now comes from a scan of the orders (its position is
+                // committed too, so an interrupted scan resumes); what changes meanwhile comes
+                // from the feed afterwards.
                 report.rebuilt = true;
-                FeedState { rebuild_after: Some(0), ..Self::fresh_state(store_id, head) }
+                (FeedState { rebuild_after: Some(0), ..Self::fresh_state(store_id, head) }, true)
             }
         };
-        let mut reset = report.rebuilt;
         while let Some(after) = state.rebuild_after {
             let orders = self.store.scan_orders(OrderId(after), REBUILD_BATCH).await?;
             state.rebuild_after = orders.last().map(|o| o.id.0);
@@ -369,14 +405,9 @@ impl App {
             let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
             let late = if gap_ids.is_empty() { Vec::new() } else { self.store.order_changes_at(&gap_ids).await? };
             let before = state.clone();
-            let read: Vec<i64> = changes.iter().map(|c| c.0).collect();
-            advance(&mut state, &read, now);
+            advance(&mut state, &changes.iter().map(|c| c.0).collect::<Vec<_>>(), now);
             settle_gaps(&mut state, &late.iter().map(|c| c.0).collect(), now);
-            if changes.is_empty() && late.is_empty() {
-                if state != before {
-                    let (ix, st) = (index.clone(), state.clone());
-                    Self::blocking(move || ix.write_orders(&[], &st, false)).await?;
-                }
+            if state == before && late.is_empty() {
                 return Ok(());
             }
             let mut ids: Vec<OrderId> = changes.iter().chain(&late).map(|c| c.1).collect();
@@ -386,7 +417,9 @@ impl App {
             report.orders += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_orders(&docs, &st, false)).await?;
-            if changes.len() < FEED_BATCH as usize {
+            // A full batch may have more behind it; a cursor that could not move (no room for
+            // gaps) waits for the next pass rather than reading the same batch again.
+            if changes.len() < FEED_BATCH as usize || state.cursor == before.cursor {
                 return Ok(());
             }
         }
@@ -439,8 +472,17 @@ impl App {
             offset: offset as usize,
             snippet_chars: 80,
         };
+        let visible = query.visible_units.is_some();
         let index = self.search_index()?;
-        let found = Self::blocking(move || index.search_orders(&query)).await?;
+        let mut found = Self::blocking(move || index.search_orders(&query)).await?;
+        if visible {
+            // The index may lag the store by a moment (a re-dispatch not read yet): what a unit
+            // is shown is checked against the orders as they are now.
+            let ids: Vec<OrderId> = found.hits.iter().map(|h| OrderId(h.order.id)).collect();
+            let now_visible: HashSet<i64> =
+                self.store.orders_by_ids(&ids).await?.iter().filter(|o| self.can_see(who, o)).map(|o| o.id.0).collect();
+            found.hits.retain(|h| now_visible.contains(&h.order.id));
+        }
         let dir = self.units();
         let unit = |id: Option<i64>| id.map(|u| UnitRef::of(&dir, UnitId(u)));
         Ok(OrderSearchResult {
@@ -492,7 +534,16 @@ impl App {
             snippet_chars: 120,
         };
         let index = self.search_index()?;
-        let found = Self::blocking(move || index.search_articles(&query)).await?;
+        let mut found = Self::blocking(move || index.search_articles(&query)).await?;
+        // An article unpublished a moment ago may not be re-indexed yet: who may read it is
+        // checked against the article as it is now.
+        let mut readable = Vec::with_capacity(found.hits.len());
+        for h in std::mem::take(&mut found.hits) {
+            if self.store.get_article(&h.article.slug).await?.is_some_and(|a| self.may_read(who, &a)) {
+                readable.push(h);
+            }
+        }
+        found.hits = readable;
         let dir = self.units();
         Ok(ArticleSearchResult {
             total: found.total,

@@ -329,11 +329,23 @@ document.addEventListener('submit', (e) => {
     if (radio) { radio.checked = true; radio.dispatchEvent(new Event('change', { bubbles: true })); }
     var nature = document.getElementById('nature');
     if (nature && !nature.value) { nature.value = 'consult'; nature.dispatchEvent(new Event('change', { bubbles: true })); }
-    if (answer) {
-      answer.value = kbPanel.getAttribute('data-answer').replace('{title}', title) + plain(h.body_zh);
-    }
     link(h.slug, title);
-    if (answer) answer.focus();
+    if (!answer) return;
+    // The answer records what the caller was told: the article's opening lines (its sample-content
+    // notice left out), until the operator edits it.
+    var first = kbPanel.getAttribute('data-answer').replace('{title}', title) + plain(h.body_zh);
+    answer.value = first;
+    answer.focus();
+    get('/api/v1/kb/articles/' + encodeURIComponent(h.slug)).then(function (a) {
+      // Not if the operator has chosen another article or started typing meanwhile.
+      if (!a || articleInput.value !== h.slug || answer.value !== first) return;
+      var body = (zh || !a.body_en ? a.body_zh : a.body_en)
+        .split('\n')
+        .map(function (l) { return l.replace(/^[#>\-*+\d.\s]+/, '').replace(/[*_`]/g, '').trim(); })
+        .filter(function (l) { return l && !/^(示例内容|Sample content)/.test(l); })
+        .join(' ');
+      answer.value = kbPanel.getAttribute('data-answer').replace('{title}', title) + Array.from(body).slice(0, 400).join('');
+    });
   }
 
   // Only hits near the best one: a far weaker match (one shared common word) is noise beside a call.
@@ -399,7 +411,8 @@ document.addEventListener('submit', (e) => {
     var text = description.value.trim();
     if (text.length < 2) { showArticles(null); showOrders(null); return; }
     var mine = ++seq;
-    var q = encodeURIComponent(text.slice(0, 500));
+    // By characters, not UTF-16 units: a cut emoji would make encodeURIComponent throw.
+    var q = encodeURIComponent(Array.from(text).slice(0, 500).join(''));
     get('/api/v1/search/articles?limit=5&q=' + q).then(function (f) { if (mine === seq) showArticles(f); });
     get('/api/v1/search/orders?limit=5&state=replied,evaluated,closed,answered_directly&q=' + q).then(function (f) { if (mine === seq) showOrders(f); });
   }

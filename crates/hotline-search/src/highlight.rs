@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::index_terms;
 
+/// How much of a text is read for its snippet.
+const MAX_SCANNED_CHARS: usize = 20_000;
+
 /// A piece of a snippet: plain text, marked when it matched the query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
@@ -38,6 +41,12 @@ pub fn matches(text: &str, terms: &HashSet<String>) -> bool {
 /// `…` marks where the text was cut. A text without hits gives its beginning.
 pub fn snippet(text: &str, terms: &HashSet<String>, max_chars: usize) -> Vec<Segment> {
     let text = text.trim();
+    // A snippet comes from the start of a long text: marking all of a 50,000-character body for
+    // every hit of every search would cost more than the search.
+    let text = match text.char_indices().nth(MAX_SCANNED_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    };
     if text.is_empty() {
         return Vec::new();
     }
@@ -50,12 +59,26 @@ pub fn snippet(text: &str, terms: &HashSet<String>, max_chars: usize) -> Vec<Seg
         (0, chars)
     } else {
         // Try a window starting a little before each hit; keep the one covering the most hit text.
+        // Ranges are sorted and disjoint: prefix sums give each window's cover in log time.
         let lead = max_chars / 6;
+        let mut prefix = Vec::with_capacity(ranges.len() + 1);
+        prefix.push(0usize);
+        for &(f, t) in &ranges {
+            prefix.push(prefix[prefix.len() - 1] + (t - f));
+        }
         let mut best = (0usize, 0usize);
         for &(from, _) in &ranges {
             let s = char_at(from).saturating_sub(lead).min(chars - max_chars);
             let (ws, we) = (bounds[s], bounds[s + max_chars]);
-            let covered: usize = ranges.iter().map(|&(f, t)| t.min(we).saturating_sub(f.max(ws))).sum();
+            let first = ranges.partition_point(|&(_, t)| t <= ws);
+            let last = ranges.partition_point(|&(f, _)| f < we);
+            let mut covered = 0;
+            if first < last {
+                covered = prefix[last] - prefix[first];
+                // Clip the ranges cut by the window's edges.
+                covered -= ws.saturating_sub(ranges[first].0);
+                covered -= ranges[last - 1].1.saturating_sub(we);
+            }
             if covered > best.1 {
                 best = (s, covered);
             }
@@ -115,6 +138,21 @@ mod tests {
         let s = render(&snippet(&text, &terms("供暖"), 30));
         assert!(s.starts_with('…') && s.ends_with('…') && s.contains("[供暖]"), "{s}");
         assert_eq!(s.chars().filter(|c| *c != '[' && *c != ']' && *c != '…').count(), 30);
+    }
+
+    #[test]
+    fn the_window_with_the_most_marked_text_wins() {
+        let text = format!("停车{}停车停车停车{}", "甲".repeat(50), "乙".repeat(50));
+        let s = render(&snippet(&text, &terms("停车"), 20));
+        assert!(s.contains("[停车停车停车]"), "{s}");
+    }
+
+    #[test]
+    fn a_huge_text_full_of_hits_gives_a_snippet_of_the_asked_length() {
+        let text = "停车，".repeat(100_000);
+        let s = snippet(&text, &terms("停车"), 120);
+        assert!(s.iter().any(|x| x.hit));
+        assert_eq!(s.iter().filter(|x| x.text != "…").map(|x| x.text.chars().count()).sum::<usize>(), 120);
     }
 
     #[test]

@@ -88,6 +88,26 @@ impl SqlStore {
         rows.iter().map(|r| Ok((get::<i64>(r, "version_id")?, get::<String>(r, "slug")?))).collect()
     }
 
+    pub(crate) async fn article_changes_at_impl(&self, version_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in version_ids.chunks(MAX_IDS) {
+            let sql = format!(
+                "select v.version_id, a.slug from kb_article_version v join kb_article a on a.article_id = v.article_id \
+                 where v.version_id in ({}) order by v.version_id",
+                marks(chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+            for r in &rows {
+                out.push((get::<i64>(r, "version_id")?, get::<String>(r, "slug")?));
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn article_use_counts_impl(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query(
             "select answer_article, count(*) as uses from work_order where answer_article is not null \

@@ -96,7 +96,11 @@ impl SqlStore {
         rows.iter().map(article_from_row).collect()
     }
 
-    pub(crate) async fn articles_due_for_review_impl(&self, owners: Option<&[UnitId]>, today: chrono::NaiveDate) -> Result<Vec<StoredArticle>> {
+    pub(crate) async fn articles_due_for_review_impl(
+        &self,
+        owners: Option<&[UnitId]>,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<StoredArticle>> {
         // Review dates are stored as YYYY-MM-DD, which order as text.
         let mut sql = format!("{SELECT} where review_by is not null and review_by < $1");
         if let Some(o) = owners {

@@ -441,6 +441,9 @@ impl hotline_store::Store for SqlStore {
     async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>> {
         self.article_changes_impl(after, limit).await
     }
+    async fn article_changes_at(&self, version_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        self.article_changes_at_impl(version_ids).await
+    }
     async fn article_use_counts(&self) -> Result<Vec<(String, i64)>> {
         self.article_use_counts_impl().await
     }

@@ -453,6 +453,8 @@ pub trait Store: Send + Sync {
     async fn change_heads(&self) -> Result<(i64, i64)>;
     /// Article versions saved after version id `after`, oldest first: (version id, slug).
     async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>>;
+    /// Which of these article version ids exist now, with their slugs.
+    async fn article_changes_at(&self, version_ids: &[i64]) -> Result<Vec<(i64, String)>>;
 
     // Callback (回访).
     /// Orders waiting for a callback at `now` (replied, or past their reply due time), longest

@@ -156,6 +156,8 @@ async fn feeds(store: &dyn Store, units: &Units, people: &People, policy: &Deadl
     assert_eq!(versions.last().map(|v| v.0), Some(articles_head));
     assert_eq!(store.article_changes(versions[0].0, 10).await.expect("after the first"), versions[1..]);
     assert!(store.article_changes(articles_head, 10).await.expect("after the head").is_empty());
+    let asked = [versions[0].0, articles_head + 100];
+    assert_eq!(store.article_changes_at(&asked).await.expect("article_changes_at"), versions[..1], "existing ids only");
 }
 
 /// Articles: created once per slug, saved in versions guarded by the version the editor read.

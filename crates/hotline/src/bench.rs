@@ -31,6 +31,9 @@ pub enum BenchCommand {
         /// Seconds of the fixed-rate run.
         #[arg(long, default_value_t = 15)]
         seconds: u64,
+        /// Run without keeping the search index current (to see what indexing costs intake).
+        #[arg(long)]
+        search_off: bool,
     },
     /// Order detail latency and server memory with many orders stored.
     Detail {
@@ -907,8 +910,13 @@ fn peak_rss_mb() -> f64 {
 pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
     println!("machine: {} cores; {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
     match command {
-        BenchCommand::Create { orders, concurrency, rate, seconds } => {
-            let server = start_server().await?;
+        BenchCommand::Create { orders, concurrency, rate, seconds, search_off } => {
+            let server = start_server_with(|c| {
+                if *search_off {
+                    c.search_refresh_ms = 0;
+                }
+            })
+            .await?;
             // Warm up the connection pools and caches.
             closed_loop(&server, 500, *concurrency, 0).await?;
             let (lat, elapsed, errors) = closed_loop(&server, *orders, *concurrency, 1).await?;

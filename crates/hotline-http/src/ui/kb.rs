@@ -51,8 +51,12 @@ pub(crate) fn markdown(text: &str) -> Markup {
     }
     let events = Parser::new(text).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: defuse(dest_url), title, id }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: defuse(dest_url), title, id }),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: defuse(dest_url), title, id })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image { link_type, dest_url: defuse(dest_url), title, id })
+        }
         other => other,
     });
     let mut out = String::new();
@@ -69,7 +73,8 @@ pub(crate) fn marked(segments: &[SegmentView]) -> Markup {
 pub struct KbQuery {
     q: Option<String>,
     category: Option<String>,
-    offset: Option<u32>,
+    /// Text, not a number: a mangled link gets the first page, not a bare 400.
+    offset: Option<String>,
     ok: Option<String>,
 }
 
@@ -105,7 +110,7 @@ pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang
     let who = visitor(&app, &headers).await;
     let text = q.q.unwrap_or_default();
     let category = q.category.filter(|c| !c.trim().is_empty());
-    let offset = q.offset.unwrap_or(0);
+    let offset = q.offset.as_deref().and_then(|o| o.parse().ok()).unwrap_or(0);
     let searching = !text.trim().is_empty();
     let results = if searching {
         let input = ArticleSearchInput { q: text.clone(), category: category.clone(), limit: Some(PAGE), offset: Some(offset) };
@@ -198,7 +203,7 @@ fn pager(lang: Lang, text: &str, category: Option<&str>, offset: u32, total: usi
 
 #[derive(Debug, Default, Deserialize)]
 pub struct VersionQuery {
-    version: Option<i64>,
+    version: Option<String>,
 }
 
 pub async fn article_page(
@@ -210,7 +215,7 @@ pub async fn article_page(
 ) -> Response {
     let who = visitor(&app, &headers).await;
     let path = format!("/kb/{slug}");
-    let shown = match (&who, vq.version) {
+    let shown = match (&who, vq.version.as_deref().and_then(|v| v.parse::<i64>().ok())) {
         (Some(p), Some(v)) => app.article_at_version(p, &slug, v).await,
         _ => app.article(who.as_ref(), &slug).await,
     };
@@ -429,7 +434,11 @@ pub async fn save_article_submit(State(app): State<Arc<App>>, headers: HeaderMap
     match saved {
         Ok(a) => Redirect::to(&format!("/kb/{}", a.slug)).into_response(),
         Err(e) => {
-            let status = if matches!(e, AppError::StaleVersion) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = match e {
+                AppError::StaleVersion => StatusCode::CONFLICT,
+                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
             (status, edit_form(&app, lang, &who, &f, Some(&error_text(lang, &e)))).into_response()
         }
     }
@@ -447,7 +456,7 @@ pub struct SearchQuery {
     state: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    offset: Option<u32>,
+    offset: Option<String>,
 }
 
 fn state_label(lang: Lang, code: &str) -> String {
@@ -461,7 +470,7 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
     };
     let text = q.q.clone().unwrap_or_default();
     let articles = q.kind.as_deref() == Some("articles");
-    let offset = q.offset.unwrap_or(0);
+    let offset = q.offset.as_deref().and_then(|o| o.parse().ok()).unwrap_or(0);
     let opt = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let date = |s: &Option<String>| opt(s).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let clock = Clock::of(&app).await;
@@ -569,7 +578,10 @@ mod tests {
 
     #[test]
     fn article_markdown_cannot_run_script_in_a_readers_browser() {
-        let html = markdown("[a](javascript:alert(1)) [b](JaVaScRiPt:x) ![c](data:text/html,x) [d](vbscript:x) [e](//evil.org) <script>x</script>").0;
+        let html = markdown(
+            "[a](javascript:alert(1)) [b](JaVaScRiPt:x) ![c](data:text/html,x) [d](vbscript:x) [e](//evil.org) <script>x</script>",
+        )
+        .0;
         assert!(!html.to_lowercase().contains("javascript:") && !html.contains("data:") && !html.contains("vbscript:"), "{html}");
         assert!(!html.contains("href=\"//evil.org") && !html.contains("<script>"), "{html}");
         let ok = markdown("[官网](https://www.beijing.gov.cn/) [电话](tel:12345) [本站](/kb/heating-season) [邮件](mailto:a@b.cn)").0;

@@ -224,3 +224,66 @@ async fn the_index_follows_replies_and_resumes_after_a_restart() {
     drop(restarted);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_unit_is_not_shown_an_order_moved_away_even_before_the_index_has_read_the_move() {
+    let app = spawn_app().await;
+    let op = app.login("operator").await;
+    let wj = app.login("wangjing").await;
+    let sup = app.login("supervisor").await;
+    let number = file(&app, &op, WANGJING, "中关村大街路灯不亮", "中关村大街").await;
+    // A node whose index is read only when this test says so.
+    let node = app.another_node().await;
+    node.sync_search().await.expect("index");
+    let wangjing = node.login("wangjing", hotline::demo::DEMO_PASSWORD).await.expect("login").principal;
+    let input = hotline_app::search::OrderSearchInput { q: "路灯".into(), ..Default::default() };
+    assert_eq!(node.search_orders(&wangjing, &input).await.expect("search").hits.len(), 1);
+
+    // Re-dispatched to 中关村街道; this node has not read the change yet.
+    app.act_ok(&wj, &number, &json!({ "action": "sign" })).await;
+    app.act_ok(&wj, &number, &json!({ "action": "dispute", "reason": "事发地在海淀区", "proposed_unit": app.unit(ZHONGGUANCUN) })).await;
+    let redispatch = json!({ "action": "arbitrate", "decision": "redispatch", "main_unit": app.unit(ZHONGGUANCUN), "reason": "改派" });
+    app.act_ok(&sup, &number, &redispatch).await;
+    assert!(node.search_orders(&wangjing, &input).await.expect("search").hits.is_empty(), "checked against the store, not the index");
+    node.sync_search().await.expect("read the move");
+    let zgc = node.login("zhongguancun", hotline::demo::DEMO_PASSWORD).await.expect("login").principal;
+    assert_eq!(node.search_orders(&zgc, &input).await.expect("search").hits.len(), 1, "the new unit finds it");
+}
+
+#[tokio::test]
+async fn an_article_unpublished_a_moment_ago_is_not_shown_to_citizens_and_draft_versions_stay_with_their_owner() {
+    let app = spawn_app().await;
+    let sup = app.login("supervisor").await;
+    let md = |status: &str| {
+        format!("---\nslug: notice\ntitle_zh: 停水通知\nowner: {WANGJING}\nstatus: {status}\n---\n望京街道部分小区周三停水检修。\n")
+    };
+    let save = |markdown: String, base: Option<i64>| {
+        let (url, sup) = (app.url("/api/v1/kb/articles"), sup.clone());
+        async move {
+            expect_status(sup.post(url).json(&json!({ "markdown": markdown, "base_version": base })).send().await.expect("POST"), 200).await
+        }
+    };
+    save(md("draft"), None).await;
+    save(md("public"), Some(1)).await;
+    let node = app.another_node().await;
+    node.sync_search().await.expect("index");
+    let input = hotline_app::search::ArticleSearchInput { q: "停水".into(), ..Default::default() };
+    assert_eq!(node.search_articles(None, &input).await.expect("search").hits.len(), 1);
+    save(md("draft"), Some(2)).await;
+    assert!(node.search_articles(None, &input).await.expect("search").hits.is_empty(), "checked against the article as it is now");
+
+    // Version 1 was a draft: an operator (staff, not its owner) does not see it in the history.
+    save(md("internal"), Some(3)).await;
+    let op = app.login("operator").await;
+    let history = expect_status(op.get(app.url("/api/v1/kb/articles/notice/versions")).send().await.expect("GET"), 200).await;
+    let versions: Vec<i64> = history.as_array().expect("versions").iter().filter_map(|v| v["version"].as_i64()).collect();
+    assert_eq!(versions, [4, 2], "draft versions 1 and 3 are the owner's");
+    let owner = app.login("wangjing").await;
+    let theirs = expect_status(owner.get(app.url("/api/v1/kb/articles/notice/versions")).send().await.expect("GET"), 200).await;
+    assert_eq!(theirs.as_array().map(Vec::len), Some(4));
+    // Citizens are not told who saved an article.
+    let public = save(md("public"), Some(4)).await;
+    assert!(public["updated_by"].as_str().is_some_and(|s| !s.is_empty()));
+    let seen = expect_status(Client::new().get(app.url("/api/v1/kb/articles/notice")).send().await.expect("GET"), 200).await;
+    assert_eq!(seen["updated_by"], "");
+}
