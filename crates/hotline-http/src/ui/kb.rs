@@ -483,6 +483,7 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
                 Err(e) => { (flash(None, Some(&error_text(lang, &e)))) }
                 Ok(found) => {
                     p.muted #search-total { (lang.t("找到文章 ", "Articles found: ")) (found.total) }
+                    @if found.hits.is_empty() { p #search-none { (lang.t("没有找到相关文章。", "No article matches.")) } }
                     ol.hits #search-hits {
                         @for h in &found.hits {
                             @let (t, snippet) = hit_texts(lang, h);
@@ -501,7 +502,8 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
                 Err(e) => { (flash(None, Some(&error_text(lang, &e)))) }
                 Ok(found) => {
                     p.muted #search-total { (lang.t("找到工单 ", "Orders found: ")) (found.total) }
-                    table.orders #search-hits {
+                    @if found.hits.is_empty() { p #search-none { (lang.t("没有找到相关工单。可以换个说法，或去掉筛选条件。", "No order matches. Try other words or fewer filters.")) } }
+                    table.orders #search-hits .hidden[found.hits.is_empty()] {
                         thead { tr { th { (lang.t("编号", "Number")) } th { (lang.t("受理时间", "Received")) } th { (lang.t("状态", "State")) } th { (lang.t("主办单位", "Main unit")) } th { (lang.t("内容与答复", "Request and reply")) } } }
                         tbody {
                             @for h in &found.hits {
