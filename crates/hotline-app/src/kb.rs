@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
+use crate::orders::invalid;
 use crate::views::UnitRef;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -133,12 +134,7 @@ impl App {
 
     fn owner_of(&self, d: &ArticleDraft) -> AppResult<UnitId> {
         self.units().by_code(&d.owner).map(|u| u.id).ok_or_else(|| {
-            AppError::Validation(hotline_domain::ValidationError::new(
-                "owner",
-                "unknown_unit",
-                format!("负责单位 {} 不存在", d.owner),
-                format!("The owner unit {:?} does not exist", d.owner),
-            ))
+            invalid("owner", "unknown_unit", format!("负责单位 {} 不存在", d.owner), format!("The owner unit {:?} does not exist", d.owner))
         })
     }
 
@@ -171,21 +167,10 @@ impl App {
     pub async fn import_articles(&self, files: &[(String, String)], by: &str) -> AppResult<ImportReport> {
         let mut drafts = Vec::new();
         for (name, text) in files {
-            let d = parse_markdown(text).map_err(|e| {
-                AppError::Validation(hotline_domain::ValidationError::new(
-                    e.field.clone(),
-                    e.code,
-                    format!("{name}：{}", e.zh),
-                    format!("{name}: {}", e.en),
-                ))
-            })?;
+            let d =
+                parse_markdown(text).map_err(|e| invalid(&e.field, e.code, format!("{name}：{}", e.zh), format!("{name}: {}", e.en)))?;
             let owner = self.owner_of(&d).map_err(|e| {
-                AppError::Validation(hotline_domain::ValidationError::new(
-                    "owner",
-                    "unknown_unit",
-                    format!("{name}：{}", e.messages().0),
-                    format!("{name}: {}", e.messages().1),
-                ))
+                invalid("owner", "unknown_unit", format!("{name}：{}", e.messages().0), format!("{name}: {}", e.messages().1))
             })?;
             drafts.push((d, owner));
         }
@@ -244,12 +229,12 @@ impl App {
             Some(a) if a.article.status != ArticleStatus::Draft => {
                 Ok(hotline_domain::kb::ArticleRef { slug: a.article.slug, version: a.version, title: a.article.title_zh })
             }
-            _ => Err(AppError::Validation(hotline_domain::ValidationError::new(
+            _ => Err(invalid(
                 "article",
                 "unknown_article",
                 format!("知识库中没有已发布的文章 {slug}"),
                 format!("No released knowledge-base article {slug:?}"),
-            ))),
+            )),
         }
     }
 

@@ -305,7 +305,7 @@ pub struct PublicRequestInput {
 /// How many other orders of the same case an order's detail lists.
 const CASE_ORDERS_SHOWN: u32 = 20;
 
-pub(crate) fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
+pub(crate) fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
     AppError::Validation(ValidationError::new(field, code, zh, en))
 }
 

@@ -11,7 +11,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hotline_domain::kb::ArticleStatus;
 use hotline_domain::{OrderId, OrderNumber, Role, State, UnitId, WorkOrder};
 use hotline_search::{ArticleDoc, ArticleSearch, Drafts, FeedState, OrderDoc, OrderSearch, SCHEMA_VERSION, SearchIndex, Segment};
 use hotline_store::StoredArticle;
@@ -20,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
+use crate::orders::invalid;
 use crate::views::UnitRef;
 
 /// Events read from the feed per commit.
@@ -141,10 +141,6 @@ pub struct SyncReport {
     pub rebuilt: bool,
 }
 
-fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
-    AppError::Validation(hotline_domain::ValidationError::new(field, code, zh, en))
-}
-
 fn search_err(e: hotline_search::SearchError) -> AppError {
     AppError::Internal(e.to_string())
 }
@@ -258,6 +254,21 @@ fn settle_gaps(state: &mut FeedState, found: &HashSet<i64>, now_secs: i64) {
     state.gaps.retain(|(p, since)| !found.contains(p) && now_secs - since < GAP_PATIENCE_SECS);
 }
 
+/// One round of a feed, the same for orders and articles: moves `state` past the positions just
+/// read (`fresh`) and the skipped ones found since (`late`). Whether there is anything to commit.
+fn feed_round(state: &mut FeedState, fresh: &[i64], late: &[i64], now_secs: i64) -> bool {
+    let before = state.clone();
+    advance(state, fresh, now_secs);
+    settle_gaps(state, &late.iter().copied().collect(), now_secs);
+    *state != before || !late.is_empty()
+}
+
+/// Whether a round leaves more to read now: a full batch may have more behind it, but a cursor
+/// that could not move (no room for gaps) waits for the next pass rather than reading it again.
+fn more_to_read(fresh: usize, cursor_before: i64, state: &FeedState) -> bool {
+    fresh >= FEED_BATCH as usize && state.cursor != cursor_before
+}
+
 impl App {
     /// The search index (an in-memory one until [`App::install_search_index`] gives another).
     pub fn search_index(&self) -> AppResult<Arc<SearchIndex>> {
@@ -352,10 +363,9 @@ impl App {
             let changes = self.store.article_changes(state.cursor, FEED_BATCH).await?;
             let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
             let late = if gap_ids.is_empty() { Vec::new() } else { self.store.article_changes_at(&gap_ids).await? };
-            let before = state.clone();
-            advance(&mut state, &changes.iter().map(|c| c.0).collect::<Vec<_>>(), now);
-            settle_gaps(&mut state, &late.iter().map(|c| c.0).collect(), now);
-            if state == before && late.is_empty() {
+            let cursor_before = state.cursor;
+            let positions = |c: &[(i64, String)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
+            if !feed_round(&mut state, &positions(&changes), &positions(&late), now) {
                 return Ok(());
             }
             let slugs: HashSet<&String> = changes.iter().chain(&late).map(|c| &c.1).collect();
@@ -373,7 +383,7 @@ impl App {
             report.articles += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_articles(&docs, &[], &st, false)).await?;
-            if changes.len() < FEED_BATCH as usize || state.cursor == before.cursor {
+            if !more_to_read(changes.len(), cursor_before, &state) {
                 return Ok(());
             }
         }
@@ -404,10 +414,9 @@ impl App {
             let changes = self.store.order_changes(state.cursor, FEED_BATCH).await?;
             let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
             let late = if gap_ids.is_empty() { Vec::new() } else { self.store.order_changes_at(&gap_ids).await? };
-            let before = state.clone();
-            advance(&mut state, &changes.iter().map(|c| c.0).collect::<Vec<_>>(), now);
-            settle_gaps(&mut state, &late.iter().map(|c| c.0).collect(), now);
-            if state == before && late.is_empty() {
+            let cursor_before = state.cursor;
+            let positions = |c: &[(i64, OrderId)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
+            if !feed_round(&mut state, &positions(&changes), &positions(&late), now) {
                 return Ok(());
             }
             let mut ids: Vec<OrderId> = changes.iter().chain(&late).map(|c| c.1).collect();
@@ -417,9 +426,7 @@ impl App {
             report.orders += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_orders(&docs, &st, false)).await?;
-            // A full batch may have more behind it; a cursor that could not move (no room for
-            // gaps) waits for the next pass rather than reading the same batch again.
-            if changes.len() < FEED_BATCH as usize || state.cursor == before.cursor {
+            if !more_to_read(changes.len(), cursor_before, &state) {
                 return Ok(());
             }
         }
@@ -557,7 +564,7 @@ impl App {
                     owner: UnitRef::of(&dir, UnitId(h.article.owner)),
                     slug: h.article.slug,
                     version: h.article.version,
-                    status: ArticleStatus::parse(&h.article.status).map_or(h.article.status, |s| s.code().to_owned()),
+                    status: h.article.status,
                     categories: h.article.categories,
                     sample: h.article.sample,
                     score: h.score,

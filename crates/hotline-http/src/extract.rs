@@ -32,6 +32,15 @@ pub fn credential(headers: &HeaderMap) -> Option<&str> {
     bearer.or_else(|| cookie(headers, SESSION_COOKIE))
 }
 
+/// The caller if valid credentials came with the request; `None` for citizens (public pages and
+/// endpoints serve both).
+pub async fn optional_principal(app: &App, headers: &HeaderMap) -> Option<Principal> {
+    match credential(headers) {
+        Some(token) => app.authenticate(token).await.ok(),
+        None => None,
+    }
+}
+
 /// The authenticated caller; rejects with 401 problem+json.
 pub struct Auth(pub Principal);
 

@@ -826,7 +826,10 @@ async fn search(orders: usize, articles: usize, arrivals: usize, queries: usize)
 
     // The searches: what people type, from held-out generated requests.
     let held: Vec<&(String, String, String, hotline_domain::Timestamp)> = texts[orders + arrivals..].iter().collect();
-    let enc = |s: &str| format!("q={}", urlencode(s));
+    // `q=…`, percent-encoded by the url crate (through reqwest).
+    let enc = |s: &str| {
+        reqwest::Url::parse_with_params("http://bench/", [("q", s)]).ok().and_then(|u| u.query().map(str::to_owned)).unwrap_or_default()
+    };
     let words = ["停车", "电梯", "暖气不热", "噪音扰民", "物业", "拖欠工资", "垃圾", "占道经营", "elevator", "heating", "WiFi信号", "停水"];
     let base = &server.base;
     let short: Vec<String> = words.iter().map(|w| format!("{base}/api/v1/search/orders?{}", enc(w))).collect();
@@ -872,13 +875,6 @@ async fn search(orders: usize, articles: usize, arrivals: usize, queries: usize)
     );
     println!("  peak RSS {:.0} MB", peak_rss_mb());
     Ok(())
-}
-
-/// Percent-encodes a query value.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 /// Bytes of the files under `dir`.

@@ -12,7 +12,7 @@ use hotline_app::kb::{ArticleInput, ArticleVersionView, ArticleView};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth, credential};
+use crate::extract::{ApiJson, ApiQuery, Auth, optional_principal};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -22,14 +22,6 @@ pub fn router() -> Router<Arc<App>> {
         .route("/kb/articles/{slug}", get(get_article))
         .route("/kb/articles/{slug}/versions", get(article_versions))
         .route("/kb/review", get(to_review))
-}
-
-/// The caller if a credential came with the request (citizens send none).
-pub(crate) async fn caller(app: &App, headers: &HeaderMap) -> Option<hotline_app::Principal> {
-    match credential(headers) {
-        Some(token) => app.authenticate(token).await.ok(),
-        None => None,
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -47,7 +39,7 @@ async fn list_articles(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ArticleQuery>,
 ) -> ApiResult<Json<Vec<ArticleView>>> {
-    let who = caller(&app, &headers).await;
+    let who = optional_principal(&app, &headers).await;
     Ok(Json(app.articles(who.as_ref(), q.category.as_deref()).await?))
 }
 
@@ -55,7 +47,7 @@ async fn list_articles(
 #[utoipa::path(get, path = "/api/v1/kb/articles/{slug}", tag = "kb", params(("slug" = String, Path)), security(()),
     responses((status = 200, body = ArticleView), (status = 404, body = Problem)))]
 async fn get_article(State(app): State<Arc<App>>, headers: HeaderMap, Path(slug): Path<String>) -> ApiResult<Json<ArticleView>> {
-    let who = caller(&app, &headers).await;
+    let who = optional_principal(&app, &headers).await;
     Ok(Json(app.article(who.as_ref(), &slug).await?))
 }
 

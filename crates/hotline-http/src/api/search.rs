@@ -28,7 +28,7 @@ async fn search_articles(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ArticleSearchInput>,
 ) -> ApiResult<Json<ArticleSearchResult>> {
-    let who = super::kb::caller(&app, &headers).await;
+    let who = crate::extract::optional_principal(&app, &headers).await;
     Ok(Json(app.search_articles(who.as_ref(), &q).await?))
 }
 

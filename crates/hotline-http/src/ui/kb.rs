@@ -20,16 +20,9 @@ use pulldown_cmark::{Event, Parser, html::push_html};
 use serde::Deserialize;
 
 use super::forms::FormData;
-use super::pages::{Clock, category_select, user};
+use super::pages::{Clock, category_select, pager, user};
 use super::{Lang, Nav, error_text, flash, layout};
-
-/// The signed-in staff member, if any (the pages are public).
-async fn visitor(app: &App, headers: &HeaderMap) -> Option<Principal> {
-    match crate::extract::credential(headers) {
-        Some(token) => app.authenticate(token).await.ok(),
-        None => None,
-    }
-}
+use crate::extract::optional_principal;
 
 /// Whether a link or image in an article may point there: the web, mail, phone, or this site.
 /// Anything else (`javascript:`, `data:`, `vbscript:` …) would run in citizens' browsers.
@@ -106,8 +99,13 @@ fn first_level_select(app: &App, lang: Lang, selected: Option<&str>) -> Markup {
 
 const PAGE: u32 = 10;
 
+/// Whether hits remain after the page starting at `offset`.
+fn more_after(offset: u32, limit: u32, total: usize) -> bool {
+    usize::try_from(offset + limit).is_ok_and(|shown| shown < total)
+}
+
 pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang, Query(q): Query<KbQuery>) -> Response {
-    let who = visitor(&app, &headers).await;
+    let who = optional_principal(&app, &headers).await;
     let text = q.q.unwrap_or_default();
     let category = q.category.filter(|c| !c.trim().is_empty());
     let offset = q.offset.as_deref().and_then(|o| o.parse().ok()).unwrap_or(0);
@@ -158,7 +156,8 @@ pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang
                         }
                     }
                 }
-                (pager(lang, &text, category.as_deref(), offset, found.total))
+                @let base = format!("/kb?{}", serde_urlencoded::to_string([("q", text.as_str()), ("category", category.as_deref().unwrap_or(""))]).unwrap_or_default());
+                (pager(lang, &base, offset, PAGE, more_after(offset, PAGE, found.total)))
             }
             None => {}
         }
@@ -185,22 +184,6 @@ pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang
     layout(lang, lang.t("知识库", "Knowledge base"), who.as_ref(), Nav::Kb, "/kb", body).into_response()
 }
 
-fn pager(lang: Lang, text: &str, category: Option<&str>, offset: u32, total: usize) -> Markup {
-    let link = |o: u32| {
-        let mut q = vec![("q", text.to_owned()), ("offset", o.to_string())];
-        if let Some(c) = category {
-            q.push(("category", c.to_owned()));
-        }
-        format!("/kb?{}", serde_urlencoded::to_string(q).unwrap_or_default())
-    };
-    html! {
-        p.inline.pager {
-            @if offset > 0 { a href=(link(offset.saturating_sub(PAGE))) { "← " (lang.t("上一页", "Previous")) } }
-            @if (offset + PAGE) < u32::try_from(total).unwrap_or(u32::MAX) { a href=(link(offset + PAGE)) { (lang.t("下一页", "Next")) " →" } }
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct VersionQuery {
     version: Option<String>,
@@ -213,7 +196,7 @@ pub async fn article_page(
     Path(slug): Path<String>,
     Query(vq): Query<VersionQuery>,
 ) -> Response {
-    let who = visitor(&app, &headers).await;
+    let who = optional_principal(&app, &headers).await;
     let path = format!("/kb/{slug}");
     let shown = match (&who, vq.version.as_deref().and_then(|v| v.parse::<i64>().ok())) {
         (Some(p), Some(v)) => app.article_at_version(p, &slug, v).await,
@@ -521,13 +504,10 @@ pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
                             }
                         }
                     }
-                    @let link = |o: u32| format!("/search?{}", serde_urlencoded::to_string(
+                    @let base = format!("/search?{}", serde_urlencoded::to_string(
                         [("q", text.as_str()), ("kind", "orders"), ("category", q.category.as_deref().unwrap_or("")), ("district", q.district.as_deref().unwrap_or("")), ("unit", q.unit.as_deref().unwrap_or("")),
-                         ("state", q.state.as_deref().unwrap_or("")), ("from", q.from.as_deref().unwrap_or("")), ("to", q.to.as_deref().unwrap_or("")), ("offset", &o.to_string())]).unwrap_or_default());
-                    p.inline.pager {
-                        @if offset > 0 { a href=(link(offset.saturating_sub(20))) { "← " (lang.t("上一页", "Previous")) } }
-                        @if (offset + 20) < u32::try_from(found.total).unwrap_or(u32::MAX) { a href=(link(offset + 20)) { (lang.t("下一页", "Next")) " →" } }
-                    }
+                         ("state", q.state.as_deref().unwrap_or("")), ("from", q.from.as_deref().unwrap_or("")), ("to", q.to.as_deref().unwrap_or(""))]).unwrap_or_default());
+                    (pager(lang, &base, offset, 20, more_after(offset, 20, found.total)))
                 }
             }
         }

@@ -183,7 +183,7 @@ fn order_table(lang: Lang, clock: Clock, cats: &Categories, orders: &[OrderView]
     }
 }
 
-fn pager(lang: Lang, base: &str, offset: u32, limit: u32, has_more: bool) -> Markup {
+pub(super) fn pager(lang: Lang, base: &str, offset: u32, limit: u32, has_more: bool) -> Markup {
     let sep = if base.contains('?') { '&' } else { '?' };
     html! {
         p.inline {
