@@ -115,11 +115,11 @@ impl App {
     /// The month's `[from, to)` in UTC, by the deployment's time zone.
     async fn month_bounds(&self, first: NaiveDate) -> AppResult<(hotline_domain::Timestamp, hotline_domain::Timestamp)> {
         let offset = self.policy().await?.utc_offset_minutes;
-        let tz = chrono::FixedOffset::east_opt(offset * 60).ok_or_else(|| AppError::Internal("bad utc offset".into()))?;
+        let tz = chrono::FixedOffset::east_opt(offset * 60).ok_or_else(|| AppError::bug("bad utc offset"))?;
         let at = |d: NaiveDate| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single().map(|t| t.to_utc());
         match (at(first), at(next_month(first))) {
             (Some(from), Some(to)) => Ok((from, to)),
-            _ => Err(AppError::Internal("month bounds".into())),
+            _ => Err(AppError::bug("month bounds")),
         }
     }
 
@@ -134,7 +134,7 @@ impl App {
         let mut out = Vec::new();
         for v in self.store.list_reference_versions(ReferenceKind::ScoringScheme).await? {
             let Some(full) = self.store.get_reference_version(ReferenceKind::ScoringScheme, v.version).await? else { continue };
-            let mut s: SchemeVersion = serde_json::from_str(&full.body).map_err(|e| AppError::Internal(format!("stored scheme: {e}")))?;
+            let mut s: SchemeVersion = serde_json::from_str(&full.body).map_err(AppError::internal)?;
             s.version = full.version;
             s.note = full.note;
             s.created_by = full.created_by;
@@ -164,10 +164,10 @@ impl App {
             created_at: None,
             ..input.clone()
         };
-        let body = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let body = serde_json::to_string(&body).map_err(AppError::internal)?;
         let saved =
             self.store_version(Some(who), hotline_store::ReferenceKind::ScoringScheme, &body, &[], &input.note, base_version).await?;
-        let mut out: SchemeVersion = serde_json::from_str(&saved.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut out: SchemeVersion = serde_json::from_str(&saved.body).map_err(AppError::internal)?;
         out.version = saved.version;
         out.note = saved.note;
         out.created_by = saved.created_by;

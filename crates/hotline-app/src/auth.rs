@@ -26,7 +26,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user_id), role: Some(self.role), unit: self.unit, name: self.display_name.clone() }
+        Actor { user_id: Some(self.user_id), role: Some(self.role), unit: self.unit, unit_class: None, name: self.display_name.clone() }
     }
 }
 
@@ -57,7 +57,7 @@ pub struct Session {
 
 pub(crate) fn random_secret() -> AppResult<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::bug(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))
 }
 
@@ -83,9 +83,9 @@ impl App {
 
     pub fn hash_password(&self, password: &str) -> AppResult<String> {
         let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(self.argon2().hash_password(password.as_bytes(), &salt).map_err(|e| AppError::Internal(e.to_string()))?.to_string())
+        getrandom::fill(&mut salt).map_err(|e| AppError::bug(format!("no randomness: {e}")))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::bug(e.to_string()))?;
+        Ok(self.argon2().hash_password(password.as_bytes(), &salt).map_err(|e| AppError::bug(e.to_string()))?.to_string())
     }
 
     /// Password login; returns a fresh session.
@@ -96,7 +96,7 @@ impl App {
             let _ = self.hash_password(password);
             return Err(AppError::BadCredentials);
         };
-        let parsed = PasswordHash::new(&hash).map_err(|e| AppError::Internal(format!("stored hash unreadable: {e}")))?;
+        let parsed = PasswordHash::new(&hash).map_err(|e| AppError::bug(format!("stored hash unreadable: {e}")))?;
         if self.argon2().verify_password(password.as_bytes(), &parsed).is_err() {
             return Err(AppError::BadCredentials);
         }

@@ -32,14 +32,33 @@ pub enum AppError {
     /// Too many failed attempts (e.g. tracking an order with wrong phone numbers); try later.
     #[error("too many attempts")]
     TooManyAttempts,
-    /// Unexpected: logged in full, reported to users as an opaque failure.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Unexpected: the cause is kept and logged in full with its chain at the edge, and reported
+    /// to users as an opaque failure.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
 }
 
 impl AppError {
     pub fn forbidden(zh: &str, en: &str) -> Self {
         Self::Forbidden { zh: zh.into(), en: en.into() }
+    }
+
+    /// An unexpected failure caused by `e`.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+
+    /// An unexpected failure described by `msg` (a broken invariant, not a user's mistake).
+    pub fn bug(msg: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static) -> Self {
+        Self::Internal(anyhow::Error::msg(msg))
+    }
+
+    /// The full cause of an internal error, for the log line at the edge (`None` otherwise).
+    pub fn cause(&self) -> Option<String> {
+        match self {
+            Self::Internal(e) => Some(format!("{e:#}")),
+            _ => None,
+        }
     }
 
     /// Stable machine-readable code.
@@ -110,7 +129,7 @@ impl From<StoreError> for AppError {
                 format!("引用的记录不存在：{m}"),
                 format!("A referenced record does not exist: {m}"),
             )),
-            StoreError::Backend(m) => Self::Internal(m),
+            e @ StoreError::Backend(_) => Self::internal(e),
         }
     }
 }
@@ -124,6 +143,10 @@ impl From<DomainError> for AppError {
                 zh: format!("您的角色不能执行「{}」", action.label(true)),
                 en: format!("Your role may not \"{}\"", action.label(false)),
             },
+            DomainError::NotYourUnit { code, .. } => {
+                let (zh, en) = DomainError::not_your_unit_messages(code);
+                Self::forbidden(zh, en)
+            }
         }
     }
 }

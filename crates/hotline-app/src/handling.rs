@@ -4,7 +4,8 @@
 
 use hmac::{Hmac, Mac};
 use hotline_domain::{
-    ActionKind, Actor, Evaluation, OrderNumber, Resolution, Role, Satisfaction, State, Timestamp, Transition, UnitId, WorkOrder,
+    ActionKind, Actor, Evaluation, EventPayload, OrderNumber, Resolution, Role, Satisfaction, State, Timestamp, Transition, UnitId,
+    WorkOrder,
 };
 use hotline_store::{NewNotification, NewOutboxMessage};
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ impl App {
         let mut notes = Vec::new();
         let mut outbox = Vec::new();
         let actor_unit = t.event.actor.unit;
-        match t.event.kind {
+        match t.event.kind() {
             ActionKind::Summon => {
                 let by = o.handling.summons.last().map(|s| s.report_by).unwrap_or(t.event.at);
                 let by = self.local_time(by);
@@ -95,7 +96,7 @@ impl App {
             ActionKind::ReportIn | ActionKind::CoReport => {
                 let who = actor_unit.map(unit_name).unwrap_or_default();
                 let text = t.event.reason.clone().unwrap_or_default();
-                let (kind, zh, en) = if t.event.kind == ActionKind::ReportIn {
+                let (kind, zh, en) = if t.event.kind() == ActionKind::ReportIn {
                     ("reported_in", format!("{who} 已报到 {text}"), format!("{who} reported in {text}"))
                 } else {
                     ("co_report", format!("协办单位 {who} 反馈：{text}"), format!("co-unit {who} reports: {text}"))
@@ -158,7 +159,8 @@ impl App {
             ));
         }
         let page = self.store.callback_queue(self.clock.now(), limit.unwrap_or(50).clamp(1, 500), offset.unwrap_or(0).min(100_000)).await?;
-        Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o)).collect(), has_more: page.has_more })
+        let policy = self.policy().await?;
+        Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o, &policy)).collect(), has_more: page.has_more })
     }
 
     // ---------- online rating ----------
@@ -177,7 +179,7 @@ impl App {
     /// gets a new one).
     async fn rating_token(&self, o: &WorkOrder) -> AppResult<String> {
         let key = self.rating_key().await?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(|e| AppError::bug(e.to_string()))?;
         let replied = o.replied_at.map_or(0, |t| t.timestamp_millis());
         mac.update(format!("rate:{}:{replied}", o.number).as_bytes());
         Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
@@ -207,7 +209,7 @@ impl App {
         let order = self.rating_open(number, token).await?;
         Ok(crate::views::PublicOrderView {
             number: order.number.to_string(),
-            state: order.state.code().into(),
+            state: order.state,
             received_at: order.received_at,
             description: order.description.clone(),
             handling_unit: order.assignment.as_ref().map(|a| UnitRef::of(&self.units(), a.main_unit).name),
@@ -219,7 +221,7 @@ impl App {
 
     /// A citizen rates the handling through the signed link; the same reopen rule applies as to a
     /// callback agent's record.
-    pub async fn rate_public(&self, number: &str, input: &RatingInput) -> AppResult<String> {
+    pub async fn rate_public(&self, number: &str, input: &RatingInput) -> AppResult<State> {
         let order = self.rating_open(number, input.token.trim()).await?;
         let evaluation = Evaluation {
             contacted: input.contacted,
@@ -232,7 +234,7 @@ impl App {
         let actor = Actor { name: "citizen (online rating)".into(), ..Actor::citizen() };
         let t = order.apply(hotline_domain::Action::Evaluate { evaluation }, &actor, now, &policy)?;
         let stored = self.store_transition(&t).await?;
-        Ok(stored.state.code().to_owned())
+        Ok(stored.state)
     }
 
     // ---------- whistle table ----------
@@ -242,14 +244,16 @@ impl App {
         use std::collections::BTreeMap;
         let mut counts: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
         for (_, e) in self.store.events_of_kind(ActionKind::Summon, from, to).await? {
-            for u in e.draft.payload.get("units").and_then(|v| v.as_array()).into_iter().flatten().filter_map(serde_json::Value::as_i64) {
-                counts.entry(u).or_default()[0] += 1;
+            if let EventPayload::Summon(s) = &e.draft.payload {
+                for u in &s.units {
+                    counts.entry(u.0).or_default()[0] += 1;
+                }
             }
         }
         for (_, e) in self.store.events_of_kind(ActionKind::ReportIn, from, to).await? {
-            let Some(u) = e.draft.payload.get("unit").and_then(serde_json::Value::as_i64) else { continue };
-            let on_time = e.draft.payload.get("on_time").and_then(serde_json::Value::as_bool).unwrap_or(false);
-            counts.entry(u).or_default()[if on_time { 1 } else { 2 }] += 1;
+            if let EventPayload::ReportIn(r) = &e.draft.payload {
+                counts.entry(r.unit.0).or_default()[if r.on_time { 1 } else { 2 }] += 1;
+            }
         }
         let units = self.units();
         Ok(counts

@@ -134,7 +134,7 @@ impl App {
         app.reload_reference().await?;
         if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
             let epoch = Timestamp::default();
-            let system = Actor { user_id: None, role: None, unit: None, name: "system".into() };
+            let system = Actor::system("system");
             app.store.insert_policy(&DeadlinePolicy::default_policy(), epoch, &system, app.clock.now()).await?;
         }
         Ok(app)
@@ -179,7 +179,7 @@ impl App {
         let map = hotline_places::DistrictMap::from_geojson(geojson, |code| {
             units.by_code(code).filter(|u| u.class == hotline_domain::UnitClass::District).map(|u| u.id)
         })
-        .map_err(AppError::Internal)?;
+        .map_err(AppError::bug)?;
         let n = map.len();
         *self.districts_by_polygon.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(map));
         Ok(n)

@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration};
-use hotline_domain::{ActionKind, Actor, Channel, OrderNumber, State, Submission, Timestamp, WorkOrder};
+use hotline_domain::event::ExternalUpdated;
+use hotline_domain::{ActionKind, Actor, Channel, EventPayload, OrderNumber, State, Submission, Timestamp, WorkOrder};
 use hotline_store::OrderQuery;
 use serde::Deserialize;
 
@@ -39,7 +40,7 @@ impl From<AppError> for Open311Error {
         match e {
             AppError::NotFound { what } => Self::not_found(format!("{what} not found")),
             AppError::Internal(cause) => {
-                tracing::error!(%cause, "open311: internal error");
+                tracing::error!(cause = format!("{cause:#}"), "open311: internal error");
                 Self::bad("The request could not be processed now; try again later")
             }
             other => {
@@ -432,12 +433,7 @@ impl App {
             account_id: p.get("account_id").map(str::to_owned),
             email: p.get("email").map(str::to_owned),
         });
-        let actor = Actor {
-            user_id: Some(client.user_id),
-            role: Some(client.role),
-            unit: None,
-            name: format!("Open311 · {}", client.display_name),
-        };
+        let actor = Actor { name: format!("Open311 · {}", client.display_name), ..client.actor() };
         let (order, _) = self.receive(new, &actor, None, &[], None, None).await.map_err(Open311Error::from)?;
         let notice = "12345 热线已受理，将派至负责单位办理 / Received by the 12345 hotline; it will go to the responsible unit.".to_owned();
         let account_id = p.get("account_id").map(str::to_owned);
@@ -480,25 +476,15 @@ impl App {
             .map_err(AppError::from)?
             .ok_or_else(|| Open311Error::not_found(format!("service_request_id {id} not found")))?;
         let now = self.clock.now();
-        let event = hotline_domain::EventDraft {
-            kind: ActionKind::ExternalUpdate,
-            from: Some(order.state),
-            to: order.state,
-            actor: Actor {
-                user_id: Some(client.user_id),
-                role: Some(client.role),
-                unit: None,
-                name: format!("Open311 · {}", client.display_name),
-            },
-            at: now,
-            reason: Some(description.to_owned()),
-            payload: serde_json::json!({
-                "update_id": update_id,
-                "status": status.to_ascii_uppercase(),
-                "updated_datetime": updated,
-                "media_url": p.all("media_url"),
-            }),
+        let actor = Actor { name: format!("Open311 · {}", client.display_name), ..client.actor() };
+        let update = ExternalUpdated {
+            update_id: update_id.to_owned(),
+            status: status.to_ascii_uppercase(),
+            updated_datetime: updated,
+            media_url: p.all("media_url").into_iter().map(str::to_owned).collect(),
         };
+        let event =
+            hotline_domain::EventDraft::note(&order, &actor, now, Some(description.to_owned()), EventPayload::ExternalUpdate(update));
         let unit = order.assignment.as_ref().map(|a| a.main_unit);
         let note = hotline_store::NewNotification {
             unit,
@@ -568,9 +554,9 @@ impl App {
         let ids: Vec<hotline_domain::OrderId> = orders.iter().map(|o| o.id).collect();
         let mut by_order: std::collections::HashMap<hotline_domain::OrderId, Vec<Note>> = std::collections::HashMap::new();
         for (id, e) in self.store.events_of_orders(&ids).await.map_err(AppError::from)? {
-            if PUBLIC_EVENTS.contains(&e.draft.kind) {
-                let note =
-                    Note { datetime: e.draft.at, kind: e.draft.kind.code().to_owned(), description: e.draft.kind.label(false).to_owned() };
+            let kind = e.draft.kind();
+            if PUBLIC_EVENTS.contains(&kind) {
+                let note = Note { datetime: e.draft.at, kind: kind.code().to_owned(), description: kind.label(false).to_owned() };
                 by_order.entry(id).or_default().push(note);
             }
         }
@@ -609,8 +595,8 @@ impl App {
             let mut states = Vec::new();
             for s in p.list("status") {
                 match s.as_str() {
-                    "open" => states.extend(State::ALL.into_iter().filter(|s| !s.is_terminal())),
-                    "closed" => states.extend(State::ALL.into_iter().filter(|s| s.is_terminal())),
+                    "open" => states.extend(State::open()),
+                    "closed" => states.extend(State::terminal()),
                     other => return Err(Open311Error::bad(format!("status {other:?} is open or closed"))),
                 }
             }
@@ -675,9 +661,9 @@ impl App {
                 service_request_id: number.to_string(),
                 status: status_of(e.draft.to),
                 updated_datetime: e.draft.at,
-                description: match (&e.draft.kind, e.draft.payload.pointer("/reply/text").and_then(|v| v.as_str())) {
-                    (ActionKind::Reply, Some(text)) => text.to_owned(),
-                    _ => e.draft.kind.label(false).to_owned(),
+                description: match &e.draft.payload {
+                    EventPayload::Reply(r) => r.reply.text.clone(),
+                    other => other.kind().label(false).to_owned(),
                 },
             })
             .collect())

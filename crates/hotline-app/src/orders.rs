@@ -3,11 +3,12 @@
 //! transaction.
 
 use chrono::DateTime;
+use hotline_domain::event::{Accepted, ContactRevealed, Suggested};
 use hotline_domain::text::{bounded, optional};
 use hotline_domain::{
-    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, Channel, DomainError, EmergencyService, Evaluation, EventDraft,
-    Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction, State, Timestamp, UnitClass,
-    UnitId, Urgency, ValidationError, WorkOrder,
+    Action, ActionKind, Actor, ArbitrationDecision, Assignment, Attachment, Channel, DeadlinePolicy, EmergencyService, Evaluation,
+    EventDraft, EventPayload, Location, Nature, NewOrder, OrderNumber, Reply, ReplyOutcome, Requester, Resolution, Role, Satisfaction,
+    State, Timestamp, UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
 };
 use hotline_store::{IdempotencyKey, OrderQuery};
 use serde::{Deserialize, Serialize};
@@ -311,7 +312,7 @@ pub(crate) fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en
 
 /// The suggestion as recorded on the triage event: what was suggested, and for each decision
 /// whether the operator took it.
-fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResult<serde_json::Value> {
+fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResult<Suggested> {
     let short = |field: &str, v: &Option<String>| optional(field, v.as_deref(), 100);
     let (nature, category, urgency, disposition) = (
         short("nature", &sg.nature)?,
@@ -330,19 +331,13 @@ fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResul
     });
     let t = input.triage.as_ref();
     let took = |suggested: &Option<String>, chosen: Option<&str>| suggested.as_deref().map(|s| Some(s) == chosen);
-    Ok(serde_json::json!({
-        "model": model,
-        "nature": nature,
-        "category": category,
-        "urgency": urgency,
-        "disposition": disposition,
-        "accepted": {
-            "nature": took(&nature, t.map(|t| t.nature.as_str())),
-            "category": took(&category, t.map(|t| t.category.as_str())),
-            "urgency": took(&urgency, t.map(|t| t.urgency.as_str())),
-            "disposition": disposition.as_deref().map(|d| Some(if d.starts_with("transfer_") { "transfer" } else { d }) == chosen_disposition),
-        },
-    }))
+    let accepted = Accepted {
+        nature: took(&nature, t.map(|t| t.nature.as_str())),
+        category: took(&category, t.map(|t| t.category.as_str())),
+        urgency: took(&urgency, t.map(|t| t.urgency.as_str())),
+        disposition: disposition.as_deref().map(|d| Some(if d.starts_with("transfer_") { "transfer" } else { d }) == chosen_disposition),
+    };
+    Ok(Suggested { model, nature, category, urgency, disposition, accepted })
 }
 
 impl App {
@@ -545,7 +540,7 @@ impl App {
             Command::ResumeClock { note: n } => Action::ResumeClock { note: note(n)? },
             Command::CoReport { text } => Action::CoReport { text: bounded("text", text, 2, 4000)? },
             Command::Summon { units, report_by, note: n } => {
-                Action::Summon { units: self.summoned(order, units)?, report_by: *report_by, note: note(n)? }
+                Action::Summon { units: self.summoned(units)?, report_by: *report_by, note: note(n)? }
             }
             Command::ReportIn { note: n } => Action::ReportIn { note: note(n)? },
             Command::ArriveOnSite { note: n } => Action::ArriveOnSite { note: note(n)? },
@@ -579,40 +574,10 @@ impl App {
         }
     }
 
-    /// Unit actions are for the main unit itself (首接负责): co-units, the district copy and a unit
-    /// admin looking at the units below theirs only see — except a co-unit's report to the main unit
-    /// and a summoned department's report-in, which are theirs.
-    fn acts_for_main_unit(&self, who: &Principal, order: &WorkOrder) -> bool {
-        if !who.role.is_unit_role() {
-            return true;
-        }
-        order.assignment.as_ref().is_some_and(|a| who.unit == Some(a.main_unit))
-    }
-
-    /// Whether `who` may take an action of `kind` on this order as far as its units go.
-    fn acts_as_unit_for(&self, who: &Principal, order: &WorkOrder, kind: ActionKind) -> bool {
-        match kind {
-            ActionKind::CoReport => {
-                who.role.is_unit_role() && order.assignment.as_ref().is_some_and(|a| who.unit.is_some_and(|u| a.co_units.contains(&u)))
-            }
-            ActionKind::ReportIn => who.role.is_unit_role() && who.unit.is_some_and(|u| order.handling.pending_summons(u).is_some()),
-            _ => self.acts_for_main_unit(who, order),
-        }
-    }
-
-    /// The departments a street summons (街乡吹哨): only a street/township leading the order blows
-    /// the whistle, and it summons departments, district bodies or utilities, never itself.
-    fn summoned(&self, order: &WorkOrder, ids: &[i64]) -> AppResult<Vec<UnitId>> {
+    /// The departments a street summons (街乡吹哨): departments, district bodies or utilities, never
+    /// itself (that only a street leading the order blows the whistle is the domain's rule).
+    fn summoned(&self, ids: &[i64]) -> AppResult<Vec<UnitId>> {
         let dir = self.units();
-        let main = order.assignment.as_ref().and_then(|a| dir.get(a.main_unit));
-        if main.is_none_or(|m| m.class != UnitClass::Street) {
-            return Err(invalid(
-                "units",
-                "whistle_for_streets",
-                "只有作为主办单位的街道（乡镇）可以吹哨",
-                "Only a street/township leading the order can summon departments",
-            ));
-        }
         if ids.is_empty() || ids.len() > 10 {
             return Err(invalid("units", "invalid_summons", "请召集 1 到 10 个部门", "Summon 1 to 10 departments"));
         }
@@ -634,52 +599,33 @@ impl App {
         Ok(out)
     }
 
-    /// The actions `who` may take on `order` now.
-    pub fn allowed_actions(&self, who: &Principal, order: &WorkOrder) -> Vec<ActionKind> {
-        let own = self.acts_for_main_unit(who, order);
+    /// The actor `who` acts as on an order: their role and unit, and what kind of unit it is.
+    pub(crate) fn actor_of(&self, who: &Principal) -> Actor {
+        Actor { unit_class: who.unit.and_then(|u| self.units().get(u).map(|u| u.class)), ..who.actor() }
+    }
+
+    /// The actions `who` may take on `order` now: exactly those [`WorkOrder::check`] allows, plus
+    /// a logged reveal of the requester's contact where the unit may see it. Pages offer these and
+    /// nothing else, so a form shown is a form the domain accepts.
+    pub fn allowed_actions(&self, who: &Principal, order: &WorkOrder, policy: &DeadlinePolicy) -> Vec<ActionKind> {
+        let actor = self.actor_of(who);
+        let now = self.clock.now();
         ActionKind::ALL
-            .into_iter()
-            .filter(|k| match k {
-                ActionKind::Receive | ActionKind::ExternalUpdate => false,
+            .iter()
+            .copied()
+            .filter(|&k| match k {
                 ActionKind::RevealContact => self.may_reveal(who, order).is_ok(),
-                ActionKind::CoReport | ActionKind::ReportIn => {
-                    who.role.may(*k) && k.allowed_from().contains(&order.state) && self.acts_as_unit_for(who, order, *k)
-                }
-                // Callback actions wait for the reply or its due time (the callback queue).
-                ActionKind::Evaluate | ActionKind::CallbackAttempt => {
-                    who.role.may(*k)
-                        && k.allowed_from().contains(&order.state)
-                        && order.callback_since().is_some_and(|t| t <= self.clock.now())
-                }
-                ActionKind::PauseClock => {
-                    who.role.may(*k) && k.allowed_from().contains(&order.state) && own && order.handling.paused_since.is_none()
-                }
-                ActionKind::ResumeClock => {
-                    who.role.may(*k) && k.allowed_from().contains(&order.state) && own && order.handling.paused_since.is_some()
-                }
-                ActionKind::ArriveOnSite => {
-                    who.role.may(*k)
-                        && k.allowed_from().contains(&order.state)
-                        && own
-                        && order.handling.supervision.as_ref().is_some_and(|s| s.arrived_at.is_none())
-                }
-                ActionKind::Summon => {
-                    who.role.may(*k)
-                        && k.allowed_from().contains(&order.state)
-                        && own
-                        && order
-                            .assignment
-                            .as_ref()
-                            .is_some_and(|a| self.units().get(a.main_unit).is_some_and(|u| u.class == UnitClass::Street))
-                }
-                ActionKind::Remind => who.role.may(*k) && k.allowed_from().contains(&order.state) && order.supervised,
-                k => who.role.may(*k) && k.allowed_from().contains(&order.state) && own,
+                k if k.is_user_action() => order.check(k, &actor, now, policy).is_ok(),
+                _ => false,
             })
             .collect()
     }
 
-    pub(crate) fn view(&self, who: &Principal, order: &WorkOrder) -> OrderView {
-        order_view(order, &self.units(), masked_for(Some(who.role)), self.clock.now(), self.allowed_actions(who, order))
+    pub(crate) fn view(&self, who: &Principal, order: &WorkOrder, policy: &DeadlinePolicy) -> OrderView {
+        let mut view =
+            order_view(order, &self.units(), masked_for(Some(who.role)), self.clock.now(), self.allowed_actions(who, order, policy));
+        view.dispute_until = order.dispute_deadline(policy);
+        view
     }
 
     async fn visible_order(&self, who: &Principal, number: &str) -> AppResult<WorkOrder> {
@@ -717,7 +663,7 @@ impl App {
         let channel = input.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or(Channel::Phone);
         let new = self.parse_new_order(channel, input)?;
         let key = Self::idempotency(format!("user:{}", who.user_id), idempotency_key)?;
-        let actor = who.actor();
+        let actor = self.actor_of(who);
         let mut steps = Vec::new();
         if let Some(t) = &input.triage {
             steps.push(Command::Triage { nature: t.nature.clone(), category: t.category.clone(), urgency: t.urgency.clone() });
@@ -745,7 +691,8 @@ impl App {
         }
         let suggestion = input.suggestion.as_ref().map(|sg| suggestion_record(sg, input)).transpose()?;
         let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key, suggestion).await?;
-        Ok((self.view(who, &order), replayed))
+        let policy = self.policy().await?;
+        Ok((self.view(who, &order, &policy), replayed))
     }
 
     /// Receives a validated request and applies `steps`, all in memory, then stores it with every
@@ -757,7 +704,7 @@ impl App {
         who: Option<&Principal>,
         steps: &[Command],
         key: Option<IdempotencyKey>,
-        suggestion: Option<serde_json::Value>,
+        suggestion: Option<Suggested>,
     ) -> AppResult<(WorkOrder, bool)> {
         let now = self.clock.now();
         let policy = self.policy().await?;
@@ -766,8 +713,8 @@ impl App {
         for step in steps {
             let action = self.resolve(step, &order, now).await?;
             let mut t = order.apply(action, actor, now, &policy)?;
-            if let (Command::Triage { .. }, Some(sg), Some(payload)) = (step, &suggestion, t.event.payload.as_object_mut()) {
-                payload.insert("suggested".into(), sg.clone());
+            if let EventPayload::Triage(triaged) = &mut t.event.payload {
+                triaged.suggested.clone_from(&suggestion);
             }
             events.push(t.event);
             order = t.order;
@@ -789,21 +736,18 @@ impl App {
         {
             return Err(AppError::Conflict("stale version".into()));
         }
-        // Who may act is settled before the command's fields are resolved, so resolving (which looks
-        // up other orders and units) cannot tell a caller anything they may not know.
-        if !who.role.may(cmd.kind()) {
-            return Err(DomainError::Forbidden { action: cmd.kind() }.into());
-        }
-        if !self.acts_as_unit_for(who, &order, cmd.kind()) {
-            return Err(AppError::forbidden("只有主办单位可以办理此工单", "Only the main unit may act on this order"));
-        }
+        // Whether the action may happen now is settled before the command's fields are resolved, so
+        // resolving (which looks up other orders and units) cannot tell a caller anything they may
+        // not know.
         let now = self.clock.now();
-        let action = self.resolve(cmd, &order, now).await?;
         let policy = self.policy().await?;
-        let t = order.apply(action, &who.actor(), now, &policy)?;
+        let actor = self.actor_of(who);
+        order.check(cmd.kind(), &actor, now, &policy)?;
+        let action = self.resolve(cmd, &order, now).await?;
+        let t = order.apply(action, &actor, now, &policy)?;
         let stored = self.store_transition(&t).await?;
-        tracing::debug!(number = %stored.number, action = t.event.kind.code(), to = stored.state.code(), "order transition");
-        Ok(self.view(who, &stored))
+        tracing::debug!(number = %stored.number, action = t.event.kind().code(), to = stored.state.code(), "order transition");
+        Ok(self.view(who, &stored, &policy))
     }
 
     /// Whether every change since `version` was a deadline notice (which the person who read the
@@ -816,8 +760,8 @@ impl App {
         // Events that bump the version, newest last (a logged reveal changes nothing).
         let events = self.store.order_events(order.id).await?;
         let bumping: Vec<_> =
-            events.iter().filter(|e| !matches!(e.draft.kind, ActionKind::RevealContact | ActionKind::ExternalUpdate)).collect();
-        Ok(bumping.len() >= newer && bumping[bumping.len() - newer..].iter().all(|e| e.draft.kind == ActionKind::DeadlineNotice))
+            events.iter().filter(|e| !matches!(e.draft.kind(), ActionKind::RevealContact | ActionKind::ExternalUpdate)).collect();
+        Ok(bumping.len() >= newer && bumping[bumping.len() - newer..].iter().all(|e| e.draft.kind() == ActionKind::DeadlineNotice))
     }
 
     pub async fn order_detail(&self, who: &Principal, number: &str) -> AppResult<OrderDetail> {
@@ -829,13 +773,14 @@ impl App {
             let others = self.store.case_orders(order.case_id, CASE_ORDERS_SHOWN + 1).await?;
             others.into_iter().filter(|o| o.id != order.id).take(CASE_ORDERS_SHOWN as usize).map(|o| o.number.to_string()).collect()
         };
-        Ok(OrderDetail { order: self.view(who, &order), timeline: events.iter().map(EventView::of).collect(), case_orders })
+        let policy = self.policy().await?;
+        Ok(OrderDetail { order: self.view(who, &order, &policy), timeline: events.iter().map(EventView::of).collect(), case_orders })
     }
 
     pub async fn list_orders(&self, who: &Principal, input: &ListInput) -> AppResult<OrderList> {
         let mut states = Vec::new();
         for s in input.state.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
-            states.push(State::parse(s).ok_or_else(|| invalid("state", "unknown_code", "状态代码不存在", "Unknown state code"))?);
+            states.push(State::parse(s).map_err(|_| invalid("state", "unknown_code", "状态代码不存在", "Unknown state code"))?);
         }
         let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => Some(hotline_domain::text::Phone::parse(p)?.as_str().to_owned()),
@@ -866,7 +811,8 @@ impl App {
             ..OrderQuery::default()
         };
         let page = self.store.list_orders(&q).await?;
-        Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o)).collect(), has_more: page.has_more })
+        let policy = self.policy().await?;
+        Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o, &policy)).collect(), has_more: page.has_more })
     }
 
     fn may_reveal(&self, who: &Principal, order: &WorkOrder) -> AppResult<()> {
@@ -876,7 +822,7 @@ impl App {
         if order.requester.confidential {
             return Err(AppError::forbidden("诉求人要求保密，联系方式不向承办单位提供", "The requester asked for confidentiality"));
         }
-        if order.state.is_terminal() || !self.acts_for_main_unit(who, order) {
+        if order.state.is_terminal() || !order.is_main_unit(who.unit) {
             return Err(AppError::forbidden(
                 "只有办理中的主办单位可以查看联系方式",
                 "Only the main unit of an open order may reveal contacts",
@@ -889,15 +835,8 @@ impl App {
     pub async fn reveal_contact(&self, who: &Principal, number: &str) -> AppResult<RequesterView> {
         let order = self.visible_order(who, number).await?;
         self.may_reveal(who, &order)?;
-        let event = EventDraft {
-            kind: ActionKind::RevealContact,
-            from: Some(order.state),
-            to: order.state,
-            actor: who.actor(),
-            at: self.clock.now(),
-            reason: None,
-            payload: serde_json::json!({ "fields": ["name", "phone"] }),
-        };
+        let revealed = ContactRevealed { fields: vec!["name".into(), "phone".into()] };
+        let event = EventDraft::note(&order, &who.actor(), self.clock.now(), None, EventPayload::RevealContact(revealed));
         self.store.append_event(order.id, &event).await?;
         tracing::info!(number = %order.number, user = %who.username, "contact revealed");
         let r = &order.requester;
@@ -968,7 +907,7 @@ impl App {
         let events = self.store.order_events(order.id).await?;
         Ok(PublicOrderView {
             number: order.number.to_string(),
-            state: order.state.code().into(),
+            state: order.state,
             received_at: order.received_at,
             description: order.description.clone(),
             handling_unit: order.assignment.as_ref().map(|a| crate::views::UnitRef::of(&self.units(), a.main_unit).name),

@@ -142,7 +142,7 @@ pub struct SyncReport {
 }
 
 fn search_err(e: hotline_search::SearchError) -> AppError {
-    AppError::Internal(e.to_string())
+    AppError::internal(e)
 }
 
 /// The query text: present and bounded.
@@ -342,7 +342,7 @@ impl App {
     }
 
     async fn blocking<T: Send + 'static>(f: impl FnOnce() -> hotline_search::Result<T> + Send + 'static) -> AppResult<T> {
-        tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?.map_err(search_err)
+        tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?.map_err(search_err)
     }
 
     async fn sync_articles(&self, index: &Arc<SearchIndex>, store_id: &str, head: i64, report: &mut SyncReport) -> AppResult<()> {
@@ -453,7 +453,7 @@ impl App {
             .map(|s| {
                 State::parse(s)
                     .map(|s| s.code().to_owned())
-                    .ok_or_else(|| invalid("state", "unknown_state", format!("没有状态 {s}"), format!("No state {s:?}")))
+                    .map_err(|_| invalid("state", "unknown_state", format!("没有状态 {s}"), format!("No state {s:?}")))
             })
             .collect::<AppResult<Vec<_>>>()?;
         if let (Some(from), Some(to)) = (input.from, input.to)

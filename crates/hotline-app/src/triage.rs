@@ -138,7 +138,7 @@ impl App {
             return Err(AppError::forbidden("承办单位不使用受理分拣", "Units do not use intake triage"));
         }
         let text = hotline_domain::text::bounded("text", text, 1, MAX_TEXT_CHARS)?;
-        let engine = self.triage_engine().ok_or_else(|| AppError::Internal("no triage model is loaded".into()))?;
+        let engine = self.triage_engine().ok_or_else(|| AppError::bug("no triage model is loaded"))?;
         let s: Suggestion = engine.suggest(&text);
         let choices = |decision: &str, r: &hotline_triage::Ranked| {
             r.iter()

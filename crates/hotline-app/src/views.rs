@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::text::mask_name;
-use hotline_domain::{ActionKind, Role, State, Timestamp, UnitId, WorkOrder};
+use hotline_domain::{ActionKind, EventPayload, Role, State, Timestamp, UnitId, WorkOrder};
 use hotline_store::Event;
 use serde::Serialize;
 
@@ -104,7 +104,8 @@ pub struct OrderView {
     pub number: String,
     pub case_id: i64,
     pub version: i64,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: State,
     pub channel: String,
     pub nature: Option<String>,
     pub category: Option<String>,
@@ -144,8 +145,11 @@ pub struct OrderView {
     pub replied_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
-    /// The actions this viewer may take now (state, role and unit all allow them).
-    pub allowed_actions: Vec<String>,
+    /// The actions this viewer may take now (the domain's check allows them), as action codes.
+    #[schema(value_type = Vec<String>)]
+    pub allowed_actions: Vec<ActionKind>,
+    /// Until when the unit may dispute the dispatch (退单时限), while the order can be disputed.
+    pub dispute_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -198,14 +202,20 @@ pub struct SupervisionView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i64,
-    pub kind: String,
-    pub from: Option<String>,
-    pub to: String,
+    #[schema(value_type = String)]
+    pub kind: ActionKind,
+    #[schema(value_type = Option<String>)]
+    pub from: Option<State>,
+    #[schema(value_type = String)]
+    pub to: State,
     pub actor_name: String,
     pub actor_role: String,
     pub at: DateTime<Utc>,
     pub reason: Option<String>,
-    pub payload: serde_json::Value,
+    /// What the event records, by kind (its fields; `null` for kinds without data, and for what
+    /// a citizen is not shown).
+    #[schema(value_type = Object)]
+    pub payload: Option<EventPayload>,
 }
 
 impl EventView {
@@ -213,14 +223,14 @@ impl EventView {
         let d = &e.draft;
         Self {
             seq: e.seq,
-            kind: d.kind.code().into(),
-            from: d.from.map(|s| s.code().into()),
-            to: d.to.code().into(),
+            kind: d.kind(),
+            from: d.from,
+            to: d.to,
             actor_name: d.actor.name.clone(),
             actor_role: d.actor.role_code().into(),
             at: d.at,
             reason: d.reason.clone(),
-            payload: d.payload.clone(),
+            payload: Some(d.payload.clone()),
         }
     }
 
@@ -230,7 +240,7 @@ impl EventView {
         use ActionKind as A;
         let d = &e.draft;
         let shown = matches!(
-            d.kind,
+            d.kind(),
             A::Receive
                 | A::Dispatch
                 | A::Sign
@@ -245,15 +255,13 @@ impl EventView {
                 | A::Close
                 | A::Reopen
         );
-        let payload = match d.kind {
-            A::Reply | A::Answer => d.payload.clone(),
-            _ => serde_json::Value::Null,
-        };
+        // A citizen sees what they were told (the reply, the answer), nothing recorded inside.
+        let payload = matches!(d.payload, EventPayload::Reply(_) | EventPayload::Answer(_)).then(|| d.payload.clone());
         shown.then(|| Self {
             seq: e.seq,
-            kind: d.kind.code().into(),
-            from: d.from.map(|s| s.code().into()),
-            to: d.to.code().into(),
+            kind: d.kind(),
+            from: d.from,
+            to: d.to,
             actor_name: String::new(),
             actor_role: String::new(),
             at: d.at,
@@ -283,7 +291,7 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         number: o.number.to_string(),
         case_id: o.case_id.0,
         version: o.version,
-        state: o.state.code().into(),
+        state: o.state,
         channel: o.channel.code().into(),
         nature: o.nature.map(|n| n.code().into()),
         category: o.category.as_ref().map(|c| c.as_str().into()),
@@ -389,7 +397,8 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         replied_at: o.replied_at,
         closed_at: o.closed_at,
         updated_at: o.updated_at,
-        allowed_actions: allowed.into_iter().map(|k| k.code().to_owned()).collect(),
+        allowed_actions: allowed,
+        dispute_until: None,
     }
 }
 
@@ -397,7 +406,8 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicOrderView {
     pub number: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: State,
     pub received_at: DateTime<Utc>,
     pub description: String,
     pub handling_unit: Option<String>,

@@ -1,7 +1,8 @@
 //! Domain errors. Each carries a stable machine-readable `code` and a message in Chinese and English,
 //! because they travel unchanged to the API and the web UI.
 
-use crate::state::{ActionKind, State};
+use crate::action::ActionKind;
+use crate::state::State;
 
 /// One rejected input field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,4 +39,23 @@ pub enum DomainError {
     /// The actor's role may never perform this action.
     #[error("role may not perform {action:?}")]
     Forbidden { action: ActionKind },
+    /// The action is not the actor's unit's part of this order (首接负责: `not_main_unit`; a
+    /// co-unit's report: `not_a_co_unit`; a report-in without a summons: `not_summoned`).
+    #[error("{code}: {action:?} is not for this unit")]
+    NotYourUnit { action: ActionKind, code: &'static str },
+}
+
+impl DomainError {
+    pub(crate) fn not_your_unit(action: ActionKind, code: &'static str) -> Self {
+        Self::NotYourUnit { action, code }
+    }
+
+    /// (Chinese, English) messages of a [`DomainError::NotYourUnit`] refusal.
+    pub fn not_your_unit_messages(code: &str) -> (&'static str, &'static str) {
+        match code {
+            "not_a_co_unit" => ("只有协办单位可以提交协办反馈", "Only a co-unit reports to the main unit"),
+            "not_summoned" => ("本单位没有待报到的召集", "Your unit has no summons to report to"),
+            _ => ("只有主办单位可以办理此工单", "Only the main unit may act on this order"),
+        }
+    }
 }

@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::deadline::{DurationSpec, DurationUnit};
-use crate::error::ValidationError;
 use crate::ids::UnitId;
-use crate::order::{Evaluation, Resolution, Satisfaction, Vocabulary};
+use crate::order::{Evaluation, Resolution, Satisfaction};
 
 /// A co-unit's report to the main unit on its part of the work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +35,7 @@ impl Summons {
     }
 }
 
-crate::order::vocabulary!(/// Why the centre supervises an order (督办).
+crate::vocab::vocabulary!(/// Why the centre supervises an order (督办).
     SuperviseReason, "reason" {
     Overdue = "overdue", "超期", "Overdue";
     Repeated = "repeated", "重复诉求", "Repeated request";
@@ -45,7 +44,7 @@ crate::order::vocabulary!(/// Why the centre supervises an order (督办).
     Other = "other", "其他", "Other";
 });
 
-crate::order::vocabulary!(/// Why the centre leaves an order out of the assessment (不纳入考核).
+crate::vocab::vocabulary!(/// Why the centre leaves an order out of the assessment (不纳入考核).
     Exclusion, "exclusion" {
     Unreasonable = "unreasonable", "诉求不合理", "Unreasonable request";
     OutsideDuty = "outside_duty", "超出各单位职责", "Outside every unit's duty";

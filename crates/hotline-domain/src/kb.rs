@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
-use crate::order::{CategoryPath, Vocabulary};
+use crate::order::CategoryPath;
 
-crate::order::vocabulary!(/// Who may read an article.
+crate::vocab::vocabulary!(/// Who may read an article.
     ArticleStatus, "status" {
     Draft = "draft", "草稿", "Draft";
     Internal = "internal", "内部", "Internal (staff only)";

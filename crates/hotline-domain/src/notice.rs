@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::deadline::{DeadlinePolicy, Stage};
+use crate::event::{EventDraft, EventPayload, NoticesFired};
 use crate::order::WorkOrder;
 use crate::role::Actor;
-use crate::state::{ActionKind, EventDraft, State, Transition};
+use crate::state::State;
+use crate::transition::Transition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,13 +144,12 @@ impl WorkOrder {
         next.notices.extend(notices.iter().copied());
         next.next_notice_at = next.next_notice_time(policy);
         let event = EventDraft {
-            kind: ActionKind::DeadlineNotice,
             from: Some(self.state),
             to: self.state,
-            actor: Actor { user_id: None, role: None, unit: None, name: "scheduler".into() },
+            actor: Actor::system("scheduler"),
             at: now,
             reason: Some(notices.iter().map(|n| n.message(true)).collect::<Vec<_>>().join("；")),
-            payload: serde_json::json!({ "notices": notices }),
+            payload: EventPayload::DeadlineNotice(NoticesFired { notices: notices.clone() }),
         };
         Some((Transition { expected_state: self.state, expected_version: self.version, order: next, event }, notices))
     }

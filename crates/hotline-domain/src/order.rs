@@ -8,69 +8,8 @@ use crate::ids::{CaseId, OrderId, OrderNumber, UnitId, UserId};
 use crate::state::State;
 use crate::text::{self, Phone};
 
-/// A closed list of codes with labels (nature, urgency, channel…), so pages and exports can list
-/// and label any of them the same way.
-pub trait Vocabulary: Copy + 'static {
-    fn all() -> &'static [Self];
-    fn code(self) -> &'static str;
-    fn label(self, zh: bool) -> &'static str;
-
-    /// The label of a code, or the code itself when it is not in the list.
-    fn label_of(code: &str, zh: bool) -> String {
-        Self::all().iter().find(|v| v.code() == code).map_or_else(|| code.to_owned(), |v| v.label(zh).to_owned())
-    }
-}
-
-/// Declares a closed vocabulary: a `Copy` enum with its stable code, parse and labels.
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident, $field:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "&'static str")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn label(self, zh: bool) -> &'static str {
-                match self { $($name::$variant => if zh { $zh } else { $en }),+ }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, ValidationError> {
-                match s.trim() {
-                    $($code => Ok($name::$variant),)+
-                    other => Err(ValidationError::new(
-                        $field,
-                        "unknown_code",
-                        format!("{} 不是有效的取值（可选：{}）", other, [$($code),+].join("、")),
-                        format!("{:?} is not a valid value (one of: {})", other, [$($code),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = ValidationError;
-            fn try_from(s: String) -> Result<Self, Self::Error> { Self::parse(&s) }
-        }
-
-        impl Vocabulary for $name {
-            fn all() -> &'static [Self] { Self::ALL }
-            fn code(self) -> &'static str { $name::code(self) }
-            fn label(self, zh: bool) -> &'static str { $name::label(self, zh) }
-        }
-
-        impl From<$name> for &'static str {
-            fn from(v: $name) -> Self { v.code() }
-        }
-    };
-}
-
-pub(crate) use vocabulary;
+pub use crate::vocab::Vocabulary;
+use crate::vocab::vocabulary;
 
 vocabulary!(/// 诉求性质 (triage.md).
     Nature, "nature" {

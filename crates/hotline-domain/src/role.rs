@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::ActionKind;
 use crate::ids::{UnitId, UserId};
-use crate::state::ActionKind;
+use crate::unit::UnitClass;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,12 +123,21 @@ pub struct Actor {
     /// `None` for a citizen.
     pub role: Option<Role>,
     pub unit: Option<UnitId>,
+    /// What kind of unit `unit` is (a street/township may summon departments). Not stored with
+    /// events: it is read from the unit tree when the actor acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_class: Option<UnitClass>,
     pub name: String,
 }
 
 impl Actor {
     pub fn citizen() -> Self {
-        Self { user_id: None, role: None, unit: None, name: "citizen".into() }
+        Self::system("citizen")
+    }
+
+    /// The platform itself (the scheduler, the demo, an import): no account, no role.
+    pub fn system(name: &str) -> Self {
+        Self { user_id: None, role: None, unit: None, unit_class: None, name: name.into() }
     }
 
     pub fn role_code(&self) -> &'static str {

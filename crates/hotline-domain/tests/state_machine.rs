@@ -11,7 +11,7 @@ use hotline_domain::deadline::Stage;
 use hotline_domain::{
     Action, ActionKind, Actor, ArbitrationDecision, Assignment, CaseId, CategoryPath, Channel, DeadlinePolicy, DomainError,
     EmergencyService, Evaluation, Location, Nature, NewOrder, OrderId, OrderNumber, Overdue, Reply, ReplyOutcome, Requester, Resolution,
-    Role, Satisfaction, State, Timestamp, UnitId, Urgency, UserId, WorkOrder,
+    Role, Satisfaction, State, Timestamp, UnitClass, UnitId, Urgency, UserId, WorkOrder,
 };
 use proptest::prelude::*;
 
@@ -115,8 +115,11 @@ fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
 }
 
 /// Refusals by a guard of the transition function (not by the table or the matrix).
-const GUARD_CODES: [&str; 8] = [
+const GUARD_CODES: [&str; 11] = [
     "dispute_window_closed",
+    "already_on_site",
+    "whistle_for_streets",
+    "not_main_unit",
     "not_in_callback_queue",
     "clock_already_paused",
     "clock_not_paused",
@@ -127,7 +130,11 @@ const GUARD_CODES: [&str; 8] = [
 ];
 
 fn is_guard_refusal(e: &DomainError) -> bool {
-    matches!(e, DomainError::Validation(v) if GUARD_CODES.contains(&v.code))
+    match e {
+        DomainError::Validation(v) => GUARD_CODES.contains(&v.code),
+        DomainError::NotYourUnit { code, .. } => GUARD_CODES.contains(code),
+        _ => false,
+    }
 }
 
 /// The intended target state of an allowed action on `before`.
@@ -257,7 +264,13 @@ fn policy() -> DeadlinePolicy {
 }
 
 fn actor(role: Role) -> Actor {
-    Actor { user_id: Some(UserId(100)), role: Some(role), unit: role.is_unit_role().then_some(UnitId(10)), name: role.code().to_owned() }
+    Actor {
+        user_id: Some(UserId(100)),
+        role: Some(role),
+        unit: role.is_unit_role().then_some(UnitId(10)),
+        unit_class: role.is_unit_role().then_some(UnitClass::Street),
+        name: role.code().to_owned(),
+    }
 }
 
 fn category() -> CategoryPath {
@@ -352,7 +365,7 @@ fn ready(kind: ActionKind, from: State, role: Role) -> (WorkOrder, Actor, Timest
             reported_at: None,
             note: String::new(),
         }),
-        ActionKind::ArriveOnSite => {
+        ActionKind::ArriveOnSite | ActionKind::Remind => {
             o.handling.supervision = Some(hotline_domain::handling::Supervision {
                 reason: hotline_domain::SuperviseReason::Sensitive,
                 instructions: String::new(),
@@ -524,7 +537,7 @@ fn invariant_violations(o: &WorkOrder) -> Vec<String> {
 
 #[test]
 fn the_fixtures_are_consistent_orders() {
-    for s in State::ALL {
+    for &s in State::ALL {
         let o = order_in(s);
         assert_eq!(o.state, s);
         assert_eq!(invariant_violations(&o), Vec::<String>::new());
@@ -546,7 +559,7 @@ fn the_pinned_transition_table_matches_allowed_from() {
     }
     assert!(ActionKind::Receive.allowed_from().is_empty(), "nothing moves an order into Received");
     // Every kind but the two non-actions appears in the table exactly once.
-    let others: Vec<ActionKind> = ActionKind::ALL.into_iter().filter(|k| !ACTION_KINDS.contains(k)).collect();
+    let others: Vec<ActionKind> = ActionKind::ALL.iter().copied().filter(|k| !ACTION_KINDS.contains(k)).collect();
     assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice, ActionKind::ExternalUpdate]);
     for kind in ACTION_KINDS {
         assert_eq!(sample(kind).unwrap().kind(), kind);
@@ -559,7 +572,7 @@ fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target
     for action in all_samples() {
         let kind = action.kind();
         let role = performer(kind);
-        for from in State::ALL {
+        for &from in State::ALL {
             let (order, who, now) = ready(kind, from, role);
             let result = order.apply(action.clone(), &who, now, &policy());
             if pinned_allowed_from(kind).contains(&from) {
@@ -568,7 +581,7 @@ fn every_action_succeeds_exactly_from_its_allowed_states_and_lands_in_its_target
                 assert_eq!(t.order.state, to, "{kind:?} from {from:?}");
                 assert_eq!(t.event.from, Some(from));
                 assert_eq!(t.event.to, to);
-                assert_eq!(t.event.kind, kind);
+                assert_eq!(t.event.kind(), kind);
                 assert_eq!(t.order.version, order.version + 1);
                 assert_eq!(invariant_violations(&t.order), Vec::<String>::new(), "{kind:?} from {from:?} produced an inconsistent order");
             } else {
@@ -642,7 +655,7 @@ fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
             let kind = action.kind();
             let allowed = pinned_allowed_from(kind);
             let allowed_state = allowed[0];
-            let refused_state = State::ALL.into_iter().find(|s| !allowed.contains(s)).unwrap();
+            let refused_state = State::ALL.iter().copied().find(|s| !allowed.contains(s)).unwrap();
 
             let (order, mut who, now) = ready(kind, allowed_state, role);
             if !role.is_unit_role() {
@@ -667,10 +680,10 @@ fn apply_is_forbidden_exactly_when_the_role_may_not_act() {
 
 #[test]
 fn a_citizen_or_any_actor_without_a_role_is_forbidden_every_action_in_every_state() {
-    let roleless_staff = Actor { user_id: Some(UserId(5)), role: None, unit: Some(UnitId(10)), name: "no role".into() };
+    let roleless_staff = Actor { user_id: Some(UserId(5)), role: None, unit: Some(UnitId(10)), unit_class: None, name: "no role".into() };
     for who in [Actor::citizen(), roleless_staff] {
         assert_eq!(who.role, None);
-        for from in State::ALL {
+        for &from in State::ALL {
             for action in all_samples() {
                 let kind = action.kind();
                 if kind == ActionKind::Evaluate && who.user_id.is_none() {
@@ -729,7 +742,7 @@ fn triage_keeps_the_category_tree_version_the_category_was_chosen_from() {
     let triage = Action::Triage { nature: Nature::Help, category: category(), category_version: Some(3), urgency: Urgency::General };
     let t = fresh_order().apply(triage, &actor(Role::Operator), t0() + mins(5), &p).unwrap();
     assert_eq!(t.order.category_version, Some(3));
-    assert_eq!(t.event.payload["category_version"], 3, "the timeline records it too");
+    assert_eq!(t.event.payload.to_json()["category_version"], 3, "the timeline records it too");
     // Re-filing under a newer tree records the newer version.
     let again = Action::Triage { nature: Nature::Help, category: category(), category_version: Some(4), urgency: Urgency::General };
     let o = t.order.apply(again, &actor(Role::Operator), t0() + mins(6), &p).unwrap().order;
@@ -824,7 +837,7 @@ fn granting_an_extension_moves_the_reply_due_and_refusing_keeps_it() {
     assert_eq!(t.order.state, State::InProgress);
     assert_eq!(t.order.dues.reply_due, Some(until));
     assert_eq!(t.order.dues.contact_due, before.dues.contact_due);
-    assert_eq!(t.event.payload["reply_due"], serde_json::json!(until));
+    assert_eq!(t.event.payload.to_json()["reply_due"], serde_json::json!(until));
 
     let refused = step(&before, sample(ActionKind::RefuseExtension).unwrap(), Role::Supervisor, t0() + Duration::days(3));
     assert_eq!(refused.state, State::InProgress);
@@ -945,7 +958,7 @@ fn a_transition_is_guarded_by_the_pre_transition_state_and_version() {
         let t = o.apply(action.clone(), &who, now, &policy()).unwrap();
         assert_eq!(t.expected_state, o.state);
         assert_eq!(t.expected_version, o.version);
-        assert_eq!(t.event.kind, action.kind());
+        assert_eq!(t.event.kind(), action.kind());
         assert_eq!(t.event.from, Some(o.state));
         assert_eq!(t.event.to, t.order.state);
         assert_eq!(t.event.actor, who);
@@ -1188,7 +1201,7 @@ proptest! {
                     successes += 1;
                     prop_assert_eq!(t.expected_state, before.state);
                     prop_assert_eq!(t.expected_version, before.version);
-                    prop_assert_eq!(t.event.kind, kind);
+                    prop_assert_eq!(t.event.kind(), kind);
                     prop_assert_eq!(t.event.from, Some(before.state));
                     prop_assert_eq!(t.event.to, t.order.state);
                     prop_assert_eq!(t.event.at, now);
@@ -1231,6 +1244,79 @@ proptest! {
     }
 }
 
+/// An action of `kind` whose own data is valid for `order` at `now` (a summons of a department not
+/// yet summoned, due later), so only [`WorkOrder::check`] can refuse it.
+fn valid_payload(kind: ActionKind, order: &WorkOrder, now: Timestamp) -> Action {
+    match kind {
+        ActionKind::Summon => {
+            let fresh = (30..).map(UnitId).find(|u| order.handling.summons.iter().all(|s| s.unit != *u)).unwrap();
+            Action::Summon { units: vec![fresh], report_by: now + Duration::days(1), note: "请到场".into() }
+        }
+        other => sample(other).unwrap(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The one rule: on any order a random history leads to, for any actor and any time, an action
+    /// is offered (`check` allows it) exactly when `apply` accepts it.
+    #[test]
+    fn every_action_offered_is_accepted_and_every_accepted_action_is_offered(
+        steps in prop::collection::vec(step_strategy(), 0..=30),
+        probes in prop::collection::vec((0u8..10, any::<u8>(), 0i64..4000), 1..=6),
+    ) {
+        let policy = policy();
+        let mut order = fresh_order();
+        let mut now = t0();
+        for s in steps {
+            now += Duration::minutes(s.advance_minutes);
+            let allowed_now: Vec<ActionKind> =
+                ACTION_KINDS.into_iter().filter(|k| pinned_allowed_from(*k).contains(&order.state)).collect();
+            let candidates = if allowed_now.is_empty() { ACTION_KINDS.to_vec() } else { allowed_now };
+            let kind = candidates[s.pick % candidates.len()];
+            if let Ok(t) = order.apply(random_action(kind, s.variant, now), &random_actor(kind, s.who, s.variant), now, &policy) {
+                order = t.order;
+            }
+        }
+        for (who, variant, later) in probes {
+            let at = now + Duration::minutes(later);
+            for kind in ACTION_KINDS {
+                let mut actor = random_actor(kind, who, variant);
+                if variant % 3 == 0 && actor.role.is_some_and(Role::is_unit_role) {
+                    actor.unit = Some(UnitId(10 + i64::from(variant % 4)));
+                    actor.unit_class = [Some(UnitClass::Street), Some(UnitClass::Department), None][usize::from(variant % 3)];
+                }
+                let offered = order.check(kind, &actor, at, &policy).is_ok();
+                let accepted = order.apply(valid_payload(kind, &order, at), &actor, at, &policy);
+                prop_assert_eq!(
+                    offered,
+                    accepted.is_ok(),
+                    "{:?} by {:?} (unit {:?}) on {:?}: check {:?}, apply {:?}",
+                    kind, actor.role, actor.unit, order.state, order.check(kind, &actor, at, &policy), accepted.err()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_event_payload_reads_back_from_what_is_stored() {
+    // Every kind an action writes, through apply, then as stored JSON and back by its kind.
+    for kind in ACTION_KINDS {
+        let (o, who, now) = ready(kind, pinned_allowed_from(kind)[0], performer(kind));
+        let t = o.apply(sample(kind).unwrap(), &who, now, &policy()).unwrap();
+        let stored = t.event.payload.to_json();
+        let read = hotline_domain::EventPayload::decode(t.event.kind(), stored.clone()).unwrap();
+        assert_eq!(read, t.event.payload, "{kind:?} reads back from {stored}");
+        assert_eq!(read.kind(), kind);
+    }
+    // A kind without data is stored as null, and reads back whatever the row holds.
+    assert_eq!(hotline_domain::EventPayload::Sign.to_json(), serde_json::Value::Null);
+    // A payload that does not fit its kind is an error, not a silent default.
+    assert!(hotline_domain::EventPayload::decode(ActionKind::Dispatch, serde_json::json!({ "nope": 1 })).is_err());
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Deadline notices
 // ---------------------------------------------------------------------------------------------
@@ -1248,7 +1334,7 @@ mod notices {
     fn fire(o: &WorkOrder, at: Timestamp) -> (WorkOrder, Vec<Notice>) {
         match o.fire_notices(at, &policy()) {
             Some((t, n)) => {
-                assert_eq!(t.event.kind, ActionKind::DeadlineNotice);
+                assert_eq!(t.event.kind(), ActionKind::DeadlineNotice);
                 assert_eq!((t.expected_version, t.order.version), (o.version, o.version + 1), "a guarded update");
                 assert_eq!(t.order.state, o.state, "a notice changes no state");
                 (t.order, n)
@@ -1334,7 +1420,7 @@ mod handling {
     }
 
     fn with_unit(unit: i64) -> Actor {
-        Actor { user_id: Some(UserId(200)), role: Some(Role::UnitHandler), unit: Some(UnitId(unit)), name: "u".into() }
+        Actor { user_id: Some(UserId(200)), role: Some(Role::UnitHandler), unit: Some(UnitId(unit)), unit_class: None, name: "u".into() }
     }
 
     fn evaluation(resolution: Resolution, satisfaction: Satisfaction) -> Action {
@@ -1344,6 +1430,7 @@ mod handling {
     fn code(e: DomainError) -> &'static str {
         match e {
             DomainError::Validation(v) => v.code,
+            DomainError::NotYourUnit { code, .. } => code,
             other => panic!("not a guard refusal: {other:?}"),
         }
     }

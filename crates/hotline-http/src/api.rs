@@ -251,7 +251,7 @@ pub struct PlaceOut {
     responses((status = 200, body = PlaceOut), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn resolve_place(State(app): State<Arc<App>>, Auth(_): Auth, ApiQuery(q): ApiQuery<PlaceQuery>) -> ApiResult<Json<PlaceOut>> {
     let text = hotline_domain::text::bounded("text", &q.text, 1, hotline_domain::MAX_DESCRIPTION_CHARS).map_err(AppError::from)?;
-    let place = app.units().resolve_place(&text).ok_or_else(|| AppError::Internal("no gazetteer".into()))?;
+    let place = app.units().resolve_place(&text).ok_or_else(|| AppError::bug("no gazetteer"))?;
     let r = |p: Option<hotline_places::PlaceRef>| p.map(|p| PlaceRefOut { id: p.id.0, name: p.name });
     let chars = |byte: usize| text[..byte].chars().count();
     Ok(Json(PlaceOut {

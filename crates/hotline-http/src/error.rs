@@ -52,19 +52,24 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// The one status map of a use-case failure, for the API and the pages alike.
+pub fn status_for(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::InvalidTransition { .. } | AppError::Conflict(_) | AppError::StaleVersion => StatusCode::CONFLICT,
+        AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl ApiError {
     /// The exhaustive status map.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::App(e) => match e {
-                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-                AppError::InvalidTransition { .. } | AppError::Conflict(_) | AppError::StaleVersion => StatusCode::CONFLICT,
-                AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            Self::App(e) => status_for(e),
             Self::BadBody { .. } | Self::BadQuery { .. } => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoRoute => StatusCode::NOT_FOUND,
@@ -105,7 +110,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::App(AppError::Internal(cause)) = &self {
+        if let Self::App(e) = &self
+            && let Some(cause) = e.cause()
+        {
             tracing::error!(%cause, "internal error");
         }
         let status = self.status();

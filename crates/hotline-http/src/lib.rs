@@ -39,7 +39,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::custom(|_| ApiError::App(hotline_app::AppError::Internal("handler panicked".into())).into_response()))
+        .layer(CatchPanicLayer::custom(|_| ApiError::App(hotline_app::AppError::bug("handler panicked")).into_response()))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }
@@ -87,6 +87,6 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn fallback(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") { ApiError::NoRoute.into_response() } else { ui::not_found_page().into_response() }
+async fn fallback(axum::extract::State(app): axum::extract::State<Arc<App>>, headers: axum::http::HeaderMap, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") { ApiError::NoRoute.into_response() } else { ui::not_found(&app, &headers).await }
 }

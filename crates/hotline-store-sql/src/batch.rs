@@ -44,8 +44,8 @@ impl Batcher {
     ) -> Result<Created> {
         let (reply, answer) = oneshot::channel();
         let job = CreateJob { order: order.clone(), events: events.to_vec(), local_date, key: key.cloned(), reply };
-        self.0.send(job).await.map_err(|_| StoreError::Backend("the order writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Backend("the order writer dropped a create".into()))?
+        self.0.send(job).await.map_err(|_| StoreError::backend("the order writer has stopped"))?;
+        answer.await.map_err(|_| StoreError::backend("the order writer dropped a create"))?
     }
 }
 

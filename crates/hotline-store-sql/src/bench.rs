@@ -93,7 +93,7 @@ pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraf
              values ($1, $2, $3, $4, null, $5, null, $6, $7, null, $8)",
         )
         .bind(id)
-        .bind(event.kind.code())
+        .bind(event.kind().code())
         .bind(event.from.map(|s| s.code()))
         .bind(event.to.code())
         .bind(event.actor.role_code())

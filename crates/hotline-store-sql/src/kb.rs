@@ -6,7 +6,7 @@ use hotline_domain::{Timestamp, UnitId};
 use hotline_store::{Result, StoreError, StoredArticle};
 use sqlx::any::AnyRow;
 
-use crate::rows::{conflict_or_backend, from_ms, get, ms};
+use crate::rows::{conflict_or_backend, get, get_time, ms};
 use crate::{SqlStore, backend_err};
 
 const SELECT: &str = "select article_id, version, owner_unit_id, updated_at, updated_by, doc from kb_article";
@@ -18,7 +18,7 @@ fn article_from_row(row: &AnyRow) -> Result<StoredArticle> {
         version: get(row, "version")?,
         owner: UnitId(get(row, "owner_unit_id")?),
         article: serde_json::from_str(&doc).map_err(backend_err)?,
-        updated_at: from_ms(get(row, "updated_at")?),
+        updated_at: get_time(row, "updated_at")?,
         updated_by: get(row, "updated_by")?,
     })
 }
@@ -133,7 +133,7 @@ impl SqlStore {
                 let doc: String = get(r, "doc")?;
                 Ok(hotline_store::ArticleVersion {
                     version: get(r, "version")?,
-                    created_at: from_ms(get(r, "created_at")?),
+                    created_at: get_time(r, "created_at")?,
                     created_by: get(r, "created_by")?,
                     article: serde_json::from_str(&doc).map_err(backend_err)?,
                 })

@@ -89,15 +89,14 @@ impl Backend {
     }
 }
 
-pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+pub(crate) fn backend_err(e: impl Into<hotline_store::BoxError>) -> StoreError {
+    StoreError::backend(e)
 }
 
 /// Opens the database at `url` (`sqlite://hotline.db?mode=rwc`, `postgres://…`) and applies pending
 /// migrations.
 pub async fn connect(url: &str) -> Result<SqlStore> {
-    let backend =
-        Backend::of_url(url).ok_or_else(|| StoreError::Backend("the database URL must start with sqlite: or postgres:".into()))?;
+    let backend = Backend::of_url(url).ok_or_else(|| StoreError::backend("the database URL must start with sqlite: or postgres:"))?;
     sqlx::any::install_default_drivers();
     let options = AnyConnectOptions::from_str(url).map_err(backend_err)?;
     let store = match backend {

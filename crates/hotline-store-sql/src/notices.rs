@@ -4,7 +4,7 @@
 use hotline_domain::{OrderId, OrderNumber, Timestamp, Transition, UnitId, WorkOrder};
 use hotline_store::{NewNotification, NewOutboxMessage, NoticeWrite, Notification, OutboxMessage, Result, StoreError};
 
-use crate::rows::{EVENT_SELECT, ORDER_SELECT, event_from_row, from_ms, get, ms, opt_ms, order_from_row};
+use crate::rows::{EVENT_SELECT, ORDER_SELECT, event_from_row, get, get_opt_time, get_time, ms, opt_ms, order_from_row};
 use crate::{SqlStore, backend_err};
 
 /// Inserts an order's notifications on `conn` (inside the caller's transaction).
@@ -135,8 +135,8 @@ impl SqlStore {
                     kind: get(r, "kind")?,
                     message_zh: get(r, "message_zh")?,
                     message_en: get(r, "message_en")?,
-                    created_at: from_ms(get(r, "created_at")?),
-                    read_at: get::<Option<i64>>(r, "read_at")?.map(from_ms),
+                    created_at: get_time(r, "created_at")?,
+                    read_at: get_opt_time(r, "read_at")?,
                 })
             })
             .collect()
@@ -168,8 +168,8 @@ impl SqlStore {
                     channel: get(r, "channel")?,
                     recipient: get(r, "recipient")?,
                     body: get(r, "body")?,
-                    created_at: from_ms(get(r, "created_at")?),
-                    sent_at: get::<Option<i64>>(r, "sent_at")?.map(from_ms),
+                    created_at: get_time(r, "created_at")?,
+                    sent_at: get_opt_time(r, "sent_at")?,
                     attempts: get(r, "attempts")?,
                 })
             })

@@ -1,7 +1,7 @@
 //! Work orders: numbering, creation with idempotency, guarded transitions, queries.
 
 use chrono::NaiveDate;
-use hotline_domain::{ActionKind, CaseId, EventDraft, OrderId, OrderNumber, State, Transition, UnitId, WorkOrder};
+use hotline_domain::{ActionKind, CaseId, EventDraft, EventPayload, OrderId, OrderNumber, State, Transition, UnitId, WorkOrder};
 use hotline_store::{Created, Event, IdempotencyKey, OrderPage, OrderQuery, Result, StateCount, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments};
@@ -73,16 +73,16 @@ pub(crate) async fn write_transition(conn: &mut AnyConnection, t: &Transition) -
         return Ok(false);
     }
     // Summoned departments join the co-units, so they see the order too.
-    if matches!(t.event.kind, ActionKind::Dispatch | ActionKind::Arbitrate | ActionKind::Summon) {
+    if matches!(t.event.kind(), ActionKind::Dispatch | ActionKind::Arbitrate | ActionKind::Summon) {
         write_order_units(&mut *conn, &t.order, true).await?;
     }
     // Linking an order that already has duplicates brings them along into the new case.
-    if t.event.kind == ActionKind::LinkDuplicate
-        && let Some(old_case) = t.event.payload.get("previous_case_id").and_then(serde_json::Value::as_i64)
+    if let EventPayload::LinkDuplicate(linked) = &t.event.payload
+        && let Some(old_case) = linked.previous_case_id
     {
         sqlx::query("update work_order set case_id = $1 where case_id = $2")
             .bind(t.order.case_id.0)
-            .bind(old_case)
+            .bind(old_case.0)
             .execute(&mut *conn)
             .await
             .map_err(backend_err)?;
@@ -380,10 +380,7 @@ impl SqlStore {
             .iter()
             .map(|r| {
                 let state: String = get(r, "state")?;
-                Ok(StateCount {
-                    state: State::parse(&state).ok_or_else(|| StoreError::Backend(format!("unknown state {state}")))?,
-                    count: get(r, "n")?,
-                })
+                Ok(StateCount { state: State::parse(&state).map_err(backend_err)?, count: get(r, "n")? })
             })
             .collect::<Result<Vec<_>>>()?;
         counts.sort_by_key(|c| c.state);

@@ -7,7 +7,7 @@ use hotline_store::{
 };
 use sqlx::any::AnyRow;
 
-use crate::rows::{conflict_or_backend, from_ms, get, ms, opt_ms, values_list};
+use crate::rows::{conflict_or_backend, get, get_opt_time, get_time, ms, opt_ms, values_list};
 use crate::{SqlStore, backend_err};
 
 fn unit_from_row(row: &AnyRow) -> Result<Unit> {
@@ -16,7 +16,7 @@ fn unit_from_row(row: &AnyRow) -> Result<Unit> {
         id: UnitId(get(row, "unit_id")?),
         code: get(row, "code")?,
         name: get(row, "name")?,
-        class: UnitClass::parse(&class).ok_or_else(|| StoreError::Backend(format!("unknown unit class {class}")))?,
+        class: UnitClass::parse(&class).ok_or_else(|| StoreError::backend(format!("unknown unit class {class}")))?,
         parent: get::<Option<i64>>(row, "parent_id")?.map(UnitId),
     })
 }
@@ -25,7 +25,7 @@ fn reference_from_row(kind: ReferenceKind, row: &AnyRow, with_body: bool) -> Res
     Ok(ReferenceVersion {
         kind,
         version: get(row, "version")?,
-        created_at: from_ms(get(row, "created_at")?),
+        created_at: get_time(row, "created_at")?,
         created_by: get(row, "created_by")?,
         note: get(row, "note")?,
         body: if with_body { get(row, "body")? } else { String::new() },
@@ -38,7 +38,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         id: UserId(get(row, "user_id")?),
         username: get(row, "username")?,
         display_name: get(row, "display_name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Backend(format!("unknown role {role}")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::backend(format!("unknown role {role}")))?,
         unit: get::<Option<i64>>(row, "unit_id")?.map(UnitId),
     })
 }
@@ -326,8 +326,8 @@ impl SqlStore {
                 Ok(CredentialInfo {
                     token_hash: get(r, "token_hash")?,
                     name: get(r, "name")?,
-                    created_at: from_ms(get(r, "created_at")?),
-                    expires_at: get::<Option<i64>>(r, "expires_at")?.map(from_ms),
+                    created_at: get_time(r, "created_at")?,
+                    expires_at: get_opt_time(r, "expires_at")?,
                 })
             })
             .collect()
@@ -374,7 +374,7 @@ impl SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(backend_err)?;
-        rows.iter().map(|r| Ok((policy_from_row(r)?, from_ms(get(r, "effective_from")?)))).collect()
+        rows.iter().map(|r| Ok((policy_from_row(r)?, get_time(r, "effective_from")?))).collect()
     }
 }
 

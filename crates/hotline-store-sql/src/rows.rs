@@ -2,7 +2,9 @@
 //! column list of `work_order`, and decoding of stored orders and events.
 
 use chrono::{TimeZone, Utc};
-use hotline_domain::{ActionKind, Actor, CaseId, EventDraft, OrderId, OrderNumber, Role, State, Timestamp, UnitId, UserId, WorkOrder};
+use hotline_domain::{
+    ActionKind, Actor, CaseId, EventDraft, EventPayload, OrderId, OrderNumber, Role, State, Timestamp, UnitId, UserId, WorkOrder,
+};
 use hotline_store::{Event, Result, StoreError};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -20,8 +22,19 @@ pub(crate) fn opt_ms(t: Option<Timestamp>) -> Option<i64> {
     t.map(ms)
 }
 
-pub(crate) fn from_ms(v: i64) -> Timestamp {
-    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+/// A stored epoch-millisecond time. Out of range is a corrupt row, reported, never read as 1970.
+pub(crate) fn from_ms(v: i64) -> Result<Timestamp> {
+    Utc.timestamp_millis_opt(v).single().ok_or_else(|| StoreError::backend(format!("timestamp out of range: {v} ms")))
+}
+
+/// A timestamp column.
+pub(crate) fn get_time(row: &AnyRow, col: &str) -> Result<Timestamp> {
+    from_ms(get(row, col)?)
+}
+
+/// A nullable timestamp column.
+pub(crate) fn get_opt_time(row: &AnyRow, col: &str) -> Result<Option<Timestamp>> {
+    get::<Option<i64>>(row, col)?.map(from_ms).transpose()
 }
 
 pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T>
@@ -115,7 +128,7 @@ pub(crate) fn order_from_row(row: &AnyRow) -> Result<WorkOrder> {
     o.case_id = CaseId(get(row, "case_id")?);
     o.version = get(row, "version")?;
     let state: String = get(row, "state")?;
-    o.state = State::parse(&state).ok_or_else(|| StoreError::Backend(format!("unknown state {state}")))?;
+    o.state = State::parse(&state).map_err(backend_err)?;
     Ok(o)
 }
 
@@ -123,7 +136,6 @@ pub(crate) const EVENT_SELECT: &str = "select event_id, order_id, kind, from_sta
                                        actor_name, at, reason, payload from order_event";
 
 pub(crate) fn event_from_row(row: &AnyRow) -> Result<Event> {
-    let unknown = |what: &str, v: &str| StoreError::Backend(format!("unknown {what} {v}"));
     let kind: String = get(row, "kind")?;
     let from: Option<String> = get(row, "from_state")?;
     let to: String = get(row, "to_state")?;
@@ -132,18 +144,23 @@ pub(crate) fn event_from_row(row: &AnyRow) -> Result<Event> {
     Ok(Event {
         seq: get(row, "event_id")?,
         draft: EventDraft {
-            kind: ActionKind::parse(&kind).ok_or_else(|| unknown("event kind", &kind))?,
-            from: from.map(|f| State::parse(&f).ok_or_else(|| unknown("state", &f))).transpose()?,
-            to: State::parse(&to).ok_or_else(|| unknown("state", &to))?,
+            from: from.map(|f| State::parse(&f)).transpose().map_err(backend_err)?,
+            to: State::parse(&to).map_err(backend_err)?,
             actor: Actor {
                 user_id: get::<Option<i64>>(row, "actor_user_id")?.map(UserId),
                 role: Role::parse(&role),
                 unit: get::<Option<i64>>(row, "actor_unit_id")?.map(UnitId),
+                unit_class: None,
                 name: get(row, "actor_name")?,
             },
-            at: from_ms(get(row, "at")?),
+            at: get_time(row, "at")?,
             reason: get(row, "reason")?,
-            payload: serde_json::from_str(&payload).map_err(backend_err)?,
+            // A payload that does not fit its kind is a corrupt row: an error, never a guess.
+            payload: EventPayload::decode(
+                ActionKind::parse(&kind).map_err(backend_err)?,
+                serde_json::from_str(&payload).map_err(backend_err)?,
+            )
+            .map_err(backend_err)?,
         },
     })
 }
@@ -165,7 +182,7 @@ pub(crate) fn values_list(cols: usize, rows: usize) -> String {
 /// Binds the [`EVENT_COLUMNS`] values of one event row.
 pub(crate) fn bind_event<'q>(q: AnyQuery<'q>, order: OrderId, e: &'q EventDraft) -> Result<AnyQuery<'q>> {
     Ok(q.bind(order.0)
-        .bind(e.kind.code())
+        .bind(e.kind().code())
         .bind(e.from.map(State::code))
         .bind(e.to.code())
         .bind(e.actor.user_id.map(|u| u.0))

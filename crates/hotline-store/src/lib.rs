@@ -24,9 +24,20 @@ pub enum StoreError {
     /// A reference points nowhere (unknown unit, user).
     #[error("invalid reference: {0}")]
     InvalidReference(String),
-    /// Anything else: connection lost, disk full, a bug. Logged, never shown to users.
-    #[error("storage failure: {0}")]
-    Backend(String),
+    /// Anything else: connection lost, disk full, a corrupt row, a bug. The cause is kept (logged
+    /// at the edge with its chain), never shown to users.
+    #[error("storage backend failed")]
+    Backend(#[source] BoxError),
+}
+
+/// Any error, kept as the cause of a [`StoreError::Backend`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// A backend failure caused by `e` (an error, or a message).
+    pub fn backend(e: impl Into<BoxError>) -> Self {
+        Self::Backend(e.into())
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

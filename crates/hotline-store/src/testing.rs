@@ -5,11 +5,12 @@
 //! Time is fixed (never the system clock): the story happens on 2026-11-23/24 in Beijing time.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use hotline_domain::event::{ContactRevealed, ExternalUpdated};
 use hotline_domain::{
     Action, ActionKind, Actor, Assignment, Attachment, CategoryPath, Channel, DeadlinePolicy, DurationSpec, DurationUnit, EventDraft,
-    Location, Nature, NewOrder, OrderId, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId, Urgency, WorkOrder,
+    EventPayload, Location, Nature, NewOrder, OrderId, OrderNumber, Requester, Role, State, Timestamp, Transition, UnitClass, UnitId,
+    Urgency, WorkOrder,
 };
-use serde_json::json;
 
 use crate::{
     Category, Created, CredentialKind, IdempotencyKey, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit, NewUser,
@@ -46,7 +47,7 @@ fn t0() -> Timestamp {
 }
 
 fn actor(user: &User) -> Actor {
-    Actor { user_id: Some(user.id), role: Some(user.role), unit: user.unit, name: user.display_name.clone() }
+    Actor { user_id: Some(user.id), role: Some(user.role), unit: user.unit, unit_class: None, name: user.display_name.clone() }
 }
 
 fn numbers<'a>(orders: impl IntoIterator<Item = &'a WorkOrder>) -> Vec<String> {
@@ -221,7 +222,13 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
 
     let o = queue.orders.iter().find(|o| o.state == State::Dispatched).cloned().expect("a dispatched order in the queue");
     let main = o.assignment.as_ref().map(|a| a.main_unit).expect("assignment");
-    let unit_actor = |unit: UnitId| Actor { user_id: None, role: Some(Role::UnitHandler), unit: Some(unit), name: "承办人".into() };
+    let unit_actor = |unit: UnitId| Actor {
+        user_id: None,
+        role: Some(Role::UnitHandler),
+        unit: Some(unit),
+        unit_class: Some(UnitClass::Street),
+        name: "承办人".into(),
+    };
     let signed_at = o.dispatched_at.expect("dispatched") + Duration::minutes(5);
     let t = o.apply(Action::Sign, &unit_actor(main), signed_at, policy).expect("sign");
     let signed = store.apply_transition(&t).await.expect("sign stored");
@@ -232,14 +239,14 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     let seen = OrderQuery { units: Some(vec![helper]), ..query() };
     assert!(listed(store, &seen).await.contains(&o.number.to_string()), "the summoned unit sees the order");
     let events = store.events_of_kind(ActionKind::Summon, signed_at, far).await.expect("events_of_kind");
-    assert_eq!(events.iter().map(|(id, e)| (*id, e.draft.kind)).collect::<Vec<_>>(), [(o.id, ActionKind::Summon)]);
+    assert_eq!(events.iter().map(|(id, e)| (*id, e.draft.kind())).collect::<Vec<_>>(), [(o.id, ActionKind::Summon)]);
     assert!(store.events_of_kind(ActionKind::Summon, far, far + Duration::days(1)).await.expect("none later").is_empty());
 
-    let supervisor = Actor { user_id: None, role: Some(Role::Supervisor), unit: None, name: "督办".into() };
+    let supervisor = Actor { role: Some(Role::Supervisor), ..Actor::system("督办") };
     let exclude = Action::Exclude { exclusion: Some(hotline_domain::Exclusion::Unreasonable), reason: "诉求不合理".into() };
     let t = summoned.apply(exclude, &supervisor, signed_at + Duration::hours(1), policy).expect("exclude");
     let excluded = store.apply_transition(&t).await.expect("exclude stored");
-    let agent = Actor { user_id: None, role: Some(Role::CallbackAgent), unit: None, name: "回访员".into() };
+    let agent = Actor { role: Some(Role::CallbackAgent), ..Actor::system("回访员") };
     let evaluation = hotline_domain::Evaluation {
         contacted: true,
         resolution: hotline_domain::Resolution::Resolved,
@@ -261,13 +268,17 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     assert_eq!(store.order_by_token("tok-1").await.expect("order_by_token").map(|x| x.id), Some(o.id));
     assert_eq!(store.order_by_token("nope").await.expect("order_by_token"), None);
     let note = EventDraft {
-        kind: ActionKind::ExternalUpdate,
         from: Some(State::Evaluated),
         to: State::Evaluated,
         actor: supervisor.clone(),
         at: far,
         reason: Some("still there".into()),
-        payload: json!({ "update_id": "u-1" }),
+        payload: EventPayload::ExternalUpdate(ExternalUpdated {
+            update_id: "u-1".into(),
+            status: "OPEN".into(),
+            updated_datetime: far,
+            media_url: vec![],
+        }),
     };
     let told =
         NewNotification { unit: Some(main), kind: "external_update".into(), message_zh: "补充".into(), message_en: "update".into() };
@@ -275,13 +286,13 @@ async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     let again = store.record_external_update("u-1", o.id, &note, &[told]).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "an update_id once: {again:?}");
     let events = store.order_events(o.id).await.expect("events");
-    assert_eq!(events.iter().filter(|e| e.draft.kind == ActionKind::ExternalUpdate).count(), 1, "the refused duplicate wrote nothing");
+    assert_eq!(events.iter().filter(|e| e.draft.kind() == ActionKind::ExternalUpdate).count(), 1, "the refused duplicate wrote nothing");
     let feed = store
         .events_between(&[ActionKind::Sign, ActionKind::ExternalUpdate], signed_at, far + Duration::seconds(1), 100)
         .await
         .expect("events_between");
     assert_eq!(
-        feed.iter().map(|(n, e)| (n.clone(), e.draft.kind)).collect::<Vec<_>>(),
+        feed.iter().map(|(n, e)| (n.clone(), e.draft.kind())).collect::<Vec<_>>(),
         [(o.number.clone(), ActionKind::Sign), (o.number.clone(), ActionKind::ExternalUpdate)]
     );
     assert_eq!(store.events_between(&[ActionKind::Sign], signed_at, far, 100).await.expect("events_between").len(), 1);
@@ -331,7 +342,7 @@ async fn notices(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
     assert_eq!(reread.notices, t.order.notices, "the fired notices are kept");
     assert_eq!(reread.next_notice_at, t.order.next_notice_at);
     let events = store.order_events(o.id).await.expect("events");
-    assert_eq!(events.last().map(|e| e.draft.kind), Some(ActionKind::DeadlineNotice));
+    assert_eq!(events.last().map(|e| e.draft.kind()), Some(ActionKind::DeadlineNotice));
 
     let theirs = store.list_notifications(unit, false, 10).await.expect("list_notifications");
     assert_eq!(theirs.len(), 1, "one for the unit, not two");
@@ -697,13 +708,12 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
     let a_events = vec![
         receive_event(&operator, t0()),
         EventDraft {
-            kind: ActionKind::RevealContact,
             from: Some(State::Received),
             to: State::Received,
             actor: supervisor.clone(),
             at: t0() + Duration::seconds(30),
             reason: Some("回拨核实".into()),
-            payload: json!({ "fields": ["phone"], "nested": { "n": 1, "ok": true } }),
+            payload: EventPayload::RevealContact(ContactRevealed { fields: vec!["phone".into()] }),
         },
     ];
     let created_a = store.create_order(&a_in, &a_events, day1, Some(&key_a)).await.expect("create order A");
@@ -817,13 +827,12 @@ async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &Dead
 
     // append_event adds to the timeline and changes nothing else.
     let reveal = EventDraft {
-        kind: ActionKind::RevealContact,
         from: Some(State::Dispatched),
         to: State::Dispatched,
         actor: supervisor.clone(),
         at: t0() + Duration::minutes(20),
         reason: Some("督办需要联系诉求人".into()),
-        payload: json!({ "fields": ["phone", "name"] }),
+        payload: EventPayload::RevealContact(ContactRevealed { fields: vec!["phone".into(), "name".into()] }),
     };
     store.append_event(a.id, &reveal).await.expect("append_event");
     let events = store.order_events(a.id).await.expect("order_events of A");

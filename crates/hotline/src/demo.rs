@@ -155,7 +155,9 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         };
         let (view, _) = app.create_order(&operator, &input, Some(&format!("demo-{seed}-{i}"))).await.map_err(err)?;
         numbers.insert(g.id.clone(), view.number.clone());
-        let Some(main) = suggestion.as_ref().map(|s| hotline_domain::UnitId(s.main_unit.id)).filter(|_| view.state == "dispatched") else {
+        let Some(main) =
+            suggestion.as_ref().map(|s| hotline_domain::UnitId(s.main_unit.id)).filter(|_| view.state == hotline_domain::State::Dispatched)
+        else {
             continue;
         };
         // Walk the dispatched order some way along its life, each step a few hours after the last.
@@ -265,7 +267,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
                 app.act(&callback, &view.number, &Command::CallbackAttempt { note: "无人接听".into() }, None).await.map_err(err)?;
             }
             let after = app.act(who, &view.number, &cmd, None).await.map_err(err)?;
-            if after.state == "reopened" {
+            if after.state == hotline_domain::State::Reopened {
                 // The callback found it unresolved or unsatisfying: back to the unit (重办).
                 break;
             }

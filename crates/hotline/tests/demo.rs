@@ -27,7 +27,39 @@ async fn the_demo_world_has_orders_in_every_state_and_work_for_the_demo_units() 
     let counts = app.store.count_by_state(None).await.expect("counts");
     let states: Vec<_> = counts.iter().map(|c| c.state).collect();
     for s in hotline_domain::State::ALL {
-        assert!(states.contains(&s), "no demo order is {s:?}: {counts:?}");
+        assert!(states.contains(s), "no demo order is {s:?}: {counts:?}");
+    }
+    // Every event the demo wrote reads back as its typed payload (a payload that did not fit its
+    // kind would fail the read), across the kinds the demo's stories write.
+    use hotline_domain::ActionKind as K;
+    let from = now - chrono::Duration::days(800);
+    let events = app.store.events_between(K::ALL, from, now + chrono::Duration::days(1), 1_000_000).await.expect("every event decodes");
+    let kinds: std::collections::BTreeSet<_> = events.iter().map(|(_, e)| e.draft.kind()).collect();
+    assert!(events.len() > 1000, "{} events", events.len());
+    let written = [
+        K::Receive,
+        K::Triage,
+        K::Answer,
+        K::Transfer,
+        K::Redirect,
+        K::LinkDuplicate,
+        K::Dispatch,
+        K::Sign,
+        K::Dispute,
+        K::Arbitrate,
+        K::Contact,
+        K::StartWork,
+        K::RequestExtension,
+        K::Reply,
+        K::Evaluate,
+        K::Close,
+        K::Reopen,
+        K::Supervise,
+        K::PauseClock,
+        K::CallbackAttempt,
+    ];
+    for k in written {
+        assert!(kinds.contains(&k), "the demo writes no {k:?} event: {kinds:?}");
     }
     let wangjing = app.units().by_code("110105026").expect("望京街道").id;
     let theirs = app.store.count_by_state(Some(&[wangjing])).await.expect("counts");

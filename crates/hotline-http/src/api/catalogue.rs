@@ -182,7 +182,7 @@ impl RuleIo {
             self.deadline_class.as_deref().unwrap_or_default(),
         ];
         let mut c = DispatchCatalogue::from_rows([row])?;
-        c.rules.pop().ok_or_else(|| AppError::Internal("one row parsed to no rule".into()))
+        c.rules.pop().ok_or_else(|| AppError::bug("one row parsed to no rule"))
     }
 
     fn of(rule: &DispatchRule) -> Self {

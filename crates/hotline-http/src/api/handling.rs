@@ -70,7 +70,7 @@ pub struct Rated {
     responses((status = 200, body = Rated), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn rate(State(app): State<Arc<App>>, Path(number): Path<String>, ApiJson(input): ApiJson<RatingInput>) -> ApiResult<Json<Rated>> {
     hotline_app::handling::require_token(&input.token)?;
-    Ok(Json(Rated { state: app.rate_public(&number, &input).await? }))
+    Ok(Json(Rated { state: app.rate_public(&number, &input).await?.code().to_owned() }))
 }
 
 /// Every version of the scoring scheme (考评办法), newest first.

@@ -11,8 +11,10 @@ use hotline_app::{App, AppError, NewUserInput, Principal};
 use hotline_domain::{DeadlinePolicy, DurationSpec, DurationUnit, Role, StageDeadlines, Urgency, ValidationError};
 use maud::{Markup, html};
 
+use super::Staff;
 use super::forms::FormData;
-use super::pages::{Clock, user};
+use super::user;
+use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, layout};
 
 const UNITS: [(DurationUnit, &str, &str, &str); 4] = [
@@ -267,15 +269,11 @@ pub async fn policy_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri:
         Ok(p) => page(&app, lang, &who, (Some(&format!("{} v{}", lang.t("已保存时限版本", "Saved deadline version"), p.version)), None))
             .await
             .into_response(),
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response(),
+        Err(e) => (crate::error::status_for(&e), page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response(),
     }
 }
 
-pub async fn user_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, body: Bytes) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn user_submit(State(app): State<Arc<App>>, Staff { who, lang }: Staff, body: Bytes) -> Response {
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
     let input = f.id("unit").map(|unit| NewUserInput {
         username: f.text("username"),
@@ -292,9 +290,6 @@ pub async fn user_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Ok(u) => page(&app, lang, &who, (Some(&format!("{} {}", lang.t("已创建账号", "Created account"), u.username)), None))
             .await
             .into_response(),
-        Err(e) => {
-            let status = if matches!(e, AppError::Forbidden { .. }) { StatusCode::FORBIDDEN } else { StatusCode::UNPROCESSABLE_ENTITY };
-            (status, page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response()
-        }
+        Err(e) => (crate::error::status_for(&e), page(&app, lang, &who, (None, Some(&error_text(lang, &e)))).await).into_response(),
     }
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hotline_app::App;
 use hotline_app::assessment::SchemeVersion;
@@ -14,8 +14,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::FormData;
-use super::pages::{Clock, user};
+use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, layout};
+use super::{PageQuery, Staff};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MonthQuery {
@@ -68,11 +69,7 @@ fn scheme_form(lang: Lang, schemes: &[SchemeVersion], error: Option<&str>) -> Ma
 }
 
 /// Saves a new version of the scoring scheme from the form; back to the page of its first month.
-pub async fn scheme_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, body: Bytes) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn scheme_submit(State(app): State<Arc<App>>, Staff { who, lang }: Staff, body: Bytes) -> Response {
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
     let num = |k: &str| f.opt(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
     let input = SchemeVersion {
@@ -102,17 +99,7 @@ fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
-pub async fn assessment_page(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    uri: Uri,
-    lang: Lang,
-    Query(q): Query<MonthQuery>,
-) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn assessment_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff, PageQuery(q): PageQuery<MonthQuery>) -> Response {
     let clock = Clock::of(&app).await;
     // Last month by default: the one whose callbacks are complete.
     let default_month = {
@@ -123,7 +110,7 @@ pub async fn assessment_page(
     let month = q.month.filter(|m| !m.trim().is_empty()).unwrap_or(default_month);
     let result = app.assess(Some(&who), &month).await;
     let schemes = app.scoring_schemes().await.unwrap_or_default();
-    let status = if result.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = result.as_ref().err().map_or(StatusCode::OK, crate::error::status_for);
     let class_label = |c: &str| UnitClass::parse(c).map_or(c.to_owned(), |k| k.label(lang.zh()).to_owned());
     let body = html! {
         h1 { (lang.t("考评排名", "Assessment and ranking")) " " span.muted { (month) } }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hotline_app::catalogue::{Category, CategoryEdit, ReferenceKind, RuleEdit};
@@ -16,8 +16,10 @@ use hotline_domain::{FIRST_LEVEL_CATEGORIES, Role, UnitClass, Urgency, Vocabular
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::PageQuery;
 use super::forms::FormData;
-use super::pages::{Clock, user};
+use super::user;
+use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, layout};
 
 fn may_view(p: &Principal) -> bool {
@@ -41,14 +43,7 @@ fn base_version(f: &FormData) -> Option<i64> {
     f.get("base_version").and_then(|v| v.trim().parse().ok())
 }
 
-fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-        AppError::Conflict(_) | AppError::StaleVersion => StatusCode::CONFLICT,
-        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
+use crate::error::status_for as status_of;
 
 /// A district's own bureau (`110105-SCJG`): a department whose parent is a district.
 fn is_district_bureau(units: &hotline_app::UnitDirectory, u: &hotline_domain::Unit) -> bool {
@@ -263,7 +258,13 @@ async fn tree_page(app: &App, lang: Lang, who: &Principal, view: TreeView<'_>) -
     )
 }
 
-pub async fn tree_get(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Query(q): Query<TreeQuery>) -> Response {
+pub async fn tree_get(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    lang: Lang,
+    PageQuery(q): PageQuery<TreeQuery>,
+) -> Response {
     match viewer(&app, &headers, &uri, lang).await {
         Ok(who) => tree_page(&app, lang, &who, TreeView { query: &q, draft: None, error: None }).await.into_response(),
         Err(r) => r,
@@ -345,14 +346,14 @@ async fn version_csv(app: &App, headers: &HeaderMap, uri: &Uri, lang: Lang, kind
         Err(r) => return r,
     };
     let Some(version) = file.strip_suffix(".csv").and_then(|n| n.parse::<i64>().ok()) else {
-        return super::not_found_page();
+        return super::error_page(lang, Some(&who), StatusCode::NOT_FOUND, lang.t("没有这个版本", "There is no such version"));
     };
     match app.reference_version(&who, kind, version).await {
         Ok(v) => {
             let name = format!("attachment; filename=\"{}-v{}.csv\"", kind.code(), v.version);
             ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], v.body).into_response()
         }
-        Err(_) => super::not_found_page(),
+        Err(_) => super::error_page(lang, Some(&who), StatusCode::NOT_FOUND, lang.t("没有这个版本", "There is no such version")),
     }
 }
 
@@ -526,7 +527,13 @@ async fn rules_page(app: &App, lang: Lang, who: &Principal, q: &RulesQuery, draf
     )
 }
 
-pub async fn rules_get(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Query(q): Query<RulesQuery>) -> Response {
+pub async fn rules_get(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    lang: Lang,
+    PageQuery(q): PageQuery<RulesQuery>,
+) -> Response {
     match viewer(&app, &headers, &uri, lang).await {
         Ok(who) => rules_page(&app, lang, &who, &q, None, None).await.into_response(),
         Err(r) => r,
@@ -547,7 +554,7 @@ pub async fn rules_save(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     let first = row[0].split('/').next().unwrap_or_default().to_owned();
     let result = async {
         let mut parsed = DispatchCatalogue::from_rows([[&*row[0], &*row[1], &*row[2], &*row[3], &*row[4]]])?;
-        let rule = parsed.rules.pop().ok_or_else(|| AppError::Internal("one row parsed to no rule".into()))?;
+        let rule = parsed.rules.pop().ok_or_else(|| AppError::bug("one row parsed to no rule"))?;
         app.edit_dispatch_rule(Some(&who), RuleEdit::Save(rule), &f.text("note"), base_version(&f)).await
     }
     .await;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hotline_app::App;
 use hotline_app::handling::RatingInput;
@@ -14,21 +14,18 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::FormData;
-use super::pages::{Clock, user};
+use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, layout};
+use super::{PageQuery, Staff};
 
 #[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
+pub struct OffsetQuery {
     offset: Option<u32>,
 }
 
 const PAGE: u32 = 50;
 
-pub async fn callbacks_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Query(q): Query<PageQuery>) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn callbacks_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff, PageQuery(q): PageQuery<OffsetQuery>) -> Response {
     let clock = Clock::of(&app).await;
     let offset = q.offset.unwrap_or(0);
     let body = match app.callback_queue(&who, Some(PAGE), Some(offset)).await {
@@ -49,7 +46,7 @@ pub async fn callbacks_page(State(app): State<Arc<App>>, headers: HeaderMap, uri
                         tr {
                             td { a href={ "/orders/" (o.number) } { (o.number) } }
                             td { (o.callback_since.map(|t| clock.fmt(t)).unwrap_or_default()) }
-                            td { @if o.state == "replied" { (lang.t("已反馈", "replied")) } @else { span.down { (lang.t("超期未反馈", "reply overdue")) } } }
+                            td { @if o.state == hotline_domain::State::Replied { (lang.t("已反馈", "replied")) } @else { span.down { (lang.t("超期未反馈", "reply overdue")) } } }
                             td { (o.assignment.as_ref().map_or("—", |a| a.main_unit.name.as_str())) }
                             td { (o.reply.as_ref().map(|r| r.text.chars().take(60).collect::<String>()).unwrap_or_default()) }
                             td { (o.handling.callback_attempts) }
@@ -123,7 +120,12 @@ fn link_gone(lang: Lang, e: &hotline_app::AppError) -> Response {
     (StatusCode::NOT_FOUND, layout(lang, lang.t("评价办理结果", "Rate the handling"), None, Nav::Track, "/track", body)).into_response()
 }
 
-pub async fn rate_get(State(app): State<Arc<App>>, lang: Lang, Path(number): Path<String>, Query(q): Query<TokenQuery>) -> Response {
+pub async fn rate_get(
+    State(app): State<Arc<App>>,
+    lang: Lang,
+    Path(number): Path<String>,
+    PageQuery(q): PageQuery<TokenQuery>,
+) -> Response {
     let token = q.t.unwrap_or_default();
     let found = match hotline_app::handling::require_token(&token) {
         Ok(()) => app.rating_page(&number, &token).await,
@@ -150,7 +152,7 @@ pub async fn rate_post(State(app): State<Arc<App>>, lang: Lang, Path(number): Pa
     };
     match result {
         Ok(state) => {
-            let reopened = state == "reopened";
+            let reopened = state == hotline_domain::State::Reopened;
             let body = html! {
                 h1 { (lang.t("感谢您的评价", "Thank you for your rating")) }
                 div.flash.ok role="status" #rated {

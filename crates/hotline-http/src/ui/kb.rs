@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use hotline_app::kb::{ArticleView, status_label};
@@ -20,8 +20,9 @@ use pulldown_cmark::{Event, Parser, html::push_html};
 use serde::Deserialize;
 
 use super::forms::FormData;
-use super::pages::{Clock, category_select, pager, user};
+use super::widgets::{Clock, category_select, pager};
 use super::{Lang, Nav, error_text, flash, layout};
+use super::{PageQuery, Staff};
 use crate::extract::optional_principal;
 
 /// Whether a link or image in an article may point there: the web, mail, phone, or this site.
@@ -104,7 +105,7 @@ fn more_after(offset: u32, limit: u32, total: usize) -> bool {
     usize::try_from(offset + limit).is_ok_and(|shown| shown < total)
 }
 
-pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang, Query(q): Query<KbQuery>) -> Response {
+pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang, PageQuery(q): PageQuery<KbQuery>) -> Response {
     let who = optional_principal(&app, &headers).await;
     let text = q.q.unwrap_or_default();
     let category = q.category.filter(|c| !c.trim().is_empty());
@@ -194,7 +195,7 @@ pub async fn article_page(
     headers: HeaderMap,
     lang: Lang,
     Path(slug): Path<String>,
-    Query(vq): Query<VersionQuery>,
+    PageQuery(vq): PageQuery<VersionQuery>,
 ) -> Response {
     let who = optional_principal(&app, &headers).await;
     let path = format!("/kb/{slug}");
@@ -364,11 +365,7 @@ fn draft_of(f: &FormData) -> Result<(ArticleDraft, Option<i64>), AppError> {
     Ok((draft, base))
 }
 
-pub async fn new_article_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn new_article_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff) -> Response {
     if !app.may_write_articles(&who) {
         let e = AppError::forbidden("您不能编写知识库文章", "You may not write knowledge-base articles");
         return (StatusCode::FORBIDDEN, layout(lang, "403", Some(&who), Nav::Kb, "/kb/new", flash(None, Some(&error_text(lang, &e)))))
@@ -379,36 +376,18 @@ pub async fn new_article_page(State(app): State<Arc<App>>, headers: HeaderMap, u
     edit_form(&app, lang, &who, &f, None).into_response()
 }
 
-pub async fn edit_article_page(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    uri: Uri,
-    lang: Lang,
-    Path(slug): Path<String>,
-) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn edit_article_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff, Path(slug): Path<String>) -> Response {
     match app.article_for_edit(&who, &slug).await {
         Ok((draft, version)) => edit_form(&app, lang, &who, &form_of(&draft, Some(version)), None).into_response(),
-        Err(e) => {
-            let status = match e {
-                AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            (status, layout(lang, "—", Some(&who), Nav::Kb, &format!("/kb/{slug}/edit"), flash(None, Some(&error_text(lang, &e)))))
-                .into_response()
-        }
+        Err(e) => (
+            crate::error::status_for(&e),
+            layout(lang, "—", Some(&who), Nav::Kb, &format!("/kb/{slug}/edit"), flash(None, Some(&error_text(lang, &e)))),
+        )
+            .into_response(),
     }
 }
 
-pub async fn save_article_submit(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, body: Bytes) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn save_article_submit(State(app): State<Arc<App>>, Staff { who, lang }: Staff, body: Bytes) -> Response {
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
     let saved = match draft_of(&f) {
         Ok((draft, base)) => app.save_article_draft(&who, draft, base).await,
@@ -416,14 +395,7 @@ pub async fn save_article_submit(State(app): State<Arc<App>>, headers: HeaderMap
     };
     match saved {
         Ok(a) => Redirect::to(&format!("/kb/{}", a.slug)).into_response(),
-        Err(e) => {
-            let status = match e {
-                AppError::StaleVersion => StatusCode::CONFLICT,
-                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            (status, edit_form(&app, lang, &who, &f, Some(&error_text(lang, &e)))).into_response()
-        }
+        Err(e) => (crate::error::status_for(&e), edit_form(&app, lang, &who, &f, Some(&error_text(lang, &e)))).into_response(),
     }
 }
 
@@ -443,14 +415,10 @@ pub struct SearchQuery {
 }
 
 fn state_label(lang: Lang, code: &str) -> String {
-    OrderState::parse(code).map_or_else(|| code.to_owned(), |s| s.label(lang.zh()).to_owned())
+    OrderState::parse(code).map_or_else(|_| code.to_owned(), |s| s.label(lang.zh()).to_owned())
 }
 
-pub async fn search_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Query(q): Query<SearchQuery>) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff, PageQuery(q): PageQuery<SearchQuery>) -> Response {
     let text = q.q.clone().unwrap_or_default();
     let articles = q.kind.as_deref() == Some("articles");
     let offset = q.offset.as_deref().and_then(|o| o.parse().ok()).unwrap_or(0);

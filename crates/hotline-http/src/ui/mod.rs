@@ -5,42 +5,47 @@
 mod admin;
 mod assessment;
 mod catalogue;
+mod citizen;
 mod forms;
 mod handling;
+mod intake;
 mod kb;
+mod login;
 mod notices;
-mod pages;
+mod orders;
+mod queues;
+mod widgets;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hotline_app::{App, Principal};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use crate::extract::cookie;
+use crate::extract::{SESSION_COOKIE, cookie};
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/logout", post(pages::logout))
+        .route("/", get(login::home))
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/logout", post(login::logout))
         .route("/lang/{lang}", get(set_lang))
-        .route("/intake", get(pages::intake_page).post(pages::intake_submit))
-        .route("/queue", get(pages::queue_page))
-        .route("/inbox", get(pages::inbox_page))
-        .route("/orders/{number}", get(pages::order_page))
-        .route("/orders/{number}/act", post(pages::order_act))
-        .route("/orders/{number}/reveal", post(pages::order_reveal))
-        .route("/ui/caller-history", get(pages::caller_history))
+        .route("/intake", get(intake::intake_page).post(intake::intake_submit))
+        .route("/queue", get(queues::queue_page))
+        .route("/inbox", get(queues::inbox_page))
+        .route("/orders/{number}", get(orders::order_page))
+        .route("/orders/{number}/act", post(orders::order_act))
+        .route("/orders/{number}/reveal", post(orders::order_reveal))
+        .route("/ui/caller-history", get(intake::caller_history))
         .route("/go", get(go_to_order))
         .route("/admin", get(admin::admin_page))
         .route("/admin/policy", post(admin::policy_submit))
@@ -73,8 +78,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/assessment/schemes", post(assessment::scheme_submit))
         .route("/assessment", get(assessment::assessment_page))
         .route("/notifications/{id}/read", post(notices::notification_read))
-        .route("/citizen", get(pages::citizen_page).post(pages::citizen_submit))
-        .route("/track", get(pages::track_page).post(pages::track_submit))
+        .route("/citizen", get(citizen::citizen_page).post(citizen::citizen_submit))
+        .route("/track", get(citizen::track_page).post(citizen::track_submit))
         .route(
             "/static/app.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS) }),
@@ -251,16 +256,104 @@ pub(crate) fn flash(ok: Option<&str>, error: Option<&str>) -> Markup {
 
 /// The error message of a use-case failure in the page language.
 pub(crate) fn error_text(lang: Lang, e: &hotline_app::AppError) -> String {
-    if let hotline_app::AppError::Internal(cause) = e {
+    if let Some(cause) = e.cause() {
         tracing::error!(%cause, "internal error");
     }
     let (zh, en) = e.messages();
     if lang.zh() { zh } else { en }
 }
 
-pub fn not_found_page() -> Response {
-    let body = html! { h1 { "404" } p { "页面不存在 / Page not found" } p { a href="/" { "返回首页 / Home" } } };
-    (StatusCode::NOT_FOUND, layout(Lang::Zh, "404", None, Nav::None, "/", body)).into_response()
+/// A page that could not be served, in the user's language and with their navigation: the 404 of
+/// an unknown address, a malformed page address (400), a failed action.
+pub(crate) fn error_page(lang: Lang, user: Option<&Principal>, status: StatusCode, message: &str) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => lang.t("页面不存在", "Page not found"),
+        StatusCode::FORBIDDEN => lang.t("无权访问", "Not allowed"),
+        s if s.is_client_error() => lang.t("请求有误", "Bad request"),
+        _ => lang.t("出错了", "Something went wrong"),
+    };
+    let home = user.map_or("/", home_of);
+    let body = html! {
+        div.card #error-page {
+            h1 { (status.as_u16()) " · " (title) }
+            p { (message) }
+            p { a.button href=(home) { (lang.t("返回首页", "Back to the start page")) } }
+        }
+    };
+    (status, layout(lang, title, user, Nav::None, "/", body)).into_response()
+}
+
+/// The 404 page of an unknown address: a signed-in user keeps their navigation.
+pub async fn not_found(app: &App, headers: &HeaderMap) -> Response {
+    let user = match cookie(headers, SESSION_COOKIE) {
+        Some(token) => app.authenticate(token).await.ok(),
+        None => None,
+    };
+    let lang = Lang::of(headers);
+    error_page(lang, user.as_ref(), StatusCode::NOT_FOUND, lang.t("您访问的页面不存在。", "There is no page at this address."))
+}
+
+/// The signed-in user of a staff page, or the redirect to the login page.
+pub(super) async fn user(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Principal, Response> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE)
+        && let Ok(p) = app.authenticate(token).await
+    {
+        return Ok(p);
+    }
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    Err(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).unwrap_or_default().trim_start_matches('=').to_owned()
+}
+
+/// A staff page's caller: signed in (else the extractor answers with the redirect to the login
+/// page, back here after), in their language.
+pub(crate) struct Staff {
+    pub who: Principal,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<Arc<App>> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let who = user(app, &parts.headers, &parts.uri).await?;
+        Ok(Self { who, lang: Lang::of(&parts.headers) })
+    }
+}
+
+/// A page's query parameters. A malformed address (`/queue?offset=abc`) is answered with an error
+/// page in the user's language, with their navigation, never with a framework's plain text.
+pub(crate) struct PageQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<Arc<App>> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        // The rejection is not `Send`: keep only whether it parsed before awaiting anything else.
+        let parsed = Query::<T>::from_request_parts(parts, app).await.ok();
+        match parsed {
+            Some(Query(v)) => Ok(Self(v)),
+            None => {
+                let user = match cookie(&parts.headers, SESSION_COOKIE) {
+                    Some(token) => app.authenticate(token).await.ok(),
+                    None => None,
+                };
+                let lang = Lang::of(&parts.headers);
+                Err(error_page(
+                    lang,
+                    user.as_ref(),
+                    StatusCode::BAD_REQUEST,
+                    lang.t(
+                        "页面地址中的参数格式不正确（例如页码须为数字）。请从导航重新打开页面。",
+                        "A value in the page address has the wrong format (a page position must be a number, for example). Open the page again from the navigation.",
+                    ),
+                ))
+            }
+        }
+    }
 }
 
 /// A fresh token for a form, used as its idempotency key so a double submit files one order.

@@ -4,19 +4,16 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hotline_app::App;
 use maud::html;
 
-use super::pages::{Clock, user};
-use super::{Lang, Nav, error_text, flash, layout};
+use super::Staff;
+use super::widgets::Clock;
+use super::{Nav, error_text, flash, layout};
 
-pub async fn notifications_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn notifications_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff) -> Response {
     let clock = Clock::of(&app).await;
     let (list, error) = match app.notifications(&who, false, 200).await {
         Ok(l) => (l, None),
@@ -62,11 +59,7 @@ pub async fn notifications_page(State(app): State<Arc<App>>, headers: HeaderMap,
     .into_response()
 }
 
-pub async fn notification_read(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, lang: Lang, Path(id): Path<i64>) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn notification_read(State(app): State<Arc<App>>, Staff { who, lang }: Staff, Path(id): Path<i64>) -> Response {
     match app.mark_notification_read(&who, id).await {
         Ok(()) => Redirect::to("/notifications").into_response(),
         Err(e) => (
