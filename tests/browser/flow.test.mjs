@@ -1,208 +1,16 @@
-// End-to-end tests of the web UI: the real `hotline demo` binary on a fresh SQLite file, driven by
-// headless Chromium through playwright-core (no bundled browser: Debian's /usr/bin/chromium).
+// End-to-end tests of the web UI's main journeys (see harness.mjs for how they run):
 //
 //   cd tests/browser && npm install && npm test
-//
-// Environment: HOTLINE_BIN (default $CARGO_TARGET_DIR/debug/hotline, else /work/target/debug/hotline),
-// CHROMIUM (default /usr/bin/chromium). Full-page screenshots of every page visited go to
-// artifacts/screenshots/ under the repository root.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  demo, PASSWORD, startDemo, stopDemo, withPage, shot, navigate, text, login, logout, fillIntake, fileOrder, act,
+  timelineActions, assertSubsequence, beijingLocal, sleep,
+} from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const shots = path.join(repoRoot, 'artifacts', 'screenshots');
-const bin = process.env.HOTLINE_BIN || path.join(process.env.CARGO_TARGET_DIR || '/work/target', 'debug', 'hotline');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PASSWORD = 'hotline-demo';
-
-let server = null; // the hotline child process
-let serverLog = '';
-let browser = null;
-let workDir = null;
-let base = '';
-
-// ---------- harness ----------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitHealthy(url, ms) {
-  const deadline = Date.now() + ms;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`hotline exited early (${server.exitCode ?? server.signalCode}):\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (e) {
-      last = String(e.cause?.code || e.message);
-    }
-    await sleep(100);
-  }
-  throw new Error(`hotline not healthy after ${ms} ms (${last}):\n${serverLog}`);
-}
-
-function stopServer() {
-  const child = server;
-  server = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => { clearTimeout(kill); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-// If the runner itself dies, do not leave the server behind.
-process.on('exit', () => { if (server && server.exitCode === null) server.kill('SIGKILL'); });
-
-before(async () => {
-  assert.ok(existsSync(bin), `hotline binary not found at ${bin}; build it with: cargo build -p hotline (or set HOTLINE_BIN)`);
-  await mkdir(shots, { recursive: true });
-  workDir = await mkdtemp(path.join(tmpdir(), 'hotline-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${path.join(workDir, 'hotline.db')}?mode=rwc`, '--orders', '40'], {
-    cwd: workDir, // so no ./hotline.toml of the developer's is picked up
-    env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk) => { serverLog = (serverLog + chunk.toString()).slice(-20000); };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  const [, launched] = await Promise.all([
-    waitHealthy(`${base}/healthz`, 20000),
-    chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true }),
-  ]);
-  browser = launched;
-});
-
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    browser = null;
-    await stopServer();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  }
-});
-
-/** Runs `fn` with a fresh page (own cookies); on failure saves a screenshot of where it stopped. */
-async function withPage(name, fn) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-  context.setDefaultTimeout(10000);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  try {
-    await fn(page);
-    assert.deepEqual(errors, [], 'no JavaScript errors on the pages');
-  } catch (e) {
-    await page.screenshot({ path: path.join(shots, `FAILED-${name}.png`), fullPage: true }).catch(() => {});
-    if (serverLog) e.message += `\n--- last server output ---\n${serverLog.slice(-3000)}`;
-    throw e;
-  } finally {
-    await context.close();
-  }
-}
-
-const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-
-/** Performs `action` (a click that submits a form or follows a link) and waits for the new page to load. */
-async function navigate(page, action) {
-  const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-  await action();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-const text = (page, selector = 'body') => page.locator(selector).innerText();
-
-async function login(page, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await navigate(page, () => page.click('#login-submit'));
-  assert.ok(!new URL(page.url()).pathname.startsWith('/login'), `${username} logged in (still on ${page.url()})`);
-}
-
-async function logout(page) {
-  await navigate(page, () => page.click('form[action="/logout"] button'));
-  assert.equal(new URL(page.url()).pathname, '/login');
-}
-
-/** Fills the intake form (as the operator, on /intake) for an illegal-parking complaint dispatched to 望京街道. */
-async function fillIntake(page, { phone, description }) {
-  await page.fill('#phone', phone);
-  await page.fill('#description', description);
-  await page.selectOption('#district', { label: '朝阳区' });
-  await page.selectOption('#street', { label: '望京街道' });
-  await page.fill('#address', '望京西路 8 号');
-  await page.selectOption('#nature', 'complaint');
-  await page.selectOption('#category', 'TRF/illegal_parking');
-  await page.selectOption('#urgency', 'general');
-  await page.check('input[name=disposition][value=dispatch]');
-  // The unit picker: typing in the filter box selects the first unit that matches.
-  await page.fill('[data-filter-for=main_unit]', '望京街道');
-  const chosen = await page.locator('#main_unit').evaluate((s) => s.options[s.selectedIndex]?.text ?? '');
-  assert.equal(chosen, '朝阳区 / 望京街道', 'the filter box picks 望京街道 as the main unit');
-}
-
-/** Files an order through the intake page and returns its number; leaves the page on the order. */
-async function fileOrder(page, fields) {
-  await page.goto(`${base}/intake`);
-  await fillIntake(page, fields);
-  await navigate(page, () => page.click('#intake-submit'));
-  const m = new URL(page.url()).pathname.match(/^\/orders\/([^/]+)$/);
-  assert.ok(m, `landed on an order page, got ${page.url()}`);
-  return decodeURIComponent(m[1]);
-}
-
-/** Submits one of the action forms on an order page and checks the success flash. */
-async function act(page, action, fill) {
-  const form = page.locator(`form#act-${action}`);
-  await form.waitFor();
-  if (fill) await fill(form);
-  await navigate(page, () => form.locator('button[type=submit]').click());
-  const flash = page.locator('.flash');
-  assert.match(await flash.first().innerText(), /已完成/, `action ${action} succeeded: ${await text(page, 'main')}`);
-  assert.equal(await page.locator('.flash.error').count(), 0);
-}
-
-async function timelineActions(page) {
-  return page.locator('table.timeline tbody tr td:nth-child(2)').allInnerTexts();
-}
-
-function assertSubsequence(actual, expected, what) {
-  let i = 0;
-  for (const a of actual) if (i < expected.length && a.trim() === expected[i]) i++;
-  assert.equal(i, expected.length, `${what}: expected ${JSON.stringify(expected)} in this order within ${JSON.stringify(actual)}`);
-}
+before(startDemo);
+after(stopDemo);
 
 // ---------- tests ----------
 
@@ -214,7 +22,7 @@ test('full flow: operator files and dispatches, unit signs/contacts/works/replie
   let number;
 
   await withPage('full-flow-operator', async (page) => {
-    await page.goto(`${base}/login`);
+    await page.goto(`${demo.base}/login`);
     await shot(page, 'login');
     await login(page, 'operator');
     assert.equal(new URL(page.url()).pathname, '/intake', 'the operator lands on the intake page');
@@ -233,7 +41,7 @@ test('full flow: operator files and dispatches, unit signs/contacts/works/replie
     await shot(page, 'order-detail-dispatched');
 
     // The operator's queue lists the new order.
-    await page.goto(`${base}/queue`);
+    await page.goto(`${demo.base}/queue`);
     assert.match(await text(page, 'table.orders'), new RegExp(number));
     await shot(page, 'queue');
     await logout(page);
@@ -266,7 +74,7 @@ test('full flow: operator files and dispatches, unit signs/contacts/works/replie
 
   await withPage('full-flow-supervisor', async (page) => {
     await login(page, 'supervisor');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     assert.equal((await text(page, 'h1 .badge.state')).trim(), '已反馈');
     const actions = await timelineActions(page);
     assertSubsequence(actions.map((a) => a.trim()), ['受理', '分类', '派单', '签收', '联系诉求人', '开始办理', '反馈办理结果'], 'timeline');
@@ -290,7 +98,7 @@ test('contacts: masked for the unit until a logged reveal, clear for the operato
 
   await withPage('contacts-unit', async (page) => {
     await login(page, 'wangjing');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     let requester = await text(page, '#requester');
     assert.match(requester, /138\*\*\*\*8000/, `the unit sees the phone masked: ${requester}`);
     assert.ok(!requester.includes(PHONE), 'no clear phone before the reveal');
@@ -305,7 +113,7 @@ test('contacts: masked for the unit until a logged reveal, clear for the operato
     assert.ok((await timelineActions(page)).map((a) => a.trim()).includes('查看联系方式'), 'the reveal is logged in the timeline');
 
     // Reloading the order shows it masked again: a reveal is for one look only.
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     assert.match(await text(page, '#requester'), /138\*\*\*\*8000/);
     assert.ok((await timelineActions(page)).map((a) => a.trim()).includes('查看联系方式'));
   });
@@ -314,7 +122,7 @@ test('contacts: masked for the unit until a logged reveal, clear for the operato
 test('citizen: submit without login, then track by number and phone; a wrong phone is refused', { timeout: 30000 }, async () => {
   await withPage('citizen', async (page) => {
     const phone = '13912345678';
-    await page.goto(`${base}/citizen`);
+    await page.goto(`${demo.base}/citizen`);
     assert.equal(await page.locator('form[action="/logout"]').count(), 0, 'no login needed');
     await page.fill('#c-description', '我家楼下的路灯坏了一个多月了，晚上出行很不方便，请尽快修理。');
     await page.selectOption('#c-district', { label: '朝阳区' });
@@ -347,7 +155,7 @@ test('citizen: submit without login, then track by number and phone; a wrong pho
 
 test('language: the English switch turns the login page into English', { timeout: 20000 }, async () => {
   await withPage('english', async (page) => {
-    await page.goto(`${base}/login`);
+    await page.goto(`${demo.base}/login`);
     assert.match(await text(page, 'h1'), /工作人员登录/);
     await navigate(page, () => page.click('header a[lang=en]'));
     assert.equal(new URL(page.url()).pathname, '/login', 'the switch comes back to the same page');
@@ -377,7 +185,7 @@ test('intake validation: a bad phone re-renders the form with the error and keep
   await withPage('intake-error', async (page) => {
     const description = '反映望京SOHO附近道路两侧违章停车严重，早晚高峰拥堵。';
     await login(page, 'operator');
-    await page.goto(`${base}/intake`);
+    await page.goto(`${demo.base}/intake`);
     await fillIntake(page, { phone: '123', description });
     await navigate(page, () => page.click('#intake-submit'));
     assert.equal(new URL(page.url()).pathname, '/intake', 'stays on the intake page');
@@ -393,7 +201,7 @@ test('intake validation: a bad phone re-renders the form with the error and keep
 test('admin: a new deadline version and a new account, and a unit user is kept out', { timeout: 30000 }, async () => {
   await withPage('admin', async (page) => {
     await login(page, 'admin');
-    await page.goto(`${base}/admin`);
+    await page.goto(`${demo.base}/admin`);
     await shot(page, 'admin');
     const before = await text(page, '#policy-form');
     assert.ok(before.length > 0, 'the deadline form is shown');
@@ -435,7 +243,7 @@ test('admin: a new deadline version and a new account, and a unit user is kept o
     await logout(page);
 
     await login(page, 'wangjing');
-    const res = await page.goto(`${base}/admin`);
+    const res = await page.goto(`${demo.base}/admin`);
     assert.equal(res.status(), 403);
   });
 });
@@ -444,7 +252,7 @@ test('the header number box opens an order straight away', { timeout: 20000 }, a
   await withPage('go-to-order', async (page) => {
     await login(page, 'operator');
     const number = await fileOrder(page, { phone: '13911112233', description: '小区门口车辆乱停，占用消防通道' });
-    await page.goto(`${base}/queue`);
+    await page.goto(`${demo.base}/queue`);
     await page.fill('input[name=number]', ` ${number} `);
     await navigate(page, () => page.press('input[name=number]', 'Enter'));
     assert.equal(new URL(page.url()).pathname, `/orders/${number}`);
@@ -455,7 +263,7 @@ test('the header number box opens an order straight away', { timeout: 20000 }, a
 test('intake recognises the place in what the operator types and fills district, street and unit', { timeout: 20000 }, async () => {
   await withPage('intake-place', async (page) => {
     await login(page, 'operator');
-    await page.goto(`${base}/intake`);
+    await page.goto(`${demo.base}/intake`);
     await page.fill('#description', '市民来电反映：海淀区中关村街道知春里西社区8号楼门口长期有车辆乱停');
     await page.waitForFunction(() => document.getElementById('street').selectedOptions[0]?.text === '中关村街道', null, { timeout: 5000 });
     assert.equal(await page.locator('#district').evaluate((s) => s.selectedOptions[0].text), '海淀区');
@@ -468,13 +276,17 @@ test('intake recognises the place in what the operator types and fills district,
 test('the dispatch catalogue picks the main unit and urgency for the category at the place', { timeout: 20000 }, async () => {
   await withPage('intake-dispatch', async (page) => {
     await login(page, 'operator');
-    await page.goto(`${base}/intake`);
+    await page.goto(`${demo.base}/intake`);
     await page.selectOption('#district', { label: '朝阳区' });
     await page.selectOption('#street', { label: '望京街道' });
     await page.selectOption('#category', 'UTL/heating');
     await page.waitForFunction(() => document.getElementById('main_unit').selectedOptions[0]?.text === '北京市热力集团', null, { timeout: 5000 });
     assert.equal(await page.locator('#urgency').inputValue(), 'utility24h', 'the category sets the urgency');
     assert.match(await text(page, '#dispatch-hint'), /北京市热力集团 \+ 望京街道/);
+    // The catalogue's co-unit comes with its main unit (issue #12, 3: it used to be dropped).
+    const co = await page.locator('#co_units').evaluate((s) => Array.from(s.selectedOptions).map((o) => o.text));
+    assert.deepEqual(co, ['朝阳区 / 望京街道'], 'the suggested co-unit is filled too');
+    assert.equal(await page.locator('#co_units').evaluate((s) => s.closest('details').open), true, 'and shown');
     // A street matter goes to the street of the place (属地).
     await page.selectOption('#category', 'CTY/garbage');
     await page.waitForFunction(() => document.getElementById('main_unit').selectedOptions[0]?.text === '朝阳区 / 望京街道', null, { timeout: 5000 });
@@ -491,7 +303,7 @@ test('admin edits the category tree and the dispatch catalogue, each save a new 
   await withPage('catalogue', async (page) => {
     page.on('dialog', (d) => d.accept());
     await login(page, 'admin');
-    await page.goto(`${base}/admin`);
+    await page.goto(`${demo.base}/admin`);
     await navigate(page, () => page.click('a[href="/admin/categories"]'));
     await navigate(page, () => page.click('a[href="/admin/categories?at=OTH"]'));
     const versionBefore = Number((await text(page, 'h1')).match(/v(\d+)/)[1]);
@@ -513,14 +325,14 @@ test('admin edits the category tree and the dispatch catalogue, each save a new 
     assert.match(await row.innerText(), /沿用/);
 
     // A form opened on an older version is refused, not silently applied.
-    await page.goto(`${base}/admin/categories?edit=${parent}/browser_test`);
+    await page.goto(`${demo.base}/admin/categories?edit=${parent}/browser_test`);
     await page.evaluate(() => { document.querySelector('#category-form input[name=base_version]').value = '1'; });
     await page.fill('#c-name-zh', '不应保存');
     await navigate(page, () => page.click('#category-form button[type=submit]'));
     assert.match(await text(page, '.flash.error'), /他人已保存了更新的版本/);
 
     // Its own rule in the dispatch catalogue: to the district's market regulator, in Chaoyang only.
-    await page.goto(`${base}/admin/dispatch?at=OTH`);
+    await page.goto(`${demo.base}/admin/dispatch?at=OTH`);
     await shot(page, 'dispatch-catalogue');
     await page.fill('#r-category', `${parent}/browser_test`);
     await page.selectOption('#r-district', { label: '朝阳区' });
@@ -534,7 +346,7 @@ test('admin edits the category tree and the dispatch catalogue, each save a new 
     await navigate(page, () => rule.locator('button.danger').click());
     assert.match(await text(page, '.flash.ok'), /v3/);
     assert.equal(await page.locator(`#rules tr[data-category="${parent}/browser_test"]`).count(), 0);
-    await page.goto(`${base}/admin/categories?at=OTH`);
+    await page.goto(`${demo.base}/admin/categories?at=OTH`);
     await shot(page, 'category-tree');
     await navigate(page, () => page.locator(`#category-tree tr[data-code="${parent}/browser_test"] button.danger`).click());
     assert.equal(await page.locator(`#category-tree tr[data-code="${parent}/browser_test"]`).count(), 0);
@@ -545,7 +357,7 @@ test('admin edits the category tree and the dispatch catalogue, each save a new 
 test('intake shows triage suggestions as the operator types and one key takes them', { timeout: 30000 }, async () => {
   await withPage('intake-triage', async (page) => {
     await login(page, 'operator');
-    await page.goto(`${base}/intake`);
+    await page.goto(`${demo.base}/intake`);
     await page.fill('#description', '望京西园三区3号楼楼道里一股很浓的煤气味，邻居家没人');
     await page.waitForSelector('#triage-body:not(.hidden)', { timeout: 5000 });
     assert.match(await text(page, '#triage-rule'), /煤气味/);
@@ -569,7 +381,7 @@ test('intake shows triage suggestions as the operator types and one key takes th
 test('deadline notices: the unit sees the scheduler\'s warnings and overdue notices and marks one read', { timeout: 30000 }, async () => {
   await withPage('notifications', async (page) => {
     await login(page, 'wangjing');
-    await page.goto(`${base}/notifications`);
+    await page.goto(`${demo.base}/notifications`);
     // The demo's two weeks of orders include some whose deadlines have passed; the scheduler's first
     // pass runs at start.
     await page.waitForSelector('#notices tr.unread', { timeout: 5000 });
@@ -589,7 +401,7 @@ test('assessment: the month\'s three rates and ranks by unit class, CSV and prin
   await withPage('assessment', async (page) => {
     await login(page, 'supervisor');
     const month = new Date().toISOString().slice(0, 7);
-    await page.goto(`${base}/assessment?month=${month}`);
+    await page.goto(`${demo.base}/assessment?month=${month}`);
     assert.match(await text(page, 'h1'), new RegExp(month));
     // The demo world has callbacks this month.
     assert.ok(await page.locator('table.assessment tbody tr').count() > 0, 'rows of units');
@@ -597,14 +409,13 @@ test('assessment: the month\'s three rates and ranks by unit class, CSV and prin
     assert.equal(await page.locator(`a[href="/api/v1/assessment.csv?month=${month}"]`).count(), 1);
     await shot(page, 'assessment');
     // A bad month is a clear error, not a crash.
-    const res = await page.goto(`${base}/assessment?month=2026-13`);
+    const res = await page.goto(`${demo.base}/assessment?month=2026-13`);
     assert.equal(res.status(), 422);
     assert.match(await text(page, '.flash.error'), /YYYY-MM/);
   });
 });
 
 /** `YYYY-MM-DDTHH:MM` in Beijing time, `hours` from now (the value of a datetime-local input). */
-const beijingLocal = (hours) => new Date(Date.now() + (8 + hours) * 3600e3).toISOString().slice(0, 16);
 
 test('after dispatch: paused clock, supervision, whistle, callback queue and the citizen\'s online rating reopening the order', { timeout: 60000 }, async () => {
   const phone = '13900139000';
@@ -616,7 +427,7 @@ test('after dispatch: paused clock, supervision, whistle, callback queue and the
 
   await withPage('handling-unit', async (page) => {
     await login(page, 'wangjing');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     await act(page, 'sign');
     await act(page, 'contact', (f) => f.locator('input[name=note]').fill('已电话联系'));
     await act(page, 'pause_clock', (f) => f.locator('textarea[name=reason]').fill('诉求人出差，约定下周现场查看'));
@@ -636,7 +447,7 @@ test('after dispatch: paused clock, supervision, whistle, callback queue and the
 
   await withPage('handling-supervisor', async (page) => {
     await login(page, 'supervisor');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     await act(page, 'supervise', async (f) => {
       await f.locator('select[name=reason]').selectOption('sensitive');
       await f.locator('input[name=reach_site_by]').fill(beijingLocal(4));
@@ -650,7 +461,7 @@ test('after dispatch: paused clock, supervision, whistle, callback queue and the
 
   await withPage('handling-unit-reply', async (page) => {
     await login(page, 'wangjing');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     await act(page, 'arrive_on_site');
     assert.match(await text(page, '#supervision'), /已按时到场/);
     await act(page, 'reply', async (f) => {
@@ -671,12 +482,13 @@ test('after dispatch: paused clock, supervision, whistle, callback queue and the
   });
 
   await withPage('handling-citizen', async (page) => {
-    await page.goto(`${base}/track`);
+    await page.goto(`${demo.base}/track`);
     await page.fill('input[name=number]', number);
     await page.fill('input[name=phone]', phone);
     await navigate(page, () => page.locator('form button[type=submit]').last().click());
     await navigate(page, () => page.click('#rate-link'));
     assert.match(await text(page, 'main'), /已联合城管清理楼道杂物/);
+    await page.check('input[name=contacted][value=yes]');
     await page.check('input[name=resolution][value=unresolved]');
     await page.check('input[name=satisfaction][value=unsatisfied]');
     await page.fill('#r-comment', '杂物又堆回来了');
@@ -691,7 +503,7 @@ test('after dispatch: paused clock, supervision, whistle, callback queue and the
 
   await withPage('handling-reopened', async (page) => {
     await login(page, 'wangjing');
-    await page.goto(`${base}/orders/${number}`);
+    await page.goto(`${demo.base}/orders/${number}`);
     assert.equal((await text(page, 'h1 .badge.state')).trim(), '重办');
   });
 });
@@ -700,7 +512,7 @@ test('assessment: a supervisor saves a scoring scheme in force from a month', { 
   await withPage('scoring-scheme', async (page) => {
     await login(page, 'supervisor');
     const month = new Date().toISOString().slice(0, 7);
-    await page.goto(`${base}/assessment?month=${month}`);
+    await page.goto(`${demo.base}/assessment?month=${month}`);
     const form = page.locator('#scheme-form');
     await form.locator('input[name=from_month]').fill(month);
     await form.locator('input[name=w_response]').fill('0.2');
@@ -724,7 +536,7 @@ test('assessment: a supervisor saves a scoring scheme in force from a month', { 
 
 test('knowledge base: a citizen finds a guide by a two-character word and reads it, no login', { timeout: 20000 }, async () => {
   await withPage('kb', async (page) => {
-    await page.goto(`${base}/kb`);
+    await page.goto(`${demo.base}/kb`);
     assert.ok(await page.locator('#kb-list li').count() >= 7, 'the sample articles are listed');
     await page.fill('#kb-q', '供暖');
     await navigate(page, () => page.locator('form[role=search] button').click());
@@ -737,7 +549,7 @@ test('knowledge base: a citizen finds a guide by a two-character word and reads 
     assert.match(await text(page, '#article-title'), /供暖季/);
     assert.match(await text(page, '#article-body'), /11月15日/);
     await shot(page, 'kb-article');
-    await page.goto(`${base}/lang/en?back=/kb/heating-season`);
+    await page.goto(`${demo.base}/lang/en?back=/kb/heating-season`);
     assert.match(await text(page, '#article-body'), /15 November/);
   });
 });
@@ -745,7 +557,7 @@ test('knowledge base: a citizen finds a guide by a two-character word and reads 
 test('intake: the operator types a consultation, answers from the suggested article and the contact closes as answered directly', { timeout: 40000 }, async () => {
   await withPage('intake-kb', async (page) => {
     await login(page, 'operator');
-    await page.goto(`${base}/intake`);
+    await page.goto(`${demo.base}/intake`);
     await page.fill('#phone', '13900001111');
     await page.fill('#description', '请问今年暖气什么时候开始供暖？家里暖气不热找谁？');
     // The knowledge base panel fills beside the form as the operator types.
@@ -778,7 +590,7 @@ test('search: staff find past orders by words with filters and marked snippets; 
   await withPage('search', async (page) => {
     await login(page, 'operator');
     const number = await fileOrder(page, { phone: '13900002222', description: '望京西路小区地下车库长期被僵尸车占用，停车位不够' });
-    await page.goto(`${base}/search`);
+    await page.goto(`${demo.base}/search`);
     await page.fill('#search-q', '僵尸车 停车位');
     // The index follows new orders within moments.
     for (let i = 0; i < 30; i++) {
@@ -795,12 +607,12 @@ test('search: staff find past orders by words with filters and marked snippets; 
     assert.equal(await page.locator(`#search-hits a[href="/orders/${number}"]`).count(), 0, 'the state filter narrows');
     await shot(page, 'search-orders');
     // Articles from the same page.
-    await page.goto(`${base}/search?kind=articles&q=${encodeURIComponent('垃圾分类')}`);
+    await page.goto(`${demo.base}/search?kind=articles&q=${encodeURIComponent('垃圾分类')}`);
     assert.match(await text(page, '#search-hits'), /垃圾/);
     await logout(page);
     // 中关村街道 does not see 望京's order.
     await login(page, 'zhongguancun');
-    await page.goto(`${base}/search?q=${encodeURIComponent('僵尸车 停车位')}`);
+    await page.goto(`${demo.base}/search?q=${encodeURIComponent('僵尸车 停车位')}`);
     assert.equal(await page.locator(`#search-hits a[href="/orders/${number}"]`).count(), 0);
   });
 });
@@ -808,9 +620,9 @@ test('search: staff find past orders by words with filters and marked snippets; 
 test('knowledge base: an owner unit edits its article as a new version; a citizen does not see internal guidance', { timeout: 40000 }, async () => {
   await withPage('kb-edit', async (page) => {
     await login(page, 'supervisor');
-    await page.goto(`${base}/kb`);
+    await page.goto(`${demo.base}/kb`);
     assert.match(await text(page, '#kb-review'), /入学/, 'an article past its review date is flagged');
-    await page.goto(`${base}/kb/heating-season/edit`);
+    await page.goto(`${demo.base}/kb/heating-season/edit`);
     const body = await page.locator('#body_zh').inputValue();
     await page.fill('#body_zh', body.replace('11月15日', '11月15日（遇寒潮可提前）'));
     await page.fill('#review_by', '2027-11-01');
@@ -820,11 +632,11 @@ test('knowledge base: an owner unit edits its article as a new version; a citize
     assert.match(await text(page, '#article-body'), /遇寒潮可提前/);
     // Both versions are kept; the first still reads as it did.
     assert.match(await text(page, '#article-history summary'), /\(2\)/);
-    await page.goto(`${base}/kb/heating-season?version=1`);
+    await page.goto(`${demo.base}/kb/heating-season?version=1`);
     assert.doesNotMatch(await text(page, '#article-body'), /遇寒潮可提前/);
     assert.match(await text(page, '.flash.error'), /旧版本/);
     // A save from the old version is refused, keeping what was typed.
-    await page.goto(`${base}/kb/heating-season/edit`);
+    await page.goto(`${demo.base}/kb/heating-season/edit`);
     await page.evaluate(() => { document.querySelector('input[name=base_version]').value = '1'; });
     await page.fill('#title_zh', '过期的编辑');
     await navigate(page, () => page.click('#article-save'));
@@ -833,9 +645,9 @@ test('knowledge base: an owner unit edits its article as a new version; a citize
     await shot(page, 'kb-edit-stale');
     await logout(page);
     // Citizens: internal operator guidance is not listed or found.
-    await page.goto(`${base}/kb?q=${encodeURIComponent('燃气 泄漏')}`);
+    await page.goto(`${demo.base}/kb?q=${encodeURIComponent('燃气 泄漏')}`);
     assert.doesNotMatch(await text(page, 'main'), /【内部】/);
-    const res = await page.goto(`${base}/kb/gas-leak-transfer-checklist`);
+    const res = await page.goto(`${demo.base}/kb/gas-leak-transfer-checklist`);
     assert.equal(res.status(), 404);
   });
 });

@@ -165,6 +165,14 @@ impl App {
         Ok(self.store.delete_credential(id).await?)
     }
 
+    /// Every staff account (system administrators only).
+    pub async fn users(&self, who: &Principal) -> AppResult<Vec<Principal>> {
+        if who.role != Role::Admin {
+            return Err(AppError::forbidden("只有系统管理员可以查看账号", "Only a system admin may list accounts"));
+        }
+        Ok(self.store.list_users().await?.into_iter().map(Principal::from).collect())
+    }
+
     /// Creates a staff account. Only system administrators may; unit roles need a unit.
     pub async fn create_user(&self, who: Option<&Principal>, input: &NewUserInput) -> AppResult<Principal> {
         if who.is_some_and(|p| p.role != Role::Admin) {

@@ -3,10 +3,7 @@
 //! signed link; and the month's whistle table (街乡吹哨、部门报到).
 
 use hmac::{Hmac, Mac};
-use hotline_domain::{
-    ActionKind, Actor, Evaluation, EventPayload, OrderNumber, Resolution, Role, Satisfaction, State, Timestamp, Transition, UnitId,
-    WorkOrder,
-};
+use hotline_domain::{ActionKind, Actor, EventPayload, OrderNumber, Role, State, Timestamp, Transition, UnitId, WorkOrder};
 use hotline_store::{NewNotification, NewOutboxMessage};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -23,11 +20,14 @@ use crate::views::UnitRef;
 pub struct RatingInput {
     /// The token of the rating link.
     pub token: String,
-    /// Did the unit contact you?
-    pub contacted: bool,
+    /// Did the unit contact you? Required: nothing is assumed.
+    #[serde(default)]
+    pub contacted: Option<bool>,
     /// `resolved`, `partly` or `unresolved`.
+    #[serde(default)]
     pub resolution: String,
     /// `satisfied`, `basic` or `unsatisfied`.
+    #[serde(default)]
     pub satisfaction: String,
     #[serde(default)]
     pub comment: String,
@@ -223,12 +223,7 @@ impl App {
     /// callback agent's record.
     pub async fn rate_public(&self, number: &str, input: &RatingInput) -> AppResult<State> {
         let order = self.rating_open(number, input.token.trim()).await?;
-        let evaluation = Evaluation {
-            contacted: input.contacted,
-            resolution: Resolution::parse(&input.resolution)?,
-            satisfaction: Satisfaction::parse(&input.satisfaction)?,
-            comment: hotline_domain::text::optional("comment", Some(&input.comment), 1000)?.unwrap_or_default(),
-        };
+        let evaluation = crate::orders::evaluation_of(input.contacted, &input.resolution, &input.satisfaction, &input.comment)?;
         let now = self.clock.now();
         let policy = self.policy().await?;
         let actor = Actor { name: "citizen (online rating)".into(), ..Actor::citizen() };

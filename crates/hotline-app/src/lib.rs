@@ -208,6 +208,11 @@ impl App {
         self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map_or(480, |(_, p)| p.utc_offset_minutes)
     }
 
+    /// Every version of the deadline policy, oldest first (any staff member may read them).
+    pub async fn policy_versions(&self, _who: &Principal) -> AppResult<Vec<hotline_store::PolicyVersion>> {
+        Ok(self.store.list_policies().await?)
+    }
+
     /// Stores a new version of the deadline policy (system admins and supervisors).
     pub async fn set_policy(
         &self,

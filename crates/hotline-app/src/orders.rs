@@ -49,7 +49,7 @@ pub struct AttachmentInput {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TriageInput {
     pub nature: String,
     pub category: String,
@@ -160,9 +160,13 @@ pub enum Command {
         outcome: String,
         text: String,
     },
+    /// Nothing is assumed: each of the three answers must be given.
     Evaluate {
-        contacted: bool,
+        #[serde(default)]
+        contacted: Option<bool>,
+        #[serde(default)]
         resolution: String,
+        #[serde(default)]
         satisfaction: String,
         #[serde(default)]
         comment: String,
@@ -340,6 +344,20 @@ fn suggestion_record(sg: &SuggestionInput, input: &CreateOrderInput) -> AppResul
     Ok(Suggested { model, nature, category, urgency, disposition, accepted })
 }
 
+/// A callback's or an online rating's three answers, each of which must be chosen: a missing answer
+/// is refused rather than read as the best one (the three rates rest on them).
+pub(crate) fn evaluation_of(contacted: Option<bool>, resolution: &str, satisfaction: &str, comment: &str) -> AppResult<Evaluation> {
+    let contacted = contacted.ok_or_else(|| {
+        invalid("contacted", "required", "请选择承办单位是否联系过诉求人", "Choose whether the unit contacted the requester")
+    })?;
+    Ok(Evaluation {
+        contacted,
+        resolution: Resolution::parse(resolution)?,
+        satisfaction: Satisfaction::parse(satisfaction)?,
+        comment: optional("comment", Some(comment), 1000)?.unwrap_or_default(),
+    })
+}
+
 impl App {
     pub(crate) fn parse_new_order(&self, channel: Channel, input: &CreateOrderInput) -> AppResult<NewOrder> {
         let r = &input.requester;
@@ -513,14 +531,9 @@ impl App {
             Command::Reply { outcome, text } => {
                 Action::Reply { reply: Reply { outcome: ReplyOutcome::parse(outcome)?, text: bounded("text", text, 2, 4000)? } }
             }
-            Command::Evaluate { contacted, resolution, satisfaction, comment } => Action::Evaluate {
-                evaluation: Evaluation {
-                    contacted: *contacted,
-                    resolution: Resolution::parse(resolution)?,
-                    satisfaction: Satisfaction::parse(satisfaction)?,
-                    comment: optional("comment", Some(comment), 1000)?.unwrap_or_default(),
-                },
-            },
+            Command::Evaluate { contacted, resolution, satisfaction, comment } => {
+                Action::Evaluate { evaluation: evaluation_of(*contacted, resolution, satisfaction, comment)? }
+            }
             Command::Close { note: n } => Action::Close { note: note(n)? },
             Command::Reopen { reason: r } => Action::Reopen { reason: reason("reason", r)? },
             Command::Supervise { on, note: n, reason: why, reach_site_by } => {
@@ -665,8 +678,8 @@ impl App {
         let key = Self::idempotency(format!("user:{}", who.user_id), idempotency_key)?;
         let actor = self.actor_of(who);
         let mut steps = Vec::new();
-        if let Some(t) = &input.triage {
-            steps.push(Command::Triage { nature: t.nature.clone(), category: t.category.clone(), urgency: t.urgency.clone() });
+        if let Some(t) = self.intake_triage(input).await? {
+            steps.push(Command::Triage { nature: t.nature, category: t.category, urgency: t.urgency });
         }
         if let Some(d) = &input.disposition {
             if !matches!(
@@ -693,6 +706,28 @@ impl App {
         let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key, suggestion).await?;
         let policy = self.policy().await?;
         Ok((self.view(who, &order, &policy), replayed))
+    }
+
+    /// The triage an intake applies. A consultation answered from a knowledge-base article takes
+    /// its category from the article when none was chosen (the article serves that category), so
+    /// one click on the article and a submit close the call.
+    async fn intake_triage(&self, input: &CreateOrderInput) -> AppResult<Option<TriageInput>> {
+        let article = match &input.disposition {
+            Some(Command::Answer { article: Some(slug), .. }) => Some(slug.trim()),
+            _ => None,
+        };
+        let uncategorised = input.triage.as_ref().is_none_or(|t| t.category.trim().is_empty());
+        let Some(slug) = article.filter(|s| !s.is_empty() && uncategorised) else { return Ok(input.triage.clone()) };
+        let Some(category) = self.store.get_article(slug).await?.and_then(|a| a.article.categories.first().cloned()) else {
+            return Ok(input.triage.clone());
+        };
+        let urgency = self.categories().iter().find(|c| c.code == category.as_str()).map(|c| c.default_urgency.clone());
+        let given = input.triage.clone().unwrap_or_default();
+        Ok(Some(TriageInput {
+            nature: if given.nature.trim().is_empty() { "consult".into() } else { given.nature },
+            category: category.as_str().to_owned(),
+            urgency: if given.urgency.trim().is_empty() { urgency.unwrap_or_else(|| "general".into()) } else { given.urgency },
+        }))
     }
 
     /// Receives a validated request and applies `steps`, all in memory, then stores it with every

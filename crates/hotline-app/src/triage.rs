@@ -150,12 +150,7 @@ impl App {
                 })
                 .collect::<Vec<_>>()
         };
-        let alternatives = Alternatives {
-            nature: choices("nature", &s.nature),
-            category: choices("category", &s.category),
-            urgency: choices("urgency", &s.urgency),
-            disposition: choices("disposition", &s.disposition),
-        };
+
         let units = self.units();
         let place = units.resolve_place(&text);
         let district_id = place.as_ref().and_then(|p| p.district.as_ref()).map(|d| d.id);
@@ -224,12 +219,21 @@ impl App {
         duplicates.truncate(5);
 
         let emergency = s.urgency.first().is_some_and(|(u, _)| u == "emergency");
-        let mut disposition = s.disposition.first().map(|(d, _)| d.clone()).unwrap_or_else(|| "dispatch".into());
         // A repeat with nothing new is linked; an emergency is never held back as a duplicate.
-        let duplicate_of = duplicates.first().filter(|_| !emergency && s.rule.is_none()).map(|d| d.id.clone());
-        if duplicate_of.is_some() {
-            disposition = "duplicate".into();
+        let duplicate = duplicates.first().filter(|_| !emergency && s.rule.is_none());
+        let duplicate_of = duplicate.map(|d| d.id.clone());
+        let mut dispositions = s.disposition.clone();
+        if let Some(d) = duplicate {
+            // Linking leads the one distribution of dispositions, as sure as the match.
+            hotline_triage::promote_with(&mut dispositions, "duplicate", d.score.clamp(0.5, 1.0));
         }
+        let disposition = dispositions.first().map(|(d, _)| d.clone()).unwrap_or_else(|| "dispatch".into());
+        let alternatives = Alternatives {
+            nature: choices("nature", &s.nature),
+            category: choices("category", &s.category),
+            urgency: choices("urgency", &s.urgency),
+            disposition: choices("disposition", &dispositions),
+        };
         let (unit, co_units) = match dispatch {
             Some(d) if disposition == "dispatch" => (Some(d.main_unit), d.co_units),
             _ => (None, Vec::new()),
@@ -270,4 +274,50 @@ pub fn disposition_label(code: &str, zh: bool) -> &'static str {
         _ => ("其他", "Other"),
     };
     if zh { z } else { e }
+}
+
+/// What the order page offers whoever triages and dispatches an order that arrived without an
+/// operator (the citizen's web form, Open311): the intake page's triage suggestions for its text,
+/// and the dispatch catalogue's main unit and co-units for its category and place.
+#[derive(Debug, Clone, Default)]
+pub struct OrderHelp {
+    pub triage: Option<TriageOut>,
+    pub dispatch: Option<crate::reference::DispatchSuggestion>,
+}
+
+impl App {
+    /// Suggestions for the order page, when `who` may triage or dispatch `order` now.
+    pub async fn order_help(&self, who: &Principal, order: &crate::views::OrderView) -> OrderHelp {
+        use hotline_domain::ActionKind;
+        let triaging = order.allowed_actions.contains(&ActionKind::Triage);
+        let dispatching = order.allowed_actions.contains(&ActionKind::Dispatch);
+        if !triaging && !dispatching {
+            return OrderHelp::default();
+        }
+        let text = format!("{} {}", order.location.address, order.description);
+        // Suggestions help; their failure (no model loaded) must not take the order page down.
+        let triage = match self.triage(Some(who), text.trim(), None, None).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::debug!(error = %e, "no triage suggestions for the order page");
+                None
+            }
+        };
+        let category = order.category.clone().or_else(|| triage.as_ref().and_then(|t| t.category_path.last().cloned()));
+        let place = self.units().resolve_place(&text);
+        let district = order
+            .location
+            .district
+            .as_ref()
+            .map(|u| hotline_domain::UnitId(u.id))
+            .or_else(|| place.as_ref().and_then(|p| p.district.as_ref()).map(|d| d.id));
+        let street = order
+            .location
+            .street
+            .as_ref()
+            .map(|u| hotline_domain::UnitId(u.id))
+            .or_else(|| place.as_ref().and_then(|p| p.street.as_ref()).map(|s| s.id));
+        let dispatch = category.and_then(|c| self.suggest_dispatch(&c, district, street));
+        OrderHelp { triage, dispatch }
+    }
 }

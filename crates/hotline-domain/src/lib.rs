@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod dispatch;
 pub mod error;
 pub mod event;
+pub mod fields;
 pub mod handling;
 pub mod ids;
 pub mod kb;

@@ -167,8 +167,8 @@ impl Location {
             Some(x) if !x.is_finite() || x.abs() > limit => Err(ValidationError::new(
                 field,
                 "coordinate_out_of_range",
-                format!("{field} 超出范围（±{limit}）"),
-                format!("{field} is out of range (±{limit})"),
+                format!("「{}」超出范围（±{limit}）", crate::fields::label(field).0),
+                format!("{} is out of range (±{limit})", crate::fields::label_en_sentence(field)),
             )),
             _ => Ok(v),
         };

@@ -9,31 +9,32 @@ use crate::error::ValidationError;
 pub fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, ValidationError> {
     let s = raw.trim();
     let n = s.chars().count();
+    let (zh, en) = (crate::fields::label(field).0, crate::fields::label_en_sentence(field));
     if n < min && n > 0 {
         return Err(ValidationError::new(
             field,
             "too_short",
-            format!("{field} 至少 {min} 个字符"),
-            format!("{field} needs at least {min} characters"),
+            format!("「{zh}」至少 {min} 个字符"),
+            format!("{en} needs at least {min} characters"),
         ));
     }
     if n < min {
-        return Err(ValidationError::new(field, "required", format!("{field} 不能为空"), format!("{field} is required")));
+        return Err(ValidationError::new(field, "required", format!("请填写「{zh}」"), format!("{en} is required")));
     }
     if n > max {
         return Err(ValidationError::new(
             field,
             "too_long",
-            format!("{field} 最多 {max} 个字符（现有 {n} 个）"),
-            format!("{field} may hold at most {max} characters (got {n})"),
+            format!("「{zh}」最多 {max} 个字符（现有 {n} 个）"),
+            format!("{en} may hold at most {max} characters (got {n})"),
         ));
     }
     if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
         return Err(ValidationError::new(
             field,
             "control_characters",
-            format!("{field} 含有不可见控制字符"),
-            format!("{field} contains control characters"),
+            format!("「{zh}」含有不可见控制字符"),
+            format!("{en} contains control characters"),
         ));
     }
     Ok(s.to_owned())

@@ -37,14 +37,18 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => if zh { $zh } else { $en }),+ }
             }
 
+            /// The value of a code. An empty one asks for a choice; an unknown one names the valid
+            /// codes in English only (people choose from lists; programs read the codes).
             pub fn parse(s: &str) -> Result<Self, $crate::error::ValidationError> {
+                let (zh, en) = $crate::fields::label($field);
                 match s.trim() {
                     $($code => Ok($name::$variant),)+
+                    "" => Err($crate::error::ValidationError::new($field, "required", format!("请选择「{zh}」"), format!("Choose the {en}"))),
                     other => Err($crate::error::ValidationError::new(
                         $field,
                         "unknown_code",
-                        format!("{} 不是有效的取值（可选：{}）", other, [$($code),+].join("、")),
-                        format!("{:?} is not a valid value (one of: {})", other, [$($code),+].join(", ")),
+                        format!("「{zh}」的取值无效"),
+                        format!("{:?} is not a valid {en} (one of: {})", other, [$($code),+].join(", ")),
                     )),
                 }
             }

@@ -146,11 +146,7 @@ async fn revoke_token(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path
 /// All staff accounts (system admins only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = Vec<Principal>), (status = 403, body = Problem)))]
 async fn list_users(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Json<Vec<Principal>>> {
-    if p.role != hotline_domain::Role::Admin {
-        return Err(AppError::forbidden("只有系统管理员可以查看账号", "Only a system admin may list accounts").into());
-    }
-    let users = app.store.list_users().await.map_err(AppError::from)?;
-    Ok(Json(users.into_iter().map(Principal::from).collect()))
+    Ok(Json(app.users(&p).await?))
 }
 
 /// Creates a staff account (system admins only).
@@ -205,9 +201,10 @@ pub struct CategoryOut {
 /// The category tree, by path code.
 #[utoipa::path(get, path = "/api/v1/categories", tag = "reference", responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = Problem)))]
 async fn list_categories(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<Json<Vec<CategoryOut>>> {
-    let cats = app.store.list_categories().await.map_err(AppError::from)?;
+    let cats = app.categories();
     Ok(Json(
-        cats.into_iter()
+        cats.iter()
+            .cloned()
             .map(|c| CategoryOut {
                 code: c.code,
                 name_zh: c.name_zh,
@@ -298,10 +295,12 @@ pub struct PolicyOut {
 
 /// Every version of the deadline policy, oldest first.
 #[utoipa::path(get, path = "/api/v1/deadline-policies", tag = "admin", responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem)))]
-async fn list_policies(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResult<Json<Vec<PolicyOut>>> {
-    let ps = app.store.list_policies().await.map_err(AppError::from)?;
+async fn list_policies(State(app): State<Arc<App>>, Auth(who): Auth) -> ApiResult<Json<Vec<PolicyOut>>> {
+    let ps = app.policy_versions(&who).await?;
     Ok(Json(
-        ps.into_iter().map(|(p, from)| PolicyOut { policy: serde_json::to_value(p).unwrap_or_default(), effective_from: from }).collect(),
+        ps.into_iter()
+            .map(|v| PolicyOut { policy: serde_json::to_value(v.policy).unwrap_or_default(), effective_from: v.effective_from })
+            .collect(),
     ))
 }
 

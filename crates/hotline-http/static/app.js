@@ -25,7 +25,10 @@
       Array.prototype.forEach.call(select.querySelectorAll('optgroup'), function (g) {
         g.hidden = !Array.prototype.some.call(g.children, function (o) { return !o.hidden; });
       });
-      if (first && q) select.value = first.value;
+      if (first && q && select.value !== first.value) {
+        select.value = first.value;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      }
     });
     box.addEventListener('keydown', function (e) {
       if (e.key === 'ArrowDown') { e.preventDefault(); select.focus(); }
@@ -50,6 +53,8 @@
     var urgency = document.getElementById('urgency');
     var dispatchHint = document.getElementById('dispatch-hint');
     if (main) main.addEventListener('change', function () { delete main.dataset.auto; });
+    var coPicker = document.getElementById('co_units');
+    if (coPicker) coPicker.addEventListener('change', function () { delete coPicker.dataset.auto; });
     var suggest = function () {
       if (!main || (main.value && !main.dataset.auto)) return;
       var cat = category && category.value;
@@ -64,6 +69,15 @@
           if (!s) { if (dispatchHint) dispatchHint.textContent = ''; return; }
           main.value = String(s.main_unit.id);
           main.dataset.auto = '1';
+          // The catalogue's co-units come with its main unit (unless the operator chose some).
+          var co = document.getElementById('co_units');
+          if (co && (!co.selectedOptions.length || co.dataset.auto)) {
+            var ids = s.co_units.map(function (u) { return String(u.id); });
+            Array.prototype.forEach.call(co.options, function (o) { o.selected = ids.indexOf(o.value) >= 0; });
+            co.dataset.auto = '1';
+            var details = co.closest('details');
+            if (details && ids.length) details.open = true;
+          }
           if (dispatchHint) {
             var co = s.co_units.map(function (u) { return u.name; }).join('、');
             dispatchHint.textContent = dispatchHint.getAttribute('data-label') + ': ' + s.main_unit.name + (co ? ' + ' + co : '');
@@ -207,6 +221,7 @@ document.addEventListener('submit', (e) => {
 
   function show(t) {
     current = t;
+    panel.dataset.bestCategory = t.category_path[t.category_path.length - 1] || '';
     // Sent with the form, so what was suggested is kept beside what the operator chose.
     var record = document.getElementById('suggestion');
     if (record) {
@@ -218,9 +233,9 @@ document.addEventListener('submit', (e) => {
     chips('nature', t.alternatives.nature);
     chips('category', t.alternatives.category);
     chips('urgency', t.alternatives.urgency);
-    var dispositions = t.alternatives.disposition.slice();
-    if (t.disposition === 'duplicate') dispositions.unshift({ code: 'duplicate', label_zh: '重复件并单', label_en: 'Link duplicate', p: 1 });
-    chips('disposition', dispositions.slice(0, 3));
+    // One distribution per decision, sorted, the first being the suggestion (the server keeps it so).
+    var dispositions = t.alternatives.disposition.slice(0, 3);
+    chips('disposition', dispositions);
     var rule = document.getElementById('triage-rule');
     if (t.rule) {
       rule.textContent = (zh ? '规则：' : 'Rule: ') + t.rule.matched + ' → ' + (dispositions[0] ? (zh ? dispositions[0].label_zh : dispositions[0].label_en) : '');
@@ -329,6 +344,17 @@ document.addEventListener('submit', (e) => {
     if (radio) { radio.checked = true; radio.dispatchEvent(new Event('change', { bubbles: true })); }
     var nature = document.getElementById('nature');
     if (nature && !nature.value) { nature.value = 'consult'; nature.dispatchEvent(new Event('change', { bubbles: true })); }
+    // The category the article serves (else the one triage suggests), so the consultation files
+    // complete: one click, then Ctrl+Enter.
+    var category = document.getElementById('category');
+    if (category && !category.value) {
+      var candidates = (h.categories || []).slice();
+      var panel = document.getElementById('triage-panel');
+      var best = panel && panel.dataset.bestCategory;
+      if (best) candidates.push(best);
+      var known = candidates.filter(function (c) { return Array.prototype.some.call(category.options, function (o) { return o.value === c; }); });
+      if (known.length) { category.value = known[0]; category.dispatchEvent(new Event('change', { bubbles: true })); }
+    }
     link(h.slug, title);
     if (!answer) return;
     // The answer records what the caller was told: the article's opening lines (its sample-content
@@ -418,5 +444,29 @@ document.addEventListener('submit', (e) => {
   }
   description.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(look, 300); });
   if (description.value.trim()) look();
-  if (articleInput && articleInput.value) link(articleInput.value, articleInput.value);
+  // After an error the page comes back with the article linked: keep the title the server rendered.
+  if (articleInput && articleInput.value) link(articleInput.value, linkedLink ? linkedLink.textContent.trim() : articleInput.value);
+})();
+
+// Chips that fill a form's select (the order page's triage suggestions): a click takes one value;
+// "accept" takes the first chip of each listed select.
+(function () {
+  'use strict';
+  function fill(id, value) {
+    var el = document.getElementById(id);
+    if (!el || !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) return;
+    el.value = value;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  document.querySelectorAll('[data-fill]').forEach(function (b) {
+    b.addEventListener('click', function () { fill(b.getAttribute('data-fill'), b.getAttribute('data-value')); });
+  });
+  document.querySelectorAll('[data-fill-all]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      b.getAttribute('data-fill-all').split(' ').forEach(function (id) {
+        var first = document.querySelector('[data-fill="' + id + '"]');
+        if (first) fill(id, first.getAttribute('data-value'));
+      });
+    });
+  });
 })();

@@ -162,6 +162,12 @@ impl Gazetteer {
 
     /// Resolves the place an address or request text names.
     pub fn resolve(&self, text: &str) -> Place {
+        fn dedup_ids(v: &[Mention]) -> Vec<UnitId> {
+            let mut ids: Vec<UnitId> = v.iter().map(|c| c.0).collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        }
         // Every mention, then only those no longer mention covers.
         let mut mentions: Vec<(usize, usize, usize)> =
             self.automaton.find_overlapping_iter(text).map(|m| (m.start(), m.end(), m.pattern().as_usize())).collect();
@@ -197,23 +203,27 @@ impl Gazetteer {
                 cands.retain(|c| ok(c.0));
             }
         };
+        // A community name that is ambiguous and lies in none of the streets the text names
+        // officially (望京街道…东大街: 东大街 is a community elsewhere) is a partial match of a road or
+        // a building, not the place: the named street stands.
+        let official = |v: &[Mention]| v.iter().any(|m| m.2 >= 2);
         if !district_ids.is_empty() {
             narrow(&mut streets, &|s| self.ancestor(s, UnitClass::District).is_some_and(|d| district_ids.contains(&d)));
         }
         let street_ids: Vec<UnitId> = streets.iter().map(|s| s.0).collect();
         if !street_ids.is_empty() {
-            narrow(&mut communities, &|c| self.ancestor(c, UnitClass::Street).is_some_and(|s| street_ids.contains(&s)));
+            let in_named_street = |c: UnitId| self.ancestor(c, UnitClass::Street).is_some_and(|s| street_ids.contains(&s));
+            let ambiguous = dedup_ids(&communities).len() > 1;
+            if official(&streets) && ambiguous && !communities.iter().any(|c| in_named_street(c.0)) {
+                communities.clear();
+            }
+            narrow(&mut communities, &in_named_street);
             same_words_as(&mut communities, &streets, UnitClass::Street);
         }
         if !district_ids.is_empty() {
             narrow(&mut communities, &|c| self.ancestor(c, UnitClass::District).is_some_and(|d| district_ids.contains(&d)));
         }
-        let dedup = |v: &[Mention]| {
-            let mut ids: Vec<UnitId> = v.iter().map(|c| c.0).collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
+        let dedup = dedup_ids;
         let (level, cands) = if !communities.is_empty() {
             (UnitClass::Community, communities)
         } else if !streets.is_empty() {

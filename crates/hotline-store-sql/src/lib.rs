@@ -236,7 +236,7 @@ impl hotline_store::Store for SqlStore {
     ) -> Result<hotline_domain::DeadlinePolicy> {
         self.insert_policy_impl(policy, effective_from, actor, now).await
     }
-    async fn list_policies(&self) -> Result<Vec<(hotline_domain::DeadlinePolicy, hotline_domain::Timestamp)>> {
+    async fn list_policies(&self) -> Result<Vec<hotline_store::PolicyVersion>> {
         self.list_policies_impl().await
     }
     async fn create_order(

@@ -369,12 +369,21 @@ impl SqlStore {
         Ok(stored)
     }
 
-    pub(crate) async fn list_policies_impl(&self) -> Result<Vec<(DeadlinePolicy, Timestamp)>> {
-        let rows = sqlx::query("select version, body, effective_from from deadline_policy order by version")
+    pub(crate) async fn list_policies_impl(&self) -> Result<Vec<hotline_store::PolicyVersion>> {
+        let rows = sqlx::query("select version, body, effective_from, created_at, created_by from deadline_policy order by version")
             .fetch_all(&self.read)
             .await
             .map_err(backend_err)?;
-        rows.iter().map(|r| Ok((policy_from_row(r)?, get_time(r, "effective_from")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(hotline_store::PolicyVersion {
+                    policy: policy_from_row(r)?,
+                    effective_from: get_time(r, "effective_from")?,
+                    created_at: get_time(r, "created_at")?,
+                    created_by: get(r, "created_by")?,
+                })
+            })
+            .collect()
     }
 }
 

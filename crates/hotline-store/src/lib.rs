@@ -42,6 +42,15 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A stored version of the deadline policy: in force from `effective_from`, saved at `created_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyVersion {
+    pub policy: DeadlinePolicy,
+    pub effective_from: Timestamp,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUnit {
     pub code: String,
@@ -335,7 +344,7 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<DeadlinePolicy>;
-    async fn list_policies(&self) -> Result<Vec<(DeadlinePolicy, Timestamp)>>;
+    async fn list_policies(&self) -> Result<Vec<PolicyVersion>>;
 
     // Work orders.
     /// Numbers the order (`local_date` + the day's next sequence), opens its case, inserts it with its

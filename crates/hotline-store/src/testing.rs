@@ -653,8 +653,9 @@ async fn policies(store: &dyn Store, people: &People) -> DeadlinePolicy {
     assert_eq!(store.current_policy(now + Duration::days(30)).await.expect("current_policy"), Some(v2.clone()));
 
     let mut listed = store.list_policies().await.expect("list_policies");
-    listed.sort_by_key(|(p, _)| p.version);
-    assert_eq!(listed, vec![(v1.clone(), from1), (v2, from2)]);
+    listed.sort_by_key(|v| v.policy.version);
+    let listed: Vec<_> = listed.into_iter().map(|v| (v.policy, v.effective_from, v.created_at)).collect();
+    assert_eq!(listed, vec![(v1.clone(), from1, now), (v2, from2, now)]);
     v1
 }
 

@@ -285,16 +285,12 @@ impl Engine {
             && nature.first().is_some_and(|(n, p)| n != cued && (matches!(cued, "report" | "praise" | "suggestion") || *p < 0.95))
         {
             let p = nature.iter().find(|(n, _)| n == cued).map_or(0.5, |(_, p)| p.max(0.5));
-            nature.retain(|(n, _)| n != cued);
-            nature.insert(0, (cued.to_owned(), p));
-            nature.truncate(3);
+            promote_with(&mut nature, cued, p);
         }
         if rules::nature_cue(text).is_none() && rules::is_question(text) && nature.first().is_some_and(|(n, p)| n != "consult" && *p < 0.99)
         {
             let p = nature.iter().find(|(n, _)| n == "consult").map_or(0.5, |(_, p)| p.max(0.5));
-            nature.retain(|(n, _)| n != "consult");
-            nature.insert(0, ("consult".to_owned(), p));
-            nature.truncate(3);
+            promote_with(&mut nature, "consult", p);
         }
         // Consultations are answered from the knowledge base unless the model is sure a unit must act;
         // other natures are not "answered".
@@ -302,15 +298,11 @@ impl Engine {
         match nature.first().map(|(n, _)| n.as_str()) {
             Some("consult") if p_of(&disposition, "dispatch") < 0.97 && disposition.first().is_some_and(|(d, _)| d == "dispatch") => {
                 let p = p_of(&disposition, "answer").max(0.5);
-                disposition.retain(|(d, _)| d != "answer");
-                disposition.insert(0, ("answer".to_owned(), p));
-                disposition.truncate(3);
+                promote_with(&mut disposition, "answer", p);
             }
             Some(n) if n != "consult" && disposition.first().is_some_and(|(d, _)| d == "answer") => {
                 let p = p_of(&disposition, "dispatch").max(0.5);
-                disposition.retain(|(d, _)| d != "dispatch");
-                disposition.insert(0, ("dispatch".to_owned(), p));
-                disposition.truncate(3);
+                promote_with(&mut disposition, "dispatch", p);
             }
             _ => {}
         }
@@ -349,8 +341,20 @@ fn promote(ranked: &mut Ranked, code: &str) {
     promote_with(ranked, code, 1.0);
 }
 
-fn promote_with(ranked: &mut Ranked, code: &str, p: f32) {
+/// Puts `code` first with probability at least `p`, keeping one distribution: the promoted choice
+/// is at least as likely as any other, and the others share what is left in their proportions, so
+/// the first is always the suggestion and the numbers never add up to more than 1.
+pub fn promote_with(ranked: &mut Ranked, code: &str, p: f32) {
     ranked.retain(|(c, _)| c != code);
+    let top = ranked.iter().map(|(_, q)| *q).fold(0.0_f32, f32::max);
+    let p = p.max(top).clamp(0.0, 1.0);
+    let rest: f32 = ranked.iter().map(|(_, q)| *q).sum();
+    if rest > 1.0 - p && rest > 0.0 {
+        let k = (1.0 - p) / rest;
+        for (_, q) in ranked.iter_mut() {
+            *q *= k;
+        }
+    }
     ranked.insert(0, (code.to_owned(), p));
     ranked.truncate(3);
 }
@@ -418,6 +422,38 @@ mod tests {
         assert!(s.rule.is_none());
         let s = engine.suggest("供暖什么时候开始");
         assert_eq!((s.nature[0].0.as_str(), s.disposition[0].0.as_str()), ("consult", "answer"));
+    }
+
+    #[test]
+    fn every_decision_is_one_distribution_led_by_its_suggestion() {
+        // Texts that trip each promotion: question and nature cues, consultations, rules, defaults.
+        let engine = Engine::new(small_model());
+        for text in [
+            "我家暖气不热",
+            "请问供暖什么时候开始",
+            "举报门口乱停车",
+            "感谢热力公司",
+            "厨房里一股很浓的煤气味",
+            "已经向法院起诉了，暖气不热的事",
+            "我建议多建停车位",
+            "暖气",
+        ] {
+            let s = engine.suggest(text);
+            for (name, r) in [("nature", &s.nature), ("category", &s.category), ("urgency", &s.urgency), ("disposition", &s.disposition)] {
+                let sum: f32 = r.iter().map(|(_, p)| p).sum();
+                assert!(sum <= 1.0 + 1e-4, "{text}: {name} adds up to {sum}: {r:?}");
+                assert!(r.windows(2).all(|w| w[0].1 >= w[1].1), "{text}: {name} is not sorted: {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_promoted_choice_leads_and_the_rest_share_what_is_left() {
+        let mut r: Ranked = vec![("dispatch".into(), 0.7), ("answer".into(), 0.2), ("redirect".into(), 0.1)];
+        promote_with(&mut r, "answer", 0.5);
+        assert_eq!(r[0].0, "answer");
+        assert!(r[0].1 >= r[1].1, "{r:?}");
+        assert!(r.iter().map(|(_, p)| p).sum::<f32>() <= 1.0 + 1e-6, "{r:?}");
     }
 
     #[test]

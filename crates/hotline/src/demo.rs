@@ -176,7 +176,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             (
                 &callback,
                 Command::Evaluate {
-                    contacted: true,
+                    contacted: Some(true),
                     resolution: ["resolved", "resolved", "resolved", "partly", "unresolved"][rng.below(5)].into(),
                     satisfaction: ["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"][rng.below(5)].into(),
                     comment: String::new(),

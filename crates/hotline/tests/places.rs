@@ -305,6 +305,16 @@ fn shared_names_resolve_when_the_text_says_where() {
 }
 
 #[test]
+fn an_official_street_name_stands_against_a_shared_community_name_that_lies_elsewhere() {
+    // 东大街 is a community in two other streets; here it is part of a road name (阜通东大街) in the
+    // street the text names officially (issue #12, 11: the web order went to the district).
+    check(&[
+        ("望京街道阜通东大街 6 号院暖气片不热", "朝阳区", Some("望京街道"), None),
+        ("朝阳区望京街道阜通东大街小区门口乱停车", "朝阳区", Some("望京街道"), None),
+    ]);
+}
+
+#[test]
 fn shared_names_are_ambiguous_without_a_district_or_street() {
     let failures: Vec<String> = AMBIGUOUS
         .iter()

@@ -32,10 +32,11 @@ fn rules_fields(lang: Lang, p: &DeadlinePolicy) -> Markup {
         div.grid3 {
             div { label for="warn_at_percent" { (lang.t("预警点（时限已用 %）", "Warn when this % of the time is used")) }
                 input type="number" id="warn_at_percent" name="warn_at_percent" min="1" max="99" value=(p.warn_at_percent); }
-            div { label { (lang.t("退单时限（派单后）", "Dispute window (after dispatch)")) }
+            div { label for="dispute_window_amount" { (lang.t("退单时限（派单后）", "Dispute window (after dispatch)")) }
                 div.inline {
-                    input type="number" name="dispute_window_amount" value=(h.dispute_window.amount) min="1" max="10000" style="width:6rem";
-                    select name="dispute_window_unit" {
+                    input type="number" id="dispute_window_amount" name="dispute_window_amount" value=(h.dispute_window.amount) min="1" max="10000" style="width:6rem";
+                    label.filter for="dispute_window_unit" { (lang.t("单位", "unit")) }
+                    select id="dispute_window_unit" name="dispute_window_unit" {
                         @for (unit, code, uzh, uen) in UNITS { option value=(code) selected[unit == h.dispute_window.unit] { (lang.t(uzh, uen)) } }
                     }
                 }
@@ -44,8 +45,8 @@ fn rules_fields(lang: Lang, p: &DeadlinePolicy) -> Markup {
                 input type="number" id="callback_attempts" name="callback_attempts" min="1" max="20" value=(h.callback_attempts); }
         }
         div.grid3 {
-            div {
-                label { (lang.t("回访结果触发重办", "Reopen after the callback when")) }
+            fieldset.choice {
+                legend { (lang.t("回访结果触发重办", "Reopen after the callback when")) }
                 label { input type="checkbox" name="reopen_if_unresolved" checked[h.reopen_if_unresolved]; " " (lang.t("未解决", "unresolved")) }
                 label { input type="checkbox" name="reopen_if_unsatisfied" checked[h.reopen_if_unsatisfied]; " " (lang.t("不满意", "unsatisfied")) }
             }
@@ -70,17 +71,18 @@ fn may_manage_policy(p: &Principal) -> bool {
 async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option<&str>)) -> Markup {
     let clock = Clock::of(app).await;
     let policy = app.policy().await.unwrap_or_else(|_| DeadlinePolicy::default_policy());
-    let versions = app.store.list_policies().await.unwrap_or_default();
-    let users = if who.role == Role::Admin { app.store.list_users().await.unwrap_or_default() } else { Vec::new() };
+    let versions = app.policy_versions(who).await.unwrap_or_default();
+    let users = if who.role == Role::Admin { app.users(who).await.unwrap_or_default() } else { Vec::new() };
     let dir = app.units();
     let stage = |u: Urgency, key: &str, zh: &str, en: &str, spec: DurationSpec| {
         let name = format!("{}_{key}", u.code());
         html! {
             td {
-                span.muted { (lang.t(zh, en)) } br;
+                label.filter for={ (name) "_amount" } { (u.label(lang.zh())) " · " (lang.t(zh, en)) }
                 div.inline {
-                    input type="number" name={ (name) "_amount" } value=(spec.amount) min="1" max="10000" style="width:6rem";
-                    select name={ (name) "_unit" } {
+                    input type="number" id={ (name) "_amount" } name={ (name) "_amount" } value=(spec.amount) min="1" max="10000" style="width:6rem";
+                    label.filter for={ (name) "_unit" } { (lang.t("单位", "unit")) }
+                    select id={ (name) "_unit" } name={ (name) "_unit" } {
                         @for (unit, code, uzh, uen) in UNITS { option value=(code) selected[unit == spec.unit] { (lang.t(uzh, uen)) } }
                     }
                 }
@@ -125,7 +127,22 @@ async fn page(app: &App, lang: Lang, who: &Principal, msg: (Option<&str>, Option
                     }
                 }
                 h3 { (lang.t("历史版本", "Versions")) }
-                ul { @for (p, from) in versions.iter().rev() { li { "v" (p.version) " · " (lang.t("生效 ", "effective ")) (clock.fmt(*from)) } } }
+                ul #policy-versions {
+                    @for v in versions.iter().rev() {
+                        li {
+                            "v" (v.policy.version) " · "
+                            // The first version is in force from before anything was received (so it
+                            // also governs imported history): say so with the time it was installed.
+                            @if v.effective_from < v.created_at && v.policy.version == 1 {
+                                (lang.t("安装时起生效 ", "in force since installation, ")) (clock.fmt(v.created_at))
+                                span.muted { (lang.t("（也适用于此前受理的工单）", " (also for orders received before)")) }
+                            } @else {
+                                (lang.t("生效 ", "effective ")) (clock.fmt(v.effective_from))
+                            }
+                            span.muted { " · " (lang.t("保存于 ", "saved ")) (clock.fmt(v.created_at)) " · " (v.created_by) }
+                        }
+                    }
+                }
             }
             @if who.role == Role::Admin {
                 section.card {

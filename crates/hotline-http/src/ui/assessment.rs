@@ -43,18 +43,18 @@ fn scheme_form(lang: Lang, schemes: &[SchemeVersion], error: Option<&str>) -> Ma
             form method="post" action="/assessment/schemes" id="scheme-form" {
                 input type="hidden" name="base_version" value=(current.map(|s| s.version.to_string()).unwrap_or_default());
                 div.grid3 {
-                    div { label { (lang.t("起始月份", "In force from")) } input type="month" name="from_month" required; }
-                    div { label { (lang.t("最低排名件数", "Minimum volume to rank")) } input type="number" name="min_volume" min="0" value=(current.map_or(d.min_volume, |s| s.min_volume)); }
-                    div { label { (lang.t("说明", "Note")) } input type="text" name="note" required maxlength="200"; }
+                    div { label for="f-from_month" { (lang.t("起始月份", "In force from")) } input type="month" id="f-from_month" name="from_month" required; }
+                    div { label for="f-min_volume" { (lang.t("最低排名件数", "Minimum volume to rank")) } input type="number" id="f-min_volume" name="min_volume" min="0" value=(current.map_or(d.min_volume, |s| s.min_volume)); }
+                    div { label for="f-note" { (lang.t("说明", "Note")) } input type="text" id="f-note" name="note" required maxlength="200"; }
                 }
                 div.grid3 {
-                    div { label { (lang.t("响应率权重", "Response weight")) } input type="number" step="0.01" min="0" max="1" name="w_response" value=(w[0]); }
-                    div { label { (lang.t("解决率权重", "Resolution weight")) } input type="number" step="0.01" min="0" max="1" name="w_resolution" value=(w[1]); }
-                    div { label { (lang.t("满意率权重", "Satisfaction weight")) } input type="number" step="0.01" min="0" max="1" name="w_satisfaction" value=(w[2]); }
+                    div { label for="f-w_response" { (lang.t("响应率权重", "Response weight")) } input type="number" step="0.01" min="0" max="1" id="f-w_response" name="w_response" value=(w[0]); }
+                    div { label for="f-w_resolution" { (lang.t("解决率权重", "Resolution weight")) } input type="number" step="0.01" min="0" max="1" id="f-w_resolution" name="w_resolution" value=(w[1]); }
+                    div { label for="f-w_satisfaction" { (lang.t("满意率权重", "Satisfaction weight")) } input type="number" step="0.01" min="0" max="1" id="f-w_satisfaction" name="w_satisfaction" value=(w[2]); }
                 }
                 div.grid3 {
-                    div { label { (lang.t("部分解决折算", "Partly resolved counts as")) } input type="number" step="0.05" min="0" max="1" name="partly_resolved" value=(current.map_or(d.partly_resolved, |s| s.partly_resolved)); }
-                    div { label { (lang.t("基本满意折算", "Basically satisfied counts as")) } input type="number" step="0.05" min="0" max="1" name="basically_satisfied" value=(current.map_or(d.basically_satisfied, |s| s.basically_satisfied)); }
+                    div { label for="f-partly_resolved" { (lang.t("部分解决折算", "Partly resolved counts as")) } input type="number" step="0.05" min="0" max="1" id="f-partly_resolved" name="partly_resolved" value=(current.map_or(d.partly_resolved, |s| s.partly_resolved)); }
+                    div { label for="f-basically_satisfied" { (lang.t("基本满意折算", "Basically satisfied counts as")) } input type="number" step="0.05" min="0" max="1" id="f-basically_satisfied" name="basically_satisfied" value=(current.map_or(d.basically_satisfied, |s| s.basically_satisfied)); }
                     div {
                         label { (lang.t("不纳入考核的认定", "Exclusions honoured")) }
                         @for e in hotline_domain::Exclusion::ALL {

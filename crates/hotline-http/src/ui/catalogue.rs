@@ -99,7 +99,8 @@ fn csv_upload(lang: Lang, version: Option<i64>, action: &str, id: &str, summary:
             p.muted { (format) }
             form method="post" action=(action) id=(id) {
                 input type="hidden" name="base_version" value=[version];
-                textarea name="csv" rows="8" required {}
+                label for={ (id) "-csv" } { (lang.t("CSV 内容", "CSV content")) }
+                textarea id={ (id) "-csv" } name="csv" rows="8" required {}
                 label for=(note_id) { (lang.t("说明", "Note")) }
                 input type="text" id=(note_id) name="note" maxlength="200";
                 p { button type="submit" { (lang.t("检查并保存为新版本", "Check and save as a new version")) } }

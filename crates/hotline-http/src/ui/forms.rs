@@ -33,6 +33,16 @@ impl FormData {
         self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// A yes/no radio pair: `None` when neither was chosen.
+    pub fn yes_no(&self, key: &str) -> Result<Option<bool>, AppError> {
+        match self.opt(key).as_deref() {
+            None => Ok(None),
+            Some("yes" | "true") => Ok(Some(true)),
+            Some("no" | "false") => Ok(Some(false)),
+            Some(_) => Err(bad(key, "须为“是”或“否”", "must be yes or no")),
+        }
+    }
+
     pub fn checked(&self, key: &str) -> bool {
         self.get(key).is_some_and(|v| matches!(v, "on" | "true" | "1"))
     }
@@ -69,8 +79,16 @@ impl FormData {
     }
 }
 
+/// A choice the form needs and did not get (请选择「主办单位」).
+fn choose(field: &str) -> AppError {
+    let name = hotline_domain::fields::label(field);
+    AppError::Validation(ValidationError::new(field, "required", format!("请选择「{}」", name.0), format!("Choose the {}", name.1)))
+}
+
+/// A form value that does not parse, reported with the field's human name (「主办单位」请选择).
 fn bad(field: &str, zh: &str, en: &str) -> AppError {
-    AppError::Validation(ValidationError::new(field, "invalid_form_value", format!("{field} {zh}"), format!("{field} {en}")))
+    let name = hotline_domain::fields::label(field);
+    AppError::Validation(ValidationError::new(field, "invalid_form_value", format!("「{}」{zh}", name.0), format!("{}: {en}", name.1)))
 }
 
 /// The intake form.
@@ -85,7 +103,7 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
     };
     let disposition = match f.get("disposition").unwrap_or("dispatch") {
         "dispatch" => Some(Command::Dispatch {
-            main_unit: f.id("main_unit")?.ok_or_else(|| bad("main_unit", "请选择主办单位", "choose the main unit"))?,
+            main_unit: f.id("main_unit")?.ok_or_else(|| choose("main_unit"))?,
             co_units: f.ids("co_units")?,
             note: f.text("dispatch_note"),
         }),
@@ -131,7 +149,7 @@ pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
         "redirect" => Command::Redirect { reason: f.text("reason") },
         "link_duplicate" => Command::LinkDuplicate { of: f.text("of") },
         "dispatch" => Command::Dispatch {
-            main_unit: f.id("main_unit")?.ok_or_else(|| bad("main_unit", "请选择主办单位", "choose the main unit"))?,
+            main_unit: f.id("main_unit")?.ok_or_else(|| choose("main_unit"))?,
             co_units: f.ids("co_units")?,
             note: f.text("note"),
         },
@@ -150,7 +168,7 @@ pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
         "refuse_extension" => Command::RefuseExtension { reason: f.text("reason") },
         "reply" => Command::Reply { outcome: f.text("outcome"), text: f.text("text") },
         "evaluate" => Command::Evaluate {
-            contacted: f.checked("contacted"),
+            contacted: f.yes_no("contacted")?,
             resolution: f.text("resolution"),
             satisfaction: f.text("satisfaction"),
             comment: f.text("comment"),

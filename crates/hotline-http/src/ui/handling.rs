@@ -39,6 +39,7 @@ pub async fn callbacks_page(State(app): State<Arc<App>>, Staff { who, lang }: St
             table.orders #callback-queue {
                 thead { tr {
                     th { (lang.t("工单编号", "Number")) } th { (lang.t("等待自", "Waiting since")) } th { (lang.t("原因", "Why")) }
+                    th { (lang.t("诉求内容", "Request")) } th { (lang.t("诉求人电话", "Requester's phone")) }
                     th { (lang.t("主办单位", "Main unit")) } th { (lang.t("办理结果", "Reply")) } th { (lang.t("未接通", "Unanswered")) }
                 } }
                 tbody {
@@ -47,12 +48,21 @@ pub async fn callbacks_page(State(app): State<Arc<App>>, Staff { who, lang }: St
                             td { a href={ "/orders/" (o.number) } { (o.number) } }
                             td { (o.callback_since.map(|t| clock.fmt(t)).unwrap_or_default()) }
                             td { @if o.state == hotline_domain::State::Replied { (lang.t("已反馈", "replied")) } @else { span.down { (lang.t("超期未反馈", "reply overdue")) } } }
+                            td.request { (o.description.chars().take(60).collect::<String>()) @if o.description.chars().count() > 60 { "…" } }
+                            td.phone {
+                                @match &o.requester.phone {
+                                    // Callback agents see the number to call (their role reads contacts in clear).
+                                    Some(p) if !o.requester.masked => { a href={ "tel:" (p) } { (p) } }
+                                    Some(p) => { (p) }
+                                    None => { "—" }
+                                }
+                            }
                             td { (o.assignment.as_ref().map_or("—", |a| a.main_unit.name.as_str())) }
                             td { (o.reply.as_ref().map(|r| r.text.chars().take(60).collect::<String>()).unwrap_or_default()) }
                             td { (o.handling.callback_attempts) }
                         }
                     }
-                    @if list.orders.is_empty() { tr { td colspan="6" .muted { (lang.t("没有待回访的工单", "Nothing waits for a callback")) } } }
+                    @if list.orders.is_empty() { tr { td colspan="8" .muted { (lang.t("没有待回访的工单", "Nothing waits for a callback")) } } }
                 }
             }
             p.inline {
@@ -69,11 +79,14 @@ pub struct TokenQuery {
     t: Option<String>,
 }
 
-fn choice<T: Vocabulary>(lang: Lang, name: &str) -> Markup {
+/// A question and its answers; none is chosen until the citizen chooses (a preselected best answer
+/// would inflate the rates the rankings rest on).
+fn choice<T: Vocabulary>(lang: Lang, name: &str, question: &str) -> Markup {
     html! {
-        fieldset.inline {
-            @for (i, v) in T::all().iter().enumerate() {
-                label { input type="radio" name=(name) value=(v.code()) required checked[i == 0]; " " (v.label(lang.zh())) }
+        fieldset.choice id={ "choose-" (name) } {
+            legend { (question) }
+            @for v in T::all() {
+                label { input type="radio" name=(name) value=(v.code()) required; " " (v.label(lang.zh())) }
             }
         }
     }
@@ -97,11 +110,13 @@ fn rating_page(app_number: &str, token: &str, lang: Lang, v: &hotline_app::views
             }
             form.card method="post" action={ "/rate/" (v.number) } id="rate-form" {
                 input type="hidden" name="token" value=(token);
-                label { input type="checkbox" name="contacted" checked; " " (lang.t("承办单位联系过我", "The unit contacted me")) }
-                h3 { (lang.t("问题解决了吗？", "Was the problem solved?")) }
-                (choice::<Resolution>(lang, "resolution"))
-                h3 { (lang.t("您对办理满意吗？", "Are you satisfied?")) }
-                (choice::<Satisfaction>(lang, "satisfaction"))
+                fieldset.choice #choose-contacted {
+                    legend { (lang.t("承办单位联系过您吗？", "Did the unit contact you?")) }
+                    label { input type="radio" name="contacted" value="yes" required; " " (lang.t("联系过", "Yes")) }
+                    label { input type="radio" name="contacted" value="no"; " " (lang.t("没有联系", "No")) }
+                }
+                (choice::<Resolution>(lang, "resolution", lang.t("问题解决了吗？", "Was the problem solved?")))
+                (choice::<Satisfaction>(lang, "satisfaction", lang.t("您对办理满意吗？", "Are you satisfied?")))
                 label for="r-comment" { (lang.t("意见（可选）", "Comment (optional)")) }
                 textarea id="r-comment" name="comment" maxlength="1000" {}
                 p { button type="submit" { (lang.t("提交评价", "Submit rating")) } }
@@ -141,7 +156,7 @@ pub async fn rate_post(State(app): State<Arc<App>>, lang: Lang, Path(number): Pa
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
     let input = RatingInput {
         token: f.text("token"),
-        contacted: f.checked("contacted"),
+        contacted: f.yes_no("contacted").unwrap_or(None),
         resolution: f.text("resolution"),
         satisfaction: f.text("satisfaction"),
         comment: f.text("comment"),

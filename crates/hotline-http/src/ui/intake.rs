@@ -28,6 +28,15 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
     let selected_main: Vec<i64> = f.id("main_unit").ok().flatten().into_iter().collect();
     let selected_co: Vec<i64> = f.ids("co_units").unwrap_or_default();
     let token = f.opt("form_token").unwrap_or_else(form_token);
+    // A form shown again after an error names its linked article by title, as when it was chosen.
+    let article_title = match f.opt("article") {
+        Some(slug) => match app.article(Some(who), &slug).await {
+            Ok(a) if !lang.zh() && !a.title_en.is_empty() => a.title_en,
+            Ok(a) => a.title_zh,
+            Err(_) => slug,
+        },
+        None => String::new(),
+    };
     let dispo = |code: &str, zh: &str, en: &str, key: &str| {
         html! {
             label { input type="radio" name="disposition" value=(code) checked[disposition == code] accesskey=(key); " " (lang.t(zh, en)) " " kbd { "Alt+" (key) } }
@@ -101,6 +110,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                         label for="main_unit" { (lang.t("主办单位", "Main unit")) " " span.muted id="dispatch-hint" data-label=(lang.t("派单目录建议", "Catalogue suggests")) {} }
                         (unit_picker(lang, &dir, "main_unit", "main_unit", false, true, &selected_main))
                         details { summary { (lang.t("协办单位（可多选）", "Co-units (optional)")) }
+                            label for="co_units" { (lang.t("协办单位", "Co-units")) }
                             (unit_picker(lang, &dir, "co_units", "co_units", true, false, &selected_co))
                         }
                         label for="dispatch_note" { (lang.t("派单说明", "Note to the unit")) }
@@ -111,7 +121,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                         textarea id="answer" name="answer" { (v("answer")) }
                         input type="hidden" name="article" id="article" value=(v("article"));
                         p.muted #answer-article .hidden[f.opt("article").is_none()] {
-                            (lang.t("答复依据知识库文章：", "Answered from the article: ")) a #answer-article-link href={ "/kb/" (v("article")) } target="_blank" { (v("article")) }
+                            (lang.t("答复依据知识库文章：", "Answered from the article: ")) a #answer-article-link href={ "/kb/" (v("article")) } target="_blank" { (article_title) }
                             " " button.small.secondary type="button" #answer-article-clear { (lang.t("取消关联", "Unlink")) }
                         }
                     }

@@ -89,7 +89,8 @@ fn hit_texts(lang: Lang, h: &ArticleHitView) -> (&[SegmentView], &[SegmentView])
 fn first_level_select(app: &App, lang: Lang, selected: Option<&str>) -> Markup {
     let cats = app.categories();
     html! {
-        select name="category" id="kb-category" aria-label=(lang.t("分类", "Category")) {
+        label.filter for="kb-category" { (lang.t("分类", "Category")) }
+        select name="category" id="kb-category" {
             option value="" { (lang.t("全部分类", "All categories")) }
             @for c in cats.iter().filter(|c| !c.code.contains('/')) {
                 option value=(c.code) selected[selected == Some(c.code.as_str())] { (if lang.zh() { &c.name_zh } else { &c.name_en }) }
@@ -129,7 +130,8 @@ pub async fn kb_page(State(app): State<Arc<App>>, headers: HeaderMap, lang: Lang
         @if q.ok.is_some() { (flash(Some(lang.t("已保存", "Saved")), None)) }
         p.muted { (lang.t("常见问题的办事指南和政策说明。找不到答案时，可以提交诉求或拨打 12345。", "Guides and policies for common questions. If the answer is not here, submit a request or call 12345.")) }
         form.inline method="get" action="/kb" role="search" {
-            input type="search" name="q" id="kb-q" value=(text) placeholder=(lang.t("输入关键词，如 供暖、电梯、工资", "Type a word, e.g. heating, elevator, wages")) aria-label=(lang.t("查找文章", "Find articles"));
+            label.filter for="kb-q" { (lang.t("查找文章", "Find articles")) }
+            input type="search" name="q" id="kb-q" value=(text) placeholder=(lang.t("输入关键词，如 供暖、电梯、工资", "Type a word, e.g. heating, elevator, wages"));
             (first_level_select(&app, lang, category.as_deref()))
             button type="submit" { (lang.t("查找", "Find")) }
             @if may_write { " " a.button href="/kb/new" { (lang.t("新建文章", "New article")) } }

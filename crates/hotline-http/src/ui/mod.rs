@@ -227,7 +227,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                         }
                         @if user.is_some() {
                             form method="get" action="/go" style="display:inline" {
-                                input type="text" name="number" placeholder=(lang.t("工单编号", "Order number")) aria-label=(lang.t("按编号打开工单", "Open an order by number")) style="width:11rem" accesskey="g";
+                                label.go for="go-number" { (lang.t("打开工单", "Open order")) input type="text" id="go-number" name="number" placeholder=(lang.t("工单编号", "Order number")) accesskey="g"; }
                             }
                         }
                         @if let Some(u) = user {

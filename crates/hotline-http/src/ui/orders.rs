@@ -40,96 +40,209 @@ fn requester_block(lang: Lang, number: &str, r: &RequesterView, can_reveal: bool
     }
 }
 
-async fn action_forms(app: &App, lang: Lang, o: &OrderView) -> Markup {
+/// A control with its visible label, associated by id.
+fn field(id: &str, label: &str, control: Markup) -> Markup {
+    html! { div.field { label for=(id) { (label) } (control) } }
+}
+
+fn text_field(id: &str, name: &str, label: &str, required: bool) -> Markup {
+    field(id, label, html! { input type="text" id=(id) name=(name) required[required]; })
+}
+
+fn textarea_field(id: &str, name: &str, label: &str, required: bool) -> Markup {
+    field(id, label, html! { textarea id=(id) name=(name) required[required] {} })
+}
+
+fn time_field(id: &str, name: &str, label: &str, required: bool) -> Markup {
+    field(id, label, html! { input type="datetime-local" id=(id) name=(name) required[required]; })
+}
+
+/// A radio group with its question as the legend; nothing chosen until the person chooses.
+fn choice_group(name: &str, question: &str, options: &[(&str, &str)]) -> Markup {
+    html! {
+        fieldset.choice id={ "choose-" (name) } {
+            legend { (question) }
+            @for (value, label) in options {
+                label { input type="radio" name=(name) value=(value) required; " " (label) }
+            }
+        }
+    }
+}
+
+/// What a callback agent says on the phone (回访话术): who calls, about what, what the unit
+/// replied, and the three questions whose answers make the three rates.
+fn callback_script(lang: Lang, clock: Clock, o: &OrderView) -> Markup {
+    let short = |t: &str, n: usize| {
+        let mut s: String = t.chars().take(n).collect();
+        if t.chars().count() > n {
+            s.push('…');
+        }
+        s
+    };
+    let unit = o.assignment.as_ref().map_or_else(|| lang.t("承办单位", "the unit").to_owned(), |a| a.main_unit.name.clone());
+    let day = clock.fmt(o.received_at).chars().take(10).collect::<String>();
+    let what = short(&o.description, 40);
+    html! {
+        div.script #callback-script {
+            strong { (lang.t("回访话术", "Callback script")) }
+            p {
+                @if lang.zh() {
+                    "您好，这里是12345市民服务热线。您在" (day) "反映的“" (what) "”问题，"
+                    @match &o.reply {
+                        Some(r) => { (unit) "已反馈：“" (short(&r.text, 60)) "”。" }
+                        None => { (unit) "尚未反馈办理结果。" }
+                    }
+                    "耽误您一分钟做个回访："
+                } @else {
+                    "Hello, this is the 12345 citizen hotline calling back. On " (day) " you told us about “" (what) "”. "
+                    @match &o.reply {
+                        Some(r) => { (unit) " has replied: “" (short(&r.text, 60)) "”. " }
+                        None => { (unit) " has not replied yet. " }
+                    }
+                    "May I ask three short questions?"
+                }
+            }
+            ol {
+                li { (lang.t("承办单位是否联系过您？", "Did the unit contact you?")) }
+                li { (lang.t("您反映的问题解决了吗？", "Was the problem solved?")) }
+                li { (lang.t("您对办理结果满意吗？", "Are you satisfied with how it was handled?")) }
+            }
+        }
+    }
+}
+
+/// Triage suggestions for an order that came without an operator: chips that fill the triage form,
+/// in the order of one distribution per decision, the first being the suggestion.
+fn triage_help(lang: Lang, t: &hotline_app::triage::TriageOut) -> Markup {
+    let chips = |target: &str, choices: &[hotline_app::triage::Choice]| {
+        html! {
+            @for (i, c) in choices.iter().enumerate() {
+                button.chip.best[i == 0] type="button" data-fill=(target) data-value=(c.code) {
+                    (if lang.zh() { &c.label_zh } else { &c.label_en }) " " (format!("{:.0}%", c.p * 100.0))
+                }
+            }
+        }
+    };
+    html! {
+        div.suggest #order-triage-help {
+            strong { (lang.t("智能分拣建议", "Triage suggestions")) }
+            @if let Some(r) = &t.rule { p.badge.emergency { (lang.t("规则：", "Rule: ")) (r.matched) } }
+            dl.kv {
+                dt { (lang.t("性质", "Nature")) } dd { (chips("t-nature", &t.alternatives.nature)) }
+                dt { (lang.t("分类", "Category")) } dd { (chips("t-category", &t.alternatives.category)) }
+                dt { (lang.t("紧急程度", "Urgency")) } dd { (chips("t-urgency", &t.alternatives.urgency)) }
+            }
+            p { button.secondary type="button" #order-triage-accept data-fill-all="t-nature t-category t-urgency" { (lang.t("全部采用建议", "Accept the suggestions")) } }
+        }
+    }
+}
+
+async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView, help: &hotline_app::triage::OrderHelp) -> Markup {
     let dir = app.units();
-    let textarea = |name: &str, label: &str, required: bool| html! { label { (label) } textarea name=(name) required[required] {} };
     let mut out = Vec::new();
     for &kind in &o.allowed_actions {
         let code = kind.code();
+        let id = |name: &str| format!("{code}-{name}");
+        let note = || text_field(&id("note"), "note", lang.t("备注（可选）", "Note (optional)"), false);
         let fields = match kind {
             ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate => continue,
-            ActionKind::Triage => html! {
-                div.grid3 {
-                    div { label { (lang.t("诉求性质", "Nature")) } (vocab_select::<Nature>("nature", "t-nature", lang, o.nature.as_deref(), true)) }
-                    div { label { (lang.t("分类", "Category")) } (category_select(app, lang, "category", "t-category", o.category.as_deref()).await) }
-                    div { label { (lang.t("紧急程度", "Urgency")) } (vocab_select::<Urgency>("urgency", "t-urgency", lang, Some(o.urgency.as_str()), false)) }
+            ActionKind::Triage => {
+                let best = help.triage.as_ref();
+                html! {
+                    @if let Some(t) = best { (triage_help(lang, t)) }
+                    (field("t-nature", lang.t("诉求性质", "Nature"), vocab_select::<Nature>("nature", "t-nature", lang, o.nature.as_deref(), true)))
+                    (field("t-category", lang.t("分类", "Category"), category_select(app, lang, "category", "t-category", o.category.as_deref()).await))
+                    (field("t-urgency", lang.t("紧急程度", "Urgency"), vocab_select::<Urgency>("urgency", "t-urgency", lang, Some(o.urgency.as_str()), false)))
                 }
+            }
+            ActionKind::Answer => textarea_field(&id("answer"), "answer", lang.t("答复内容", "Answer"), true),
+            ActionKind::Transfer => html! {
+                (field(&id("service"), lang.t("转至", "Transfer to"), vocab_select::<EmergencyService>("service", &id("service"), lang, None, false)))
+                (text_field(&id("note"), "note", lang.t("说明", "Note"), false))
             },
-            ActionKind::Answer => textarea("answer", lang.t("答复内容", "Answer"), true),
-            ActionKind::Transfer => {
-                html! { (vocab_select::<EmergencyService>("service", "a-service", lang, None, false)) input type="text" name="note" placeholder=(lang.t("说明", "Note")); }
+            ActionKind::Redirect | ActionKind::RefuseExtension | ActionKind::Reopen => {
+                textarea_field(&id("reason"), "reason", lang.t("理由", "Reason"), true)
             }
-            ActionKind::Redirect | ActionKind::RefuseExtension | ActionKind::Reopen => textarea("reason", lang.t("理由", "Reason"), true),
-            ActionKind::LinkDuplicate => {
-                html! { input type="text" name="of" placeholder=(lang.t("重复的工单编号", "Order number it repeats")) required; }
-            }
+            ActionKind::LinkDuplicate => text_field(&id("of"), "of", lang.t("重复的工单编号", "Number of the order it repeats"), true),
             ActionKind::Dispatch => {
-                html! { (unit_picker(lang, &dir, "main_unit", "d-main", false, true, &[])) input type="text" name="note" placeholder=(lang.t("派单说明", "Note")); }
+                let main: Vec<i64> = help.dispatch.as_ref().map(|d| vec![d.main_unit.id]).unwrap_or_default();
+                let co: Vec<i64> = help.dispatch.as_ref().map(|d| d.co_units.iter().map(|u| u.id).collect()).unwrap_or_default();
+                html! {
+                    @if let Some(d) = &help.dispatch {
+                        p.muted #dispatch-suggestion {
+                            (lang.t("派单目录建议：", "The dispatch catalogue suggests: ")) (d.main_unit.name)
+                            @if !d.co_units.is_empty() { " + " (d.co_units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(lang.t("、", ", "))) }
+                        }
+                    }
+                    (field("d-main", lang.t("主办单位", "Main unit"), unit_picker(lang, &dir, "main_unit", "d-main", false, true, &main)))
+                    (field("d-co", lang.t("协办单位（可多选）", "Co-units (optional)"), unit_picker(lang, &dir, "co_units", "d-co", true, false, &co)))
+                    (text_field(&id("note"), "note", lang.t("派单说明", "Note to the unit"), false))
+                }
             }
             ActionKind::Sign => html! {},
             ActionKind::Dispute => html! {
-                (textarea("reason", lang.t("异议理由（不属于本单位职责的依据）", "Why this unit is not responsible"), true))
-                label { (lang.t("建议承办单位", "Proposed unit")) } (unit_picker(lang, &dir, "proposed_unit", "x-proposed", false, true, &[]))
+                @if let Some(until) = o.dispute_until { p.muted #dispute-deadline { (lang.t("退单须在此前提出：", "A dispute must be made by ")) (clock.fmt(until)) } }
+                (textarea_field(&id("reason"), "reason", lang.t("异议理由（不属于本单位职责的依据）", "Why this unit is not responsible"), true))
+                (field("x-proposed", lang.t("建议承办单位", "Proposed unit"), unit_picker(lang, &dir, "proposed_unit", "x-proposed", false, true, &[])))
             },
             ActionKind::Arbitrate => html! {
-                div.inline {
-                    label { input type="radio" name="decision" value="uphold" checked; " " (lang.t("维持原派单", "Uphold (back to the unit)")) }
+                fieldset.choice {
+                    legend { (lang.t("审核决定", "Decision")) }
+                    label { input type="radio" name="decision" value="uphold" required; " " (lang.t("维持原派单", "Uphold (back to the unit)")) }
                     label { input type="radio" name="decision" value="redispatch"; " " (lang.t("改派", "Re-dispatch")) }
                 }
-                label { (lang.t("改派至", "Re-dispatch to")) } (unit_picker(lang, &dir, "main_unit", "r-main", false, true, &[]))
-                (textarea("reason", lang.t("审核意见", "Decision reason"), true))
+                (field("r-main", lang.t("改派至", "Re-dispatch to"), unit_picker(lang, &dir, "main_unit", "r-main", false, true, &[])))
+                (textarea_field(&id("reason"), "reason", lang.t("审核意见", "Decision reason"), true))
             },
-            ActionKind::Contact | ActionKind::StartWork | ActionKind::Close => {
-                html! { input type="text" name="note" placeholder=(lang.t("备注（可选）", "Note (optional)")); }
-            }
+            ActionKind::Contact | ActionKind::StartWork | ActionKind::Close => note(),
             ActionKind::RequestExtension | ActionKind::GrantExtension => html! {
-                label { (lang.t("延期至", "Extend until")) } input type="datetime-local" name="until" required;
-                (textarea("reason", lang.t("理由", "Reason"), kind == ActionKind::RequestExtension))
+                (time_field(&id("until"), "until", lang.t("延期至", "Extend until"), true))
+                (textarea_field(&id("reason"), "reason", lang.t("理由", "Reason"), kind == ActionKind::RequestExtension))
             },
             ActionKind::Reply => html! {
-                (vocab_select::<ReplyOutcome>("outcome", "a-outcome", lang, None, false))
-                (textarea("text", lang.t("办理结果", "What was done"), true))
+                (field(&id("outcome"), lang.t("办理结果类型", "Kind of result"), vocab_select::<ReplyOutcome>("outcome", &id("outcome"), lang, None, false)))
+                (textarea_field(&id("text"), "text", lang.t("办理结果", "What was done"), true))
             },
             ActionKind::Evaluate => html! {
-                div.inline {
-                    label { input type="checkbox" name="contacted" checked; " " (lang.t("承办单位联系过诉求人", "The unit contacted the requester")) }
-                    (vocab_select::<Resolution>("resolution", "a-resolution", lang, None, false))
-                    (vocab_select::<Satisfaction>("satisfaction", "a-satisfaction", lang, None, false))
-                }
-                input type="text" name="comment" placeholder=(lang.t("诉求人意见", "Requester's comment"));
+                (callback_script(lang, clock, o))
+                (choice_group("contacted", lang.t("承办单位是否联系过诉求人？", "Did the unit contact the requester?"), &[("yes", lang.t("联系过", "Yes")), ("no", lang.t("没有联系", "No"))]))
+                (choice_group("resolution", lang.t("问题是否解决？", "Was the problem solved?"), &Resolution::ALL.iter().map(|r| (r.code(), r.label(lang.zh()))).collect::<Vec<_>>()))
+                (choice_group("satisfaction", lang.t("对办理结果是否满意？", "Satisfied with the handling?"), &Satisfaction::ALL.iter().map(|r| (r.code(), r.label(lang.zh()))).collect::<Vec<_>>()))
+                (text_field(&id("comment"), "comment", lang.t("诉求人意见（可选）", "Requester's comment (optional)"), false))
             },
             ActionKind::Supervise => html! {
                 input type="hidden" name="on" value=(if o.supervised { "false" } else { "true" });
                 @if !o.supervised {
-                    div.grid3 {
-                        div { label { (lang.t("督办原因", "Reason")) } (vocab_select::<hotline_domain::SuperviseReason>("reason", "s-reason", lang, None, false)) }
-                        div { label { (lang.t("限时到场（可选）", "Be on site by (optional)")) } input type="datetime-local" name="reach_site_by"; }
-                    }
+                    (field("s-reason", lang.t("督办原因", "Reason for supervision"), vocab_select::<hotline_domain::SuperviseReason>("reason", "s-reason", lang, None, false)))
+                    (time_field(&id("reach_site_by"), "reach_site_by", lang.t("限时到场（可选）", "Be on site by (optional)"), false))
                 }
-                input type="text" name="note" placeholder=(lang.t("督办意见", "Instruction"));
+                (text_field(&id("note"), "note", lang.t("督办意见", "Instruction"), false))
             },
-            ActionKind::PauseClock => {
-                textarea("reason", lang.t("暂停原因（如诉求人不在家、待补材料）", "Why (e.g. the requester is away, documents due)"), true)
-            }
+            ActionKind::PauseClock => textarea_field(
+                &id("reason"),
+                "reason",
+                lang.t("暂停原因（如诉求人不在家、待补材料）", "Why (e.g. the requester is away, documents due)"),
+                true,
+            ),
             ActionKind::ResumeClock
             | ActionKind::ReportIn
             | ActionKind::ArriveOnSite
             | ActionKind::Remind
-            | ActionKind::CallbackAttempt => {
-                html! { input type="text" name="note" placeholder=(lang.t("备注（可选）", "Note (optional)")); }
-            }
-            ActionKind::CoReport => textarea("text", lang.t("协办情况", "What your unit did"), true),
+            | ActionKind::CallbackAttempt => note(),
+            ActionKind::CoReport => textarea_field(&id("text"), "text", lang.t("协办情况", "What your unit did"), true),
             ActionKind::Summon => html! {
-                label { (lang.t("召集部门", "Departments to summon")) } (unit_picker(lang, &dir, "units", "w-units", true, false, &[]))
-                label { (lang.t("报到时限", "Report in by")) } input type="datetime-local" name="report_by" required;
-                input type="text" name="note" placeholder=(lang.t("需要解决的问题", "What needs solving"));
+                (field("w-units", lang.t("召集部门", "Departments to summon"), unit_picker(lang, &dir, "units", "w-units", true, false, &[])))
+                (time_field(&id("report_by"), "report_by", lang.t("报到时限", "Report in by"), true))
+                (text_field(&id("note"), "note", lang.t("需要解决的问题", "What needs solving"), false))
             },
             ActionKind::Exclude => html! {
-                select name="exclusion" {
-                    option value="" { (lang.t("纳入考核（取消认定）", "Count in the assessment (undo)")) }
-                    @for e in hotline_domain::Exclusion::ALL { option value=(e.code()) selected[o.exclusion.as_deref() == Some(e.code())] { (e.label(lang.zh())) } }
-                }
-                (textarea("reason", lang.t("认定理由", "Reason"), true))
+                (field(&id("exclusion"), lang.t("考核认定", "Assessment"), html! {
+                    select name="exclusion" id=(id("exclusion")) {
+                        option value="" { (lang.t("纳入考核（取消认定）", "Count in the assessment (undo)")) }
+                        @for e in hotline_domain::Exclusion::ALL { option value=(e.code()) selected[o.exclusion.as_deref() == Some(e.code())] { (e.label(lang.zh())) } }
+                    }
+                }))
+                (textarea_field(&id("reason"), "reason", lang.t("认定理由", "Reason"), true))
             },
         };
         let label = if kind == ActionKind::Supervise && o.supervised {
@@ -379,6 +492,7 @@ async fn order_body(
                             (lang.t("派单 ", "dispatch ")) (clock.opt(o.dues.dispatch_due)) br;
                             (lang.t("联系 ", "contact ")) (clock.opt(o.dues.contact_due)) br;
                             (lang.t("反馈 ", "reply ")) (clock.opt(o.dues.reply_due))
+                            @if let Some(until) = o.dispute_until { br; span.muted #dispute-until { (lang.t("退单时限 ", "dispute by ")) (clock.fmt(until)) } }
                         }
                         @if let Some(r) = &o.reply { dt { (lang.t("办理结果", "Reply")) } dd { (label_of::<ReplyOutcome>(Some(&r.outcome), lang)) "：" (r.text) } }
                         @if let Some(a) = &o.answer {
@@ -408,7 +522,7 @@ async fn order_body(
             }
             aside.card.actions {
                 h2 { (lang.t("操作", "Actions")) } span.muted { (who.display_name) }
-                (action_forms(app, lang, o).await)
+                (action_forms(app, lang, clock, o, &app.order_help(who, o).await).await)
             }
         }
     }

@@ -89,7 +89,8 @@ pub(super) fn unit_picker(
     let sel = |u: i64| selected.contains(&u);
     let classes = [UnitClass::Department, UnitClass::Utility, UnitClass::Centre];
     html! {
-        input type="text" data-filter-for=(id) placeholder=(lang.t("输入单位名称筛选，↓ 选择", "Type to filter units, ↓ to pick")) autocomplete="off";
+        label.filter for={ (id) "-filter" } { (lang.t("筛选单位", "Filter units")) }
+        input type="text" id={ (id) "-filter" } data-filter-for=(id) placeholder=(lang.t("输入单位名称筛选，↓ 选择", "Type to filter units, ↓ to pick")) autocomplete="off";
         select name=(name) id=(id) size=(if multiple { 5 } else { 8 }) multiple[multiple] {
             @if !multiple { option value="" { (lang.t("（请选择）", "(choose)")) } }
             @for class in classes {
@@ -123,9 +124,13 @@ pub(super) fn vocab_select<T: Vocabulary>(name: &str, id: &str, lang: Lang, sele
     }
 }
 
+/// The category tree as a select (577 nodes in Beijing's tree), with a filter box that narrows it
+/// as one types (停车 → the parking categories).
 pub(super) async fn category_select(app: &App, lang: Lang, name: &str, id: &str, selected: Option<&str>) -> Markup {
     let cats = app.categories();
     html! {
+        label.filter for={ (id) "-filter" } { (lang.t("筛选分类", "Filter categories")) }
+        input type="search" id={ (id) "-filter" } data-filter-for=(id) placeholder=(lang.t("输入分类名称，如 停车，↓ 选择", "Type a category name, e.g. parking, ↓ to pick")) autocomplete="off";
         select name=(name) id=(id) {
             option value="" { "—" }
             @for c in cats.iter() {

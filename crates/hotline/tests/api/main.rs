@@ -6,6 +6,7 @@ mod auth;
 mod catalogue;
 mod citizen;
 mod concurrency;
+mod defects;
 mod helpers;
 mod idempotency;
 mod intake;
