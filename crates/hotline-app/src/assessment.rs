@@ -125,15 +125,15 @@ impl App {
 
     async fn month_counts(&self, first: NaiveDate) -> AppResult<Vec<UnitCounts>> {
         let (from, to) = self.month_bounds(first).await?;
-        Ok(self.store.assessment_counts(from, to).await?)
+        Ok(self.assessment_store().assessment_counts(from, to).await?)
     }
 
     /// Every stored version of the scoring scheme, newest first.
     pub async fn scoring_schemes(&self) -> AppResult<Vec<SchemeVersion>> {
         use hotline_store::ReferenceKind;
         let mut out = Vec::new();
-        for v in self.store.list_reference_versions(ReferenceKind::ScoringScheme).await? {
-            let Some(full) = self.store.get_reference_version(ReferenceKind::ScoringScheme, v.version).await? else { continue };
+        for v in self.reference().list_reference_versions(ReferenceKind::ScoringScheme).await? {
+            let Some(full) = self.reference().get_reference_version(ReferenceKind::ScoringScheme, v.version).await? else { continue };
             let mut s: SchemeVersion = serde_json::from_str(&full.body).map_err(AppError::internal)?;
             s.version = full.version;
             s.note = full.note;
@@ -201,7 +201,7 @@ impl App {
         let (now, excluded) = scheme.assessed(&self.month_counts(first).await?);
         let (before, _) = last_scheme.assessed(&self.month_counts(previous_month(first)).await?);
         let (from, to) = self.month_bounds(first).await?;
-        let disputes = self.store.dispute_counts(from, to).await?;
+        let disputes = self.assessment_store().dispute_counts(from, to).await?;
         // A unit that disputed dispatches but had no callback is listed too (unranked): its 退单 count.
         let mut now = now;
         for (unit, _) in &disputes {

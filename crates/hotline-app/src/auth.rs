@@ -90,7 +90,7 @@ impl App {
 
     /// Password login; returns a fresh session.
     pub async fn login(&self, username: &str, password: &str) -> AppResult<Session> {
-        let found = self.store.find_user_by_username(username.trim()).await?;
+        let found = self.accounts().find_user_by_username(username.trim()).await?;
         let Some((user, hash)) = found else {
             // Spend the same time as a real check so usernames cannot be probed by timing.
             let _ = self.hash_password(password);
@@ -104,7 +104,7 @@ impl App {
         let now = self.clock.now();
         let max_age_secs = self.config.session_hours * 3600;
         let expires = now + chrono::Duration::seconds(max_age_secs);
-        self.store.insert_credential(&token_hash(&token), CredentialKind::Session, user.id, "session", now, Some(expires)).await?;
+        self.accounts().insert_credential(&token_hash(&token), CredentialKind::Session, user.id, "session", now, Some(expires)).await?;
         tracing::info!(user = %user.username, "logged in");
         Ok(Session { token, principal: user.into(), max_age_secs })
     }
@@ -112,7 +112,7 @@ impl App {
     pub async fn logout(&self, token: &str) -> AppResult<()> {
         let hash = token_hash(token);
         self.credentials.forget(&hash, self.clock.now());
-        Ok(self.store.delete_credential(&hash).await?)
+        Ok(self.accounts().delete_credential(&hash).await?)
     }
 
     /// The principal a session cookie or API token belongs to.
@@ -125,7 +125,7 @@ impl App {
         if let Some(p) = self.credentials.get(&hash, now) {
             return Ok(p);
         }
-        match self.store.find_credential(&hash, now).await? {
+        match self.accounts().find_credential(&hash, now).await? {
             Some((user, _)) => {
                 let p = Principal::from(user);
                 self.credentials.put(hash, p.clone(), now);
@@ -142,13 +142,13 @@ impl App {
         let token = format!("hl_{}", random_secret()?);
         let now = self.clock.now();
         let expires = now + chrono::Duration::days(API_TOKEN_DAYS);
-        self.store.insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, now, Some(expires)).await?;
+        self.accounts().insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, now, Some(expires)).await?;
         Ok(token)
     }
 
     /// The caller's API tokens (never the secrets; `id` is the stored hash).
     pub async fn list_api_tokens(&self, who: &Principal) -> AppResult<Vec<ApiTokenInfo>> {
-        let tokens = self.store.list_credentials(who.user_id, CredentialKind::ApiToken).await?;
+        let tokens = self.accounts().list_credentials(who.user_id, CredentialKind::ApiToken).await?;
         Ok(tokens
             .into_iter()
             .map(|t| ApiTokenInfo { id: t.token_hash, name: t.name, created_at: t.created_at, expires_at: t.expires_at })
@@ -157,12 +157,12 @@ impl App {
 
     /// Revokes one of the caller's API tokens by its id.
     pub async fn revoke_api_token(&self, who: &Principal, id: &str) -> AppResult<()> {
-        let mine = self.store.list_credentials(who.user_id, CredentialKind::ApiToken).await?;
+        let mine = self.accounts().list_credentials(who.user_id, CredentialKind::ApiToken).await?;
         if !mine.iter().any(|t| t.token_hash == id) {
             return Err(AppError::NotFound { what: "token" });
         }
         self.credentials.forget(id, self.clock.now());
-        Ok(self.store.delete_credential(id).await?)
+        Ok(self.accounts().delete_credential(id).await?)
     }
 
     /// Every staff account (system administrators only).
@@ -170,7 +170,7 @@ impl App {
         if who.role != Role::Admin {
             return Err(AppError::forbidden("只有系统管理员可以查看账号", "Only a system admin may list accounts"));
         }
-        Ok(self.store.list_users().await?.into_iter().map(Principal::from).collect())
+        Ok(self.accounts().list_users().await?.into_iter().map(Principal::from).collect())
     }
 
     /// Creates a staff account. Only system administrators may; unit roles need a unit.
@@ -214,15 +214,16 @@ impl App {
             return Err(ValidationError::new("unit", "unit_required", "承办单位账号须指定单位", "A unit account needs a unit").into());
         }
         let hash = self.hash_password(&input.password)?;
-        let user =
-            self.store.insert_user(&NewUser { username, display_name, role, unit, password_hash: hash }, self.clock.now()).await.map_err(
-                |e| match e {
-                    hotline_store::StoreError::Conflict(_) => {
-                        AppError::Validation(ValidationError::new("username", "username_taken", "用户名已被使用", "The username is taken"))
-                    }
-                    other => other.into(),
-                },
-            )?;
+        let user = self
+            .accounts()
+            .insert_user(&NewUser { username, display_name, role, unit, password_hash: hash }, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                hotline_store::StoreError::Conflict(_) => {
+                    AppError::Validation(ValidationError::new("username", "username_taken", "用户名已被使用", "The username is taken"))
+                }
+                other => other.into(),
+            })?;
         Ok(user.into())
     }
 }

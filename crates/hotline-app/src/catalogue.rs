@@ -331,13 +331,13 @@ impl App {
     /// The versions of a set, newest first (any staff member may read them).
     pub async fn reference_versions(&self, who: &Principal, kind: ReferenceKind) -> AppResult<Vec<ReferenceVersion>> {
         let _ = who;
-        Ok(self.store.list_reference_versions(kind).await?)
+        Ok(self.reference().list_reference_versions(kind).await?)
     }
 
     /// One version with its body (the CSV).
     pub async fn reference_version(&self, who: &Principal, kind: ReferenceKind, version: i64) -> AppResult<ReferenceVersion> {
         let _ = who;
-        self.store.get_reference_version(kind, version).await?.ok_or(AppError::NotFound { what: "version" })
+        self.reference().get_reference_version(kind, version).await?.ok_or(AppError::NotFound { what: "version" })
     }
 
     /// On a deployment's first start: stores the shipped tree and catalogue as version 1 of each
@@ -365,8 +365,8 @@ impl App {
     /// Re-reads reference data when another node saved a newer version. Returns whether it did.
     pub async fn refresh_reference_if_changed(&self) -> AppResult<bool> {
         let stored = Versions {
-            categories: self.store.list_reference_versions(ReferenceKind::Categories).await?.first().map(|v| v.version),
-            dispatch_rules: self.store.list_reference_versions(ReferenceKind::DispatchRules).await?.first().map(|v| v.version),
+            categories: self.reference().list_reference_versions(ReferenceKind::Categories).await?.first().map(|v| v.version),
+            dispatch_rules: self.reference().list_reference_versions(ReferenceKind::DispatchRules).await?.first().map(|v| v.version),
         };
         if stored == self.versions() {
             return Ok(false);

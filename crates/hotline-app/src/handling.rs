@@ -51,9 +51,9 @@ impl App {
     pub(crate) async fn store_transition(&self, t: &Transition) -> AppResult<WorkOrder> {
         let (notifications, outbox) = self.handling_messages(t).await?;
         Ok(if notifications.is_empty() && outbox.is_empty() {
-            self.store.apply_transition(t).await?
+            self.orders().apply_transition(t).await?
         } else {
-            self.store.record_notices(t, &notifications, &outbox).await?
+            self.notices().record_notices(t, &notifications, &outbox).await?
         })
     }
 
@@ -158,7 +158,8 @@ impl App {
                 "Only callback agents and supervisors see the callback queue",
             ));
         }
-        let page = self.store.callback_queue(self.clock.now(), limit.unwrap_or(50).clamp(1, 500), offset.unwrap_or(0).min(100_000)).await?;
+        let page =
+            self.orders().callback_queue(self.clock.now(), limit.unwrap_or(50).clamp(1, 500), offset.unwrap_or(0).min(100_000)).await?;
         let policy = self.policy().await?;
         Ok(OrderList { orders: page.orders.iter().map(|o| self.view(who, o, &policy)).collect(), has_more: page.has_more })
     }
@@ -170,7 +171,7 @@ impl App {
             return Ok(k);
         }
         let fresh = crate::auth::random_secret()?;
-        let key = self.store.setting_or_insert(RATING_KEY, &fresh).await?;
+        let key = self.reference().setting_or_insert(RATING_KEY, &fresh).await?;
         *self.rating_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(key.clone());
         Ok(key)
     }
@@ -194,7 +195,7 @@ impl App {
     /// Whether `token` opens the rating of this order now: it waits for its rating after a reply.
     async fn rating_open(&self, number: &str, token: &str) -> AppResult<WorkOrder> {
         let number = OrderNumber::parse(number)?;
-        let order = self.store.get_order(&number).await?.ok_or(AppError::NotFound { what: "order" })?;
+        let order = self.orders().get_order(&number).await?.ok_or(AppError::NotFound { what: "order" })?;
         let expected = self.rating_token(&order).await?;
         let same = expected.len() == token.len() && expected.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
         if !same || order.state != State::Replied {
@@ -238,14 +239,14 @@ impl App {
     pub(crate) async fn whistle_table(&self, from: Timestamp, to: Timestamp) -> AppResult<Vec<WhistleRow>> {
         use std::collections::BTreeMap;
         let mut counts: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
-        for (_, e) in self.store.events_of_kind(ActionKind::Summon, from, to).await? {
+        for (_, e) in self.assessment_store().events_of_kind(ActionKind::Summon, from, to).await? {
             if let EventPayload::Summon(s) = &e.draft.payload {
                 for u in &s.units {
                     counts.entry(u.0).or_default()[0] += 1;
                 }
             }
         }
-        for (_, e) in self.store.events_of_kind(ActionKind::ReportIn, from, to).await? {
+        for (_, e) in self.assessment_store().events_of_kind(ActionKind::ReportIn, from, to).await? {
             if let EventPayload::ReportIn(r) = &e.draft.payload {
                 counts.entry(r.unit.0).or_default()[if r.on_time { 1 } else { 2 }] += 1;
             }

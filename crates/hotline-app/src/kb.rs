@@ -109,7 +109,7 @@ impl App {
 
     /// The article as saved, for its edit page (editors of its owner only).
     pub async fn article_for_edit(&self, who: &Principal, slug: &str) -> AppResult<(ArticleDraft, i64)> {
-        match self.store.get_article(slug).await? {
+        match self.knowledge().get_article(slug).await? {
             Some(a) if self.may_edit(who, a.owner) => Ok((a.article, a.version)),
             Some(a) if self.may_read(Some(who), &a) => {
                 Err(AppError::forbidden("只能编辑本单位的知识库文章", "You may edit only your unit's articles"))
@@ -120,7 +120,7 @@ impl App {
 
     /// How many contacts were answered directly from each article (by slug).
     pub async fn article_uses(&self) -> AppResult<std::collections::HashMap<String, i64>> {
-        Ok(self.store.article_use_counts().await?.into_iter().collect())
+        Ok(self.knowledge().article_use_counts().await?.into_iter().collect())
     }
 
     fn may_edit(&self, who: &Principal, owner: UnitId) -> bool {
@@ -149,13 +149,13 @@ impl App {
     pub async fn save_article_draft(&self, who: &Principal, draft: ArticleDraft, base_version: Option<i64>) -> AppResult<ArticleView> {
         let draft = draft.validate()?;
         let owner = self.owner_of(&draft)?;
-        let current = self.store.get_article(&draft.slug).await?;
+        let current = self.knowledge().get_article(&draft.slug).await?;
         let may = self.may_edit(who, owner) && current.as_ref().is_none_or(|c| self.may_edit(who, c.owner));
         if !may {
             return Err(AppError::forbidden("只能编辑本单位的知识库文章", "You may edit only your unit's articles"));
         }
         let by = format!("{} ({})", who.display_name, who.username);
-        let saved = self.store.save_article(&draft, owner, base_version, &by, self.clock.now()).await.map_err(|e| match e {
+        let saved = self.knowledge().save_article(&draft, owner, base_version, &by, self.clock.now()).await.map_err(|e| match e {
             StoreError::Conflict(_) => AppError::StaleVersion,
             other => other.into(),
         })?;
@@ -176,15 +176,15 @@ impl App {
         }
         let mut report = ImportReport::default();
         for (d, owner) in drafts {
-            let current = self.store.get_article(&d.slug).await?;
+            let current = self.knowledge().get_article(&d.slug).await?;
             match current {
                 Some(c) if c.article == d && c.owner == owner => report.unchanged.push(d.slug.clone()),
                 Some(c) => {
-                    self.store.save_article(&d, owner, Some(c.version), by, self.clock.now()).await?;
+                    self.knowledge().save_article(&d, owner, Some(c.version), by, self.clock.now()).await?;
                     report.updated.push(d.slug.clone());
                 }
                 None => {
-                    self.store.save_article(&d, owner, None, by, self.clock.now()).await?;
+                    self.knowledge().save_article(&d, owner, None, by, self.clock.now()).await?;
                     report.created.push(d.slug.clone());
                 }
             }
@@ -196,7 +196,7 @@ impl App {
     /// serving a category (or one above or below it). Ranked search over words: [`App::search_articles`].
     pub async fn articles(&self, who: Option<&Principal>, category: Option<&str>) -> AppResult<Vec<ArticleView>> {
         let category = category.map(str::trim).filter(|c| !c.is_empty());
-        let all = self.store.list_articles().await?;
+        let all = self.knowledge().list_articles().await?;
         let uses = self.article_uses().await?;
         Ok(all
             .iter()
@@ -225,7 +225,7 @@ impl App {
     /// The article an operator answers a consultation from: it must exist and be released (public
     /// or internal; a draft is not an answer).
     pub(crate) async fn answerable_article(&self, slug: &str) -> AppResult<hotline_domain::kb::ArticleRef> {
-        match self.store.get_article(slug).await? {
+        match self.knowledge().get_article(slug).await? {
             Some(a) if a.article.status != ArticleStatus::Draft => {
                 Ok(hotline_domain::kb::ArticleRef { slug: a.article.slug, version: a.version, title: a.article.title_zh })
             }
@@ -240,7 +240,7 @@ impl App {
 
     /// One article, if `who` may read it (else not found, so drafts cannot be probed).
     pub async fn article(&self, who: Option<&Principal>, slug: &str) -> AppResult<ArticleView> {
-        match self.store.get_article(slug).await? {
+        match self.knowledge().get_article(slug).await? {
             Some(a) if self.may_read(who, &a) => Ok(self.public_view(who, &a, &self.article_uses().await?)),
             _ => Err(AppError::NotFound { what: "article" }),
         }
@@ -254,7 +254,7 @@ impl App {
             Role::UnitAdmin => Some(who.unit.map(|u| self.units().subtree(u)).unwrap_or_default()),
             _ => Some(Vec::new()),
         };
-        let due = self.store.articles_due_for_review(owners.as_deref(), self.today()).await?;
+        let due = self.knowledge().articles_due_for_review(owners.as_deref(), self.today()).await?;
         if due.is_empty() {
             return Ok(Vec::new());
         }
@@ -277,7 +277,7 @@ impl App {
     /// The versions of an article, newest first: for staff who may read it (citizens read only
     /// what is published now).
     pub async fn article_history(&self, who: &Principal, slug: &str) -> AppResult<Vec<ArticleVersionView>> {
-        match self.store.get_article(slug).await? {
+        match self.knowledge().get_article(slug).await? {
             Some(a) if self.may_read(Some(who), &a) => Ok(self
                 .store
                 .article_versions(slug)
@@ -299,7 +299,7 @@ impl App {
 
     /// An earlier version of an article, as it read then (staff who may read the article).
     pub async fn article_at_version(&self, who: &Principal, slug: &str, version: i64) -> AppResult<ArticleView> {
-        let current = match self.store.get_article(slug).await? {
+        let current = match self.knowledge().get_article(slug).await? {
             Some(a) if self.may_read(Some(who), &a) => a,
             _ => return Err(AppError::NotFound { what: "article" }),
         };

@@ -105,6 +105,36 @@ impl AttemptLimiter {
     }
 }
 
+/// The store by capability: each use case calls the part of the storage port it needs
+/// (`self.orders().get_order(…)`, `self.knowledge().get_article(…)`), so what a use case touches is
+/// named at every call.
+impl App {
+    pub fn orders(&self) -> &dyn hotline_store::OrderStore {
+        &*self.store
+    }
+    pub fn accounts(&self) -> &dyn hotline_store::AccountStore {
+        &*self.store
+    }
+    pub fn reference(&self) -> &dyn hotline_store::ReferenceStore {
+        &*self.store
+    }
+    pub fn notices(&self) -> &dyn hotline_store::NoticeStore {
+        &*self.store
+    }
+    pub fn assessment_store(&self) -> &dyn hotline_store::AssessmentStore {
+        &*self.store
+    }
+    pub fn knowledge(&self) -> &dyn hotline_store::KnowledgeStore {
+        &*self.store
+    }
+    pub fn feeds(&self) -> &dyn hotline_store::FeedStore {
+        &*self.store
+    }
+    pub fn open311_store(&self) -> &dyn hotline_store::Open311Store {
+        &*self.store
+    }
+}
+
 /// How long a node trusts its cached deadline policy before re-reading it (another node may have
 /// stored a new version).
 const POLICY_CACHE_SECS: i64 = 30;
@@ -132,10 +162,10 @@ impl App {
             search_nudge: tokio::sync::Notify::new(),
         };
         app.reload_reference().await?;
-        if app.store.current_policy(app.clock.now()).await?.is_none() && app.store.list_policies().await?.is_empty() {
+        if app.reference().current_policy(app.clock.now()).await?.is_none() && app.reference().list_policies().await?.is_empty() {
             let epoch = Timestamp::default();
             let system = Actor::system("system");
-            app.store.insert_policy(&DeadlinePolicy::default_policy(), epoch, &system, app.clock.now()).await?;
+            app.reference().insert_policy(&DeadlinePolicy::default_policy(), epoch, &system, app.clock.now()).await?;
         }
         Ok(app)
     }
@@ -143,12 +173,12 @@ impl App {
     /// Re-reads the unit tree, the category tree and the dispatch catalogue in force.
     pub async fn reload_reference(&self) -> AppResult<()> {
         use hotline_store::ReferenceKind;
-        let dir = UnitDirectory::new(self.store.list_units().await?);
+        let dir = UnitDirectory::new(self.reference().list_units().await?);
         *self.units.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(dir);
-        let category_version = self.store.current_reference(ReferenceKind::Categories).await?.map(|v| v.version);
-        let categories = self.store.list_categories().await?;
+        let category_version = self.reference().current_reference(ReferenceKind::Categories).await?.map(|v| v.version);
+        let categories = self.reference().list_categories().await?;
         *self.categories.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(categories);
-        let rules = self.store.current_reference(ReferenceKind::DispatchRules).await?;
+        let rules = self.reference().current_reference(ReferenceKind::DispatchRules).await?;
         let catalogue = match &rules {
             Some(v) => self.parse_dispatch_rules(&v.body).unwrap_or_else(|e| {
                 // Units renamed or removed since the version was saved: keep dispatching by hand.
@@ -198,7 +228,7 @@ impl App {
         {
             return Ok(p.clone());
         }
-        let p = self.store.current_policy(now).await?.unwrap_or_else(DeadlinePolicy::default_policy);
+        let p = self.reference().current_policy(now).await?.unwrap_or_else(DeadlinePolicy::default_policy);
         *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, p.clone()));
         Ok(p)
     }
@@ -210,7 +240,7 @@ impl App {
 
     /// Every version of the deadline policy, oldest first (any staff member may read them).
     pub async fn policy_versions(&self, _who: &Principal) -> AppResult<Vec<hotline_store::PolicyVersion>> {
-        Ok(self.store.list_policies().await?)
+        Ok(self.reference().list_policies().await?)
     }
 
     /// Stores a new version of the deadline policy (system admins and supervisors).
@@ -225,7 +255,7 @@ impl App {
         }
         policy.validate()?;
         let now = self.clock.now();
-        let stored = self.store.insert_policy(&policy, effective_from.unwrap_or(now), &who.actor(), now).await?;
+        let stored = self.reference().insert_policy(&policy, effective_from.unwrap_or(now), &who.actor(), now).await?;
         *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         Ok(stored)
     }

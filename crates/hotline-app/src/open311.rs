@@ -272,7 +272,7 @@ impl App {
 
     /// When the service list last changed: the category tree's version time or the definitions'.
     pub async fn open311_changeset(&self) -> Open311Result<String> {
-        let tree = self.store.current_reference(hotline_store::ReferenceKind::Categories).await.map_err(AppError::from)?;
+        let tree = self.reference().current_reference(hotline_store::ReferenceKind::Categories).await.map_err(AppError::from)?;
         let config = self.open311_config().changeset;
         let config = DateTime::parse_from_rfc3339(&config).map(|t| t.to_utc()).ok();
         let latest = [tree.map(|v| v.created_at), config].into_iter().flatten().max().unwrap_or_default();
@@ -415,8 +415,11 @@ impl App {
         if !uploads.is_empty() {
             let mut attachments = Vec::new();
             for u in uploads {
-                let id =
-                    self.store.insert_media(&u.content_type, &u.file_name, &u.bytes, self.clock.now()).await.map_err(AppError::from)?;
+                let id = self
+                    .open311_store()
+                    .insert_media(&u.content_type, &u.file_name, &u.bytes, self.clock.now())
+                    .await
+                    .map_err(AppError::from)?;
                 let url = format!("{}{}{id}", self.config.public_url.trim_end_matches('/'), hotline_domain::MEDIA_PATH);
                 let size = u64::try_from(u.bytes.len()).unwrap_or(u64::MAX);
                 let name = if u.file_name.trim().is_empty() { "media" } else { u.file_name.as_str() };
@@ -439,7 +442,7 @@ impl App {
         let account_id = p.get("account_id").map(str::to_owned);
         if service.kind == "batch" {
             let token = crate::auth::random_secret().map_err(Open311Error::from)?;
-            self.store.insert_token(&token, order.id, self.clock.now()).await.map_err(AppError::from)?;
+            self.open311_store().insert_token(&token, order.id, self.clock.now()).await.map_err(AppError::from)?;
             return Ok(Submitted { service_request_id: None, token: Some(token), service_notice: notice, account_id });
         }
         Ok(Submitted { service_request_id: Some(order.number.to_string()), token: None, service_notice: notice, account_id })
@@ -492,7 +495,7 @@ impl App {
             message_zh: format!("工单 {}：外部系统补充（{}）：{description}", order.number, status),
             message_en: format!("Order {}: update from a client system ({status}): {description}", order.number),
         };
-        match self.store.record_external_update(update_id, order.id, &event, &[note]).await {
+        match self.open311_store().record_external_update(update_id, order.id, &event, &[note]).await {
             Ok(()) => Ok(update_id.to_owned()),
             Err(hotline_store::StoreError::Conflict(_)) => Err(Open311Error::bad(format!("update_id {update_id} already exists"))),
             Err(e) => Err(AppError::from(e).into()),
@@ -503,12 +506,12 @@ impl App {
     pub async fn open311_media(&self, id: &str) -> Open311Result<(String, Vec<u8>)> {
         let missing = || Open311Error::not_found(format!("media {id} not found"));
         let id: i64 = id.parse().map_err(|_| missing())?;
-        self.store.get_media(id).await.map_err(AppError::from)?.ok_or_else(missing)
+        self.open311_store().get_media(id).await.map_err(AppError::from)?.ok_or_else(missing)
     }
 
     /// GET tokens/{token}: the request id the token stands for.
     pub async fn open311_token(&self, token: &str) -> Open311Result<(String, String)> {
-        match self.store.order_by_token(token).await.map_err(AppError::from)? {
+        match self.open311_store().order_by_token(token).await.map_err(AppError::from)? {
             Some(o) => Ok((o.number.to_string(), token.to_owned())),
             None => Err(Open311Error::not_found(format!("token {token} not found"))),
         }
@@ -553,7 +556,7 @@ impl App {
     async fn with_notes(&self, orders: &[WorkOrder], requests: &mut [PublicRequest]) -> Open311Result<()> {
         let ids: Vec<hotline_domain::OrderId> = orders.iter().map(|o| o.id).collect();
         let mut by_order: std::collections::HashMap<hotline_domain::OrderId, Vec<Note>> = std::collections::HashMap::new();
-        for (id, e) in self.store.events_of_orders(&ids).await.map_err(AppError::from)? {
+        for (id, e) in self.orders().events_of_orders(&ids).await.map_err(AppError::from)? {
             let kind = e.draft.kind();
             if PUBLIC_EVENTS.contains(&kind) {
                 let note = Note { datetime: e.draft.at, kind: kind.code().to_owned(), description: kind.label(false).to_owned() };
@@ -618,7 +621,7 @@ impl App {
             }
             q.numbers = ids;
         }
-        let orders = self.store.list_orders(&q).await.map_err(AppError::from)?.orders;
+        let orders = self.orders().list_orders(&q).await.map_err(AppError::from)?.orders;
         let mut out: Vec<PublicRequest> = orders.iter().map(|o| self.public_request(o)).collect();
         if extensions {
             self.with_notes(&orders, &mut out).await?;
@@ -652,8 +655,11 @@ impl App {
         if end < start || end - start > Duration::days(WINDOW_DAYS) {
             return Err(Open311Error::bad("start_date must precede end_date, at most 90 days apart"));
         }
-        let events =
-            self.store.events_between(&PUBLIC_EVENTS, start, end + Duration::seconds(1), MAX_REQUESTS).await.map_err(AppError::from)?;
+        let events = self
+            .open311_store()
+            .events_between(&PUBLIC_EVENTS, start, end + Duration::seconds(1), MAX_REQUESTS)
+            .await
+            .map_err(AppError::from)?;
         Ok(events
             .into_iter()
             .map(|(number, e)| Update {

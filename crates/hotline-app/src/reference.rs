@@ -122,7 +122,7 @@ impl App {
         if who.is_some_and(|p| p.role != Role::Admin) {
             return Err(AppError::forbidden("只有系统管理员可以导入基础数据", "Only a system admin may import reference data"));
         }
-        self.store.upsert_units(units).await?;
+        self.reference().upsert_units(units).await?;
         self.reload_reference().await
     }
 }

@@ -45,7 +45,7 @@ impl App {
         let mut report = PassReport::default();
         let mut seen = HashSet::new();
         loop {
-            let batch = self.store.orders_due_for_notice(now, BATCH).await?;
+            let batch = self.notices().orders_due_for_notice(now, BATCH).await?;
             let fresh: Vec<WorkOrder> = batch.into_iter().filter(|o| seen.insert((o.id, o.version))).collect();
             if fresh.is_empty() {
                 break;
@@ -55,7 +55,7 @@ impl App {
             for o in fresh {
                 let Some((t, notices)) = o.fire_notices(now, &policy) else {
                     // Nothing due after all (the policy changed, a stage finished): look again later.
-                    self.store.set_next_notice(o.id, o.version, o.next_notice_time(&policy).filter(|t| *t > now)).await?;
+                    self.notices().set_next_notice(o.id, o.version, o.next_notice_time(&policy).filter(|t| *t > now)).await?;
                     continue;
                 };
                 let (notifications, outbox) = self.recipients(&o, &notices);
@@ -64,7 +64,7 @@ impl App {
             }
             // One transaction per chunk: a burst of deadlines costs a commit per chunk, not per order.
             for (chunk, sizes) in writes.chunks(WRITE_CHUNK).zip(counts.chunks(WRITE_CHUNK)) {
-                for (applied, n) in self.store.record_notices_batch(chunk).await?.into_iter().zip(sizes) {
+                for (applied, n) in self.notices().record_notices_batch(chunk).await?.into_iter().zip(sizes) {
                     if applied {
                         report.fired += n;
                         report.orders += 1;
@@ -142,7 +142,7 @@ impl App {
         if who.role.is_unit_role() && who.unit.is_none() {
             return Ok(Vec::new());
         }
-        let list = self.store.list_notifications(Self::notification_scope(who), unread_only, limit.clamp(1, 200)).await?;
+        let list = self.notices().list_notifications(Self::notification_scope(who), unread_only, limit.clamp(1, 200)).await?;
         Ok(list
             .into_iter()
             .map(|n| NotificationView {
@@ -162,9 +162,16 @@ impl App {
         if who.role.is_unit_role() && who.unit.is_none() {
             return Err(crate::AppError::NotFound { what: "notification" });
         }
-        match self.store.mark_notification_read(id, Self::notification_scope(who), self.clock.now()).await {
+        match self.notices().mark_notification_read(id, Self::notification_scope(who), self.clock.now()).await {
             Err(StoreError::NotFound) => Err(crate::AppError::NotFound { what: "notification" }),
             other => Ok(other?),
         }
+    }
+}
+
+impl App {
+    /// The messages waiting in the SMS/e-mail outbox, oldest first (`hotline outbox`).
+    pub async fn pending_outbox(&self, limit: u32) -> AppResult<Vec<hotline_store::OutboxMessage>> {
+        Ok(self.notices().pending_outbox(limit.clamp(1, 10_000)).await?)
     }
 }

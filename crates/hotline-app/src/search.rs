@@ -304,7 +304,7 @@ impl App {
             return Ok(id);
         }
         let fresh = crate::auth::random_secret()?;
-        let id = self.store.setting_or_insert(STORE_ID_KEY, &fresh[..16.min(fresh.len())]).await?;
+        let id = self.reference().setting_or_insert(STORE_ID_KEY, &fresh[..16.min(fresh.len())]).await?;
         *self.search_store_id.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id.clone());
         Ok(id)
     }
@@ -315,7 +315,7 @@ impl App {
         let _one_at_a_time = self.search_sync.lock().await;
         let index = self.search_index()?;
         let store_id = self.store_id().await?;
-        let (event_head, article_head) = self.store.change_heads().await?;
+        let (event_head, article_head) = self.feeds().change_heads().await?;
         let mut report = SyncReport::default();
         self.sync_articles(&index, &store_id, article_head, &mut report).await?;
         self.sync_orders(&index, &store_id, event_head, &mut report).await?;
@@ -350,7 +350,7 @@ impl App {
         let mut state = match Self::usable(index.articles_state(), store_id, head) {
             Some(s) => s,
             None => {
-                let docs: Vec<ArticleDoc> = self.store.list_articles().await?.iter().map(article_doc).collect();
+                let docs: Vec<ArticleDoc> = self.knowledge().list_articles().await?.iter().map(article_doc).collect();
                 report.articles += docs.len();
                 report.rebuilt = true;
                 let state = Self::fresh_state(store_id, head);
@@ -360,9 +360,9 @@ impl App {
             }
         };
         loop {
-            let changes = self.store.article_changes(state.cursor, FEED_BATCH).await?;
+            let changes = self.feeds().article_changes(state.cursor, FEED_BATCH).await?;
             let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
-            let late = if gap_ids.is_empty() { Vec::new() } else { self.store.article_changes_at(&gap_ids).await? };
+            let late = if gap_ids.is_empty() { Vec::new() } else { self.feeds().article_changes_at(&gap_ids).await? };
             let cursor_before = state.cursor;
             let positions = |c: &[(i64, String)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
             if !feed_round(&mut state, &positions(&changes), &positions(&late), now) {
@@ -372,10 +372,10 @@ impl App {
             let mut docs = Vec::with_capacity(slugs.len());
             if slugs.len() > 50 {
                 // Many at once (after a rebuild): one read of them all.
-                docs.extend(self.store.list_articles().await?.iter().filter(|a| slugs.contains(&a.article.slug)).map(article_doc));
+                docs.extend(self.knowledge().list_articles().await?.iter().filter(|a| slugs.contains(&a.article.slug)).map(article_doc));
             } else {
                 for slug in slugs {
-                    if let Some(a) = self.store.get_article(slug).await? {
+                    if let Some(a) = self.knowledge().get_article(slug).await? {
                         docs.push(article_doc(&a));
                     }
                 }
@@ -401,7 +401,7 @@ impl App {
             }
         };
         while let Some(after) = state.rebuild_after {
-            let orders = self.store.scan_orders(OrderId(after), REBUILD_BATCH).await?;
+            let orders = self.feeds().scan_orders(OrderId(after), REBUILD_BATCH).await?;
             state.rebuild_after = orders.last().map(|o| o.id.0);
             let docs: Vec<OrderDoc> = orders.iter().map(order_doc).collect();
             report.orders += docs.len();
@@ -411,9 +411,9 @@ impl App {
         }
         let now = self.clock.now().timestamp();
         loop {
-            let changes = self.store.order_changes(state.cursor, FEED_BATCH).await?;
+            let changes = self.feeds().order_changes(state.cursor, FEED_BATCH).await?;
             let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
-            let late = if gap_ids.is_empty() { Vec::new() } else { self.store.order_changes_at(&gap_ids).await? };
+            let late = if gap_ids.is_empty() { Vec::new() } else { self.feeds().order_changes_at(&gap_ids).await? };
             let cursor_before = state.cursor;
             let positions = |c: &[(i64, OrderId)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
             if !feed_round(&mut state, &positions(&changes), &positions(&late), now) {
@@ -422,7 +422,7 @@ impl App {
             let mut ids: Vec<OrderId> = changes.iter().chain(&late).map(|c| c.1).collect();
             ids.sort_unstable_by_key(|o| o.0);
             ids.dedup();
-            let docs: Vec<OrderDoc> = self.store.orders_by_ids(&ids).await?.iter().map(order_doc).collect();
+            let docs: Vec<OrderDoc> = self.feeds().orders_by_ids(&ids).await?.iter().map(order_doc).collect();
             report.orders += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_orders(&docs, &st, false)).await?;
@@ -462,7 +462,7 @@ impl App {
             return Err(invalid("to", "invalid_range", "结束日期不能早于开始日期", "to cannot be before from"));
         }
         let exclude = match input.exclude.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(n) => self.store.get_order(&OrderNumber::parse(n)?).await?.map(|o| o.id.0),
+            Some(n) => self.orders().get_order(&OrderNumber::parse(n)?).await?.map(|o| o.id.0),
             None => None,
         };
         let query = OrderSearch {
@@ -487,7 +487,7 @@ impl App {
             // is shown is checked against the orders as they are now.
             let ids: Vec<OrderId> = found.hits.iter().map(|h| OrderId(h.order.id)).collect();
             let now_visible: HashSet<i64> =
-                self.store.orders_by_ids(&ids).await?.iter().filter(|o| self.can_see(who, o)).map(|o| o.id.0).collect();
+                self.feeds().orders_by_ids(&ids).await?.iter().filter(|o| self.can_see(who, o)).map(|o| o.id.0).collect();
             found.hits.retain(|h| now_visible.contains(&h.order.id));
         }
         let dir = self.units();
@@ -546,7 +546,7 @@ impl App {
         // checked against the article as it is now.
         let mut readable = Vec::with_capacity(found.hits.len());
         for h in std::mem::take(&mut found.hits) {
-            if self.store.get_article(&h.article.slug).await?.is_some_and(|a| self.may_read(who, &a)) {
+            if self.knowledge().get_article(&h.article.slug).await?.is_some_and(|a| self.may_read(who, &a)) {
                 readable.push(h);
             }
         }

@@ -192,7 +192,7 @@ impl App {
                 limit: 300,
                 ..OrderQuery::default()
             };
-            for o in self.store.list_orders(&q).await?.orders {
+            for o in self.orders().list_orders(&q).await?.orders {
                 let old = Candidate {
                     id: o.number.to_string(),
                     fingerprint: engine.featurizer().fingerprint(&o.description),

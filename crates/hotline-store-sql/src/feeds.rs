@@ -1,6 +1,7 @@
 //! Change feeds: what changed after a point, for readers that keep their own copy (the search
 //! index). Event ids and article version ids only grow; a reader remembers the last it has seen.
 
+use async_trait::async_trait;
 use hotline_domain::{OrderId, WorkOrder};
 use hotline_store::Result;
 
@@ -23,13 +24,16 @@ impl SqlStore {
         let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
         rows.iter().map(|r| Ok((get::<i64>(r, "event_id")?, get::<i64>(r, "order_id")?))).collect()
     }
+}
 
-    pub(crate) async fn order_changes_impl(&self, after: i64, limit: u32) -> Result<Vec<(i64, OrderId)>> {
+#[async_trait]
+impl hotline_store::FeedStore for SqlStore {
+    async fn order_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, OrderId)>> {
         let sql = "select event_id, order_id from order_event where event_id > $1 order by event_id limit $2";
         Ok(self.id_pairs(sql, &[after, i64::from(limit)]).await?.into_iter().map(|(e, o)| (e, OrderId(o))).collect())
     }
 
-    pub(crate) async fn order_changes_at_impl(&self, event_ids: &[i64]) -> Result<Vec<(i64, OrderId)>> {
+    async fn order_changes_at(&self, event_ids: &[i64]) -> Result<Vec<(i64, OrderId)>> {
         let mut out = Vec::new();
         for chunk in event_ids.chunks(MAX_IDS) {
             let sql = format!("select event_id, order_id from order_event where event_id in ({}) order by event_id", marks(chunk.len()));
@@ -38,7 +42,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn orders_by_ids_impl(&self, ids: &[OrderId]) -> Result<Vec<WorkOrder>> {
+    async fn orders_by_ids(&self, ids: &[OrderId]) -> Result<Vec<WorkOrder>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_IDS) {
             let sql = format!("{ORDER_SELECT} where order_id in ({}) order by order_id", marks(chunk.len()));
@@ -54,7 +58,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn scan_orders_impl(&self, after: OrderId, limit: u32) -> Result<Vec<WorkOrder>> {
+    async fn scan_orders(&self, after: OrderId, limit: u32) -> Result<Vec<WorkOrder>> {
         let rows = sqlx::query(&format!("{ORDER_SELECT} where order_id > $1 order by order_id limit $2"))
             .bind(after.0)
             .bind(i64::from(limit))
@@ -64,7 +68,7 @@ impl SqlStore {
         rows.iter().map(order_from_row).collect()
     }
 
-    pub(crate) async fn change_heads_impl(&self) -> Result<(i64, i64)> {
+    async fn change_heads(&self) -> Result<(i64, i64)> {
         let row = sqlx::query(
             "select (select coalesce(max(event_id), 0) from order_event) as events, \
              (select coalesce(max(version_id), 0) from kb_article_version) as articles",
@@ -75,7 +79,7 @@ impl SqlStore {
         Ok((get(&row, "events")?, get(&row, "articles")?))
     }
 
-    pub(crate) async fn article_changes_impl(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>> {
+    async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "select v.version_id, a.slug from kb_article_version v join kb_article a on a.article_id = v.article_id \
              where v.version_id > $1 order by v.version_id limit $2",
@@ -88,7 +92,7 @@ impl SqlStore {
         rows.iter().map(|r| Ok((get::<i64>(r, "version_id")?, get::<String>(r, "slug")?))).collect()
     }
 
-    pub(crate) async fn article_changes_at_impl(&self, version_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    async fn article_changes_at(&self, version_ids: &[i64]) -> Result<Vec<(i64, String)>> {
         let mut out = Vec::new();
         for chunk in version_ids.chunks(MAX_IDS) {
             let sql = format!(
@@ -106,16 +110,5 @@ impl SqlStore {
             }
         }
         Ok(out)
-    }
-
-    pub(crate) async fn article_use_counts_impl(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "select answer_article, count(*) as uses from work_order where answer_article is not null \
-             group by answer_article order by answer_article",
-        )
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend_err)?;
-        rows.iter().map(|r| Ok((get::<String>(r, "answer_article")?, get::<i64>(r, "uses")?))).collect()
     }
 }

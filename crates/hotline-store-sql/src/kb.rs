@@ -1,6 +1,7 @@
 //! Knowledge-base articles: the current version as a JSON document with the columns lists filter
 //! on, every version kept, saves guarded by the version the editor started from.
 
+use async_trait::async_trait;
 use hotline_domain::kb::ArticleDraft;
 use hotline_domain::{Timestamp, UnitId};
 use hotline_store::{Result, StoreError, StoredArticle};
@@ -23,8 +24,9 @@ fn article_from_row(row: &AnyRow) -> Result<StoredArticle> {
     })
 }
 
-impl SqlStore {
-    pub(crate) async fn save_article_impl(
+#[async_trait]
+impl hotline_store::KnowledgeStore for SqlStore {
+    async fn save_article(
         &self,
         a: &ArticleDraft,
         owner: UnitId,
@@ -86,21 +88,17 @@ impl SqlStore {
         Ok(StoredArticle { id, version, owner, article: a.clone(), updated_at: now, updated_by: by.to_owned() })
     }
 
-    pub(crate) async fn get_article_impl(&self, slug: &str) -> Result<Option<StoredArticle>> {
+    async fn get_article(&self, slug: &str) -> Result<Option<StoredArticle>> {
         let row = sqlx::query(&format!("{SELECT} where slug = $1")).bind(slug).fetch_optional(&self.read).await.map_err(backend_err)?;
         row.as_ref().map(article_from_row).transpose()
     }
 
-    pub(crate) async fn list_articles_impl(&self) -> Result<Vec<StoredArticle>> {
+    async fn list_articles(&self) -> Result<Vec<StoredArticle>> {
         let rows = sqlx::query(&format!("{SELECT} order by slug")).fetch_all(&self.read).await.map_err(backend_err)?;
         rows.iter().map(article_from_row).collect()
     }
 
-    pub(crate) async fn articles_due_for_review_impl(
-        &self,
-        owners: Option<&[UnitId]>,
-        today: chrono::NaiveDate,
-    ) -> Result<Vec<StoredArticle>> {
+    async fn articles_due_for_review(&self, owners: Option<&[UnitId]>, today: chrono::NaiveDate) -> Result<Vec<StoredArticle>> {
         // Review dates are stored as YYYY-MM-DD, which order as text.
         let mut sql = format!("{SELECT} where review_by is not null and review_by < $1");
         if let Some(o) = owners {
@@ -119,7 +117,7 @@ impl SqlStore {
         rows.iter().map(article_from_row).collect()
     }
 
-    pub(crate) async fn article_versions_impl(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
+    async fn article_versions(&self, slug: &str) -> Result<Vec<hotline_store::ArticleVersion>> {
         let rows = sqlx::query(
             "select v.version, v.created_at, v.created_by, v.doc from kb_article_version v \
              join kb_article a on a.article_id = v.article_id where a.slug = $1 order by v.version desc",
@@ -139,5 +137,16 @@ impl SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn article_use_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "select answer_article, count(*) as uses from work_order where answer_article is not null \
+             group by answer_article order by answer_article",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        rows.iter().map(|r| Ok((get::<String>(r, "answer_article")?, get::<i64>(r, "uses")?))).collect()
     }
 }

@@ -1,5 +1,6 @@
 //! Work orders: numbering, creation with idempotency, guarded transitions, queries.
 
+use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotline_domain::{ActionKind, CaseId, EventDraft, EventPayload, OrderId, OrderNumber, State, Transition, UnitId, WorkOrder};
 use hotline_store::{Created, Event, IdempotencyKey, OrderPage, OrderQuery, Result, StateCount, StoreError};
@@ -186,29 +187,6 @@ impl SqlStore {
         order_from_row(&row)
     }
 
-    pub(crate) async fn create_order_impl(
-        &self,
-        order: &WorkOrder,
-        events: &[EventDraft],
-        local_date: NaiveDate,
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<Created> {
-        if let Some(batcher) = &self.creates {
-            return batcher.submit(order, events, local_date, idempotency).await;
-        }
-        match self.try_create(order, events, local_date, idempotency).await {
-            // Two requests with one key raced (PostgreSQL): the loser returns the winner's order.
-            Err(StoreError::Conflict(_)) if idempotency.is_some() => {
-                let mut conn = self.write.acquire().await.map_err(backend_err)?;
-                match self.replay(&mut conn, idempotency).await? {
-                    Some(order) => Ok(Created { order, replayed: true }),
-                    None => Err(StoreError::Conflict("order number taken".into())),
-                }
-            }
-            other => other,
-        }
-    }
-
     async fn replay(&self, conn: &mut AnyConnection, key: Option<&IdempotencyKey>) -> Result<Option<WorkOrder>> {
         let Some(k) = key else { return Ok(None) };
         let row = sqlx::query("select order_id from idempotency_key where scope = $1 and idem_key = $2")
@@ -274,8 +252,34 @@ impl SqlStore {
         }
         Ok(Created { order: stored, replayed: false })
     }
+}
 
-    pub(crate) async fn import_orders_impl(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize> {
+#[async_trait]
+impl hotline_store::OrderStore for SqlStore {
+    async fn create_order(
+        &self,
+        order: &WorkOrder,
+        events: &[EventDraft],
+        local_date: NaiveDate,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created> {
+        if let Some(batcher) = &self.creates {
+            return batcher.submit(order, events, local_date, idempotency).await;
+        }
+        match self.try_create(order, events, local_date, idempotency).await {
+            // Two requests with one key raced (PostgreSQL): the loser returns the winner's order.
+            Err(StoreError::Conflict(_)) if idempotency.is_some() => {
+                let mut conn = self.write.acquire().await.map_err(backend_err)?;
+                match self.replay(&mut conn, idempotency).await? {
+                    Some(order) => Ok(Created { order, replayed: true }),
+                    None => Err(StoreError::Conflict("order number taken".into())),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         for (order, events) in orders {
             insert_new(&mut tx, order, events, local_date).await?;
@@ -284,7 +288,7 @@ impl SqlStore {
         Ok(orders.len())
     }
 
-    pub(crate) async fn apply_transition_impl(&self, t: &Transition) -> Result<WorkOrder> {
+    async fn apply_transition(&self, t: &Transition) -> Result<WorkOrder> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         if !write_transition(&mut tx, t).await? {
             return Err(StoreError::Conflict("the order was changed by someone else".into()));
@@ -293,12 +297,12 @@ impl SqlStore {
         Ok(t.order.clone())
     }
 
-    pub(crate) async fn append_event_impl(&self, order: OrderId, event: &EventDraft) -> Result<()> {
+    async fn append_event(&self, order: OrderId, event: &EventDraft) -> Result<()> {
         let mut conn = self.write.acquire().await.map_err(backend_err)?;
         insert_events(&mut conn, order, std::slice::from_ref(event)).await
     }
 
-    pub(crate) async fn get_order_impl(&self, number: &OrderNumber) -> Result<Option<WorkOrder>> {
+    async fn get_order(&self, number: &OrderNumber) -> Result<Option<WorkOrder>> {
         let row = sqlx::query(&format!("{ORDER_SELECT} where number = $1"))
             .bind(number.as_str())
             .fetch_optional(&self.read)
@@ -307,7 +311,7 @@ impl SqlStore {
         row.as_ref().map(order_from_row).transpose()
     }
 
-    pub(crate) async fn list_orders_impl(&self, q: &OrderQuery) -> Result<OrderPage> {
+    async fn list_orders(&self, q: &OrderQuery) -> Result<OrderPage> {
         let mut f = Filter::new();
         if !q.states.is_empty() {
             let ps = f.params(q.states.iter().map(|s| s.code()))?;
@@ -369,7 +373,7 @@ impl SqlStore {
         Ok(OrderPage { orders, has_more })
     }
 
-    pub(crate) async fn count_by_state_impl(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>> {
+    async fn count_by_state(&self, units: Option<&[UnitId]>) -> Result<Vec<StateCount>> {
         let mut f = Filter::new();
         if let Some(units) = units {
             f.units(units)?;
@@ -387,7 +391,7 @@ impl SqlStore {
         Ok(counts)
     }
 
-    pub(crate) async fn order_events_impl(&self, order: OrderId) -> Result<Vec<Event>> {
+    async fn order_events(&self, order: OrderId) -> Result<Vec<Event>> {
         let rows = sqlx::query(&format!("{EVENT_SELECT} where order_id = $1 order by event_id"))
             .bind(order.0)
             .fetch_all(&self.read)
@@ -396,7 +400,22 @@ impl SqlStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    pub(crate) async fn case_orders_impl(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>> {
+    async fn events_of_orders(&self, orders: &[hotline_domain::OrderId]) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orders = &orders[..orders.len().min(1000)];
+        let marks = (1..=orders.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("{} where order_id in ({marks}) order by order_id, event_id", crate::rows::EVENT_SELECT);
+        let mut q = sqlx::query(&sql);
+        for o in orders {
+            q = q.bind(o.0);
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((hotline_domain::OrderId(crate::rows::get(r, "order_id")?), crate::rows::event_from_row(r)?))).collect()
+    }
+
+    async fn case_orders(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>> {
         let rows = sqlx::query(&format!("{ORDER_SELECT} where case_id = $1 order by order_id desc limit $2"))
             .bind(case.0)
             .bind(i64::from(limit))
@@ -404,5 +423,22 @@ impl SqlStore {
             .await
             .map_err(backend_err)?;
         rows.iter().map(order_from_row).collect()
+    }
+
+    async fn callback_queue(&self, now: hotline_domain::Timestamp, limit: u32, offset: u32) -> Result<hotline_store::OrderPage> {
+        let limit = limit.clamp(1, 1000);
+        let rows = sqlx::query(&format!(
+            "{ORDER_SELECT} where callback_since is not null and callback_since <= $1 order by callback_since, order_id limit $2 offset $3"
+        ))
+        .bind(ms(now))
+        .bind(i64::from(limit) + 1)
+        .bind(i64::from(offset))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend_err)?;
+        let mut orders = rows.iter().map(order_from_row).collect::<Result<Vec<_>>>()?;
+        let has_more = orders.len() > limit as usize;
+        orders.truncate(limit as usize);
+        Ok(hotline_store::OrderPage { orders, has_more })
     }
 }

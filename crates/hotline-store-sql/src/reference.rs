@@ -1,13 +1,12 @@
-//! Reference data and accounts: units, categories, users, credentials, deadline policies.
+//! Reference data: units, the versioned category tree and dispatch catalogue, deadline policies,
+//! shared settings.
 
-use hotline_domain::{Actor, DeadlinePolicy, Role, Timestamp, Unit, UnitClass, UnitId, UserId};
-use hotline_store::{
-    Category, CredentialInfo, CredentialKind, NewReferenceVersion, NewUnit, NewUser, ReferenceKind, ReferenceVersion, Result, StoreError,
-    User,
-};
+use async_trait::async_trait;
+use hotline_domain::{Actor, DeadlinePolicy, Timestamp, Unit, UnitClass, UnitId};
+use hotline_store::{Category, NewReferenceVersion, NewUnit, ReferenceKind, ReferenceVersion, Result, StoreError};
 use sqlx::any::AnyRow;
 
-use crate::rows::{conflict_or_backend, get, get_opt_time, get_time, ms, opt_ms, values_list};
+use crate::rows::{conflict_or_backend, get, get_time, ms, values_list};
 use crate::{SqlStore, backend_err};
 
 fn unit_from_row(row: &AnyRow) -> Result<Unit> {
@@ -32,31 +31,45 @@ fn reference_from_row(kind: ReferenceKind, row: &AnyRow, with_body: bool) -> Res
     })
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
-    let role: String = get(row, "role")?;
-    Ok(User {
-        id: UserId(get(row, "user_id")?),
-        username: get(row, "username")?,
-        display_name: get(row, "display_name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::backend(format!("unknown role {role}")))?,
-        unit: get::<Option<i64>>(row, "unit_id")?.map(UnitId),
-    })
-}
-
-const USER_COLUMNS: &str = "u.user_id, u.username, u.display_name, u.role, u.unit_id";
-
-fn kind_code(kind: CredentialKind) -> &'static str {
-    match kind {
-        CredentialKind::Session => "session",
-        CredentialKind::ApiToken => "api_token",
+impl SqlStore {
+    /// The given version, or the newest when `version` is `None`.
+    pub(crate) async fn reference_version_impl(&self, kind: ReferenceKind, version: Option<i64>) -> Result<Option<ReferenceVersion>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("select version, created_at, created_by, note, body from reference_version where kind = $1 and version = $2")
+                    .bind(kind.code())
+                    .bind(v)
+                    .fetch_optional(&self.read)
+                    .await
+            }
+            None => {
+                sqlx::query(
+                    "select version, created_at, created_by, note, body from reference_version where kind = $1 \
+                 order by version desc limit 1",
+                )
+                .bind(kind.code())
+                .fetch_optional(&self.read)
+                .await
+            }
+        }
+        .map_err(backend_err)?;
+        row.map(|r| reference_from_row(kind, &r, true)).transpose()
     }
 }
 
-impl SqlStore {
+fn policy_from_row(row: &AnyRow) -> Result<DeadlinePolicy> {
+    let body: String = get(row, "body")?;
+    let mut p: DeadlinePolicy = serde_json::from_str(&body).map_err(backend_err)?;
+    p.version = get(row, "version")?;
+    Ok(p)
+}
+
+#[async_trait]
+impl hotline_store::ReferenceStore for SqlStore {
     /// Units in waves: those whose parent is known (already stored, or written in an earlier wave)
     /// go in multi-row upserts of [`UNIT_CHUNK`], so loading a city's ~8,000 units is a few dozen
     /// statements, not 16,000. A parent that never appears fails the whole batch.
-    pub(crate) async fn upsert_units_impl(&self, units: &[NewUnit]) -> Result<()> {
+    async fn upsert_units(&self, units: &[NewUnit]) -> Result<()> {
         const UNIT_CHUNK: usize = 200;
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         let rows = sqlx::query("select code, unit_id from unit").fetch_all(&mut *tx).await.map_err(backend_err)?;
@@ -100,7 +113,7 @@ impl SqlStore {
         tx.commit().await.map_err(backend_err)
     }
 
-    pub(crate) async fn list_units_impl(&self) -> Result<Vec<Unit>> {
+    async fn list_units(&self) -> Result<Vec<Unit>> {
         let rows = sqlx::query("select unit_id, code, name, class, parent_id from unit order by unit_id")
             .fetch_all(&self.read)
             .await
@@ -108,16 +121,26 @@ impl SqlStore {
         rows.iter().map(unit_from_row).collect()
     }
 
-    pub(crate) async fn get_unit_impl(&self, id: UnitId) -> Result<Option<Unit>> {
-        let row = sqlx::query("select unit_id, code, name, class, parent_id from unit where unit_id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.read)
+    async fn list_categories(&self) -> Result<Vec<Category>> {
+        let rows = sqlx::query("select code, name_zh, name_en, default_urgency, description, keywords from category order by code")
+            .fetch_all(&self.read)
             .await
             .map_err(backend_err)?;
-        row.as_ref().map(unit_from_row).transpose()
+        rows.iter()
+            .map(|r| {
+                Ok(Category {
+                    code: get(r, "code")?,
+                    name_zh: get(r, "name_zh")?,
+                    name_en: get(r, "name_en")?,
+                    default_urgency: get(r, "default_urgency")?,
+                    description: get(r, "description")?,
+                    keywords: get::<String>(r, "keywords")?.split('|').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
+                })
+            })
+            .collect()
     }
 
-    pub(crate) async fn insert_reference_version_impl(&self, new: &NewReferenceVersion<'_>) -> Result<ReferenceVersion> {
+    async fn insert_reference_version(&self, new: &NewReferenceVersion<'_>) -> Result<ReferenceVersion> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         let newest: Option<i64> = sqlx::query("select max(version) as v from reference_version where kind = $1")
             .bind(new.kind.code())
@@ -175,31 +198,19 @@ impl SqlStore {
         })
     }
 
-    /// The given version, or the newest when `version` is `None`.
-    pub(crate) async fn reference_version_impl(&self, kind: ReferenceKind, version: Option<i64>) -> Result<Option<ReferenceVersion>> {
-        let row = match version {
-            Some(v) => {
-                sqlx::query("select version, created_at, created_by, note, body from reference_version where kind = $1 and version = $2")
-                    .bind(kind.code())
-                    .bind(v)
-                    .fetch_optional(&self.read)
-                    .await
-            }
-            None => {
-                sqlx::query(
-                    "select version, created_at, created_by, note, body from reference_version where kind = $1 \
-                 order by version desc limit 1",
-                )
-                .bind(kind.code())
-                .fetch_optional(&self.read)
-                .await
-            }
-        }
-        .map_err(backend_err)?;
-        row.map(|r| reference_from_row(kind, &r, true)).transpose()
+    async fn current_reference(&self, kind: hotline_store::ReferenceKind) -> Result<Option<hotline_store::ReferenceVersion>> {
+        self.reference_version_impl(kind, None).await
     }
 
-    pub(crate) async fn list_reference_versions_impl(&self, kind: ReferenceKind) -> Result<Vec<ReferenceVersion>> {
+    async fn get_reference_version(
+        &self,
+        kind: hotline_store::ReferenceKind,
+        version: i64,
+    ) -> Result<Option<hotline_store::ReferenceVersion>> {
+        self.reference_version_impl(kind, Some(version)).await
+    }
+
+    async fn list_reference_versions(&self, kind: ReferenceKind) -> Result<Vec<ReferenceVersion>> {
         let rows = sqlx::query("select version, created_at, created_by, note from reference_version where kind = $1 order by version desc")
             .bind(kind.code())
             .fetch_all(&self.read)
@@ -208,132 +219,7 @@ impl SqlStore {
         rows.iter().map(|r| reference_from_row(kind, r, false)).collect()
     }
 
-    pub(crate) async fn list_categories_impl(&self) -> Result<Vec<Category>> {
-        let rows = sqlx::query("select code, name_zh, name_en, default_urgency, description, keywords from category order by code")
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Category {
-                    code: get(r, "code")?,
-                    name_zh: get(r, "name_zh")?,
-                    name_en: get(r, "name_en")?,
-                    default_urgency: get(r, "default_urgency")?,
-                    description: get(r, "description")?,
-                    keywords: get::<String>(r, "keywords")?.split('|').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn insert_user_impl(&self, u: &NewUser, now: Timestamp) -> Result<User> {
-        let row = sqlx::query(
-            "insert into app_user (username, display_name, role, unit_id, password_hash, created_at) \
-             values ($1, $2, $3, $4, $5, $6) returning user_id",
-        )
-        .bind(u.username.as_str())
-        .bind(u.display_name.as_str())
-        .bind(u.role.code())
-        .bind(u.unit.map(|x| x.0))
-        .bind(u.password_hash.as_str())
-        .bind(ms(now))
-        .fetch_one(&self.write)
-        .await
-        .map_err(|e| conflict_or_backend(e, "username is taken"))?;
-        Ok(User {
-            id: UserId(get(&row, "user_id")?),
-            username: u.username.clone(),
-            display_name: u.display_name.clone(),
-            role: u.role,
-            unit: u.unit,
-        })
-    }
-
-    pub(crate) async fn find_user_by_username_impl(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query(&format!("select {USER_COLUMNS}, u.password_hash from app_user u where u.username = $1 and u.active = 1"))
-            .bind(username)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend_err)?;
-        row.map(|r| Ok((user_from_row(&r)?, get(&r, "password_hash")?))).transpose()
-    }
-
-    pub(crate) async fn list_users_impl(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("select {USER_COLUMNS} from app_user u order by u.user_id"))
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend_err)?;
-        rows.iter().map(user_from_row).collect()
-    }
-
-    pub(crate) async fn insert_credential_impl(
-        &self,
-        token_hash: &str,
-        kind: CredentialKind,
-        user: UserId,
-        name: &str,
-        now: Timestamp,
-        expires_at: Option<Timestamp>,
-    ) -> Result<()> {
-        sqlx::query("insert into credential (token_hash, kind, user_id, name, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)")
-            .bind(token_hash)
-            .bind(kind_code(kind))
-            .bind(user.0)
-            .bind(name)
-            .bind(ms(now))
-            .bind(opt_ms(expires_at))
-            .execute(&self.write)
-            .await
-            .map_err(|e| conflict_or_backend(e, "credential exists"))?;
-        Ok(())
-    }
-
-    pub(crate) async fn find_credential_impl(&self, token_hash: &str, now: Timestamp) -> Result<Option<(User, CredentialKind)>> {
-        let row = sqlx::query(&format!(
-            "select {USER_COLUMNS}, c.kind from credential c join app_user u on u.user_id = c.user_id \
-             where c.token_hash = $1 and u.active = 1 and (c.expires_at is null or c.expires_at > $2)"
-        ))
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.read)
-        .await
-        .map_err(backend_err)?;
-        row.map(|r| {
-            let kind: String = get(&r, "kind")?;
-            let kind = if kind == "session" { CredentialKind::Session } else { CredentialKind::ApiToken };
-            Ok((user_from_row(&r)?, kind))
-        })
-        .transpose()
-    }
-
-    pub(crate) async fn delete_credential_impl(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("delete from credential where token_hash = $1").bind(token_hash).execute(&self.write).await.map_err(backend_err)?;
-        Ok(())
-    }
-
-    pub(crate) async fn list_credentials_impl(&self, user: UserId, kind: CredentialKind) -> Result<Vec<CredentialInfo>> {
-        let rows = sqlx::query(
-            "select token_hash, name, created_at, expires_at from credential where user_id = $1 and kind = $2 order by created_at desc, token_hash",
-        )
-        .bind(user.0)
-        .bind(kind_code(kind))
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(CredentialInfo {
-                    token_hash: get(r, "token_hash")?,
-                    name: get(r, "name")?,
-                    created_at: get_time(r, "created_at")?,
-                    expires_at: get_opt_time(r, "expires_at")?,
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn current_policy_impl(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>> {
+    async fn current_policy(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>> {
         let row = sqlx::query(
             "select version, body from deadline_policy where effective_from <= $1 order by effective_from desc, version desc limit 1",
         )
@@ -344,7 +230,7 @@ impl SqlStore {
         row.map(|r| policy_from_row(&r)).transpose()
     }
 
-    pub(crate) async fn insert_policy_impl(
+    async fn insert_policy(
         &self,
         policy: &DeadlinePolicy,
         effective_from: Timestamp,
@@ -369,7 +255,7 @@ impl SqlStore {
         Ok(stored)
     }
 
-    pub(crate) async fn list_policies_impl(&self) -> Result<Vec<hotline_store::PolicyVersion>> {
+    async fn list_policies(&self) -> Result<Vec<hotline_store::PolicyVersion>> {
         let rows = sqlx::query("select version, body, effective_from, created_at, created_by from deadline_policy order by version")
             .fetch_all(&self.read)
             .await
@@ -385,11 +271,15 @@ impl SqlStore {
             })
             .collect()
     }
-}
 
-fn policy_from_row(row: &AnyRow) -> Result<DeadlinePolicy> {
-    let body: String = get(row, "body")?;
-    let mut p: DeadlinePolicy = serde_json::from_str(&body).map_err(backend_err)?;
-    p.version = get(row, "version")?;
-    Ok(p)
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await
+            .map_err(backend_err)?;
+        let row = sqlx::query("select value from setting where key = $1").bind(key).fetch_one(&self.write).await.map_err(backend_err)?;
+        crate::rows::get(&row, "value")
+    }
 }

@@ -14,16 +14,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, clap::Args, Clone, Default)]
-pub struct ServerArgs {
-    /// Address to listen on, e.g. 127.0.0.1:8080 (env HOTLINE_LISTEN).
-    #[arg(long)]
-    pub listen: Option<String>,
-    /// Database URL: sqlite://FILE?mode=rwc (default sqlite://hotline.db?mode=rwc) or postgres://…
-    /// (env HOTLINE_DATABASE_URL).
-    #[arg(long)]
-    pub database: Option<String>,
-}
+pub use crate::config::ServerArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -127,6 +118,15 @@ pub enum Command {
         month: String,
         #[arg(long)]
         csv: bool,
+    },
+    /// The SMS and e-mail messages waiting in the outbox, oldest first, as JSON Lines (for a city that
+    /// sends them with its own gateway until a sending adapter is configured).
+    Outbox {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
     },
     /// Tell the running server (its pid in ./hotline.pid) to load the newest model and reference data now.
     Reload,

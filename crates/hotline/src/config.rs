@@ -172,3 +172,16 @@ mod tests {
         assert_eq!(DatabaseUrl("postgres://x/y".into()).normalised(), "postgres://x/y");
     }
 }
+
+/// The flags every command that opens the database takes (they override the file and the
+/// environment).
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct ServerArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (env HOTLINE_LISTEN).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://FILE?mode=rwc (default sqlite://hotline.db?mode=rwc) or postgres://…
+    /// (env HOTLINE_DATABASE_URL).
+    #[arg(long)]
+    pub database: Option<String>,
+}

@@ -32,7 +32,7 @@ fn unit_by_code(app: &App, code: &str) -> anyhow::Result<UnitId> {
 
 /// Creates the demo users if they are missing. Returns them by username.
 pub async fn ensure_users(app: &App) -> anyhow::Result<Vec<Principal>> {
-    let existing = app.store.list_users().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let existing = app.accounts().list_users().await?;
     let mut out = Vec::new();
     for (username, display, role, unit) in DEMO_USERS {
         if let Some(u) = existing.iter().find(|u| u.username == username) {
@@ -47,7 +47,7 @@ pub async fn ensure_users(app: &App) -> anyhow::Result<Vec<Principal>> {
             unit,
             password: DEMO_PASSWORD.into(),
         };
-        out.push(app.create_user(None, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?);
+        out.push(app.create_user(None, &input).await?);
     }
     Ok(out)
 }
@@ -62,7 +62,7 @@ async fn handler_for(app: &App, users: &mut Vec<Principal>, unit: UnitId) -> any
     if let Some(u) = users.iter().find(|u| u.role == hotline_domain::Role::UnitHandler && u.unit == Some(unit)) {
         return Ok(u.clone());
     }
-    let u = app.unit(unit).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let u = app.unit(unit)?;
     let input = NewUserInput {
         username: format!("unit-{}", u.code.to_lowercase()),
         display_name: format!("{} 承办人", u.name),
@@ -70,7 +70,7 @@ async fn handler_for(app: &App, users: &mut Vec<Principal>, unit: UnitId) -> any
         unit: Some(unit.0),
         password: DEMO_PASSWORD.into(),
     };
-    let p = app.create_user(None, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let p = app.create_user(None, &input).await?;
     users.push(p.clone());
     Ok(p)
 }
@@ -80,23 +80,22 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
     let clock = Arc::new(FixedClock::new(now));
     let app =
         App::new(store, clock.clone(), hotline_app::AppConfig { argon2_memory_kib: 1024, argon2_iterations: 1, ..Default::default() })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .await?;
     // This app instance needs the dispatch catalogue and boundaries the server loads at start.
     crate::seed::ensure_reference_data(&app).await?;
     let probe = hotline_store::OrderQuery { limit: 1, ..Default::default() };
-    if !app.store.list_orders(&probe).await.map_err(|e| anyhow::anyhow!("{e}"))?.orders.is_empty() {
+    if !app.orders().list_orders(&probe).await?.orders.is_empty() {
         return Ok(0);
     }
     crate::seed::ensure_sample_articles(&app).await?;
     // Consultations are answered from the sample articles where one serves the category.
-    app.sync_search().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.sync_search().await?;
     let mut users = ensure_users(&app).await?;
     let operator = user(&users, "operator").clone();
     let supervisor = user(&users, "supervisor").clone();
     let callback = user(&users, "callback").clone();
     let mut rng = crate::generate::Rng::new(seed);
-    let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+    let err = |e: hotline_app::AppError| anyhow::Error::new(e);
     let requests = generated_requests(&app, count, now, seed)?;
     let mut numbers: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (i, g) in requests.iter().enumerate() {

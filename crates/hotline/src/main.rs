@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
                 unit,
                 password: password.clone(),
             };
-            let user = app.create_user(None, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = app.create_user(None, &input).await?;
             store.close().await;
             println!("created user {} ({})", user.username, user.role.code());
             Ok(())
@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
             let units = hotline_app::reference::units_from_unit_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let store = startup::open_store(&config).await?;
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
-            app.import_units(None, &units).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.import_units(None, &units).await?;
             store.close().await;
             println!("imported {} units; the database now has {}", units.len(), app.units().all().len());
             Ok(())
@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
             let result = app.import_articles(&files, "hotline kb import").await;
             store.close().await;
-            let r = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r = result?;
             println!("{} created, {} updated, {} unchanged", r.created.len(), r.updated.len(), r.unchanged.len());
             Ok(())
         }
@@ -172,6 +172,19 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Outbox { server, limit } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            let pending = app.pending_outbox(*limit).await;
+            store.close().await;
+            for m in pending? {
+                let line = serde_json::json!({ "id": m.id, "channel": m.channel, "recipient": m.recipient, "body": m.body, "created_at": m.created_at, "attempts": m.attempts });
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Assess { server, month, csv } => {
             let config = load(server)?;
             init_tracing(&config);
@@ -179,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
             let result = app.assess(None, month).await;
             store.close().await;
-            let a = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let a = result?;
             if *csv {
                 print!("{}", hotline_app::assessment::assessment_csv(&a));
             } else {
@@ -250,7 +263,7 @@ async fn reference_command(
     let store = startup::open_store(&config).await?;
     let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
     let result = async {
-        let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+        let err = |e: hotline_app::AppError| anyhow::Error::new(e);
         match command {
             ReferenceCommand::Import { file, note, .. } => {
                 let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -264,15 +277,15 @@ async fn reference_command(
             }
             ReferenceCommand::Export { number, .. } => {
                 let version = match number {
-                    Some(n) => app.store.get_reference_version(kind, *n).await,
-                    None => app.store.current_reference(kind).await,
+                    Some(n) => app.reference().get_reference_version(kind, *n).await,
+                    None => app.reference().current_reference(kind).await,
                 }
                 .map_err(|e| err(e.into()))?
                 .ok_or_else(|| anyhow::anyhow!("no such {} version", kind.code()))?;
                 print!("{}", version.body);
             }
             ReferenceCommand::Versions { .. } => {
-                for v in app.store.list_reference_versions(kind).await.map_err(|e| err(e.into()))? {
+                for v in app.reference().list_reference_versions(kind).await.map_err(|e| err(e.into()))? {
                     println!("{}\t{}\t{}\t{}", v.version, v.created_at.format("%Y-%m-%d %H:%M:%S UTC"), v.created_by, v.note);
                 }
             }

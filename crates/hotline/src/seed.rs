@@ -39,7 +39,7 @@ pub const SAMPLE_ARTICLES: [(&str, &str); 17] = [
 /// Imports the sample articles (the demo's knowledge base); unchanged ones are left alone.
 pub async fn ensure_sample_articles(app: &App) -> anyhow::Result<()> {
     let files: Vec<(String, String)> = SAMPLE_ARTICLES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
-    let r = app.import_articles(&files, "demo").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = app.import_articles(&files, "demo").await?;
     if !r.created.is_empty() {
         tracing::info!(articles = r.created.len(), "loaded the sample knowledge base");
     }
@@ -47,7 +47,7 @@ pub async fn ensure_sample_articles(app: &App) -> anyhow::Result<()> {
 }
 
 pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
-    let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+    let err = |e: hotline_app::AppError| anyhow::Error::new(e);
     if app.units().all().is_empty() {
         let units = units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA)
             .map_err(err)?;
@@ -63,7 +63,7 @@ pub async fn ensure_reference_data(app: &App) -> anyhow::Result<()> {
 /// The shipped units with ids assigned in file order, as a fresh database would hold them: for
 /// tests and benchmarks that need the real gazetteer without a database.
 pub fn shipped_units() -> anyhow::Result<Vec<hotline_domain::Unit>> {
-    let err = |e: hotline_app::AppError| anyhow::anyhow!("{e}");
+    let err = |e: hotline_app::AppError| anyhow::Error::new(e);
     let units =
         units_from_csv(&DivisionLists { districts: DISTRICTS, streets: STREETS, communities: COMMUNITIES }, UNITS_EXTRA).map_err(err)?;
     let ids: std::collections::HashMap<&str, i64> = units.iter().enumerate().map(|(i, u)| (u.code.as_str(), i as i64 + 1)).collect();

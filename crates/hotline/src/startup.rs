@@ -51,8 +51,8 @@ pub fn signal_reload() -> anyhow::Result<()> {
 /// database when one is named (flag or HOTLINE_DATABASE_URL), else a temporary SQLite file with the
 /// shipped reference data, removed when the returned guard drops.
 pub async fn ephemeral_unless_configured(
-    server: &crate::cli::ServerArgs,
-    load: &impl Fn(&crate::cli::ServerArgs) -> anyhow::Result<Config>,
+    server: &crate::config::ServerArgs,
+    load: &impl Fn(&crate::config::ServerArgs) -> anyhow::Result<Config>,
 ) -> anyhow::Result<(Config, hotline_store_sql::SqlStore, Arc<App>, Option<TempDb>)> {
     let named = server.database.is_some() || std::env::var_os("HOTLINE_DATABASE_URL").is_some();
     let mut args = server.clone();
@@ -99,7 +99,7 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
     };
-    let app = App::new(Arc::new(store), clock, app_config).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app = App::new(Arc::new(store), clock, app_config).await?;
     crate::seed::ensure_reference_data(&app).await?;
     if let Err(e) = crate::triage::install_model(&app, config) {
         tracing::warn!(error = %e, "no triage model: intake works without suggestions");

@@ -125,7 +125,7 @@ async fn order_examples(app: &App) -> anyhow::Result<Vec<Labelled>> {
     let mut before = None;
     loop {
         let q = OrderQuery { received_before: before, limit: 1000, ..OrderQuery::default() };
-        let page = app.store.list_orders(&q).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let page = app.orders().list_orders(&q).await?;
         let Some(last) = page.orders.last() else { break };
         before = Some(last.received_at);
         for o in &page.orders {

@@ -69,3 +69,30 @@ async fn the_demo_world_has_orders_in_every_state_and_work_for_the_demo_units() 
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hotline_outbox_lists_the_messages_the_scheduler_left_for_sending() {
+    let dir = std::env::temp_dir().join(format!("hotline-outbox-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("o.db").display());
+    let config = Config { database_url: DatabaseUrl(url.clone()), argon2_memory_kib: 1024, argon2_iterations: 1, ..Config::default() };
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).single().expect("instant");
+    let store = open_store(&config).await.expect("store");
+    let app = build_app(&config, store.clone(), Arc::new(FixedClock::new(now))).await.expect("app");
+    hotline::demo::seed_orders(app.store.clone(), 120, now, 7).await.expect("seed");
+    app.run_deadline_pass().await.expect("a deadline pass");
+    let queued = app.pending_outbox(1000).await.expect("outbox").len();
+    assert!(queued > 0, "overdue orders leave SMS in the outbox");
+    store.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["outbox", "--limit", "1000", "--database", &url])
+        .output()
+        .expect("run hotline outbox");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(lines.len(), queued, "every waiting message, once");
+    assert!(lines.iter().all(|m| m["channel"] == "sms" && m["body"].as_str().is_some_and(|b| b.contains("12345"))), "{lines:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -139,57 +139,81 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
     })
 }
 
-/// An action form on the order page: the `action` field names the command.
+/// An action form on the order page, read as the same [`Command`] the JSON API takes: the form's
+/// fields are typed as the API types them (unit ids, lists, local times, yes/no) and the `action`
+/// field names the command, so there is one list of actions and one of their fields — the
+/// command's — and a form cannot accept what the API refuses.
 pub fn command(f: &FormData, offset_minutes: i32) -> Result<Command, AppError> {
-    let action = f.get("action").unwrap_or_default();
-    Ok(match action {
-        "triage" => Command::Triage { nature: f.text("nature"), category: f.text("category"), urgency: f.text("urgency") },
-        "answer" => Command::Answer { answer: f.text("answer"), article: f.opt("article") },
-        "transfer" => Command::Transfer { service: f.text("service"), note: f.text("note") },
-        "redirect" => Command::Redirect { reason: f.text("reason") },
-        "link_duplicate" => Command::LinkDuplicate { of: f.text("of") },
-        "dispatch" => Command::Dispatch {
-            main_unit: f.id("main_unit")?.ok_or_else(|| choose("main_unit"))?,
-            co_units: f.ids("co_units")?,
-            note: f.text("note"),
-        },
-        "sign" => Command::Sign {},
-        "dispute" => Command::Dispute { reason: f.text("reason"), proposed_unit: f.id("proposed_unit")? },
-        "arbitrate" => Command::Arbitrate {
-            decision: f.text("decision"),
-            main_unit: f.id("main_unit")?,
-            co_units: f.ids("co_units")?,
-            reason: f.text("reason"),
-        },
-        "contact" => Command::Contact { note: f.text("note") },
-        "start_work" => Command::StartWork { note: f.text("note") },
-        "request_extension" => Command::RequestExtension { reason: f.text("reason"), until: f.local_time("until", offset_minutes)? },
-        "grant_extension" => Command::GrantExtension { until: f.local_time("until", offset_minutes)?, reason: f.text("reason") },
-        "refuse_extension" => Command::RefuseExtension { reason: f.text("reason") },
-        "reply" => Command::Reply { outcome: f.text("outcome"), text: f.text("text") },
-        "evaluate" => Command::Evaluate {
-            contacted: f.yes_no("contacted")?,
-            resolution: f.text("resolution"),
-            satisfaction: f.text("satisfaction"),
-            comment: f.text("comment"),
-        },
-        "close" => Command::Close { note: f.text("note") },
-        "reopen" => Command::Reopen { reason: f.text("reason") },
-        "supervise" => Command::Supervise {
-            on: f.checked("on"),
-            note: f.text("note"),
-            reason: f.opt("reason"),
-            reach_site_by: if f.opt("reach_site_by").is_some() { Some(f.local_time("reach_site_by", offset_minutes)?) } else { None },
-        },
-        "pause_clock" => Command::PauseClock { reason: f.text("reason") },
-        "resume_clock" => Command::ResumeClock { note: f.text("note") },
-        "co_report" => Command::CoReport { text: f.text("text") },
-        "summon" => Command::Summon { units: f.ids("units")?, report_by: f.local_time("report_by", offset_minutes)?, note: f.text("note") },
-        "report_in" => Command::ReportIn { note: f.text("note") },
-        "arrive_on_site" => Command::ArriveOnSite { note: f.text("note") },
-        "remind" => Command::Remind { note: f.text("note") },
-        "callback_attempt" => Command::CallbackAttempt { note: f.text("note") },
-        "exclude" => Command::Exclude { exclusion: f.opt("exclusion"), reason: f.text("reason") },
-        _ => return Err(bad("action", "无效", "is not a known action")),
+    use serde_json::{Value, json};
+    let mut fields = serde_json::Map::new();
+    for (key, raw) in &f.0 {
+        if fields.contains_key(key) {
+            continue; // a repeated key is a list, read whole below
+        }
+        let value = match key.as_str() {
+            "version" | "form_token" => continue,
+            "main_unit" | "proposed_unit" => match f.id(key)? {
+                Some(id) => json!(id),
+                None => continue,
+            },
+            "co_units" | "units" => json!(f.ids(key)?),
+            "until" | "report_by" | "reach_site_by" => match f.opt(key) {
+                Some(_) => json!(f.local_time(key, offset_minutes)?),
+                None => continue,
+            },
+            "on" => json!(f.checked(key)),
+            "contacted" => match f.yes_no(key)? {
+                Some(yes) => json!(yes),
+                None => continue,
+            },
+            // Optional choices left empty mean none.
+            "exclusion" | "article" if raw.trim().is_empty() => continue,
+            "reason" if f.get("action") == Some("supervise") && raw.trim().is_empty() => continue,
+            _ => json!(raw),
+        };
+        fields.insert(key.clone(), value);
+    }
+    serde_json::from_value(Value::Object(fields)).map_err(|e| {
+        // A required field the form left out (a unit not chosen, a time not given).
+        let text = e.to_string();
+        match text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+            Some(field) => choose(field),
+            None => bad("action", "无法识别", "is not a known action with these fields"),
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> FormData {
+        FormData(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    #[test]
+    fn an_action_form_reads_as_the_api_command_with_typed_fields() {
+        let c =
+            command(&form(&[("action", "dispatch"), ("version", "3"), ("main_unit", "12"), ("co_units", "13"), ("co_units", "14")]), 480)
+                .expect("dispatch");
+        assert!(matches!(c, Command::Dispatch { main_unit: 12, ref co_units, .. } if co_units == &[13, 14]), "{c:?}");
+        let c = command(&form(&[("action", "request_extension"), ("until", "2026-03-10T18:00"), ("reason", "等配件")]), 480)
+            .expect("extension");
+        let Command::RequestExtension { until, .. } = c else { panic!("{c:?}") };
+        assert_eq!(until.to_rfc3339(), "2026-03-10T10:00:00+00:00", "local Beijing time");
+        let c = command(&form(&[("action", "evaluate"), ("contacted", "no"), ("resolution", "partly"), ("satisfaction", "basic")]), 480)
+            .expect("evaluate");
+        assert!(matches!(c, Command::Evaluate { contacted: Some(false), .. }), "{c:?}");
+        let c = command(&form(&[("action", "supervise"), ("on", "false"), ("reason", ""), ("note", "")]), 480).expect("supervise off");
+        assert!(matches!(c, Command::Supervise { on: false, reason: None, .. }), "{c:?}");
+        let c = command(&form(&[("action", "exclude"), ("exclusion", ""), ("reason", "复核后纳入")]), 480).expect("exclude");
+        assert!(matches!(c, Command::Exclude { exclusion: None, .. }), "{c:?}");
+    }
+
+    #[test]
+    fn a_form_missing_a_required_choice_names_it_as_people_do() {
+        let Err(AppError::Validation(v)) = command(&form(&[("action", "dispatch"), ("note", "x")]), 480) else { panic!("refused") };
+        assert_eq!((v.field.as_str(), v.zh.as_str()), ("main_unit", "请选择「主办单位」"));
+        assert!(command(&form(&[("action", "frobnicate")]), 480).is_err());
+    }
 }

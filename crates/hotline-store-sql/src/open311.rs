@@ -1,0 +1,100 @@
+//! Open311: tokens of deferred requests, client systems' updates once per update_id, uploaded
+//! media, the public updates feed.
+
+use async_trait::async_trait;
+use hotline_domain::{OrderId, OrderNumber, Timestamp};
+use hotline_store::*;
+
+use crate::rows::*;
+use crate::{SqlStore, backend_err};
+
+#[async_trait]
+impl hotline_store::Open311Store for SqlStore {
+    async fn insert_token(&self, token: &str, order: hotline_domain::OrderId, now: hotline_domain::Timestamp) -> Result<()> {
+        sqlx::query("insert into open311_token (token, order_id, created_at) values ($1, $2, $3)")
+            .bind(token)
+            .bind(order.0)
+            .bind(crate::rows::ms(now))
+            .execute(&self.write)
+            .await
+            .map_err(|e| crate::rows::conflict_or_backend(e, "token"))?;
+        Ok(())
+    }
+
+    async fn record_external_update(
+        &self,
+        update_id: &str,
+        order: OrderId,
+        event: &hotline_domain::EventDraft,
+        notifications: &[NewNotification],
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend_err)?;
+        sqlx::query("insert into open311_update (update_id, order_id, created_at) values ($1, $2, $3)")
+            .bind(update_id)
+            .bind(order.0)
+            .bind(ms(event.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::rows::conflict_or_backend(e, "update_id"))?;
+        crate::orders::insert_events(&mut tx, order, std::slice::from_ref(event)).await?;
+        crate::notices::insert_notifications(&mut tx, order, notifications, ms(event.at)).await?;
+        tx.commit().await.map_err(backend_err)?;
+        Ok(())
+    }
+
+    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: hotline_domain::Timestamp) -> Result<i64> {
+        let row = sqlx::query("insert into media (content_type, file_name, bytes, created_at) values ($1, $2, $3, $4) returning media_id")
+            .bind(content_type)
+            .bind(file_name)
+            .bind(bytes.to_vec())
+            .bind(crate::rows::ms(now))
+            .fetch_one(&self.write)
+            .await
+            .map_err(backend_err)?;
+        crate::rows::get(&row, "media_id")
+    }
+
+    async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("select content_type, bytes from media where media_id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.map(|r| Ok((crate::rows::get(&r, "content_type")?, crate::rows::get(&r, "bytes")?))).transpose()
+    }
+
+    async fn order_by_token(&self, token: &str) -> Result<Option<hotline_domain::WorkOrder>> {
+        let row =
+            sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", crate::rows::ORDER_SELECT))
+                .bind(token)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend_err)?;
+        row.as_ref().map(crate::rows::order_from_row).transpose()
+    }
+
+    async fn events_between(
+        &self,
+        kinds: &[hotline_domain::ActionKind],
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(OrderNumber, hotline_store::Event)>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "select e.event_id, e.order_id, e.kind, e.from_state, e.to_state, e.actor_user_id, e.actor_role, e.actor_unit_id, \
+                    e.actor_name, e.at, e.reason, e.payload, w.number \
+             from order_event e join work_order w on w.order_id = e.order_id \
+             where e.at >= $1 and e.at < $2 and e.kind in ({marks}) order by e.at, e.event_id limit $3"
+        );
+        let mut q = sqlx::query(&sql).bind(ms(from)).bind(ms(to)).bind(i64::from(limit.clamp(1, 10_000)));
+        for k in kinds {
+            q = q.bind(k.code());
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((OrderNumber::from_trusted(get(r, "number")?), event_from_row(r)?))).collect()
+    }
+}
