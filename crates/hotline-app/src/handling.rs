@@ -80,7 +80,7 @@ impl App {
         let actor_unit = t.event.actor.unit;
         match t.event.kind() {
             ActionKind::Summon => {
-                let by = o.handling.summons.last().map(|s| s.report_by).unwrap_or(t.event.at);
+                let by = o.handling.summons.last().map_or(t.event.at, |s| s.report_by);
                 let by = self.local_time(by);
                 let street = main.map(unit_name).unwrap_or_default();
                 for s in o.handling.summons.iter().filter(|s| s.summoned_at == t.event.at) {

@@ -1,6 +1,8 @@
-//! Use cases, shared by every entry point: the JSON API, the web UI, the CLI and (later) Open311 and
-//! the scheduler. Authorisation lives here, not in handlers: every use case takes the [`Principal`]
-//! (or none, for citizens) and decides what it may see and do.
+//! Use cases, shared by every entry point: the JSON API, Open311, the web UI, the CLI and the
+//! deadline scheduler. Authorisation lives here, not in handlers: every use case takes the
+//! [`Principal`] (or none, for citizens) and decides what it may see and do; whether an action may
+//! happen now is the domain's [`hotline_domain::WorkOrder::check`]. Each use case reaches the store
+//! through the capability it needs ([`App::orders`], [`App::knowledge`], …).
 
 pub mod assessment;
 pub mod auth;

@@ -119,8 +119,7 @@ impl App {
                 .categories()
                 .iter()
                 .find(|c| c.code == code)
-                .map(|c| if zh || c.name_en.is_empty() { c.name_zh.clone() } else { c.name_en.clone() })
-                .unwrap_or_else(|| code.to_owned()),
+                .map_or_else(|| code.to_owned(), |c| if zh || c.name_en.is_empty() { c.name_zh.clone() } else { c.name_en.clone() }),
             _ => disposition_label(code, zh).to_owned(),
         }
     }
@@ -227,7 +226,7 @@ impl App {
             // Linking leads the one distribution of dispositions, as sure as the match.
             hotline_triage::promote_with(&mut dispositions, "duplicate", d.score.clamp(0.5, 1.0));
         }
-        let disposition = dispositions.first().map(|(d, _)| d.clone()).unwrap_or_else(|| "dispatch".into());
+        let disposition = dispositions.first().map_or_else(|| "dispatch".into(), |(d, _)| d.clone());
         let alternatives = Alternatives {
             nature: choices("nature", &s.nature),
             category: choices("category", &s.category),

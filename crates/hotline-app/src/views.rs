@@ -282,7 +282,7 @@ pub fn order_view(o: &WorkOrder, dir: &UnitDirectory, mask: bool, now: Timestamp
         // 保密: nothing of who they are, not even the digits a usual mask keeps.
         ("***".to_owned(), r.phone.as_ref().map(|_| "***".to_owned()))
     } else if mask {
-        (mask_name(&r.name), r.phone.as_ref().map(|p| p.masked()))
+        (mask_name(&r.name), r.phone.as_ref().map(hotline_domain::text::Phone::masked))
     } else {
         (r.name.clone(), r.phone.as_ref().map(|p| p.as_str().to_owned()))
     };

@@ -373,7 +373,7 @@ fn ready(kind: ActionKind, from: State, role: Role) -> (WorkOrder, Actor, Timest
                 arrived_at: None,
                 reminders: 0,
                 since: t0(),
-            })
+            });
         }
         ActionKind::CoReport => who.unit = Some(UnitId(11)),
         _ => {}
@@ -1488,7 +1488,7 @@ mod handling {
         assert_eq!(o.handling.summons.len(), 2);
         let o = o.apply(Action::ReportIn { note: "已到".into() }, &with_unit(30), t0() + Duration::hours(4), &policy()).unwrap().order;
         let o = o.apply(Action::ReportIn { note: "迟到".into() }, &with_unit(31), t0() + Duration::hours(6), &policy()).unwrap().order;
-        let on_time: Vec<bool> = o.handling.summons.iter().map(|s| s.on_time()).collect();
+        let on_time: Vec<bool> = o.handling.summons.iter().map(hotline_domain::handling::Summons::on_time).collect();
         assert_eq!(on_time, [true, false]);
         let again = o.apply(Action::ReportIn { note: String::new() }, &with_unit(30), t0() + Duration::hours(7), &policy());
         assert_eq!(code(again.unwrap_err()), "not_summoned");

@@ -87,6 +87,6 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn fallback(axum::extract::State(app): axum::extract::State<Arc<App>>, headers: axum::http::HeaderMap, uri: Uri) -> Response {
+async fn fallback(State(app): State<Arc<App>>, headers: axum::http::HeaderMap, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") { ApiError::NoRoute.into_response() } else { ui::not_found(&app, &headers).await }
 }

@@ -253,9 +253,8 @@ async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, req: R
             Err(e) => return error(format, &e),
         }
     } else {
-        let body = match Bytes::from_request(req, &()).await {
-            Ok(b) => b,
-            Err(_) => return error(format, &Open311Error { status: 400, description: "The body is too large or cannot be read".into() }),
+        let Ok(body) = Bytes::from_request(req, &()).await else {
+            return error(format, &Open311Error { status: 400, description: "The body is too large or cannot be read".into() });
         };
         match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
             Ok(pairs) => (pairs, Vec::new()),

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use hotline_domain::{Role, Timestamp, UnitId, UserId};
-use hotline_store::*;
+use hotline_store::{AccountStore, CredentialInfo, CredentialKind, NewUser, Result, StoreError, User};
 use sqlx::any::AnyRow;
 
-use crate::rows::*;
+use crate::rows::{conflict_or_backend, get, get_opt_time, get_time, ms, opt_ms};
 use crate::{SqlStore, backend_err};
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
@@ -29,7 +29,7 @@ fn kind_code(kind: CredentialKind) -> &'static str {
 }
 
 #[async_trait]
-impl hotline_store::AccountStore for SqlStore {
+impl AccountStore for SqlStore {
     async fn insert_user(&self, u: &NewUser, now: Timestamp) -> Result<User> {
         let row = sqlx::query(
             "insert into app_user (username, display_name, role, unit_id, password_hash, created_at) \

@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 use hotline_domain::{Timestamp, UnitId};
-use hotline_store::*;
+use hotline_store::{AssessmentStore, Event, Result};
 
-use crate::rows::*;
+use crate::rows::{EVENT_SELECT, event_from_row, get, ms};
 use crate::{SqlStore, backend_err};
 
 #[async_trait]
-impl hotline_store::AssessmentStore for SqlStore {
+impl AssessmentStore for SqlStore {
     async fn assessment_counts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<hotline_domain::assessment::UnitCounts>> {
         let rows = sqlx::query(
             "select main_unit_id, count(*) as n, \
@@ -64,7 +64,7 @@ impl hotline_store::AssessmentStore for SqlStore {
         kind: hotline_domain::ActionKind,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+    ) -> Result<Vec<(hotline_domain::OrderId, Event)>> {
         let rows = sqlx::query(&format!("{EVENT_SELECT} where kind = $1 and at >= $2 and at < $3 order by event_id"))
             .bind(kind.code())
             .bind(ms(from))

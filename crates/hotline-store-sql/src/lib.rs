@@ -71,6 +71,7 @@ impl Backend {
                 (7, "callback queue", include_str!("../migrations/sqlite/0007_callback_queue.sql")),
                 (8, "open311", include_str!("../migrations/sqlite/0008_open311.sql")),
                 (9, "knowledge base", include_str!("../migrations/sqlite/0009_knowledge_base.sql")),
+                (10, "domain checks", include_str!("../migrations/sqlite/0010_domain_checks.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -82,6 +83,7 @@ impl Backend {
                 (7, "callback queue", include_str!("../migrations/postgres/0007_callback_queue.sql")),
                 (8, "open311", include_str!("../migrations/postgres/0008_open311.sql")),
                 (9, "knowledge base", include_str!("../migrations/postgres/0009_knowledge_base.sql")),
+                (10, "domain checks", include_str!("../migrations/postgres/0010_domain_checks.sql")),
             ],
         };
         let migrations = files
@@ -160,5 +162,41 @@ impl hotline_store::Store for SqlStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("select 1").execute(&self.read).await.map_err(backend_err)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use hotline_domain::{ActionKind, Role, State, UnitClass};
+
+    /// The quoted codes of the check named `name` in a migration (its first `in (…)` list).
+    fn codes(sql: &str, name: &str) -> Vec<String> {
+        let at = sql.find(name).unwrap_or_else(|| panic!("no check {name}"));
+        // In PostgreSQL the list follows the name; in SQLite the trigger's `when` follows its name.
+        let list = &sql[at..];
+        let open = list.find(" in (").expect("an in-list") + 5;
+        let close = open + list[open..].find(')').expect("the list ends");
+        list[open..close].split(',').map(|c| c.trim().trim_matches('\'').to_owned()).collect()
+    }
+
+    #[test]
+    fn the_schema_checks_list_exactly_the_domain_codes_on_both_backends() {
+        let states: Vec<String> = State::ALL.iter().map(|s| s.code().to_owned()).collect();
+        let kinds: Vec<String> = ActionKind::ALL.iter().map(|k| k.code().to_owned()).collect();
+        let classes: Vec<String> = UnitClass::ALL.iter().map(|c| c.code().to_owned()).collect();
+        let roles: Vec<String> = Role::ALL.iter().map(|r| r.code().to_owned()).collect();
+        let mut actor_roles = roles.clone();
+        actor_roles.push("citizen".into());
+        for sql in
+            [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/postgres/0010_domain_checks.sql")]
+        {
+            assert_eq!(codes(sql, "work_order_state_check"), states);
+            assert_eq!(codes(sql, "order_event_to_state_check"), states);
+            assert_eq!(codes(sql, "order_event_from_state_check"), states);
+            assert_eq!(codes(sql, "order_event_kind_check"), kinds);
+            assert_eq!(codes(sql, "order_event_actor_role_check"), actor_roles);
+            assert_eq!(codes(sql, "unit_class_check"), classes);
+            assert_eq!(codes(sql, "app_user_role_check"), roles);
+        }
     }
 }

@@ -3,21 +3,21 @@
 
 use async_trait::async_trait;
 use hotline_domain::{OrderId, OrderNumber, Timestamp};
-use hotline_store::*;
+use hotline_store::{Event, NewNotification, Open311Store, Result};
 
-use crate::rows::*;
+use crate::rows::{ORDER_SELECT, conflict_or_backend, event_from_row, get, ms, order_from_row};
 use crate::{SqlStore, backend_err};
 
 #[async_trait]
-impl hotline_store::Open311Store for SqlStore {
-    async fn insert_token(&self, token: &str, order: hotline_domain::OrderId, now: hotline_domain::Timestamp) -> Result<()> {
+impl Open311Store for SqlStore {
+    async fn insert_token(&self, token: &str, order: OrderId, now: Timestamp) -> Result<()> {
         sqlx::query("insert into open311_token (token, order_id, created_at) values ($1, $2, $3)")
             .bind(token)
             .bind(order.0)
-            .bind(crate::rows::ms(now))
+            .bind(ms(now))
             .execute(&self.write)
             .await
-            .map_err(|e| crate::rows::conflict_or_backend(e, "token"))?;
+            .map_err(|e| conflict_or_backend(e, "token"))?;
         Ok(())
     }
 
@@ -35,23 +35,23 @@ impl hotline_store::Open311Store for SqlStore {
             .bind(ms(event.at))
             .execute(&mut *tx)
             .await
-            .map_err(|e| crate::rows::conflict_or_backend(e, "update_id"))?;
+            .map_err(|e| conflict_or_backend(e, "update_id"))?;
         crate::orders::insert_events(&mut tx, order, std::slice::from_ref(event)).await?;
         crate::notices::insert_notifications(&mut tx, order, notifications, ms(event.at)).await?;
         tx.commit().await.map_err(backend_err)?;
         Ok(())
     }
 
-    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: hotline_domain::Timestamp) -> Result<i64> {
+    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64> {
         let row = sqlx::query("insert into media (content_type, file_name, bytes, created_at) values ($1, $2, $3, $4) returning media_id")
             .bind(content_type)
             .bind(file_name)
             .bind(bytes.to_vec())
-            .bind(crate::rows::ms(now))
+            .bind(ms(now))
             .fetch_one(&self.write)
             .await
             .map_err(backend_err)?;
-        crate::rows::get(&row, "media_id")
+        get(&row, "media_id")
     }
 
     async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
@@ -60,17 +60,16 @@ impl hotline_store::Open311Store for SqlStore {
             .fetch_optional(&self.read)
             .await
             .map_err(backend_err)?;
-        row.map(|r| Ok((crate::rows::get(&r, "content_type")?, crate::rows::get(&r, "bytes")?))).transpose()
+        row.map(|r| Ok((get(&r, "content_type")?, get(&r, "bytes")?))).transpose()
     }
 
     async fn order_by_token(&self, token: &str) -> Result<Option<hotline_domain::WorkOrder>> {
-        let row =
-            sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", crate::rows::ORDER_SELECT))
-                .bind(token)
-                .fetch_optional(&self.read)
-                .await
-                .map_err(backend_err)?;
-        row.as_ref().map(crate::rows::order_from_row).transpose()
+        let row = sqlx::query(&format!("{} where order_id = (select order_id from open311_token where token = $1)", ORDER_SELECT))
+            .bind(token)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend_err)?;
+        row.as_ref().map(order_from_row).transpose()
     }
 
     async fn events_between(
@@ -79,7 +78,7 @@ impl hotline_store::Open311Store for SqlStore {
         from: Timestamp,
         to: Timestamp,
         limit: u32,
-    ) -> Result<Vec<(OrderNumber, hotline_store::Event)>> {
+    ) -> Result<Vec<(OrderNumber, Event)>> {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }

@@ -13,7 +13,11 @@ use crate::rows::{
 };
 use crate::{SqlStore, backend_err};
 
-const TERMINAL: &str = "('answered_directly', 'transferred', 'redirected', 'linked_duplicate', 'closed')";
+/// The terminal states as an SQL list, from the domain's own rule ([`State::is_terminal`]).
+static TERMINAL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let codes: Vec<String> = State::terminal().map(|s| format!("'{}'", s.code())).collect();
+    format!("({})", codes.join(", "))
+});
 
 fn insert_sql() -> String {
     let cols = ORDER_COLUMNS.join(", ");
@@ -334,8 +338,9 @@ impl hotline_store::OrderStore for SqlStore {
         }
         if let Some(now) = q.overdue_at {
             let (a, b, c) = (f.param(ms(now))?, f.param(ms(now))?, f.param(ms(now))?);
+            let terminal = &*TERMINAL;
             f.sql.push_str(&format!(
-                " and state not in {TERMINAL} and ((first_dispatched_at is null and dispatch_due < {a}) \
+                " and state not in {terminal} and ((first_dispatched_at is null and dispatch_due < {a}) \
                  or (replied_at is null and reply_due < {b}) or (contacted_at is null and contact_due < {c}))"
             ));
         }
@@ -400,19 +405,19 @@ impl hotline_store::OrderStore for SqlStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn events_of_orders(&self, orders: &[hotline_domain::OrderId]) -> Result<Vec<(hotline_domain::OrderId, hotline_store::Event)>> {
+    async fn events_of_orders(&self, orders: &[OrderId]) -> Result<Vec<(OrderId, Event)>> {
         if orders.is_empty() {
             return Ok(Vec::new());
         }
         let orders = &orders[..orders.len().min(1000)];
         let marks = (1..=orders.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("{} where order_id in ({marks}) order by order_id, event_id", crate::rows::EVENT_SELECT);
+        let sql = format!("{} where order_id in ({marks}) order by order_id, event_id", EVENT_SELECT);
         let mut q = sqlx::query(&sql);
         for o in orders {
             q = q.bind(o.0);
         }
         let rows = q.fetch_all(&self.read).await.map_err(backend_err)?;
-        rows.iter().map(|r| Ok((hotline_domain::OrderId(crate::rows::get(r, "order_id")?), crate::rows::event_from_row(r)?))).collect()
+        rows.iter().map(|r| Ok((OrderId(get(r, "order_id")?), event_from_row(r)?))).collect()
     }
 
     async fn case_orders(&self, case: CaseId, limit: u32) -> Result<Vec<WorkOrder>> {
@@ -425,7 +430,7 @@ impl hotline_store::OrderStore for SqlStore {
         rows.iter().map(order_from_row).collect()
     }
 
-    async fn callback_queue(&self, now: hotline_domain::Timestamp, limit: u32, offset: u32) -> Result<hotline_store::OrderPage> {
+    async fn callback_queue(&self, now: hotline_domain::Timestamp, limit: u32, offset: u32) -> Result<OrderPage> {
         let limit = limit.clamp(1, 1000);
         let rows = sqlx::query(&format!(
             "{ORDER_SELECT} where callback_since is not null and callback_since <= $1 order by callback_since, order_id limit $2 offset $3"
@@ -439,6 +444,6 @@ impl hotline_store::OrderStore for SqlStore {
         let mut orders = rows.iter().map(order_from_row).collect::<Result<Vec<_>>>()?;
         let has_more = orders.len() > limit as usize;
         orders.truncate(limit as usize);
-        Ok(hotline_store::OrderPage { orders, has_more })
+        Ok(OrderPage { orders, has_more })
     }
 }

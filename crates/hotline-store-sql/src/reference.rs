@@ -67,7 +67,7 @@ fn policy_from_row(row: &AnyRow) -> Result<DeadlinePolicy> {
 #[async_trait]
 impl hotline_store::ReferenceStore for SqlStore {
     /// Units in waves: those whose parent is known (already stored, or written in an earlier wave)
-    /// go in multi-row upserts of [`UNIT_CHUNK`], so loading a city's ~8,000 units is a few dozen
+    /// go in multi-row upserts of `UNIT_CHUNK` (200), so loading a city's ~8,000 units is a few dozen
     /// statements, not 16,000. A parent that never appears fails the whole batch.
     async fn upsert_units(&self, units: &[NewUnit]) -> Result<()> {
         const UNIT_CHUNK: usize = 200;
@@ -97,7 +97,7 @@ impl hotline_store::ReferenceStore for SqlStore {
                     "insert into unit (code, name, class, parent_id) values {} \
                      on conflict (code) do update set name = excluded.name, class = excluded.class, parent_id = excluded.parent_id \
                      returning unit_id, code",
-                    crate::rows::values_list(4, chunk.len())
+                    values_list(4, chunk.len())
                 );
                 let mut q = sqlx::query(&sql);
                 for u in chunk {
@@ -198,15 +198,11 @@ impl hotline_store::ReferenceStore for SqlStore {
         })
     }
 
-    async fn current_reference(&self, kind: hotline_store::ReferenceKind) -> Result<Option<hotline_store::ReferenceVersion>> {
+    async fn current_reference(&self, kind: ReferenceKind) -> Result<Option<ReferenceVersion>> {
         self.reference_version_impl(kind, None).await
     }
 
-    async fn get_reference_version(
-        &self,
-        kind: hotline_store::ReferenceKind,
-        version: i64,
-    ) -> Result<Option<hotline_store::ReferenceVersion>> {
+    async fn get_reference_version(&self, kind: ReferenceKind, version: i64) -> Result<Option<ReferenceVersion>> {
         self.reference_version_impl(kind, Some(version)).await
     }
 
@@ -280,6 +276,6 @@ impl hotline_store::ReferenceStore for SqlStore {
             .await
             .map_err(backend_err)?;
         let row = sqlx::query("select value from setting where key = $1").bind(key).fetch_one(&self.write).await.map_err(backend_err)?;
-        crate::rows::get(&row, "value")
+        get(&row, "value")
     }
 }

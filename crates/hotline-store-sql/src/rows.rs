@@ -85,7 +85,7 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
     Ok(q.bind(o.version)
         .bind(o.state.code())
         .bind(o.channel.code())
-        .bind(o.nature.map(|n| n.code()))
+        .bind(o.nature.map(hotline_domain::Nature::code))
         .bind(o.category.as_ref().map(|c| c.as_str().to_owned()))
         .bind(o.urgency.code())
         .bind(o.requester.phone.as_ref().map(|p| p.as_str().to_owned()))
@@ -110,7 +110,7 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(o.evaluation.as_ref().map(|e| e.resolution.code()))
         .bind(o.evaluation.as_ref().map(|e| e.satisfaction.code()))
         .bind(opt_ms(o.callback_since()))
-        .bind(o.handling.exclusion.map(|e| e.code()))
+        .bind(o.handling.exclusion.map(hotline_domain::Exclusion::code))
         .bind(o.answer.as_ref().and_then(|a| a.article.as_ref()).map(|a| a.slug.clone()))
         .bind(doc))
 }

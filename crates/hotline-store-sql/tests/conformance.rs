@@ -27,8 +27,31 @@ async fn run_story(url: String) -> Result<(), tokio::task::JoinError> {
         let store = hotline_store_sql::connect(&url).await.expect("connect to and migrate the test database");
         conformance_story(&store).await;
         store.close().await;
+        schema_refuses_codes_outside_the_domain(&url).await;
     })
     .await
+}
+
+/// Writes that bypass the application with codes the domain does not have are refused by the
+/// database itself (migration 0010): a state, an event kind, a unit class, a role.
+async fn schema_refuses_codes_outside_the_domain(url: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("a raw connection");
+    for bad in [
+        "update work_order set state = 'lost' where order_id = (select min(order_id) from work_order)",
+        "update order_event set to_state = 'lost' where event_id = (select min(event_id) from order_event)",
+        "update order_event set kind = 'teleport' where event_id = (select min(event_id) from order_event)",
+        "insert into unit (code, name, class) values ('X-MIN', '某部', 'ministry')",
+        "update app_user set role = 'root' where user_id = (select min(user_id) from app_user)",
+    ] {
+        let refused = conn.execute(bad).await;
+        assert!(refused.is_err(), "the schema accepted: {bad}");
+    }
+    // The same kinds of writes with the domain's codes go through.
+    conn.execute("update work_order set state = state where order_id = (select min(order_id) from work_order)")
+        .await
+        .expect("a valid state");
+    conn.close().await.expect("close");
 }
 
 /// Deletes the SQLite database and its WAL files when dropped.

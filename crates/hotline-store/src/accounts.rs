@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{Role, Timestamp, UnitId, UserId};
 
-use crate::*;
+use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {

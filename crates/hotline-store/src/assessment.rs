@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{OrderId, Timestamp, UnitId};
 
-use crate::*;
+use crate::{Event, Result};
 
 /// What the monthly assessment counts: evaluations, disputes, summons and report-ins of a month.
 #[async_trait]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{OrderId, WorkOrder};
 
-use crate::*;
+use crate::Result;
 
 /// Change feeds, for readers that keep their own copy (the search index, the analytics read model).
 #[async_trait]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotline_domain::{Timestamp, UnitId};
 
-use crate::*;
+use crate::Result;
 
 /// A stored knowledge-base article: the draft as saved, its owner unit and version.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{OrderId, OrderNumber, Timestamp, Transition, UnitId, WorkOrder};
 
-use crate::*;
+use crate::Result;
 
 /// An in-app notification to raise with a deadline notice.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{EventDraft, OrderId, OrderNumber, Timestamp, WorkOrder};
 
-use crate::*;
+use crate::{Event, NewNotification, Result};
 
 /// What Open311 GeoReport v2 needs beyond orders: tokens of deferred requests, client systems' updates (once per update_id), uploaded media, the public updates feed.
 #[async_trait]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotline_domain::{CaseId, EventDraft, OrderId, OrderNumber, State, Timestamp, Transition, UnitId, WorkOrder};
 
-use crate::*;
+use crate::Result;
 
 /// An idempotency key scoped to its caller, so two clients cannot collide.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{Actor, DeadlinePolicy, Timestamp, Unit, UnitClass};
 
-use crate::*;
+use crate::Result;
 
 /// A stored version of the deadline policy: in force from `effective_from`, saved at `created_at`.
 #[derive(Debug, Clone, PartialEq)]

@@ -220,8 +220,7 @@ pub fn keyword_rules(text: &str, nodes: &[KeywordNode]) -> Answer {
     };
     let urgency =
         rule.as_ref().map(|r| r.urgency.to_owned()).or_else(|| best.map(|n| n.default_urgency.clone())).unwrap_or_else(|| "general".into());
-    let disposition =
-        rule.map(|r| r.disposition.to_owned()).unwrap_or_else(|| if nature == "consult" { "answer" } else { "dispatch" }.to_owned());
+    let disposition = rule.map_or_else(|| if nature == "consult" { "answer" } else { "dispatch" }.to_owned(), |r| r.disposition.to_owned());
     Answer { nature: nature.to_owned(), category_path, urgency, disposition, district: None, street: None }
 }
 

@@ -227,7 +227,7 @@ impl TriageModel {
 
 /// Maps over items on all available cores (training featurises a million texts).
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
     if threads < 2 || items.len() < 1000 {
         return items.iter().map(&f).collect();
     }

@@ -154,8 +154,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
         };
         let (view, _) = app.create_order(&operator, &input, Some(&format!("demo-{seed}-{i}"))).await.map_err(err)?;
         numbers.insert(g.id.clone(), view.number.clone());
-        let Some(main) =
-            suggestion.as_ref().map(|s| hotline_domain::UnitId(s.main_unit.id)).filter(|_| view.state == hotline_domain::State::Dispatched)
+        let Some(main) = suggestion.as_ref().map(|s| UnitId(s.main_unit.id)).filter(|_| view.state == hotline_domain::State::Dispatched)
         else {
             continue;
         };

@@ -219,8 +219,8 @@ fn print_report(name: &str, scores: &[Scores; 3], confusion: bool, out: &mut imp
     )?;
     for (decision, d) in &model.decisions {
         let r = d.report();
-        let b = maj.decisions.get(decision).map(|d| d.report());
-        let k = kw.decisions.get(decision).map(|d| d.report());
+        let b = maj.decisions.get(decision).map(hotline_triage::eval::Decision::report);
+        let k = kw.decisions.get(decision).map(hotline_triage::eval::Decision::report);
         let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
         writeln!(
             out,

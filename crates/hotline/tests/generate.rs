@@ -159,7 +159,7 @@ fn output_is_complete_jsonl_in_the_triage_vocabulary_and_the_shipped_gazetteer()
     let month_share = |months: &[u32], prefix: &str| {
         let in_months: Vec<&Value> = all
             .iter()
-            .filter(|v| months.contains(&s(v, "received_at").parse::<DateTime<Utc>>().map(|t| chrono::Datelike::month(&t)).unwrap_or(0)))
+            .filter(|v| months.contains(&s(v, "received_at").parse::<DateTime<Utc>>().map_or(0, |t| chrono::Datelike::month(&t))))
             .collect();
         in_months.iter().filter(|v| v["category_path"].as_array().is_some_and(|p| p.iter().any(|c| c == prefix))).count() as f64
             / in_months.len().max(1) as f64

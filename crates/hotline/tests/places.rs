@@ -413,7 +413,7 @@ fn coordinates_of_well_known_places_fall_in_their_districts() {
     })
     .expect("the shipped polygons parse");
     assert_eq!(map.len(), 16, "a boundary for every district");
-    let name = |id: Option<hotline_domain::UnitId>| id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.as_str());
+    let name = |id: Option<UnitId>| id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.as_str());
     let cases = [
         ("天安门", 116.3975, 39.9087, Some("东城区")),
         ("金融街", 116.3580, 39.9150, Some("西城区")),

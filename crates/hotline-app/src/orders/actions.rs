@@ -8,7 +8,7 @@ use hotline_domain::{
     ReplyOutcome, Timestamp, UnitClass, UnitId, Urgency, WorkOrder,
 };
 
-use super::*;
+use super::{Command, evaluation_of, invalid};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};

@@ -10,7 +10,7 @@ use hotline_domain::{
 };
 use hotline_store::IdempotencyKey;
 
-use super::*;
+use super::{Command, CreateOrderInput, LocationInput, PublicRequestInput, RequesterInput, SuggestionInput, TriageInput, invalid};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -281,7 +281,7 @@ impl App {
             ));
         }
         let new = self.parse_new_order(Channel::Web, &create)?;
-        let scope = format!("public:{}", new.requester.phone.as_ref().map(|p| p.as_str()).unwrap_or_default());
+        let scope = format!("public:{}", new.requester.phone.as_ref().map(hotline_domain::text::Phone::as_str).unwrap_or_default());
         let key = Self::idempotency(scope, idempotency_key)?;
         let (order, _) = self.receive(new, &Actor::citizen(), None, &[], key, None).await?;
         Ok(order.number.to_string())

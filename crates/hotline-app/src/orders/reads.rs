@@ -4,7 +4,7 @@
 use hotline_domain::{DeadlinePolicy, OrderNumber, Role, State, UnitId, WorkOrder};
 use hotline_store::OrderQuery;
 
-use super::*;
+use super::{CASE_ORDERS_SHOWN, ListInput, OrderDetail, OrderList, invalid};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};

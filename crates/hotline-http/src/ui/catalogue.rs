@@ -401,8 +401,10 @@ async fn rules_page(app: &App, lang: Lang, who: &Principal, q: &RulesQuery, draf
             .and_then(|c| {
                 catalogue.rules.iter().find(|r| r.category == c && r.district.as_deref() == q.district.as_deref().filter(|d| !d.is_empty()))
             })
-            .map(DispatchRule::to_row)
-            .unwrap_or_else(|| [first.clone().unwrap_or_default(), String::new(), "street".into(), String::new(), String::new()])
+            .map_or_else(
+                || [first.clone().unwrap_or_default(), String::new(), "street".into(), String::new(), String::new()],
+                DispatchRule::to_row,
+            )
     });
     let category_name =
         |code: &str| categories.iter().find(|c| c.code == code).map(|c| if lang.zh() { c.name_zh.clone() } else { c.name_en.clone() });

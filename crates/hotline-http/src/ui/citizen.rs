@@ -12,7 +12,7 @@ use hotline_domain::UnitClass;
 use maud::{Markup, html};
 
 use super::forms::FormData;
-use super::widgets::*;
+use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, form_token, layout};
 
 // ---------- citizen pages ----------

@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::{self, FormData};
-use super::widgets::*;
+use super::widgets::{Clock, badges, category_select, unit_picker, vocab_select};
 use super::{Lang, Nav, error_text, flash, form_token, layout, user};
 use super::{PageQuery, Staff};
 
@@ -200,10 +200,7 @@ pub async fn caller_history(
     lang: Lang,
     PageQuery(q): PageQuery<PhoneQuery>,
 ) -> Response {
-    let who = match user(&app, &headers, &uri).await {
-        Ok(p) => p,
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
-    };
+    let Ok(who) = user(&app, &headers, &uri).await else { return StatusCode::UNAUTHORIZED.into_response() };
     let clock = Clock::of(&app).await;
     let input = ListInput { phone: Some(q.phone), limit: Some(10), ..Default::default() };
     match app.list_orders(&who, &input).await {

@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::{self, FormData};
-use super::widgets::*;
+use super::widgets::{Categories, Clock, badges, category_select, label_of, unit_picker, vocab_select};
 use super::{Lang, Nav, error_text, flash, layout};
 use super::{PageQuery, Staff};
 

@@ -9,7 +9,7 @@ use hotline_app::orders::ListInput;
 use maud::html;
 use serde::Deserialize;
 
-use super::widgets::*;
+use super::widgets::{Categories, Clock, order_table, pager};
 use super::{Nav, error_text, flash, layout};
 use super::{PageQuery, Staff};
 

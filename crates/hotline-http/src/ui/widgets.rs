@@ -15,14 +15,14 @@ pub(super) struct Clock(FixedOffset);
 
 impl Clock {
     pub(super) async fn of(app: &App) -> Self {
-        let minutes = app.policy().await.map(|p| p.utc_offset_minutes).unwrap_or(480);
+        let minutes = app.policy().await.map_or(480, |p| p.utc_offset_minutes);
         Self(FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC")))
     }
     pub(super) fn fmt(self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.0).format("%Y-%m-%d %H:%M").to_string()
     }
     pub(super) fn opt(self, t: Option<DateTime<Utc>>) -> String {
-        t.map(|t| self.fmt(t)).unwrap_or_else(|| "—".into())
+        t.map_or_else(|| "—".into(), |t| self.fmt(t))
     }
     pub(super) fn minutes(self) -> i32 {
         self.0.local_minus_utc() / 60

@@ -1,7 +1,11 @@
 //! The story after dispatch: handling, deadline notices, notifications and the outbox, the change
 //! feeds, the knowledge base.
 
-use super::*;
+use super::{
+    Action, ActionKind, Actor, DeadlinePolicy, Duration, EventDraft, EventPayload, ExternalUpdated, NaiveDate, NewNotification,
+    NewOutboxMessage, NoticeWrite, OrderId, OrderQuery, People, Role, State, Store, StoreError, UnitClass, UnitId, Units, actor, apply, at,
+    date, listed, order, query, receive_event, received, sample_new_order,
+};
 
 /// The callback queue lists orders by the time they started waiting; a summons makes the summoned
 /// unit see the order; events are read back by kind; an excluded evaluation is counted apart.

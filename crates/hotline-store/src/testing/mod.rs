@@ -110,7 +110,7 @@ pub(super) fn received(new: NewOrder, by: &User, now: Timestamp, policy: &Deadli
 }
 
 pub(super) fn receive_event(actor: &Actor, now: Timestamp) -> EventDraft {
-    EventDraft::receipt(actor, now, hotline_domain::Channel::Phone)
+    EventDraft::receipt(actor, now, Channel::Phone)
 }
 
 /// What `create_order` must return for `input`: the same order with the store's id, number and case.

@@ -1,6 +1,10 @@
 //! The story of orders: numbering, idempotency, guarded transitions, events, lists, cases, bulk import.
 
-use super::*;
+use super::{
+    Action, Assignment, CategoryPath, ContactRevealed, DeadlinePolicy, Duration, EventDraft, EventPayload, IdempotencyKey, Nature, OrderId,
+    OrderNumber, OrderQuery, PHONE_1, PHONE_2, People, State, StateCount, Store, StoreError, UnitId, Units, Urgency, WorkOrder, actor,
+    apply, assert_created, at, date, event_count, listed, numbers, order, query, receive_event, received, sample_new_order, t0,
+};
 
 pub(super) async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
     let operator = actor(&people.operator);
@@ -71,12 +75,12 @@ pub(super) async fn orders(store: &dyn Store, units: &Units, people: &People, po
     assert_eq!(events.iter().map(|e| e.draft.clone()).collect::<Vec<_>>(), a_events, "events round-trip, in order");
     assert!(events[0].seq < events[1].seq, "event seqs increase: {events:?}");
     assert_eq!(event_count(store, &b).await, 1);
-    assert_eq!(store.order_events(hotline_domain::OrderId(999_999)).await.expect("order_events of nothing"), vec![]);
+    assert_eq!(store.order_events(OrderId(999_999)).await.expect("order_events of nothing"), vec![]);
 
     // get_order round-trips the whole order.
     let got = order(store, &a.number).await;
     assert_eq!(got, a, "get_order returns what create_order returned");
-    assert_eq!(got.requester.phone.as_ref().map(|p| p.as_str()), Some(PHONE_1));
+    assert_eq!(got.requester.phone.as_ref().map(hotline_domain::text::Phone::as_str), Some(PHONE_1));
     assert_eq!((got.location.lng, got.location.lat), (Some(116.4436), Some(39.9087)));
     assert_eq!(got.location.street, Some(units.street));
     assert_eq!(got.attachments.len(), 1);

@@ -1,7 +1,10 @@
 //! The story of reference data: units, the versioned category tree, accounts and credentials,
 //! deadline policies.
 
-use super::*;
+use super::{
+    Category, CredentialKind, DeadlinePolicy, Duration, DurationSpec, DurationUnit, NewReferenceVersion, NewUnit, NewUser, People,
+    ReferenceKind, Role, Store, StoreError, Timestamp, UnitClass, UnitId, Units, Urgency, actor, date, t0,
+};
 
 pub(super) async fn units(store: &dyn Store) -> Units {
     let unit = |code: &str, name: &str, class: UnitClass, parent: Option<&str>| NewUnit {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use hotline_domain::UnitClass;
 
-use super::*;
+use super::{peak_rss_mb, percentile, rss_mb, start_server};
 
 /// Request texts as they reach intake: formal addresses, operator summaries, citizens' own words,
 /// townships and villages, names several places share, and requests that name no place.

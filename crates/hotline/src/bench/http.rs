@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hotline_app::orders::CreateOrderInput;
 
-use super::*;
+use super::{Server, import_many, report, rss_mb, sample_input, sample_order, sample_order_with_events, start_server, start_server_with};
 
 /// Full load: `concurrency` clients each send requests back to back.
 pub(super) async fn closed_loop(

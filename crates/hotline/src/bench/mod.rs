@@ -278,18 +278,16 @@ pub(super) async fn time_gets(server: &Server, urls: &[String], count: usize) ->
 
 /// Bytes of the files under `dir`.
 pub(super) fn dir_bytes(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
 }
 
 /// Peak resident memory of this process (VmHWM), in MB.
@@ -303,7 +301,7 @@ pub(super) fn peak_rss_mb() -> f64 {
 }
 
 pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
-    println!("machine: {} cores; {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    println!("machine: {} cores; {}", std::thread::available_parallelism().map_or(0, std::num::NonZero::get), cpu_model());
     match command {
         BenchCommand::Create { orders, concurrency, rate, seconds, search_off } => {
             http::create(*orders, *concurrency, *rate, *seconds, *search_off).await

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use hotline_domain::UnitClass;
 
-use super::*;
+use super::{dir_bytes, generated_texts, import_many, peak_rss_mb, sample_input, sample_order_with_events, start_server_with, time_gets};
 
 pub(super) async fn search(orders: usize, articles: usize, arrivals: usize, queries: usize) -> anyhow::Result<()> {
     use hotline_domain::kb::ArticleDraft;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use hotline_domain::UnitClass;
 
-use super::*;
+use super::{import_many, report, sample_input, sample_order_with_events, start_server};
 
 pub(super) async fn scheduler(orders: usize, due: usize) -> anyhow::Result<()> {
     let server = start_server().await?;

@@ -32,9 +32,15 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use self::text::*;
+use self::text::{
+    DEMAND, DEMAND_HELP, DETAIL_COMPLAINT, DETAIL_HELP, DETAIL_REPORT, REDIRECT_PHRASES, REPEAT_PREFIX, SURGE_TEXTS, render, templates_for,
+    typo,
+};
 pub(crate) use self::world::Rng;
-use self::world::*;
+use self::world::{
+    BEIJING_OFFSET, DISTRICTS_EN, FIRST_LEVEL_WEIGHTS, Gazetteer, HOURLY, Leaf, NATURES, SURGE_LEAVES, civil_from_days, cumulate,
+    gazetteer, leaf_weight, leaves, rfc3339, season, weighted,
+};
 
 /// Arguments of `hotline generate`.
 #[derive(Debug, Clone, clap::Args)]

@@ -300,8 +300,5 @@ pub fn number_of(order: &Value) -> String {
 }
 
 pub fn timestamp(v: &Value) -> DateTime<Utc> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| panic!("not a timestamp: {v}"))
+    v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map_or_else(|| panic!("not a timestamp: {v}"), |t| t.with_timezone(&Utc))
 }
