@@ -4,7 +4,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use hotline_domain::{Actor, Role, UnitId, UserId, ValidationError};
-use hotline_store::{CredentialKind, NewUser, User};
+use hotline_store::{CredentialKind, NewCredential, NewUser, User};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -104,7 +104,16 @@ impl App {
         let now = self.clock.now();
         let max_age_secs = self.config.session_hours * 3600;
         let expires = now + chrono::Duration::seconds(max_age_secs);
-        self.accounts().insert_credential(&token_hash(&token), CredentialKind::Session, user.id, "session", now, Some(expires)).await?;
+        let hash = token_hash(&token);
+        let credential = NewCredential {
+            token_hash: &hash,
+            kind: CredentialKind::Session,
+            user: user.id,
+            name: "session",
+            created_at: now,
+            expires_at: Some(expires),
+        };
+        self.accounts().insert_credential(&credential).await?;
         tracing::info!(user = %user.username, "logged in");
         Ok(Session { token, principal: user.into(), max_age_secs })
     }
@@ -142,7 +151,16 @@ impl App {
         let token = format!("hl_{}", random_secret()?);
         let now = self.clock.now();
         let expires = now + chrono::Duration::days(API_TOKEN_DAYS);
-        self.accounts().insert_credential(&token_hash(&token), CredentialKind::ApiToken, who.user_id, &name, now, Some(expires)).await?;
+        let hash = token_hash(&token);
+        let credential = NewCredential {
+            token_hash: &hash,
+            kind: CredentialKind::ApiToken,
+            user: who.user_id,
+            name: &name,
+            created_at: now,
+            expires_at: Some(expires),
+        };
+        self.accounts().insert_credential(&credential).await?;
         Ok(token)
     }
 

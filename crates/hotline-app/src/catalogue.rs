@@ -170,17 +170,29 @@ impl App {
         Ok((path, self.category_version()))
     }
 
-    /// Saves a whole category tree (an uploaded CSV in the shipped format) as the next version.
-    pub async fn save_category_tree(
+    /// Saves a whole set (an uploaded CSV in the shipped format of its kind) as the next version:
+    /// checked whole first (a tree's fixed first level and parents, a catalogue's units and
+    /// categories), then stored, or refused with nothing written.
+    pub async fn save_reference_csv(
         &self,
         who: Option<&Principal>,
+        kind: ReferenceKind,
         csv: &str,
         note: &str,
-        base_version: Option<i64>,
+        base: Option<i64>,
     ) -> AppResult<ReferenceVersion> {
         require_admin(who)?;
-        let tree = check_tree(&categories_from_csv(csv)?)?;
-        self.store_categories(who, tree, note, base_version).await
+        match kind {
+            ReferenceKind::Categories => self.store_categories(who, check_tree(&categories_from_csv(csv)?)?, note, base).await,
+            ReferenceKind::DispatchRules => {
+                let catalogue = self.parse_dispatch_rules(csv)?;
+                self.store_dispatch_rules(who, &catalogue, note, base).await
+            }
+            // Scoring schemes are JSON documents saved through the assessment's own use case.
+            ReferenceKind::ScoringScheme => {
+                Err(crate::orders::invalid("kind", "not_a_csv_set", "考评办法不以 CSV 保存", "A scoring scheme is not saved as CSV"))
+            }
+        }
     }
 
     /// Applies one edit to the tree in force and saves the result as the next version.
@@ -251,7 +263,7 @@ impl App {
     ) -> AppResult<ReferenceVersion> {
         let note = optional("note", Some(note), 200)?.unwrap_or_default();
         let saved = self
-            .store
+            .reference()
             .insert_reference_version(&NewReferenceVersion {
                 kind,
                 base_version,
@@ -265,19 +277,6 @@ impl App {
             .map_err(stale)?;
         self.reload_reference().await?;
         Ok(saved)
-    }
-
-    /// Saves a whole dispatch catalogue (an uploaded CSV in the shipped format) as the next version.
-    pub async fn save_dispatch_rules(
-        &self,
-        who: Option<&Principal>,
-        csv: &str,
-        note: &str,
-        base_version: Option<i64>,
-    ) -> AppResult<ReferenceVersion> {
-        require_admin(who)?;
-        let catalogue = self.parse_dispatch_rules(csv)?;
-        self.store_dispatch_rules(who, &catalogue, note, base_version).await
     }
 
     /// Applies one edit to the catalogue in force and saves the result as the next version.

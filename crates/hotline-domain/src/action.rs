@@ -60,35 +60,28 @@ crate::vocab::vocabulary!(/// Every kind of event on an order's timeline: the ac
 
 impl ActionKind {
     /// The states from which this action is allowed. The single source of the transition table.
+    #[rustfmt::skip] // a table: one row per kind, read across
     pub fn allowed_from(self) -> &'static [State] {
         use State as S;
-        const WITH_UNIT: &[State] =
-            &[S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened];
+        const WITH_UNIT: &[State] = &[S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened];
         // The callback queue: replied, or still with the unit once the reply is overdue (checked in apply).
         const CALLBACK: &[State] = &[S::Replied, S::Dispatched, S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened];
+        // Open orders: anything not yet at an end.
+        const OPEN: &[State] = &[S::Received, S::Triaged, S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress,
+            S::ExtensionRequested, S::Replied, S::Evaluated, S::Reopened];
+        // Dispatched at least once: a unit has (had) it, so it counts in the assessment.
+        const DISPATCHED: &[State] = &[S::Dispatched, S::Signed, S::Disputed, S::Contacted, S::InProgress, S::ExtensionRequested,
+            S::Replied, S::Evaluated, S::Closed, S::Reopened];
         match self {
             Self::PauseClock => &[S::Signed, S::Contacted, S::InProgress],
             Self::ResumeClock => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested],
             Self::CoReport | Self::Remind => WITH_UNIT,
             Self::ReportIn => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Replied, S::Reopened],
-            Self::Summon => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
-            Self::ArriveOnSite => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
+            Self::Summon | Self::ArriveOnSite => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
             Self::Evaluate | Self::CallbackAttempt => CALLBACK,
-            Self::Exclude => &[
-                S::Dispatched,
-                S::Signed,
-                S::Disputed,
-                S::Contacted,
-                S::InProgress,
-                S::ExtensionRequested,
-                S::Replied,
-                S::Evaluated,
-                S::Closed,
-                S::Reopened,
-            ],
+            Self::Exclude => DISPATCHED,
             Self::Receive => &[],
-            Self::Triage => &[S::Received, S::Triaged],
-            Self::Answer | Self::Transfer | Self::Redirect | Self::LinkDuplicate => &[S::Received, S::Triaged],
+            Self::Triage | Self::Answer | Self::Transfer | Self::Redirect | Self::LinkDuplicate => &[S::Received, S::Triaged],
             Self::Dispatch => &[S::Triaged],
             Self::Sign => &[S::Dispatched, S::Reopened],
             Self::Dispute => &[S::Dispatched, S::Signed, S::Reopened],
@@ -101,19 +94,7 @@ impl ActionKind {
             Self::Close => &[S::Replied, S::Evaluated],
             Self::Reopen => &[S::Replied, S::Evaluated, S::Closed],
             Self::ExternalUpdate => State::ALL,
-            Self::Supervise | Self::RevealContact | Self::DeadlineNotice => &[
-                S::Received,
-                S::Triaged,
-                S::Dispatched,
-                S::Signed,
-                S::Disputed,
-                S::Contacted,
-                S::InProgress,
-                S::ExtensionRequested,
-                S::Replied,
-                S::Evaluated,
-                S::Reopened,
-            ],
+            Self::Supervise | Self::RevealContact | Self::DeadlineNotice => OPEN,
         }
     }
 

@@ -374,6 +374,13 @@ document.addEventListener('submit', (e) => {
     });
   }
 
+  function newTabLink(href) {
+    var a = document.createElement('a');
+    a.href = href;
+    a.target = '_blank';
+    return a;
+  }
+
   // Only hits near the best one: a far weaker match (one shared common word) is noise beside a call.
   function strong(found) {
     var hits = (found && found.hits) || [];
@@ -381,51 +388,50 @@ document.addEventListener('submit', (e) => {
     return hits.filter(function (h) { return h.score >= best * 0.3; });
   }
 
-  function showArticles(found) {
-    kbList.textContent = '';
+  // Lists the strong hits in `list` (or shows `empty`), one item each as `item` builds it.
+  function showHits(list, empty, found, item) {
+    list.textContent = '';
     var hits = strong(found);
-    kbEmpty.classList.toggle('hidden', hits.length > 0);
-    hits.forEach(function (h) {
+    empty.classList.toggle('hidden', hits.length > 0);
+    hits.forEach(function (h) { list.appendChild(item(h)); });
+  }
+
+  function snippet(cls, segments) {
+    var p = document.createElement('p');
+    p.className = cls;
+    marked(p, segments);
+    return p;
+  }
+
+  function showArticles(found) {
+    showHits(kbList, kbEmpty, found, function (h) {
       var li = document.createElement('li');
       li.setAttribute('data-slug', h.slug);
-      var a = document.createElement('a');
-      a.href = '/kb/' + encodeURIComponent(h.slug);
-      a.target = '_blank';
+      var a = newTabLink('/kb/' + encodeURIComponent(h.slug));
       a.className = 'title';
       marked(a, zh || !h.title_en.length ? h.title_zh : h.title_en);
-      var p = document.createElement('p');
-      p.className = 'snippet';
-      marked(p, zh || !h.body_en.length ? h.body_zh : h.body_en);
       var b = document.createElement('button');
       b.type = 'button';
       b.className = 'small use-article';
       b.textContent = kbPanel.getAttribute('data-use');
       b.addEventListener('click', function () { useArticle(h); });
-      li.append(a, p, b);
-      kbList.appendChild(li);
+      li.append(a, snippet('snippet', zh || !h.body_en.length ? h.body_zh : h.body_en), b);
+      return li;
     });
   }
 
   function showOrders(found) {
-    simList.textContent = '';
-    var hits = strong(found);
-    simEmpty.classList.toggle('hidden', hits.length > 0);
-    hits.forEach(function (h) {
+    showHits(simList, simEmpty, found, function (h) {
       var li = document.createElement('li');
-      var a = document.createElement('a');
-      a.href = '/orders/' + encodeURIComponent(h.number);
-      a.target = '_blank';
+      var a = newTabLink('/orders/' + encodeURIComponent(h.number));
       a.textContent = h.number;
       var unit = h.main_unit ? ' · ' + h.main_unit.name : '';
-      var d = document.createElement('p');
-      d.className = 'snippet';
-      marked(d, h.description);
       var r = document.createElement('p');
       r.className = 'snippet reply';
       if (h.reply.length) { r.append(similarPanel.getAttribute('data-reply')); marked(r, h.reply); }
       else r.textContent = similarPanel.getAttribute('data-none');
-      li.append(a, unit, d, r);
-      simList.appendChild(li);
+      li.append(a, unit, snippet('snippet', h.description), r);
+      return li;
     });
   }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use hotline_domain::{Role, Timestamp, UnitId, UserId};
-use hotline_store::{AccountStore, CredentialInfo, CredentialKind, NewUser, Result, StoreError, User};
+use hotline_store::{AccountStore, CredentialInfo, CredentialKind, NewCredential, NewUser, Result, StoreError, User};
 use sqlx::any::AnyRow;
 
 use crate::rows::{conflict_or_backend, get, get_opt_time, get_time, ms, opt_ms};
@@ -70,22 +70,14 @@ impl AccountStore for SqlStore {
         rows.iter().map(user_from_row).collect()
     }
 
-    async fn insert_credential(
-        &self,
-        token_hash: &str,
-        kind: CredentialKind,
-        user: UserId,
-        name: &str,
-        now: Timestamp,
-        expires_at: Option<Timestamp>,
-    ) -> Result<()> {
+    async fn insert_credential(&self, c: &NewCredential<'_>) -> Result<()> {
         sqlx::query("insert into credential (token_hash, kind, user_id, name, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)")
-            .bind(token_hash)
-            .bind(kind_code(kind))
-            .bind(user.0)
-            .bind(name)
-            .bind(ms(now))
-            .bind(opt_ms(expires_at))
+            .bind(c.token_hash)
+            .bind(kind_code(c.kind))
+            .bind(c.user.0)
+            .bind(c.name)
+            .bind(ms(c.created_at))
+            .bind(opt_ms(c.expires_at))
             .execute(&self.write)
             .await
             .map_err(|e| conflict_or_backend(e, "credential exists"))?;

@@ -37,41 +37,33 @@ impl hotline_store::KnowledgeStore for SqlStore {
         let doc = serde_json::to_string(a).map_err(backend_err)?;
         let review = a.review_by.map(|d| d.to_string());
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        let (id, version) = match expected_version {
-            None => {
-                let row = sqlx::query(
-                    "insert into kb_article (slug, version, status, owner_unit_id, review_by, updated_at, updated_by, doc) \
-                     values ($1, 1, $2, $3, $4, $5, $6, $7) returning article_id",
-                )
+        // Insert and update bind the same values in the same order ($1 slug … $7 doc).
+        let bind = |sql| {
+            sqlx::query(sql)
                 .bind(a.slug.as_str())
                 .bind(a.status.code())
                 .bind(owner.0)
-                .bind(review)
+                .bind(review.clone())
                 .bind(ms(now))
                 .bind(by)
                 .bind(doc.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| conflict_or_backend(e, "article slug exists"))?;
+        };
+        let (id, version) = match expected_version {
+            None => {
+                let insert = "insert into kb_article (slug, version, status, owner_unit_id, review_by, updated_at, updated_by, doc) \
+                              values ($1, 1, $2, $3, $4, $5, $6, $7) returning article_id";
+                let row = bind(insert).fetch_one(&mut *tx).await.map_err(|e| conflict_or_backend(e, "article slug exists"))?;
                 (get::<i64>(&row, "article_id")?, 1)
             }
             Some(v) => {
-                let row = sqlx::query(
-                    "update kb_article set version = version + 1, status = $1, owner_unit_id = $2, review_by = $3, updated_at = $4, \
-                     updated_by = $5, doc = $6 where slug = $7 and version = $8 returning article_id, version",
-                )
-                .bind(a.status.code())
-                .bind(owner.0)
-                .bind(review)
-                .bind(ms(now))
-                .bind(by)
-                .bind(doc.as_str())
-                .bind(a.slug.as_str())
-                .bind(v)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| conflict_or_backend(e, "invalid owner"))?
-                .ok_or_else(|| StoreError::Conflict("the article was changed by someone else".into()))?;
+                let update = "update kb_article set version = version + 1, status = $2, owner_unit_id = $3, review_by = $4, \
+                              updated_at = $5, updated_by = $6, doc = $7 where slug = $1 and version = $8 returning article_id, version";
+                let row = bind(update)
+                    .bind(v)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_or_backend(e, "invalid owner"))?
+                    .ok_or_else(|| StoreError::Conflict("the article was changed by someone else".into()))?;
                 (get::<i64>(&row, "article_id")?, get::<i64>(&row, "version")?)
             }
         };

@@ -2,7 +2,7 @@
 //! media, the public updates feed.
 
 use async_trait::async_trait;
-use hotline_domain::{OrderId, OrderNumber, Timestamp};
+use hotline_domain::{ActionKind, EventDraft, OrderId, OrderNumber, Timestamp};
 use hotline_store::{Event, NewNotification, Open311Store, Result};
 
 use crate::rows::{ORDER_SELECT, conflict_or_backend, event_from_row, get, ms, order_from_row};
@@ -21,13 +21,7 @@ impl Open311Store for SqlStore {
         Ok(())
     }
 
-    async fn record_external_update(
-        &self,
-        update_id: &str,
-        order: OrderId,
-        event: &hotline_domain::EventDraft,
-        notifications: &[NewNotification],
-    ) -> Result<()> {
+    async fn record_external_update(&self, update_id: &str, order: OrderId, event: &EventDraft, notes: &[NewNotification]) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         sqlx::query("insert into open311_update (update_id, order_id, created_at) values ($1, $2, $3)")
             .bind(update_id)
@@ -37,7 +31,7 @@ impl Open311Store for SqlStore {
             .await
             .map_err(|e| conflict_or_backend(e, "update_id"))?;
         crate::orders::insert_events(&mut tx, order, std::slice::from_ref(event)).await?;
-        crate::notices::insert_notifications(&mut tx, order, notifications, ms(event.at)).await?;
+        crate::notices::insert_notifications(&mut tx, order, notes, ms(event.at)).await?;
         tx.commit().await.map_err(backend_err)?;
         Ok(())
     }
@@ -72,13 +66,7 @@ impl Open311Store for SqlStore {
         row.as_ref().map(order_from_row).transpose()
     }
 
-    async fn events_between(
-        &self,
-        kinds: &[hotline_domain::ActionKind],
-        from: Timestamp,
-        to: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<(OrderNumber, Event)>> {
+    async fn events_between(&self, kinds: &[ActionKind], from: Timestamp, to: Timestamp, limit: u32) -> Result<Vec<(OrderNumber, Event)>> {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }

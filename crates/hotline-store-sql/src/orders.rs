@@ -208,13 +208,13 @@ impl SqlStore {
     /// One create in its own transaction.
     pub(crate) async fn try_create(
         &self,
-        order: &WorkOrder,
+        o: &WorkOrder,
         events: &[EventDraft],
-        local_date: NaiveDate,
-        idempotency: Option<&IdempotencyKey>,
+        day: NaiveDate,
+        key: Option<&IdempotencyKey>,
     ) -> Result<Created> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        let created = self.create_in(&mut tx, order, events, local_date, idempotency).await?;
+        let created = self.create_in(&mut tx, o, events, day, key).await?;
         tx.commit().await.map_err(backend_err)?;
         Ok(created)
     }
@@ -260,22 +260,16 @@ impl SqlStore {
 
 #[async_trait]
 impl hotline_store::OrderStore for SqlStore {
-    async fn create_order(
-        &self,
-        order: &WorkOrder,
-        events: &[EventDraft],
-        local_date: NaiveDate,
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<Created> {
+    async fn create_order(&self, o: &WorkOrder, events: &[EventDraft], day: NaiveDate, key: Option<&IdempotencyKey>) -> Result<Created> {
         if let Some(batcher) = &self.creates {
-            return batcher.submit(order, events, local_date, idempotency).await;
+            return batcher.submit(o, events, day, key).await;
         }
-        match self.try_create(order, events, local_date, idempotency).await {
+        match self.try_create(o, events, day, key).await {
             // Two requests with one key raced (PostgreSQL): the loser returns the winner's order.
-            Err(StoreError::Conflict(_)) if idempotency.is_some() => {
+            Err(StoreError::Conflict(_)) if key.is_some() => {
                 let mut conn = self.write.acquire().await.map_err(backend_err)?;
-                match self.replay(&mut conn, idempotency).await? {
-                    Some(order) => Ok(Created { order, replayed: true }),
+                match self.replay(&mut conn, key).await? {
+                    Some(o) => Ok(Created { order: o, replayed: true }),
                     None => Err(StoreError::Conflict("order number taken".into())),
                 }
             }
@@ -344,21 +338,17 @@ impl hotline_store::OrderStore for SqlStore {
                  or (replied_at is null and reply_due < {b}) or (contacted_at is null and contact_due < {c}))"
             ));
         }
-        if let Some(t) = q.received_from {
-            let p = f.param(ms(t))?;
-            f.sql.push_str(&format!(" and received_at >= {p}"));
-        }
-        if let Some(t) = q.received_before {
-            let p = f.param(ms(t))?;
-            f.sql.push_str(&format!(" and received_at < {p}"));
-        }
-        if let Some(t) = q.updated_from {
-            let p = f.param(ms(t))?;
-            f.sql.push_str(&format!(" and updated_at >= {p}"));
-        }
-        if let Some(t) = q.updated_before {
-            let p = f.param(ms(t))?;
-            f.sql.push_str(&format!(" and updated_at < {p}"));
+        // Time windows: [from, before) on when an order was received and last changed.
+        for (column, op, bound) in [
+            ("received_at", ">=", q.received_from),
+            ("received_at", "<", q.received_before),
+            ("updated_at", ">=", q.updated_from),
+            ("updated_at", "<", q.updated_before),
+        ] {
+            if let Some(t) = bound {
+                let p = f.param(ms(t))?;
+                f.sql.push_str(&format!(" and {column} {op} {p}"));
+            }
         }
         if !q.categories.is_empty() {
             let ps = f.params(q.categories.clone())?;

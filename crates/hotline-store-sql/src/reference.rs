@@ -226,13 +226,7 @@ impl hotline_store::ReferenceStore for SqlStore {
         row.map(|r| policy_from_row(&r)).transpose()
     }
 
-    async fn insert_policy(
-        &self,
-        policy: &DeadlinePolicy,
-        effective_from: Timestamp,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<DeadlinePolicy> {
+    async fn insert_policy(&self, policy: &DeadlinePolicy, from: Timestamp, by: &Actor, now: Timestamp) -> Result<DeadlinePolicy> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
         let row =
             sqlx::query("select coalesce(max(version), 0) as v from deadline_policy").fetch_one(&mut *tx).await.map_err(backend_err)?;
@@ -240,10 +234,10 @@ impl hotline_store::ReferenceStore for SqlStore {
         stored.version = get::<i64>(&row, "v")? + 1;
         sqlx::query("insert into deadline_policy (version, effective_from, body, created_at, created_by) values ($1, $2, $3, $4, $5)")
             .bind(stored.version)
-            .bind(ms(effective_from))
+            .bind(ms(from))
             .bind(serde_json::to_string(&stored).map_err(backend_err)?)
             .bind(ms(now))
-            .bind(actor.name.as_str())
+            .bind(by.name.as_str())
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_or_backend(e, "a policy version was added concurrently"))?;

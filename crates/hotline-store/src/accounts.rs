@@ -31,6 +31,17 @@ pub enum CredentialKind {
     ApiToken,
 }
 
+/// A credential to store: only the hash of its secret, never the secret.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCredential<'a> {
+    pub token_hash: &'a str,
+    pub kind: CredentialKind,
+    pub user: UserId,
+    pub name: &'a str,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
 /// A stored credential, without its secret (which is never stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialInfo {
@@ -48,15 +59,7 @@ pub trait AccountStore: Send + Sync {
     /// The user and their password hash.
     async fn find_user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn list_users(&self) -> Result<Vec<User>>;
-    async fn insert_credential(
-        &self,
-        token_hash: &str,
-        kind: CredentialKind,
-        user: UserId,
-        name: &str,
-        now: Timestamp,
-        expires_at: Option<Timestamp>,
-    ) -> Result<()>;
+    async fn insert_credential(&self, credential: &NewCredential<'_>) -> Result<()>;
     /// The active user a session or token hash belongs to, if it has not expired at `now`.
     async fn find_credential(&self, token_hash: &str, now: Timestamp) -> Result<Option<(User, CredentialKind)>>;
     async fn delete_credential(&self, token_hash: &str) -> Result<()>;

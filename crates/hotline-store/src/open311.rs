@@ -1,7 +1,7 @@
 //! What Open311 GeoReport v2 needs beyond orders: tokens of deferred requests, client systems' updates (once per update_id), uploaded media, the public updates feed.
 
 use async_trait::async_trait;
-use hotline_domain::{EventDraft, OrderId, OrderNumber, Timestamp, WorkOrder};
+use hotline_domain::{ActionKind, EventDraft, OrderId, OrderNumber, Timestamp, WorkOrder};
 
 use crate::{Event, NewNotification, Result};
 
@@ -12,13 +12,7 @@ pub trait Open311Store: Send + Sync {
     async fn insert_token(&self, token: &str, order: OrderId, now: Timestamp) -> Result<()>;
     /// Records a client system's update (its `update_id`, once) as an event of the order, with the
     /// notifications it raises, in one transaction; `Conflict` when the update_id was seen before.
-    async fn record_external_update(
-        &self,
-        update_id: &str,
-        order: OrderId,
-        event: &EventDraft,
-        notifications: &[NewNotification],
-    ) -> Result<()>;
+    async fn record_external_update(&self, update_id: &str, order: OrderId, event: &EventDraft, notes: &[NewNotification]) -> Result<()>;
     /// Stores an uploaded file and returns its id.
     async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64>;
     /// An uploaded file: its content type and bytes.
@@ -27,11 +21,5 @@ pub trait Open311Store: Send + Sync {
     async fn order_by_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     /// Events of the given kinds recorded in `[from, to)`, oldest first, at most `limit`, with the
     /// number of their order (the public updates feed).
-    async fn events_between(
-        &self,
-        kinds: &[hotline_domain::ActionKind],
-        from: Timestamp,
-        to: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<(OrderNumber, Event)>>;
+    async fn events_between(&self, kinds: &[ActionKind], from: Timestamp, to: Timestamp, limit: u32) -> Result<Vec<(OrderNumber, Event)>>;
 }

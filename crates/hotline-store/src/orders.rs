@@ -71,13 +71,7 @@ pub trait OrderStore: Send + Sync {
     /// Numbers the order (`local_date` + the day's next sequence), opens its case, inserts it with its
     /// events, and records the idempotency key: all or nothing. A key seen before returns the order
     /// it created, with `replayed = true`, and writes nothing.
-    async fn create_order(
-        &self,
-        order: &WorkOrder,
-        events: &[EventDraft],
-        local_date: NaiveDate,
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<Created>;
+    async fn create_order(&self, o: &WorkOrder, events: &[EventDraft], day: NaiveDate, key: Option<&IdempotencyKey>) -> Result<Created>;
     /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered, given
     /// its case (an order whose `case_id` is 0 opens its own; otherwise it joins that case) and stored
     /// with its events, all in one transaction. Returns how many were stored.

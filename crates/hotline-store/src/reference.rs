@@ -104,13 +104,7 @@ pub trait ReferenceStore: Send + Sync {
     /// The newest policy in effect at `now`, if any was ever stored.
     async fn current_policy(&self, now: Timestamp) -> Result<Option<DeadlinePolicy>>;
     /// Stores a new version (the next number, whatever `policy.version` says) and returns it.
-    async fn insert_policy(
-        &self,
-        policy: &DeadlinePolicy,
-        effective_from: Timestamp,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<DeadlinePolicy>;
+    async fn insert_policy(&self, policy: &DeadlinePolicy, from: Timestamp, by: &Actor, now: Timestamp) -> Result<DeadlinePolicy>;
     async fn list_policies(&self) -> Result<Vec<PolicyVersion>>;
     /// The shared value of `key`: `value` is stored when none is yet (the first node to ask wins),
     /// and the stored one returned.

@@ -268,8 +268,8 @@ async fn reference_command(
             ReferenceCommand::Import { file, note, .. } => {
                 let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
                 let saved = match kind {
-                    ReferenceKind::Categories => app.save_category_tree(None, &text, note, app.category_version()).await,
-                    ReferenceKind::DispatchRules => app.save_dispatch_rules(None, &text, note, app.dispatch_version()).await,
+                    ReferenceKind::Categories => app.save_reference_csv(None, kind, &text, note, app.category_version()).await,
+                    ReferenceKind::DispatchRules => app.save_reference_csv(None, kind, &text, note, app.dispatch_version()).await,
                     ReferenceKind::ScoringScheme => anyhow::bail!("scoring schemes are edited on the assessment page or the API"),
                 }
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

@@ -72,25 +72,11 @@ impl App {
             Command::Contact { note: n } => Action::Contact { note: note(n)? },
             Command::StartWork { note: n } => Action::StartWork { note: note(n)? },
             Command::RequestExtension { reason: r, until } => {
-                if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
-                    return Err(invalid(
-                        "until",
-                        "extension_not_later",
-                        "延期时间须晚于当前办理时限",
-                        "The extension must end after the current reply due time",
-                    ));
-                }
+                extends(order, *until, now)?;
                 Action::RequestExtension { reason: reason("reason", r)?, until: *until }
             }
             Command::GrantExtension { until, reason: r } => {
-                if *until <= now || order.dues.reply_due.is_some_and(|d| *until <= d) {
-                    return Err(invalid(
-                        "until",
-                        "extension_not_later",
-                        "延期时间须晚于当前办理时限",
-                        "The extension must end after the current reply due time",
-                    ));
-                }
+                extends(order, *until, now)?;
                 Action::GrantExtension { until: *until, reason: note(r)? }
             }
             Command::RefuseExtension { reason: r } => Action::RefuseExtension { reason: reason("reason", r)? },
@@ -256,4 +242,17 @@ impl App {
             masked: false,
         })
     }
+}
+
+/// An extension must end after now and after the reply due time it extends.
+fn extends(order: &WorkOrder, until: Timestamp, now: Timestamp) -> AppResult<()> {
+    if until <= now || order.dues.reply_due.is_some_and(|d| until <= d) {
+        return Err(invalid(
+            "until",
+            "extension_not_later",
+            "延期时间须晚于当前办理时限",
+            "The extension must end after the current reply due time",
+        ));
+    }
+    Ok(())
 }

@@ -108,7 +108,7 @@ async fn replace_categories(
     Auth(p): Auth,
     ApiJson(input): ApiJson<CsvInput>,
 ) -> ApiResult<(StatusCode, Json<VersionOut>)> {
-    Ok(created(app.save_category_tree(Some(&p), &input.csv, &input.note, input.base_version).await?))
+    Ok(created(app.save_reference_csv(Some(&p), ReferenceKind::Categories, &input.csv, &input.note, input.base_version).await?))
 }
 
 /// Adds a category node or changes one; saves the tree as the next version.
@@ -266,7 +266,7 @@ async fn replace_rules(
     Auth(p): Auth,
     ApiJson(input): ApiJson<CsvInput>,
 ) -> ApiResult<(StatusCode, Json<VersionOut>)> {
-    Ok(created(app.save_dispatch_rules(Some(&p), &input.csv, &input.note, input.base_version).await?))
+    Ok(created(app.save_reference_csv(Some(&p), ReferenceKind::DispatchRules, &input.csv, &input.note, input.base_version).await?))
 }
 
 /// The dispatch catalogue's versions, newest (in force) first.

@@ -91,6 +91,23 @@ fn versions_table(lang: Lang, clock: Clock, versions: &[hotline_app::catalogue::
 }
 
 /// The form that replaces a whole set with an uploaded CSV, checked and saved as the next version.
+/// The versions of a reference set, and (for editors) the upload of a whole new one.
+fn versions_section(
+    lang: Lang,
+    clock: Clock,
+    versions: &[hotline_app::catalogue::ReferenceVersion],
+    href: &str,
+    upload: Option<Markup>,
+) -> Markup {
+    html! {
+        section.card {
+            h2 { (lang.t("版本", "Versions")) }
+            (versions_table(lang, clock, versions, href))
+            @if let Some(u) = upload { (u) }
+        }
+    }
+}
+
 fn csv_upload(lang: Lang, version: Option<i64>, action: &str, id: &str, summary: &str, format: &str) -> Markup {
     let note_id = format!("{id}-note");
     html! {
@@ -246,15 +263,9 @@ async fn tree_page(app: &App, lang: Lang, who: &Principal, view: TreeView<'_>) -
                     }
                 }
             }
-            section.card {
-                h2 { (lang.t("版本", "Versions")) }
-                (versions_table(lang, clock, &versions, "/admin/categories/versions"))
-                @if editable {
-                    (csv_upload(lang, version, "/admin/categories/import", "category-import",
-                        lang.t("上传整个分类目录（CSV）", "Upload a whole tree (CSV)"),
-                        lang.t("格式同下载的 CSV：code,name_zh,name_en,default_urgency,description_zh,keywords。一级分类固定，不可缺少。", "Same format as the download: code,name_zh,name_en,default_urgency,description_zh,keywords. The first level is fixed and must be complete.")))
-                }
-            }
+            (versions_section(lang, clock, &versions, "/admin/categories/versions", editable.then(|| csv_upload(lang, version, "/admin/categories/import", "category-import",
+                lang.t("上传整个分类目录（CSV）", "Upload a whole tree (CSV)"),
+                lang.t("格式同下载的 CSV：code,name_zh,name_en,default_urgency,description_zh,keywords。一级分类固定，不可缺少。", "Same format as the download: code,name_zh,name_en,default_urgency,description_zh,keywords. The first level is fixed and must be complete.")))))
         },
     )
 }
@@ -330,7 +341,7 @@ pub async fn tree_import(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Err(r) => return r,
     };
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
-    match app.save_category_tree(Some(&who), &f.text("csv"), &f.text("note"), base_version(&f)).await {
+    match app.save_reference_csv(Some(&who), ReferenceKind::Categories, &f.text("csv"), &f.text("note"), base_version(&f)).await {
         Ok(v) => saved_redirect("/admin/categories", "MKT", v.version),
         Err(e) => {
             let q = TreeQuery::default();
@@ -518,14 +529,8 @@ async fn rules_page(app: &App, lang: Lang, who: &Principal, q: &RulesQuery, draf
                     }
                 }
             }
-            section.card {
-                h2 { (lang.t("版本", "Versions")) }
-                (versions_table(lang, clock, &versions, "/admin/dispatch/versions"))
-                @if editable {
-                    (csv_upload(lang, version, "/admin/dispatch/import", "rules-import",
-                        lang.t("上传整个派单目录（CSV）", "Upload a whole catalogue (CSV)"), "category,district,target,co_units,deadline_class"))
-                }
-            }
+            (versions_section(lang, clock, &versions, "/admin/dispatch/versions", editable.then(|| csv_upload(lang, version, "/admin/dispatch/import", "rules-import",
+                lang.t("上传整个派单目录（CSV）", "Upload a whole catalogue (CSV)"), "category,district,target,co_units,deadline_class"))))
         },
     )
 }
@@ -594,7 +599,7 @@ pub async fn rules_import(State(app): State<Arc<App>>, headers: HeaderMap, uri: 
         Err(r) => return r,
     };
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
-    match app.save_dispatch_rules(Some(&who), &f.text("csv"), &f.text("note"), base_version(&f)).await {
+    match app.save_reference_csv(Some(&who), ReferenceKind::DispatchRules, &f.text("csv"), &f.text("note"), base_version(&f)).await {
         Ok(v) => Redirect::to(&format!("/admin/dispatch?saved={}", v.version)).into_response(),
         Err(e) => {
             (status_of(&e), rules_page(&app, lang, &who, &RulesQuery::default(), None, Some(error_text(lang, &e))).await).into_response()

@@ -13,8 +13,8 @@ use hotline_domain::{
 };
 
 use crate::{
-    Category, Created, CredentialKind, IdempotencyKey, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit, NewUser,
-    NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
+    Category, Created, CredentialKind, IdempotencyKey, NewCredential, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit,
+    NewUser, NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
 };
 
 mod handling;

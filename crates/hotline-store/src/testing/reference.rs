@@ -2,8 +2,8 @@
 //! deadline policies.
 
 use super::{
-    Category, CredentialKind, DeadlinePolicy, Duration, DurationSpec, DurationUnit, NewReferenceVersion, NewUnit, NewUser, People,
-    ReferenceKind, Role, Store, StoreError, Timestamp, UnitClass, UnitId, Units, Urgency, actor, date, t0,
+    Category, CredentialKind, DeadlinePolicy, Duration, DurationSpec, DurationUnit, NewCredential, NewReferenceVersion, NewUnit, NewUser,
+    People, ReferenceKind, Role, Store, StoreError, Timestamp, UnitClass, UnitId, Units, Urgency, actor, date, t0,
 };
 
 pub(super) async fn units(store: &dyn Store) -> Units {
@@ -193,10 +193,25 @@ pub(super) async fn accounts(store: &dyn Store, units: &Units) -> People {
     // A session expires; an API token does not.
     let expires = now + Duration::hours(1);
     store
-        .insert_credential("session-hash", CredentialKind::Session, operator.id, "browser", now, Some(expires))
+        .insert_credential(&NewCredential {
+            token_hash: "session-hash",
+            kind: CredentialKind::Session,
+            user: operator.id,
+            name: "browser",
+            created_at: now,
+            expires_at: Some(expires),
+        })
         .await
         .expect("insert session");
-    store.insert_credential("token-hash", CredentialKind::ApiToken, handler.id, "integration", now, None).await.expect("insert api token");
+    let token = NewCredential {
+        token_hash: "token-hash",
+        kind: CredentialKind::ApiToken,
+        user: handler.id,
+        name: "integration",
+        created_at: now,
+        expires_at: None,
+    };
+    store.insert_credential(&token).await.expect("insert api token");
     let session = store.find_credential("session-hash", now).await.expect("find session");
     assert_eq!(session, Some((operator.clone(), CredentialKind::Session)));
     let session = store.find_credential("session-hash", expires - Duration::minutes(1)).await.expect("find session");

@@ -77,31 +77,16 @@ async fn tracking_with_wrong_phones_is_cut_off_after_ten_tries_per_order() {
         .await
         .expect("submit");
     let number = expect_status(res, 201).await["number"].as_str().expect("number").to_owned();
+    let track = async |phone: &str| {
+        citizen.post(app.url("/api/v1/public/track")).json(&json!({ "number": number, "phone": phone })).send().await.expect("track")
+    };
     for i in 0..10 {
-        let res = citizen
-            .post(app.url("/api/v1/public/track"))
-            .json(&json!({ "number": number, "phone": format!("1390000{i:04}") }))
-            .send()
-            .await
-            .expect("track");
-        expect_problem(res, 404, "not_found").await;
+        expect_problem(track(&format!("1390000{i:04}")).await, 404, "not_found").await;
     }
-    let res = citizen
-        .post(app.url("/api/v1/public/track"))
-        .json(&json!({ "number": number, "phone": "13900001111" }))
-        .send()
-        .await
-        .expect("track");
-    expect_problem(res, 429, "too_many_attempts").await;
+    expect_problem(track("13900001111").await, 429, "too_many_attempts").await;
     // An hour later the owner can track again.
     app.clock.advance(chrono::Duration::minutes(61));
-    let res = citizen
-        .post(app.url("/api/v1/public/track"))
-        .json(&json!({ "number": number, "phone": "13900001111" }))
-        .send()
-        .await
-        .expect("track");
-    assert_eq!(res.status(), 200);
+    assert_eq!(track("13900001111").await.status(), 200);
 }
 
 #[tokio::test]
