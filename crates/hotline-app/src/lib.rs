@@ -4,6 +4,7 @@
 //! happen now is the domain's [`hotline_domain::WorkOrder::check`]. Each use case reaches the store
 //! through the capability it needs ([`App::orders`], [`App::knowledge`], …).
 
+pub mod analytics;
 pub mod assessment;
 pub mod auth;
 pub mod catalogue;
@@ -79,6 +80,10 @@ pub struct App {
     search_store_id: RwLock<Option<String>>,
     /// Woken after this node writes, so its own changes are searchable within moments.
     search_nudge: tokio::sync::Notify,
+    /// The analytics read model and the reference data it is read with.
+    analytics: RwLock<analytics::AnalyticsState>,
+    analytics_sync: tokio::sync::Mutex<()>,
+    analytics_nudge: tokio::sync::Notify,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -162,6 +167,9 @@ impl App {
             search_sync: tokio::sync::Mutex::new(()),
             search_store_id: RwLock::new(None),
             search_nudge: tokio::sync::Notify::new(),
+            analytics: RwLock::new(analytics::AnalyticsState::new()),
+            analytics_sync: tokio::sync::Mutex::new(()),
+            analytics_nudge: tokio::sync::Notify::new(),
         };
         app.reload_reference().await?;
         if app.reference().current_policy(app.clock.now()).await?.is_none() && app.reference().list_policies().await?.is_empty() {

@@ -263,10 +263,23 @@ fn feed_round(state: &mut FeedState, fresh: &[i64], late: &[i64], now_secs: i64)
     *state != before || !late.is_empty()
 }
 
+/// The state a reader's checkpoint holds, if it was built from this store and is not ahead of it
+/// (a reader ahead of its database was built before the database was restored from a backup).
+pub(crate) fn usable_state(state: Option<FeedState>, store_id: &str, head: i64) -> Option<FeedState> {
+    state.filter(|s| s.store_id == store_id && s.cursor <= head)
+}
+
+/// A rebuild's starting state: the scan covers what exists now, and the feed is read again from a
+/// little before the head, so a write numbered before the head but committed after the scan passed
+/// it (PostgreSQL) is seen, or remembered as a gap.
+pub(crate) fn fresh_state(store_id: &str, head: i64) -> FeedState {
+    FeedState { schema: SCHEMA_VERSION, store_id: store_id.to_owned(), cursor: (head - REBUILD_MARGIN).max(0), gaps: Vec::new(), rebuild_after: None }
+}
+
 /// Whether a round leaves more to read now: a full batch may have more behind it, but a cursor
 /// that could not move (no room for gaps) waits for the next pass rather than reading it again.
-fn more_to_read(fresh: usize, cursor_before: i64, state: &FeedState) -> bool {
-    fresh >= FEED_BATCH as usize && state.cursor != cursor_before
+fn more_to_read(fresh: usize, batch: u32, cursor_before: i64, state: &FeedState) -> bool {
+    fresh >= batch as usize && state.cursor != cursor_before
 }
 
 impl App {
@@ -299,7 +312,9 @@ impl App {
         self.search_nudge.notified().await;
     }
 
-    async fn store_id(&self) -> AppResult<String> {
+    /// The database's identity (a random id stored in it on first use), which readers keep with
+    /// their checkpoints to notice a different database.
+    pub(crate) async fn store_identity(&self) -> AppResult<String> {
         if let Some(id) = self.search_store_id.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
             return Ok(id);
         }
@@ -314,31 +329,12 @@ impl App {
     pub async fn sync_search(&self) -> AppResult<SyncReport> {
         let _one_at_a_time = self.search_sync.lock().await;
         let index = self.search_index()?;
-        let store_id = self.store_id().await?;
+        let store_id = self.store_identity().await?;
         let (event_head, article_head) = self.feeds().change_heads().await?;
         let mut report = SyncReport::default();
         self.sync_articles(&index, &store_id, article_head, &mut report).await?;
         self.sync_orders(&index, &store_id, event_head, &mut report).await?;
         Ok(report)
-    }
-
-    /// The state an index's commit holds, if it was built from this store and is not ahead of it
-    /// (an index ahead of its database was built before the database was restored from a backup).
-    fn usable(state: Option<FeedState>, store_id: &str, head: i64) -> Option<FeedState> {
-        state.filter(|s| s.store_id == store_id && s.cursor <= head)
-    }
-
-    /// A rebuild's starting state: the scan covers what exists now, and the feed is read again from
-    /// a little before the head, so a write numbered before the head but committed after the scan
-    /// passed it (PostgreSQL) is seen, or remembered as a gap.
-    fn fresh_state(store_id: &str, head: i64) -> FeedState {
-        FeedState {
-            schema: SCHEMA_VERSION,
-            store_id: store_id.to_owned(),
-            cursor: (head - REBUILD_MARGIN).max(0),
-            gaps: Vec::new(),
-            rebuild_after: None,
-        }
     }
 
     async fn blocking<T: Send + 'static>(f: impl FnOnce() -> hotline_search::Result<T> + Send + 'static) -> AppResult<T> {
@@ -347,13 +343,13 @@ impl App {
 
     async fn sync_articles(&self, index: &Arc<SearchIndex>, store_id: &str, head: i64, report: &mut SyncReport) -> AppResult<()> {
         let now = self.clock.now().timestamp();
-        let mut state = match Self::usable(index.articles_state(), store_id, head) {
+        let mut state = match usable_state(index.articles_state(), store_id, head) {
             Some(s) => s,
             None => {
                 let docs: Vec<ArticleDoc> = self.knowledge().list_articles().await?.iter().map(article_doc).collect();
                 report.articles += docs.len();
                 report.rebuilt = true;
-                let state = Self::fresh_state(store_id, head);
+                let state = fresh_state(store_id, head);
                 let (ix, st) = (index.clone(), state.clone());
                 Self::blocking(move || ix.write_articles(&docs, &[], &st, true)).await?;
                 state
@@ -383,21 +379,21 @@ impl App {
             report.articles += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_articles(&docs, &[], &st, false)).await?;
-            if !more_to_read(changes.len(), cursor_before, &state) {
+            if !more_to_read(changes.len(), FEED_BATCH, cursor_before, &state) {
                 return Ok(());
             }
         }
     }
 
     async fn sync_orders(&self, index: &Arc<SearchIndex>, store_id: &str, head: i64, report: &mut SyncReport) -> AppResult<()> {
-        let (mut state, mut reset) = match Self::usable(index.orders_state(), store_id, head) {
+        let (mut state, mut reset) = match usable_state(index.orders_state(), store_id, head) {
             Some(s) => (s, false),
             None => {
                 // Start over: what exists now comes from a scan of the orders (its position is
                 // committed too, so an interrupted scan resumes); what changes meanwhile comes
                 // from the feed afterwards.
                 report.rebuilt = true;
-                (FeedState { rebuild_after: Some(0), ..Self::fresh_state(store_id, head) }, true)
+                (FeedState { rebuild_after: Some(0), ..fresh_state(store_id, head) }, true)
             }
         };
         while let Some(after) = state.rebuild_after {
@@ -411,25 +407,35 @@ impl App {
         }
         let now = self.clock.now().timestamp();
         loop {
-            let changes = self.feeds().order_changes(state.cursor, FEED_BATCH).await?;
-            let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
-            let late = if gap_ids.is_empty() { Vec::new() } else { self.feeds().order_changes_at(&gap_ids).await? };
-            let cursor_before = state.cursor;
-            let positions = |c: &[(i64, OrderId)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
-            if !feed_round(&mut state, &positions(&changes), &positions(&late), now) {
-                return Ok(());
-            }
-            let mut ids: Vec<OrderId> = changes.iter().chain(&late).map(|c| c.1).collect();
-            ids.sort_unstable_by_key(|o| o.0);
-            ids.dedup();
+            let (round, more) = self.feed_round_orders(&mut state, FEED_BATCH, now).await?;
+            let Some(ids) = round else { return Ok(()) };
             let docs: Vec<OrderDoc> = self.feeds().orders_by_ids(&ids).await?.iter().map(order_doc).collect();
             report.orders += docs.len();
             let (ix, st) = (index.clone(), state.clone());
             Self::blocking(move || ix.write_orders(&docs, &st, false)).await?;
-            if !more_to_read(changes.len(), cursor_before, &state) {
+            if !more {
                 return Ok(());
             }
         }
+    }
+
+    /// One round of the order feed for a reader at `state`: the orders changed since (in id
+    /// order, each once), with `state` moved past them, and whether more may be waiting. `None`
+    /// when there is nothing to write.
+    pub(crate) async fn feed_round_orders(&self, state: &mut FeedState, batch: u32, now_secs: i64) -> AppResult<(Option<Vec<OrderId>>, bool)> {
+        let changes = self.feeds().order_changes(state.cursor, batch).await?;
+        let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
+        let late = if gap_ids.is_empty() { Vec::new() } else { self.feeds().order_changes_at(&gap_ids).await? };
+        let cursor_before = state.cursor;
+        let positions = |c: &[(i64, OrderId)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
+        if !feed_round(state, &positions(&changes), &positions(&late), now_secs) {
+            return Ok((None, false));
+        }
+        let mut ids: Vec<OrderId> = changes.iter().chain(&late).map(|c| c.1).collect();
+        ids.sort_unstable_by_key(|o| o.0);
+        ids.dedup();
+        let more = more_to_read(changes.len(), batch, cursor_before, state);
+        Ok((Some(ids), more))
     }
 
     /// Local midnight of `day` in epoch milliseconds (the deployment's offset).

@@ -72,7 +72,7 @@ async fn nudge_search_after_writes(State(app): State<Arc<App>>, req: axum::extra
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let res = next.run(req).await;
     if write && res.status().as_u16() < 400 {
-        app.nudge_search();
+        app.nudge_readers();
     }
     res
 }

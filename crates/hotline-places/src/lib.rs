@@ -79,7 +79,7 @@ const STREET_SUFFIXES: [&str; 7] = ["街道办事处", "街道", "地区", "镇"
 
 /// The names people use for a unit besides its official one, each with whether it keeps a suffix
 /// that says what kind of place it is.
-fn spoken_names(name: &str, class: UnitClass) -> Vec<(String, bool)> {
+pub fn spoken_names(name: &str, class: UnitClass) -> Vec<(String, bool)> {
     let mut out: Vec<(String, bool)> = Vec::new();
     let long_enough = |s: &str, min: usize| s.chars().count() >= min;
     match class {

@@ -79,6 +79,28 @@ impl hotline_store::FeedStore for SqlStore {
         Ok((get(&row, "events")?, get(&row, "articles")?))
     }
 
+    async fn repeat_callers(&self, ids: &[OrderId], window_ms: i64) -> Result<Vec<OrderId>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(MAX_IDS) {
+            let sql = format!(
+                "select o.order_id from work_order o where o.order_id in ({}) and o.requester_phone is not null \
+                 and exists (select 1 from work_order p where p.requester_phone = o.requester_phone \
+                 and p.received_at < o.received_at and p.received_at >= o.received_at - ${}) order by o.order_id",
+                marks(chunk.len()),
+                chunk.len() + 1
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.0);
+            }
+            let rows = q.bind(window_ms).fetch_all(&self.read).await.map_err(backend_err)?;
+            for r in &rows {
+                out.push(OrderId(get::<i64>(r, "order_id")?));
+            }
+        }
+        Ok(out)
+    }
+
     async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "select v.version_id, a.slug from kb_article_version v join kb_article a on a.article_id = v.article_id \

@@ -18,6 +18,9 @@ pub trait FeedStore: Send + Sync {
     async fn scan_orders(&self, after: OrderId, limit: u32) -> Result<Vec<WorkOrder>>;
     /// The newest order event id and article version id (0 when there are none).
     async fn change_heads(&self) -> Result<(i64, i64)>;
+    /// Which of these orders came from a phone that had filed another order in the `window_ms`
+    /// before it (repeat callers, for analytics).
+    async fn repeat_callers(&self, ids: &[OrderId], window_ms: i64) -> Result<Vec<OrderId>>;
     /// Article versions saved after version id `after`, oldest first: (version id, slug).
     async fn article_changes(&self, after: i64, limit: u32) -> Result<Vec<(i64, String)>>;
     /// Which of these article version ids exist now, with their slugs.

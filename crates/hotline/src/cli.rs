@@ -128,6 +128,29 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Ask the data (问数): a question in Chinese or English, read into the analytics query model
+    /// and answered from the database (the read model is brought up to date first).
+    Ask {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Print `{"query", "rows", "unparsed"}` as JSON.
+        #[arg(long)]
+        json: bool,
+        /// When the question is asked (RFC 3339, e.g. 2026-12-07T10:00:00+08:00); relative dates
+        /// resolve against its local date. Default: now, at +08:00.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// Print only `{"query", "unparsed"}`, read with the shipped reference data, without opening a database.
+        #[arg(long)]
+        parse_only: bool,
+        /// Score the parser on a JSON Lines file of questions with their expected queries instead
+        /// (crates/hotline/data/ask/questions.jsonl), with the shipped reference data.
+        #[arg(long, conflicts_with = "question")]
+        eval: Option<PathBuf>,
+        /// The question.
+        #[arg(required_unless_present = "eval")]
+        question: Option<String>,
+    },
     /// Tell the running server (its pid in ./hotline.pid) to load the newest model and reference data now.
     Reload,
     /// Write synthetic requests with their ground truth as JSON Lines to standard output (no

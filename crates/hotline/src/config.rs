@@ -31,6 +31,9 @@ pub struct Config {
     /// Milliseconds between reads of other nodes' changes into this node's search index (this
     /// node's own writes are read at once); 0: this node does not keep its index current.
     pub search_refresh_ms: u64,
+    /// The analytics read model's directory: `""` beside a SQLite file (else a temporary directory,
+    /// rebuilt at each start), `"temporary"`, or a path.
+    pub analytics_dir: String,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             public_url: String::new(),
             search_index_dir: String::new(),
             search_refresh_ms: 1000,
+            analytics_dir: String::new(),
         }
     }
 }
@@ -68,13 +72,24 @@ impl DatabaseUrl {
 impl Config {
     /// Where the search index lives: a directory, or `None` for memory.
     pub fn search_index_path(&self) -> Option<std::path::PathBuf> {
-        match self.search_index_dir.trim() {
-            "memory" => None,
+        self.beside_database(&self.search_index_dir, "memory", "search")
+    }
+
+    /// Where the analytics read model lives: a directory, or `None` for a temporary one.
+    pub fn analytics_path(&self) -> Option<std::path::PathBuf> {
+        self.beside_database(&self.analytics_dir, "temporary", "analytics")
+    }
+
+    /// A reader's directory: the one configured, none for `none_word`, or beside a SQLite file
+    /// (`hotline.db.<suffix>`) when not set.
+    fn beside_database(&self, configured: &str, none_word: &str, suffix: &str) -> Option<std::path::PathBuf> {
+        match configured.trim() {
+            w if w == none_word => None,
             "" => {
                 let url = self.database_url.normalised();
                 let file = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
                 let file = file.split('?').next().unwrap_or_default();
-                (!file.is_empty() && !file.contains(":memory:")).then(|| std::path::PathBuf::from(format!("{file}.search")))
+                (!file.is_empty() && !file.contains(":memory:")).then(|| std::path::PathBuf::from(format!("{file}.{suffix}")))
             }
             dir => Some(std::path::PathBuf::from(dir)),
         }

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Parser;
 use hotline::cli::{Cli, Command, ConfigCommand, DispatchRulesCommand, ReferenceCommand, ServerArgs};
 use hotline::config::{Config, Overrides};
@@ -171,6 +172,57 @@ async fn main() -> anyhow::Result<()> {
             let result = hotline::triage::eval(&app, labels, *confusion).await;
             store.close().await;
             result
+        }
+        Command::Ask { server, json, now, parse_only, eval, question } => {
+            if let Some(path) = eval {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let cases = hotline::ask::read_cases(&text)?;
+                let lexicon = hotline_analytics::ask::Lexicon::new(&hotline::ask::shipped_catalog()?);
+                let started = std::time::Instant::now();
+                let (all, dev, held) = hotline::ask::evaluate(&lexicon, &cases);
+                let per = started.elapsed().as_secs_f64() * 1000.0 / cases.len().max(1) as f64;
+                let line = |name: &str, s: &hotline_analytics::ask::Score| {
+                    println!("{name}: {}/{} exact ({:.1}%)", s.exact, s.questions, 100.0 * s.accuracy());
+                };
+                line("all", &all);
+                line("developed against (odd ids)", &dev);
+                line("held out (even ids)", &held);
+                println!("unparsed words reported: {}/{} lines that list them", all.unparsed_reported, all.unparsed_expected);
+                println!("mean parse time: {per:.3} ms");
+                if !all.wrong.is_empty() {
+                    println!("wrong: {}", all.wrong.join(" "));
+                }
+                if std::env::var_os("HOTLINE_ASK_SHOW").is_some() {
+                    for c in cases.iter().filter(|c| all.wrong.contains(&c.id)) {
+                        let got = lexicon.parse(&c.q, c.now.date_naive());
+                        println!("{}\t{}\n  want {}\n  got  {} {:?}", c.id, c.q, serde_json::to_string(&c.query)?, serde_json::to_string(&got.query)?, got.unparsed);
+                    }
+                }
+                return Ok(());
+            }
+            let question = question.as_deref().unwrap_or_default();
+            if *parse_only {
+                let lexicon = hotline_analytics::ask::Lexicon::new(&hotline::ask::shipped_catalog()?);
+                let today = now.unwrap_or_else(hotline::ask::default_now).date_naive();
+                let parsed = lexicon.parse(question, today);
+                println!("{}", serde_json::to_string_pretty(&parsed)?);
+                return Ok(());
+            }
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let result = hotline::ask::answer(&app, question, *now).await;
+            let catalog = app.analytics_catalog().await.map(|(c, _)| c);
+            store.close().await;
+            let result = result?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", hotline::ask::table(&*catalog.map_err(anyhow::Error::new)?, &result));
+            }
+            Ok(())
         }
         Command::Outbox { server, limit } => {
             let config = load(server)?;

@@ -107,6 +107,15 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
     Ok(Arc::new(app))
 }
 
+/// Opens the analytics read model where the configuration puts it (else the app makes a temporary one).
+pub fn install_analytics(config: &Config, app: &App) -> anyhow::Result<()> {
+    if let Some(dir) = config.analytics_path() {
+        let (store, _) = hotline_analytics::FactStore::open(&dir).with_context(|| format!("cannot open the analytics read model in {}", dir.display()))?;
+        app.install_analytics(store);
+    }
+    Ok(())
+}
+
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let store = open_store(config).await?;
@@ -120,6 +129,7 @@ impl Application {
                 .with_context(|| format!("cannot open the search index in {}", dir.display()))?;
             app.install_search_index(index);
         }
+        install_analytics(config, &app)?;
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         Ok(Self { listener, app, store, config: config.clone() })
     }
@@ -188,9 +198,14 @@ impl Application {
         });
         let indexer = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_search_index(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
+        let analyst = (self.config.search_refresh_ms > 0)
+            .then(|| tokio::spawn(keep_analytics(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
         if let Some(i) = indexer {
             i.abort();
+        }
+        if let Some(a) = analyst {
+            a.abort();
         }
         refresher.abort();
         if let Some(s) = scheduler {
@@ -213,6 +228,20 @@ async fn keep_search_index(app: Arc<App>, every: std::time::Duration) {
             Err(e) => tracing::warn!(error = %e, "search index pass failed; retrying"),
         }
         tokio::select! { () = app.search_nudged() => {}, () = tokio::time::sleep(every) => {} }
+        tokio::time::sleep(GATHER).await;
+    }
+}
+
+/// Keeps this node's analytics read model up with the store, as the search index is kept.
+async fn keep_analytics(app: Arc<App>, every: std::time::Duration) {
+    const GATHER: std::time::Duration = std::time::Duration::from_millis(50);
+    loop {
+        match app.sync_analytics().await {
+            Ok(r) if r.rebuilt => tracing::info!(orders = r.orders, "analytics read model built"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "analytics pass failed; retrying"),
+        }
+        tokio::select! { () = app.analytics_nudged() => {}, () = tokio::time::sleep(every) => {} }
         tokio::time::sleep(GATHER).await;
     }
 }

@@ -52,9 +52,11 @@ impl Drop for TestApp {
             p.push(suffix);
             let _ = std::fs::remove_file(p);
         }
-        let mut index = self.db.clone().into_os_string();
-        index.push(".search");
-        let _ = std::fs::remove_dir_all(index);
+        for reader in [".search", ".analytics"] {
+            let mut dir = self.db.clone().into_os_string();
+            dir.push(reader);
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
