@@ -56,6 +56,9 @@ crate::vocab::vocabulary!(/// Every kind of event on an order's timeline: the ac
     Exclude = "exclude", "考核认定", "Assessment exclusion";
     /// A client system (Open311, e.g. FixMyStreet) adds an update: a note, changes no state.
     ExternalUpdate = "external_update", "外部系统补充", "Update from a client system";
+    /// The order came from another system's history (`hotline import-history`) in the state it had
+    /// there: one event stands for the timeline it had before.
+    Import = "import", "历史数据导入", "Imported from history";
 });
 
 impl ActionKind {
@@ -80,7 +83,7 @@ impl ActionKind {
             Self::Summon | Self::ArriveOnSite => &[S::Signed, S::Contacted, S::InProgress, S::ExtensionRequested, S::Reopened],
             Self::Evaluate | Self::CallbackAttempt => CALLBACK,
             Self::Exclude => DISPATCHED,
-            Self::Receive => &[],
+            Self::Receive | Self::Import => &[],
             Self::Triage | Self::Answer | Self::Transfer | Self::Redirect | Self::LinkDuplicate => &[S::Received, S::Triaged],
             Self::Dispatch => &[S::Triaged],
             Self::Sign => &[S::Dispatched, S::Reopened],
@@ -101,7 +104,7 @@ impl ActionKind {
     /// Whether this kind is something a person does to an order through its action forms (as opposed
     /// to what the system records: receipt, notices, reveals, client systems' notes).
     pub fn is_user_action(self) -> bool {
-        !matches!(self, Self::Receive | Self::RevealContact | Self::DeadlineNotice | Self::ExternalUpdate)
+        !matches!(self, Self::Receive | Self::RevealContact | Self::DeadlineNotice | Self::ExternalUpdate | Self::Import)
     }
 }
 

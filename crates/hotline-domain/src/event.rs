@@ -78,6 +78,7 @@ payloads! {
         CallbackAttempt(CallbackAttempted),
         Exclude(Excluded),
         ExternalUpdate(ExternalUpdated),
+        Import(Imported),
     }
     empty {
         Redirect,
@@ -108,6 +109,18 @@ impl EventPayload {
             _ => None,
         }
     }
+}
+
+/// Where an imported order came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    /// The file, as named to the import.
+    pub source: String,
+    /// The line of the file the order was on.
+    pub line: u64,
+    /// The order's number in the system it came from, when it had one.
+    #[serde(default)]
+    pub external_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

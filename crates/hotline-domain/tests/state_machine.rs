@@ -71,7 +71,7 @@ const TERMINAL_STATES: &[State] = &[State::AnsweredDirectly, State::Transferred,
 fn pinned_allowed_from(kind: ActionKind) -> &'static [State] {
     use State as S;
     match kind {
-        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate => {
+        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => {
             unreachable!("not an Action")
         }
         ActionKind::Triage | ActionKind::Answer | ActionKind::Transfer | ActionKind::Redirect | ActionKind::LinkDuplicate => {
@@ -304,7 +304,7 @@ fn fresh_order() -> WorkOrder {
 fn sample(kind: ActionKind) -> Option<Action> {
     let until = t0() + Duration::days(20);
     Some(match kind {
-        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate => return None,
+        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => return None,
         ActionKind::Triage => {
             Action::Triage { nature: Nature::Complaint, category: category(), category_version: None, urgency: Urgency::General }
         }
@@ -560,7 +560,7 @@ fn the_pinned_transition_table_matches_allowed_from() {
     assert!(ActionKind::Receive.allowed_from().is_empty(), "nothing moves an order into Received");
     // Every kind but the two non-actions appears in the table exactly once.
     let others: Vec<ActionKind> = ActionKind::ALL.iter().copied().filter(|k| !ACTION_KINDS.contains(k)).collect();
-    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice, ActionKind::ExternalUpdate]);
+    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice, ActionKind::ExternalUpdate, ActionKind::Import]);
     for kind in ACTION_KINDS {
         assert_eq!(sample(kind).unwrap().kind(), kind);
     }

@@ -223,6 +223,16 @@ impl Gazetteer {
         if !district_ids.is_empty() {
             narrow(&mut communities, &|c| self.ancestor(c, UnitClass::District).is_some_and(|d| district_ids.contains(&d)));
         }
+        // A community said only by a short form and lying in another district than the street or
+        // district the text names (中关村南大街: 南大街 is a village in 怀柔) is part of a road's name,
+        // not the place. (A neighbouring street of the same district is how people speak: 回龙观那边的
+        // 龙泽苑.)
+        let named_districts: Vec<UnitId> =
+            district_ids.iter().copied().chain(street_ids.iter().filter_map(|s| self.ancestor(*s, UnitClass::District))).collect();
+        let agrees = |c: UnitId| self.ancestor(c, UnitClass::District).is_some_and(|d| named_districts.contains(&d));
+        if !named_districts.is_empty() && !official(&communities) && !communities.iter().any(|c| agrees(c.0)) {
+            communities.clear();
+        }
         let dedup = dedup_ids;
         let (level, cands) = if !communities.is_empty() {
             (UnitClass::Community, communities)

@@ -72,6 +72,7 @@ impl Backend {
                 (8, "open311", include_str!("../migrations/sqlite/0008_open311.sql")),
                 (9, "knowledge base", include_str!("../migrations/sqlite/0009_knowledge_base.sql")),
                 (10, "domain checks", include_str!("../migrations/sqlite/0010_domain_checks.sql")),
+                (11, "history import", include_str!("../migrations/sqlite/0011_history_import.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -84,6 +85,7 @@ impl Backend {
                 (8, "open311", include_str!("../migrations/postgres/0008_open311.sql")),
                 (9, "knowledge base", include_str!("../migrations/postgres/0009_knowledge_base.sql")),
                 (10, "domain checks", include_str!("../migrations/postgres/0010_domain_checks.sql")),
+                (11, "history import", include_str!("../migrations/postgres/0011_history_import.sql")),
             ],
         };
         let migrations = files
@@ -169,14 +171,20 @@ impl hotline_store::Store for SqlStore {
 mod schema_tests {
     use hotline_domain::{ActionKind, Role, State, UnitClass};
 
-    /// The quoted codes of the check named `name` in a migration (its first `in (…)` list).
-    fn codes(sql: &str, name: &str) -> Vec<String> {
-        let at = sql.find(name).unwrap_or_else(|| panic!("no check {name}"));
-        // In PostgreSQL the list follows the name; in SQLite the trigger's `when` follows its name.
-        let list = &sql[at..];
-        let open = list.find(" in (").expect("an in-list") + 5;
-        let close = open + list[open..].find(')').expect("the list ends");
-        list[open..close].split(',').map(|c| c.trim().trim_matches('\'').to_owned()).collect()
+    const SQLITE: [&str; 2] = [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/sqlite/0011_history_import.sql")];
+    const POSTGRES: [&str; 2] =
+        [include_str!("../migrations/postgres/0010_domain_checks.sql"), include_str!("../migrations/postgres/0011_history_import.sql")];
+
+    /// The quoted codes of the check named `name` as the newest migration defining it has it: a
+    /// PostgreSQL `check (… in (…))`, or a SQLite trigger's `when not (…)` (an `in` list or a chain
+    /// of comparisons).
+    fn codes(migrations: &[&str], name: &str) -> Vec<String> {
+        let defining = |sql: &&&str| sql.contains(&format!("constraint {name} check")) || sql.contains(&format!("create trigger {name}_insert"));
+        let sql = migrations.iter().rev().find(defining).unwrap_or_else(|| panic!("no check {name}"));
+        let at = sql.find(&format!("constraint {name} check")).or_else(|| sql.find(&format!("create trigger {name}_insert"))).expect("found");
+        let body = &sql[at..];
+        let end = body.find("begin").or_else(|| body.find(");")).expect("the check ends");
+        body[..end].split('\'').skip(1).step_by(2).map(str::to_owned).collect()
     }
 
     #[test]
@@ -187,9 +195,7 @@ mod schema_tests {
         let roles: Vec<String> = Role::ALL.iter().map(|r| r.code().to_owned()).collect();
         let mut actor_roles = roles.clone();
         actor_roles.push("citizen".into());
-        for sql in
-            [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/postgres/0010_domain_checks.sql")]
-        {
+        for sql in [&SQLITE[..], &POSTGRES[..]] {
             assert_eq!(codes(sql, "work_order_state_check"), states);
             assert_eq!(codes(sql, "order_event_to_state_check"), states);
             assert_eq!(codes(sql, "order_event_from_state_check"), states);

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotline_domain::{ActionKind, CaseId, EventDraft, EventPayload, OrderId, OrderNumber, State, Transition, UnitId, WorkOrder};
-use hotline_store::{Created, Event, IdempotencyKey, OrderPage, OrderQuery, Result, StateCount, StoreError};
+use hotline_store::{Created, Event, IdempotencyKey, ImportedOrder, OrderPage, OrderQuery, Result, StateCount, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments};
 
@@ -143,6 +143,110 @@ async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[Event
     Ok(stored)
 }
 
+/// Rows per multi-row statement of an import (under SQLite's 32,766 parameters for an order's 33).
+const IMPORT_CHUNK: usize = 500;
+
+/// The import's statements, inside the caller's transaction: the day counters moved once per day,
+/// the new cases, the orders, their unit links and their events, each as a few multi-row inserts.
+async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result<()> {
+    // Numbers: each day's counter moved by that day's orders at once.
+    let mut days: Vec<(NaiveDate, i64)> = Vec::new();
+    for r in rows {
+        match days.iter_mut().find(|(d, _)| *d == r.local_date) {
+            Some((_, n)) => *n += 1,
+            None => days.push((r.local_date, 1)),
+        }
+    }
+    let mut next: std::collections::HashMap<NaiveDate, i64> = std::collections::HashMap::new();
+    for (day, n) in &days {
+        let row = sqlx::query(
+            "insert into order_day_seq (day, seq) values ($1, $2) \
+             on conflict (day) do update set seq = order_day_seq.seq + $2 returning seq",
+        )
+        .bind(day.format("%Y%m%d").to_string())
+        .bind(*n)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend_err)?;
+        next.insert(*day, get::<i64>(&row, "seq")? - n + 1);
+    }
+    let mut stored: Vec<WorkOrder> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let seq = next.get_mut(&r.local_date).ok_or_else(|| StoreError::backend("a day without a counter"))?;
+        let mut o = r.order.clone();
+        o.number = OrderNumber::compose(r.local_date, u64::try_from(*seq).unwrap_or_default());
+        *seq += 1;
+        stored.push(o);
+    }
+    // Cases: one new case per order that opens its own. Which new id goes to which order does not
+    // matter (each is fresh); they are handed out in the order they were made.
+    let opening: Vec<usize> = stored.iter().enumerate().filter(|(_, o)| o.case_id == CaseId(0)).map(|(i, _)| i).collect();
+    for chunk in opening.chunks(IMPORT_CHUNK * 4) {
+        let sql = format!("insert into order_case (opened_at) values {} returning case_id", values_list(1, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for i in chunk {
+            q = q.bind(ms(stored[*i].received_at));
+        }
+        let mut ids: Vec<i64> = q.fetch_all(&mut *conn).await.map_err(backend_err)?.iter().map(|r| get::<i64>(r, "case_id")).collect::<Result<_>>()?;
+        if ids.len() != chunk.len() {
+            return Err(StoreError::backend("fewer cases made than asked for"));
+        }
+        ids.sort_unstable();
+        for (i, id) in chunk.iter().zip(ids) {
+            stored[*i].case_id = CaseId(id);
+        }
+    }
+    // Orders, matched back to their new ids by number.
+    let cols = ORDER_COLUMNS.join(", ");
+    for chunk in stored.chunks_mut(IMPORT_CHUNK) {
+        let sql = format!(
+            "insert into work_order (number, case_id, {cols}) values {} returning order_id, number",
+            values_list(ORDER_COLUMNS.len() + 2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for o in chunk.iter() {
+            q = bind_order(q.bind(o.number.as_str().to_owned()).bind(o.case_id.0), o)?;
+        }
+        let made = q.fetch_all(&mut *conn).await.map_err(|e| conflict_or_backend(e, "invalid order"))?;
+        let ids: std::collections::HashMap<String, i64> =
+            made.iter().map(|r| Ok((get::<String>(r, "number")?, get::<i64>(r, "order_id")?))).collect::<Result<_>>()?;
+        for o in chunk.iter_mut() {
+            o.id = OrderId(*ids.get(o.number.as_str()).ok_or_else(|| StoreError::backend("an imported order came back without its id"))?);
+        }
+    }
+    // Unit links.
+    let mut links: Vec<(i64, i64, &str)> = Vec::new();
+    for o in &stored {
+        let Some(a) = &o.assignment else { continue };
+        let mut seen: Vec<UnitId> = Vec::new();
+        for (unit, role) in std::iter::once((a.main_unit, "main")).chain(a.co_units.iter().map(|u| (*u, "co"))).chain(a.district_copy.map(|u| (u, "copy"))) {
+            if !seen.contains(&unit) {
+                seen.push(unit);
+                links.push((o.id.0, unit.0, role));
+            }
+        }
+    }
+    for chunk in links.chunks(IMPORT_CHUNK * 4) {
+        let sql = format!("insert into order_unit (order_id, unit_id, role) values {}", values_list(3, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for (order, unit, role) in chunk {
+            q = q.bind(*order).bind(*unit).bind(*role);
+        }
+        q.execute(&mut *conn).await.map_err(|e| conflict_or_backend(e, "unknown unit in assignment"))?;
+    }
+    // Events.
+    let events: Vec<(OrderId, &EventDraft)> = stored.iter().zip(rows).flat_map(|(o, r)| r.events.iter().map(move |e| (o.id, e))).collect();
+    for chunk in events.chunks(IMPORT_CHUNK * 2) {
+        let sql = format!("{EVENT_INSERT}{}", values_list(EVENT_COLUMNS, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for (order, e) in chunk {
+            q = bind_event(q, *order, e)?;
+        }
+        q.execute(&mut *conn).await.map_err(|e| conflict_or_backend(e, "unknown actor"))?;
+    }
+    Ok(())
+}
+
 /// A dynamic `where` clause with numbered parameters, bound in the order they are pushed.
 struct Filter {
     sql: String,
@@ -277,10 +381,16 @@ impl hotline_store::OrderStore for SqlStore {
         }
     }
 
-    async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize> {
+    async fn import_orders(&self, orders: &[ImportedOrder], progress: Option<(&str, &str)>) -> Result<usize> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        for (order, events) in orders {
-            insert_new(&mut tx, order, events, local_date).await?;
+        import_rows(&mut tx, orders).await?;
+        if let Some((key, value)) = progress {
+            sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_err)?;
         }
         tx.commit().await.map_err(backend_err)?;
         Ok(orders.len())

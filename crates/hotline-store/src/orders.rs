@@ -20,6 +20,15 @@ pub struct Created {
     pub replayed: bool,
 }
 
+/// An order to store as it is (a historical import, a benchmark), with its events and the local
+/// date it is numbered under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedOrder {
+    pub order: WorkOrder,
+    pub events: Vec<EventDraft>,
+    pub local_date: NaiveDate,
+}
+
 /// A stored event (timeline row).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -72,10 +81,12 @@ pub trait OrderStore: Send + Sync {
     /// events, and records the idempotency key: all or nothing. A key seen before returns the order
     /// it created, with `replayed = true`, and writes nothing.
     async fn create_order(&self, o: &WorkOrder, events: &[EventDraft], day: NaiveDate, key: Option<&IdempotencyKey>) -> Result<Created>;
-    /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered, given
-    /// its case (an order whose `case_id` is 0 opens its own; otherwise it joins that case) and stored
-    /// with its events, all in one transaction. Returns how many were stored.
-    async fn import_orders(&self, orders: &[(WorkOrder, Vec<EventDraft>)], local_date: NaiveDate) -> Result<usize>;
+    /// Bulk load of already-built orders (historical imports, benchmarks): each is numbered under
+    /// its local date, given its case (an order whose `case_id` is 0 opens its own; otherwise it
+    /// joins that case) and stored with its events, in a few large statements and one transaction,
+    /// together with `progress` (a setting: key, value) when given, so a resumed import knows
+    /// exactly what was stored. Returns how many were stored.
+    async fn import_orders(&self, orders: &[ImportedOrder], progress: Option<(&str, &str)>) -> Result<usize>;
     /// Writes `t.order` only if the stored order is still in `t.expected_state` at
     /// `t.expected_version` (else `Conflict`), and appends `t.event`, in one transaction.
     async fn apply_transition(&self, t: &Transition) -> Result<WorkOrder>;

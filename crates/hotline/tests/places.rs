@@ -19,6 +19,9 @@ type Row = (&'static str, &'static str, Option<&'static str>, Option<&'static st
 const FORMAL: &[Row] = &[
     ("市民来电反映：海淀区中关村街道知春里西社区8号楼门口车辆乱停", "海淀区", Some("中关村街道"), Some("知春里西社区居委会")),
     ("东城区和平里街道和平里社区居委会9区12号楼楼道堆放杂物", "东城区", Some("和平里街道"), Some("和平里社区居委会")),
+    // 南大街 is also a village in 怀柔区: a road's name, not the place, next to the district named.
+    ("海淀区中关村南大街5号院内路灯不亮", "海淀区", Some("中关村街道"), None),
+    ("中关村南大街5号院内路灯不亮", "海淀区", Some("中关村街道"), None),
     ("东城区东华门街道王府井社区东厂北巷3号院下水道堵塞", "东城区", Some("东华门街道"), Some("王府井社区居委会")),
     ("东城区交道口街道南锣鼓巷社区菊儿胡同夜间施工扰民", "东城区", Some("交道口街道"), Some("南锣鼓巷社区居委会")),
     ("东城区天坛街道金鱼池社区1号楼电梯故障", "东城区", Some("天坛街道"), Some("金鱼池社区居委会")),
@@ -440,3 +443,4 @@ fn coordinates_of_well_known_places_fall_in_their_districts() {
         assert_eq!(name(map.locate(lng, lat)), want, "{place} ({lng}, {lat})");
     }
 }
+

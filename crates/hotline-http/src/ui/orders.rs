@@ -145,7 +145,7 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView, help: 
         let id = |name: &str| format!("{code}-{name}");
         let note = || text_field(&id("note"), "note", lang.t("备注（可选）", "Note (optional)"), false);
         let fields = match kind {
-            ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate => continue,
+            ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => continue,
             ActionKind::Triage => {
                 let best = help.triage.as_ref();
                 html! {
@@ -378,6 +378,12 @@ fn payload_summary(lang: Lang, clock: Clock, dir: &UnitDirectory, cats: &Categor
             None => lang.t("纳入考核", "counted in the assessment again").to_owned(),
         }),
         EventPayload::ExternalUpdate(u) => parts.push(format!("{} {}", lang.t("外部状态", "client status"), u.status)),
+        EventPayload::Import(i) => {
+            parts.push(format!("{} {} {} {}", lang.t("来自", "from"), i.source, lang.t("第", "line"), i.line));
+            if let Some(n) = &i.external_number {
+                parts.push(format!("{} {n}", lang.t("原编号", "original number")));
+            }
+        }
         EventPayload::Redirect
         | EventPayload::Sign
         | EventPayload::Contact

@@ -1,5 +1,6 @@
 //! The story of orders: numbering, idempotency, guarded transitions, events, lists, cases, bulk import.
 
+use crate::ImportedOrder;
 use super::{
     Action, Assignment, CategoryPath, ContactRevealed, DeadlinePolicy, Duration, EventDraft, EventPayload, IdempotencyKey, Nature, OrderId,
     OrderNumber, OrderQuery, PHONE_1, PHONE_2, People, State, StateCount, Store, StoreError, UnitId, Units, Urgency, WorkOrder, actor,
@@ -278,19 +279,24 @@ pub(super) async fn orders(store: &dyn Store, units: &Units, people: &People, po
     assert_eq!(none, vec![]);
     assert_eq!(store.count_by_state(Some(&[])).await.expect("count_by_state of no units"), vec![]);
 }
-/// Bulk import numbers orders in sequence on their date, opens a case for each, keeps their events,
-/// and an import with a bad reference writes nothing.
+/// Bulk import numbers orders in sequence on their own dates, opens a case for each, keeps their
+/// events, records its progress with them, and an import with a bad reference writes nothing.
 pub(super) async fn import(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
     let now = at(2026, 12, 1, 9, 0);
     let day = date(2026, 12, 1);
     let actor = actor(&people.operator);
-    let rows: Vec<(WorkOrder, Vec<EventDraft>)> = (0..3)
+    let rows: Vec<ImportedOrder> = (0..4)
         .map(|i| {
             let new = sample_new_order(&format!("导入的历史工单 {i}"), Some(PHONE_2), Some(units.district), Some(units.street));
-            (received(new, &people.operator, now, policy), vec![receive_event(&actor, now)])
+            // The last one a day earlier: numbered on its own date.
+            let local_date = if i == 3 { date(2026, 11, 30) } else { day };
+            ImportedOrder { order: received(new, &people.operator, now, policy), events: vec![receive_event(&actor, now)], local_date }
         })
         .collect();
-    assert_eq!(store.import_orders(&rows, day).await.expect("import"), 3);
+    assert_eq!(store.import_orders(&rows, Some(("import:test", "4"))).await.expect("import"), 4);
+    assert_eq!(store.setting_or_insert("import:test", "0").await.expect("setting"), "4", "progress is stored with the orders");
+    let earlier = order(store, &OrderNumber::parse("2026113000001").expect("number")).await;
+    assert_eq!(earlier.description, "导入的历史工单 3");
     let mut cases = Vec::new();
     for seq in 1..=3 {
         let number = OrderNumber::parse(&format!("20261201{seq:05}")).expect("number");
@@ -303,8 +309,9 @@ pub(super) async fn import(store: &dyn Store, units: &Units, people: &People, po
     assert_eq!(cases.len(), 3, "each imported order opens its own case");
 
     let mut bad = rows[0].clone();
-    bad.0.location.street = Some(UnitId(987_654));
+    bad.order.location.street = Some(UnitId(987_654));
     let before = listed(store, &query()).await.len();
-    assert!(store.import_orders(&[rows[1].clone(), bad], day).await.is_err(), "an unknown unit fails the import");
+    assert!(store.import_orders(&[rows[1].clone(), bad], Some(("import:test", "6"))).await.is_err(), "an unknown unit fails the import");
     assert_eq!(listed(store, &query()).await.len(), before, "a failed import writes nothing");
+    assert_eq!(store.setting_or_insert("import:test", "0").await.expect("setting"), "4", "nor moves the progress");
 }

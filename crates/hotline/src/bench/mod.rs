@@ -237,8 +237,9 @@ pub(super) async fn import_many(
     let mut stored = 0;
     while stored < count {
         let n = 5_000.min(count - stored);
-        let rows: Vec<(WorkOrder, Vec<EventDraft>)> = (stored..stored + n).map(|k| (make(k), events.to_vec())).collect();
-        stored += app.orders().import_orders(&rows, day).await?;
+        let rows: Vec<hotline_store::ImportedOrder> =
+            (stored..stored + n).map(|k| hotline_store::ImportedOrder { order: make(k), events: events.to_vec(), local_date: day }).collect();
+        stored += app.orders().import_orders(&rows, None).await?;
     }
     Ok(stored)
 }
