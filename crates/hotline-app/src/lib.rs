@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod handling;
+pub mod history;
 pub mod kb;
 pub mod open311;
 pub mod orders;

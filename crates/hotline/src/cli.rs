@@ -128,6 +128,18 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Load past orders (JSON Lines; see docs/analytics.md) into the store and the analytics read
+    /// model: every line is checked first; batches are stored with the import's progress, so the
+    /// same command continues an interrupted import.
+    ImportHistory {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Orders per stored batch.
+        #[arg(long, default_value_t = crate::history::DEFAULT_BATCH)]
+        batch: usize,
+    },
     /// Ask the data (问数): a question in Chinese or English, read into the analytics query model
     /// and answered from the database (the read model is brought up to date first).
     Ask {

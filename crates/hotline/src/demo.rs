@@ -324,7 +324,7 @@ struct DemoRequest {
 /// heating first, then the rest in generated order.
 fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<Vec<DemoRequest>> {
     let start = (now - Duration::days(14)).date_naive().format("%Y-%m-%d").to_string();
-    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None };
+    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None, history: false, per_day: 300 };
     let mut buf = Vec::new();
     crate::generate::generate(&args, &mut buf)?;
     let units = app.units();

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod generate;
+pub mod history;
 pub mod seed;
 pub mod startup;
 pub mod triage;

@@ -173,6 +173,26 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::ImportHistory { server, file, batch } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let mut out = std::io::stdout();
+            let report = hotline::history::import_file(&app, file, (*batch).max(1), &mut out).await;
+            store.close().await;
+            let report = report?;
+            println!(
+                "{} lines: {} orders imported, {} already imported before; {:.1} s ({:.0} orders/s)",
+                report.lines,
+                report.imported,
+                report.skipped,
+                report.seconds,
+                report.rate()
+            );
+            Ok(())
+        }
         Command::Ask { server, json, now, parse_only, eval, question } => {
             if let Some(path) = eval {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

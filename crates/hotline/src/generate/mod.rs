@@ -21,6 +21,7 @@
 //! 举报, for reports); Chinese text uses the category's Chinese keywords, English text its English
 //! ones. Nature, category and place are still drawn independently, so some combinations read oddly.
 
+mod history;
 mod text;
 mod world;
 
@@ -60,6 +61,26 @@ pub struct GenerateArgs {
     /// A surge of requests, e.g. `rainstorm@2026-07-31T14:00` (Beijing time).
     #[arg(long)]
     pub surge: Option<String>,
+    /// Write a city's order history for `hotline import-history` instead: `--days` days from
+    /// `--start` at `--per-day` requests a day (with the rhythm of hours, weekdays, holidays, the
+    /// heating and flood seasons, a rainstorm surge), handled by their units, with times and
+    /// callback answers.
+    #[arg(long)]
+    pub history: bool,
+    /// With `--history`: requests per day on average.
+    #[arg(long, default_value_t = 300)]
+    pub per_day: u32,
+}
+
+/// Public holidays weigh a day down (a percentage): New Year, the Spring Festival week, Labour Day,
+/// National Day week. The Spring Festival moves; its first days for the years around now.
+fn holiday_weight(d: NaiveDate) -> u64 {
+    const SPRING_FESTIVAL: [(i32, u32, u32); 8] =
+        [(2023, 1, 22), (2024, 2, 10), (2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3)];
+    let (m, day) = (d.month(), d.day());
+    let fixed = (m == 1 && day == 1) || (m == 5 && (1..=5).contains(&day)) || (m == 10 && (1..=7).contains(&day));
+    let spring = SPRING_FESTIVAL.iter().filter_map(|(y, m, dd)| NaiveDate::from_ymd_opt(*y, *m, *dd)).any(|s| d >= s && d < s + chrono::Days::new(7));
+    if fixed || spring { 60 } else { 100 }
 }
 
 #[derive(Clone, Copy)]
@@ -81,6 +102,8 @@ struct Earlier {
     nature: usize,
     phone: u64,
     urgency: u8,
+    /// Where the requester really is (a community index), named in the text or not.
+    home: usize,
 }
 
 #[derive(Serialize)]
@@ -149,17 +172,18 @@ impl World {
 
     /// When each request arrives, sorted (so ids run in time order and duplicates point
     /// backwards): the rhythm of the day, the week and the heating season, and the surge.
-    fn arrival_times(&self, rng: &mut Rng, args: &GenerateArgs, start: NaiveDate, surge: Option<i64>) -> Vec<(i64, bool)> {
+    fn arrival_times(&self, rng: &mut Rng, args: &GenerateArgs, count: usize, start: NaiveDate, surge: Option<i64>) -> Vec<(i64, bool)> {
         let start_day = start.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days();
         let day_weights = cumulate((0..i64::from(args.days)).map(|i| {
             let (_, m, _) = civil_from_days(start_day + i);
             let weekday = (start + chrono::Days::new(i as u64)).weekday().num_days_from_monday();
             let w: u64 = if weekday >= 5 { 68 } else { 100 };
+            let w = if args.history { w * holiday_weight(start + chrono::Days::new(i as u64)) / 100 } else { w };
             w * if season(m) == 0 { 110 } else { 100 } / 100
         }));
-        let surge_n = if surge.is_some() { (args.count / 40).max(args.count.min(40)) } else { 0 };
-        let mut times: Vec<(i64, bool)> = Vec::with_capacity(args.count);
-        for i in 0..args.count {
+        let surge_n = if surge.is_some() { (count / 40).max(count.min(40)) } else { 0 };
+        let mut times: Vec<(i64, bool)> = Vec::with_capacity(count);
+        for i in 0..count {
             if i < surge_n
                 && let Some(at) = surge
             {
@@ -175,8 +199,9 @@ impl World {
         times
     }
 
-    /// A new request's category leaf, nature and place (a restatement takes the earlier one's).
-    fn subject(&self, rng: &mut Rng, in_surge: bool, english: bool, month: u32) -> (usize, usize, PlacePick) {
+    /// A new request's category leaf, nature, place as the text names it, and the community the
+    /// requester is really in (a restatement takes the earlier one's).
+    fn subject(&self, rng: &mut Rng, in_surge: bool, english: bool, month: u32) -> (usize, usize, PlacePick, usize) {
         let leaf_i = if in_surge && !self.surge_leaves.is_empty() {
             *rng.pick(&self.surge_leaves)
         } else {
@@ -205,7 +230,7 @@ impl World {
         } else {
             PlacePick { district: Some(d), street: Some(s), community: if r.is_multiple_of(3) { None } else { Some(c) } }
         };
-        (leaf_i, nature_i, place)
+        (leaf_i, nature_i, place, c)
     }
 
     /// The place as the text names it (official names, short forms, a building), in `out`.
@@ -398,30 +423,44 @@ fn draw_phone(rng: &mut Rng, earlier: Option<Earlier>, phones: &mut Vec<u64>) ->
     phone
 }
 
-/// Writes `args.count` lines to `out`.
-pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let start =
-        NaiveDate::parse_from_str(&args.start, "%Y-%m-%d").with_context(|| format!("--start {}: expected YYYY-MM-DD", args.start))?;
-    if args.days == 0 {
-        bail!("--days must be at least 1");
+/// One generated request, before it is written out.
+struct Drawn<'a> {
+    number: usize,
+    secs: i64,
+    channel: &'static str,
+    english: bool,
+    leaf: &'a Leaf,
+    nature: &'static str,
+    /// The place as the text names it.
+    place: PlacePick,
+    /// The community the requester is in.
+    home: usize,
+    urgency: &'static str,
+    disposition: &'static str,
+    restates: Option<usize>,
+    phone: u64,
+}
+
+/// The generator's state across requests: restatable earlier requests, callers' numbers, buffers.
+struct Generator<'w> {
+    world: &'w World,
+    rng: Rng,
+    history: VecDeque<Earlier>,
+    phones: Vec<u64>,
+    text: String,
+    place_s: String,
+}
+
+impl<'w> Generator<'w> {
+    fn new(world: &'w World, seed: u64) -> Self {
+        Self { world, rng: Rng::new(seed), history: VecDeque::with_capacity(4096), phones: Vec::with_capacity(1 << 16), text: String::new(), place_s: String::new() }
     }
-    let surge = parse_surge(args.surge.as_deref())?;
-    let world = World::new()?;
-    let mut rng = Rng::new(args.seed);
-    let times = world.arrival_times(&mut rng, args, start, surge);
 
-    let mut history: VecDeque<Earlier> = VecDeque::with_capacity(4096);
-    let mut phones: Vec<u64> = Vec::with_capacity(1 << 16);
-    let (mut id, mut dup_id, mut stamp, mut text, mut phone_s, mut place_s) =
-        (String::new(), String::new(), String::new(), String::new(), String::new(), String::new());
-    let mut json = Vec::with_capacity(1024);
-    for (n, &(secs, in_surge)) in times.iter().enumerate() {
-        let number = n + 1;
-        id.clear();
-        let _ = write!(id, "g{number:06}");
-        rfc3339(secs, &mut stamp);
+    /// The next request, arriving at `secs`; its words are left in `self.text`.
+    fn draw(&mut self, number: usize, secs: i64, in_surge: bool) -> Drawn<'w> {
+        let world = self.world;
+        let rng = &mut self.rng;
         let (_, month, _) = civil_from_days((secs + BEIJING_OFFSET).div_euclid(86_400));
-
         let channel = match rng.below(1000) {
             0..850 => "phone",
             850..900 => "web",
@@ -430,14 +469,14 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
         };
         let english = rng.chance(30);
         // A restatement of an earlier request at the same place?
-        let earlier = if !in_surge && !english && !history.is_empty() && rng.chance(30) {
-            Some(history[history.len() - 1 - rng.below(history.len().min(3000))])
+        let earlier = if !in_surge && !english && !self.history.is_empty() && rng.chance(30) {
+            Some(self.history[self.history.len() - 1 - rng.below(self.history.len().min(3000))])
         } else {
             None
         };
-        let (leaf_i, nature_i, mut place) = match earlier {
-            Some(e) => (e.leaf, e.nature, e.place),
-            None => world.subject(&mut rng, in_surge, english, month),
+        let (leaf_i, nature_i, mut place, home) = match earlier {
+            Some(e) => (e.leaf, e.nature, e.place, e.home),
+            None => world.subject(rng, in_surge, english, month),
         };
         let leaf = &world.leaves[leaf_i];
         let nature = NATURES[nature_i].0;
@@ -445,44 +484,73 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
             Some(e) => e.place_text_kind,
             None => rng.below(6) as u8,
         };
-        world.place_text(&place, english, kind, secs, &mut place_s);
-        let (urgency, disposition, extra) = disposition(&mut rng, leaf, nature, english, earlier);
+        world.place_text(&place, english, kind, secs, &mut self.place_s);
+        let (urgency, disposition, extra) = disposition(rng, leaf, nature, english, earlier);
         let wording = Wording { leaf, nature, english, in_surge, by_phone: channel == "phone", restated: earlier.is_some(), extra };
-        if !compose_text(&mut rng, &wording, &place_s, &mut text) {
+        if !compose_text(rng, &wording, &self.place_s, &mut self.text) {
             place = NOWHERE;
         }
-        let phone = draw_phone(&mut rng, earlier, &mut phones);
-        phone_s.clear();
-        let _ = write!(phone_s, "{phone}");
-        dup_id.clear();
-        if let Some(e) = earlier {
-            let _ = write!(dup_id, "g{:06}", e.number);
-        }
+        let phone = draw_phone(rng, earlier, &mut self.phones);
         if earlier.is_none() && disposition == "dispatch" && place.street.is_some() {
             let u = URGENCIES.iter().position(|u| *u == urgency).unwrap_or(1) as u8;
-            if history.len() == 3000 {
-                history.pop_front();
+            if self.history.len() == 3000 {
+                self.history.pop_front();
             }
-            history.push_back(Earlier { number, leaf: leaf_i, place, place_text_kind: kind, nature: nature_i, phone, urgency: u });
+            self.history.push_back(Earlier { number, leaf: leaf_i, place, place_text_kind: kind, nature: nature_i, phone, urgency: u, home });
         }
+        let channel = if english && channel == "phone" { "web" } else { channel };
+        Drawn { number, secs, channel, english, leaf, nature, place, home, urgency, disposition, restates: earlier.map(|e| e.number), phone }
+    }
+}
 
+/// Writes `args.count` lines to `out` (with `--history`, the history of `--days` days instead).
+pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let start =
+        NaiveDate::parse_from_str(&args.start, "%Y-%m-%d").with_context(|| format!("--start {}: expected YYYY-MM-DD", args.start))?;
+    if args.days == 0 {
+        bail!("--days must be at least 1");
+    }
+    let mut surge = parse_surge(args.surge.as_deref())?;
+    if args.history && surge.is_none() {
+        surge = history::default_surge(start, args.days);
+    }
+    let count = if args.history { args.per_day as usize * args.days as usize } else { args.count };
+    let world = World::new()?;
+    let mut generator = Generator::new(&world, args.seed);
+    let times = world.arrival_times(&mut generator.rng, args, count, start, surge);
+    if args.history {
+        return history::write(&mut generator, &times, start, args.days, out);
+    }
+    let (mut id, mut dup_id, mut stamp, mut phone_s) = (String::new(), String::new(), String::new(), String::new());
+    let mut json = Vec::with_capacity(1024);
+    for (n, &(secs, in_surge)) in times.iter().enumerate() {
+        let d = generator.draw(n + 1, secs, in_surge);
+        id.clear();
+        let _ = write!(id, "g{:06}", d.number);
+        rfc3339(secs, &mut stamp);
+        phone_s.clear();
+        let _ = write!(phone_s, "{}", d.phone);
+        dup_id.clear();
+        if let Some(e) = d.restates {
+            let _ = write!(dup_id, "g{e:06}");
+        }
         let g = &world.g;
         let line = Line {
             id: &id,
-            channel: if english && channel == "phone" { "web" } else { channel },
-            lang: if english { "en" } else { "zh" },
-            text: &text,
+            channel: d.channel,
+            lang: if d.english { "en" } else { "zh" },
+            text: &generator.text,
             received_at: &stamp,
-            district: place.district.map(|d| g.districts[d].as_str()),
-            street: place.street.map(|s| g.streets[s].0.as_str()),
-            community: place.community.map(|c| g.communities[c].0.as_str()),
+            district: d.place.district.map(|i| g.districts[i].as_str()),
+            street: d.place.street.map(|i| g.streets[i].0.as_str()),
+            community: d.place.community.map(|i| g.communities[i].0.as_str()),
             phone: &phone_s,
-            nature,
-            category: &leaf.path[0],
-            category_path: &leaf.path,
-            urgency,
-            disposition,
-            duplicate_of: earlier.map(|_| dup_id.as_str()),
+            nature: d.nature,
+            category: &d.leaf.path[0],
+            category_path: &d.leaf.path,
+            urgency: d.urgency,
+            disposition: d.disposition,
+            duplicate_of: d.restates.map(|_| dup_id.as_str()),
         };
         json.clear();
         serde_json::to_writer(&mut json, &line)?;

@@ -122,6 +122,9 @@ pub(super) struct Leaf {
 
 pub(super) struct Gazetteer {
     pub(super) districts: Vec<String>,
+    /// Unit codes of the districts and streets, by index.
+    pub(super) district_codes: Vec<String>,
+    pub(super) street_codes: Vec<String>,
     /// (name, short form, district index)
     pub(super) streets: Vec<(String, String, usize)>,
     /// (name, short form, street index)
@@ -157,17 +160,19 @@ pub(super) fn short_community(name: &str) -> String {
 
 pub(super) fn gazetteer() -> anyhow::Result<Gazetteer> {
     let units = crate::seed::shipped_units()?;
-    let mut g = Gazetteer { districts: Vec::new(), streets: Vec::new(), communities: Vec::new() };
+    let mut g = Gazetteer { districts: Vec::new(), district_codes: Vec::new(), street_codes: Vec::new(), streets: Vec::new(), communities: Vec::new() };
     let mut district_of = HashMap::new();
     let mut street_of = HashMap::new();
     for u in units.iter().filter(|u| u.class == UnitClass::District) {
         district_of.insert(u.id, g.districts.len());
         g.districts.push(u.name.clone());
+        g.district_codes.push(u.code.clone());
     }
     for u in units.iter().filter(|u| u.class == UnitClass::Street) {
         if let Some(&d) = u.parent.and_then(|p| district_of.get(&p)) {
             street_of.insert(u.id, g.streets.len());
             g.streets.push((u.name.clone(), short_street(&u.name), d));
+            g.street_codes.push(u.code.clone());
         }
     }
     for u in units.iter().filter(|u| u.class == UnitClass::Community) {
