@@ -316,4 +316,85 @@ impl App {
             .map_err(analytics_err)?;
         Ok(AskResult { rows: answer.rows.iter().map(|r| r.to_json(&answer.query)).collect(), query: answer.query, unparsed: parsed.unparsed })
     }
+
+    /// Where orders in the query's time range were (the newest `limit` with coordinates the viewer
+    /// may see), as (longitude, latitude).
+    pub async fn analytics_points(&self, who: &Principal, q: &Query, limit: usize) -> AppResult<Vec<(f64, f64)>> {
+        let ctx = self.analytics_context(who, self.clock.now())?;
+        let store = self.analytics_store()?;
+        let off = ctx.utc_offset_minutes;
+        let t0 = q.filters.from.map_or(1, |d| hotline_analytics::engine::time_at(d, off));
+        let t1 = q.filters.to.map_or(u32::MAX, |d| hotline_analytics::engine::time_at(d, off));
+        let visible: Option<HashSet<String>> = ctx.visible_units.as_ref().map(|v| v.iter().map(|u| format!("u{u}")).collect());
+        tokio::task::spawn_blocking(move || -> hotline_analytics::Result<Vec<(f64, f64)>> {
+            let dicts_ok = |row: &hotline_analytics::store::Row| {
+                visible.as_ref().is_none_or(|v| store.dicts().handler.get(row.handler).is_some_and(|h| v.contains(h)))
+            };
+            let keep = |r: u64| store.read_row(r).is_ok_and(|row| row.time >= t0 && row.time < t1 && row.time != 0 && dicts_ok(&row));
+            Ok(store.recent_coords(limit, keep)?.into_iter().map(|(_, x, y)| (f64::from(x), f64::from(y))).collect())
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(analytics_err)
+    }
+
+    /// The words that set a period's requests apart from the weeks before it (a simple TF–IDF
+    /// against the baseline): how many of the period's requests use each word, and how much more
+    /// often than before. Read from up to 2,000 requests of the period and 4,000 before it.
+    pub async fn characteristic_words(&self, who: &Principal, q: &Query) -> AppResult<Vec<(String, u64, f64)>> {
+        self.analytics_context(who, self.clock.now())?;
+        let (Some(from), Some(to)) = (q.filters.from, q.filters.to) else { return Ok(Vec::new()) };
+        let off = i64::from(self.policy_offset_minutes()) * 60_000;
+        let at = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0).and_then(|t| DateTime::from_timestamp_millis(t.and_utc().timestamp_millis() - off)).unwrap_or_default()
+        };
+        let span = (to - from).num_days().max(1);
+        let base_from = from - chrono::Duration::days(span * 4);
+        let units = self.visible_units(who);
+        let read = |lo: chrono::NaiveDate, hi: chrono::NaiveDate, limit: u32| hotline_store::OrderQuery {
+            received_from: Some(at(lo)),
+            received_before: Some(at(hi)),
+            categories: Vec::new(),
+            units: units.clone(),
+            limit,
+            ..Default::default()
+        };
+        let wanted = |o: &WorkOrder| {
+            q.filters.category.is_empty()
+                || o.category.as_ref().is_some_and(|c| q.filters.category.iter().any(|p| c.as_str() == p || c.as_str().starts_with(&format!("{p}/"))))
+        };
+        let period: Vec<String> = self.orders().list_orders(&read(from, to, 2_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
+        let base: Vec<String> = self.orders().list_orders(&read(base_from, from, 4_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
+        tokio::task::spawn_blocking(move || characteristic(&period, &base)).await.map_err(AppError::internal)
+    }
 }
+
+/// Words of `period` by how much more often they occur than in `base` (document frequencies,
+/// smoothed), among words used by at least 3 of the period's texts; at most 20.
+pub fn characteristic(period: &[String], base: &[String]) -> Vec<(String, u64, f64)> {
+    let df = |texts: &[String]| {
+        let mut m: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        for t in texts {
+            let words: HashSet<String> = hotline_search::analysis::query_terms(t).into_iter().filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit())).collect();
+            for w in words {
+                *m.entry(w).or_default() += 1;
+            }
+        }
+        m
+    };
+    let (p, b) = (df(period), df(base));
+    let (np, nb) = (period.len().max(1) as f64, base.len().max(1) as f64);
+    let mut out: Vec<(String, u64, f64)> = p
+        .into_iter()
+        .filter(|(_, n)| *n >= 3)
+        .map(|(w, n)| {
+            let lift = (n as f64 / np) / ((b.get(&w).copied().unwrap_or(0) as f64 + 1.0) / (nb + 1.0));
+            (w, n, lift)
+        })
+        .filter(|(_, _, lift)| *lift > 1.2)
+        .collect();
+    out.sort_by(|a, b| (b.2 * (b.1 as f64).ln_1p()).total_cmp(&(a.2 * (a.1 as f64).ln_1p())).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(20);
+    out
+}
+

@@ -215,6 +215,11 @@ impl App {
     /// Loads district boundaries (GeoJSON FeatureCollection with `properties.code` = the district's
     /// unit code), so orders with coordinates but no district get one. Returns how many districts
     /// have a boundary.
+    /// The district boundaries, when loaded (for maps).
+    pub fn district_map(&self) -> Option<Arc<hotline_places::DistrictMap>> {
+        self.districts_by_polygon.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     pub fn load_district_polygons(&self, geojson: &str) -> AppResult<usize> {
         let units = self.units();
         let map = hotline_places::DistrictMap::from_geojson(geojson, |code| {

@@ -99,17 +99,30 @@ pub struct ArticleSearchResult {
     pub limit: u32,
 }
 
-/// An order search as asked over the API or a page.
+/// An order search as asked over the API or a page. Lists are comma-separated and match any of
+/// their values; with no words, the orders the filters let through are listed newest first.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct OrderSearchInput {
-    /// Words to find (Chinese or English), in descriptions, replies and addresses.
+    /// Words to find (Chinese or English), in descriptions, replies and addresses. May be empty
+    /// when a filter is given.
+    #[serde(default)]
     pub q: String,
-    /// A category code or path: orders in it or below it.
+    /// Category codes or paths: orders in them or below them.
     pub category: Option<String>,
-    /// A district's unit id.
-    pub district: Option<i64>,
-    /// A unit's id: orders it handles (main, co-unit or copy).
-    pub unit: Option<i64>,
+    /// Districts' unit ids.
+    pub district: Option<String>,
+    /// Streets'/townships' unit ids.
+    pub street: Option<String>,
+    /// Units' ids: orders they handle (main, co-unit or copy).
+    pub unit: Option<String>,
+    /// Natures (complaint, consult…).
+    pub nature: Option<String>,
+    /// Channels (phone, web…).
+    pub channel: Option<String>,
+    /// Age groups (minor, adult, senior).
+    pub age_group: Option<String>,
+    /// Requesters' languages (zh, en…).
+    pub language: Option<String>,
     /// States, comma-separated (`replied,closed`).
     pub state: Option<String>,
     /// Received on or after this day (local).
@@ -217,6 +230,9 @@ pub(crate) fn order_doc(o: &WorkOrder) -> OrderDoc {
         main_unit: o.assignment.as_ref().map(|a| a.main_unit.0),
         units: o.assignment.as_ref().map(|a| a.units().map(|u| u.0).collect()).unwrap_or_default(),
         received_at_ms: o.received_at.timestamp_millis(),
+        channel: o.channel.code().to_owned(),
+        age_group: o.requester.age_group.map(|a| a.code().to_owned()),
+        language: o.requester.language.clone(),
         description: o.description.clone(),
         address: o.location.address.clone(),
         reply,
@@ -447,7 +463,30 @@ impl App {
     /// Past orders matching the words, best first; unit users find only orders their unit (or,
     /// for unit admins, a unit below) handles. Staff only.
     pub async fn search_orders(&self, who: &Principal, input: &OrderSearchInput) -> AppResult<OrderSearchResult> {
-        let text = query_text(&input.q)?;
+        let list = |v: &Option<String>| -> Vec<String> {
+            v.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        };
+        let ids = |field: &'static str, v: &Option<String>| -> AppResult<Vec<i64>> {
+            list(v)
+                .iter()
+                .map(|x| x.parse::<i64>().map_err(|_| invalid(field, "invalid_id", format!("「{x}」不是编号"), format!("{x:?} is not an id"))))
+                .collect()
+        };
+        let codes = |field: &'static str, v: &Option<String>, check: &dyn Fn(&str) -> bool| -> AppResult<Vec<String>> {
+            list(v)
+                .into_iter()
+                .map(|x| if check(&x) { Ok(x) } else { Err(invalid(field, "unknown_code", format!("「{x}」无效"), format!("{x:?} is not valid here"))) })
+                .collect()
+        };
+        let (categories, districts, streets, units) = (list(&input.category), ids("district", &input.district)?, ids("street", &input.street)?, ids("unit", &input.unit)?);
+        let natures = codes("nature", &input.nature, &|x| hotline_domain::Nature::parse(x).is_ok())?;
+        let channels = codes("channel", &input.channel, &|x| hotline_domain::Channel::parse(x).is_ok())?;
+        let age_groups = codes("age_group", &input.age_group, &|x| hotline_domain::AgeGroup::parse(x).is_ok())?;
+        let languages = codes("language", &input.language, &|x| (2..=3).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_lowercase()))?;
+        let filtered = !(categories.is_empty() && districts.is_empty() && streets.is_empty() && units.is_empty() && natures.is_empty()
+            && channels.is_empty() && age_groups.is_empty() && languages.is_empty() && input.state.is_none() && input.from.is_none() && input.to.is_none());
+        // Words, or at least one filter: a search without either asks for nothing.
+        let text = if filtered && input.q.trim().is_empty() { String::new() } else { query_text(&input.q)? };
         let (limit, offset) = paging(input.limit, input.offset)?;
         let states = input
             .state
@@ -473,9 +512,14 @@ impl App {
         };
         let query = OrderSearch {
             text,
-            category: input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
-            district: input.district,
-            unit: input.unit,
+            categories,
+            districts,
+            streets,
+            units,
+            natures,
+            channels,
+            age_groups,
+            languages,
             visible_units: self.visible_units(who).map(|u| u.into_iter().map(|u| u.0).collect()),
             received_from_ms: input.from.map(|d| self.local_midnight_ms(d)),
             received_before_ms: input.to.and_then(|d| d.succ_opt()).map(|d| self.local_midnight_ms(d)),

@@ -8,7 +8,7 @@
 //! does not disambiguate is reported as ambiguous, never guessed. Pure: built from the unit list,
 //! no IO.
 
-mod polygons;
+pub mod polygons;
 
 use std::collections::HashMap;
 

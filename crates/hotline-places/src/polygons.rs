@@ -4,10 +4,13 @@
 
 use hotline_domain::UnitId;
 
-/// One district's boundary: polygons, each an outer ring followed by its holes, as (lng, lat).
+/// A polygon: its outer ring followed by its holes, each a list of (lng, lat).
+pub type Polygon = Vec<Vec<(f64, f64)>>;
+
+/// One district's boundary.
 struct Boundary {
     unit: UnitId,
-    polygons: Vec<Vec<Vec<(f64, f64)>>>,
+    polygons: Vec<Polygon>,
 }
 
 /// The districts of a city by boundary.
@@ -82,6 +85,11 @@ impl DistrictMap {
 
     pub fn len(&self) -> usize {
         self.boundaries.len()
+    }
+
+    /// Each district's polygons (outer ring, then holes), for drawing a map.
+    pub fn outlines(&self) -> impl Iterator<Item = (UnitId, &[Polygon])> {
+        self.boundaries.iter().map(|b| (b.unit, b.polygons.as_slice()))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -20,14 +20,14 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 pub use highlight::Segment;
 
 /// Bumped when the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// At most this many query terms are looked up (the rarest ones): a whole typed description
 /// stays fast and is ranked on its telling words.
@@ -78,6 +78,13 @@ pub struct OrderDoc {
     /// Every unit that may see the order (main, co-units, copy).
     pub units: Vec<i64>,
     pub received_at_ms: i64,
+    /// How it came in, who asked (age group, language): filters, never shown.
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub age_group: Option<String>,
+    #[serde(default)]
+    pub language: String,
     pub description: String,
     pub address: String,
     /// The unit's reply, or the answer given directly.
@@ -103,12 +110,18 @@ pub struct ArticleDoc {
 /// units whose orders the searcher may see.
 #[derive(Debug, Clone, Default)]
 pub struct OrderSearch {
+    /// Words to find; empty: every order the filters let through, newest first.
     pub text: String,
-    /// A category path: orders in it or below it.
-    pub category: Option<String>,
-    pub district: Option<i64>,
-    /// Orders this unit handles (main, co-unit or copy).
-    pub unit: Option<i64>,
+    /// Category paths: orders in any of them or below.
+    pub categories: Vec<String>,
+    pub districts: Vec<i64>,
+    pub streets: Vec<i64>,
+    /// Orders any of these units handles (main, co-unit or copy).
+    pub units: Vec<i64>,
+    pub natures: Vec<String>,
+    pub channels: Vec<String>,
+    pub age_groups: Vec<String>,
+    pub languages: Vec<String>,
     pub visible_units: Option<Vec<i64>>,
     pub received_from_ms: Option<i64>,
     pub received_before_ms: Option<i64>,
@@ -250,6 +263,9 @@ struct OrderFields {
     category: Field,
     state: Field,
     district: Field,
+    street: Field,
+    /// `nature:…`, `channel:…`, `age:…`, `lang:…`.
+    tags: Field,
     units: Field,
     received: Field,
     doc: Field,
@@ -303,6 +319,8 @@ impl SearchIndex {
             category: b.add_text_field("category", STRING),
             state: b.add_text_field("state", STRING),
             district: b.add_u64_field("district", INDEXED),
+            street: b.add_u64_field("street", INDEXED),
+            tags: b.add_text_field("tags", STRING),
             units: b.add_u64_field("units", INDEXED),
             received: b.add_i64_field("received", INDEXED | FAST),
             doc: b.add_text_field("doc", STORED),
@@ -369,6 +387,14 @@ impl SearchIndex {
             if let Some(x) = o.district {
                 d.add_u64(f.district, u64_of(x));
             }
+            if let Some(x) = o.street {
+                d.add_u64(f.street, u64_of(x));
+            }
+            for (prefix, value) in [("nature", o.nature.as_deref()), ("channel", Some(o.channel.as_str())), ("age", o.age_group.as_deref()), ("lang", Some(o.language.as_str()))] {
+                if let Some(v) = value.filter(|v| !v.is_empty()) {
+                    d.add_text(f.tags, format!("{prefix}:{v}"));
+                }
+            }
             for u in &o.units {
                 d.add_u64(f.units, u64_of(*u));
             }
@@ -429,31 +455,44 @@ impl SearchIndex {
         let asked = analysis::query_terms(&q.text);
         let searcher = self.orders.reader.searcher();
         let terms = Self::telling_terms(&searcher, &[f.text], &asked)?;
-        if terms.is_empty() || q.limit == 0 {
+        let listing = q.text.trim().is_empty();
+        if (terms.is_empty() && !listing) || q.limit == 0 {
             return Ok(Found::empty(asked));
         }
-        let text: Box<dyn Query> = Box::new(BooleanQuery::new(
-            terms
-                .iter()
-                .map(|t| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(Term::from_field_text(f.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>,
-                    )
-                })
-                .collect(),
-        ));
+        let text: Box<dyn Query> = if listing {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(
+                terms
+                    .iter()
+                    .map(|t| {
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(Term::from_field_text(f.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                        )
+                    })
+                    .collect(),
+            ))
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
         // Filters narrow without scoring: only the text decides the order.
         let mut filter = |q: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
-        if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
-            filter(or_terms([Term::from_field_text(f.category, c)]));
+        if !q.categories.is_empty() {
+            filter(or_terms(q.categories.iter().map(|c| Term::from_field_text(f.category, c))));
         }
-        if let Some(d) = q.district {
-            filter(or_terms([Term::from_field_u64(f.district, u64_of(d))]));
+        if !q.districts.is_empty() {
+            filter(or_terms(q.districts.iter().map(|d| Term::from_field_u64(f.district, u64_of(*d)))));
         }
-        if let Some(u) = q.unit {
-            filter(or_terms([Term::from_field_u64(f.units, u64_of(u))]));
+        if !q.streets.is_empty() {
+            filter(or_terms(q.streets.iter().map(|d| Term::from_field_u64(f.street, u64_of(*d)))));
+        }
+        if !q.units.is_empty() {
+            filter(or_terms(q.units.iter().map(|u| Term::from_field_u64(f.units, u64_of(*u)))));
+        }
+        for (prefix, values) in [("nature", &q.natures), ("channel", &q.channels), ("age", &q.age_groups), ("lang", &q.languages)] {
+            if !values.is_empty() {
+                filter(or_terms(values.iter().map(|v| Term::from_field_text(f.tags, &format!("{prefix}:{v}")))));
+            }
         }
         if let Some(units) = &q.visible_units {
             filter(or_terms(units.iter().map(|u| Term::from_field_u64(f.units, u64_of(*u)))));
@@ -473,7 +512,14 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, or_terms([Term::from_field_u64(f.id, u64_of(x))])));
         }
         let query = BooleanQuery::new(clauses);
-        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_score(), Count))?;
+        let (top, total) = if listing {
+            // No words: the newest first.
+            let (top, total) = searcher
+                .search(&query, &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_fast_field::<i64>("received", tantivy::Order::Desc), Count))?;
+            (top.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(), total)
+        } else {
+            searcher.search(&query, &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_score(), Count))?
+        };
         let wanted: HashSet<String> = terms.iter().cloned().collect();
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {

@@ -15,6 +15,9 @@ fn order(id: i64, description: &str) -> OrderDoc {
         main_unit: Some(10),
         units: vec![10, 1],
         received_at_ms: 1_000 * id,
+        channel: "phone".into(),
+        age_group: None,
+        language: "zh".into(),
         description: description.into(),
         address: String::new(),
         reply: String::new(),
@@ -103,24 +106,41 @@ fn filters_narrow_without_changing_what_matches() {
     let mut a = order(1, "路灯不亮");
     a.category = Some("CON/lighting/broken".into());
     a.district = Some(2);
+    a.street = None;
+    a.age_group = Some("senior".into());
     a.units = vec![20];
     a.state = "closed".into();
-    let b = order(2, "路灯不亮，晚上很黑");
+    let mut b = order(2, "路灯不亮，晚上很黑");
+    b.channel = "web".into();
     let mut c = order(3, "路灯坏了");
     c.received_at_ms = 50_000;
     index.write_orders(&[a, b, c], &state(3), false).expect("the search index answers");
     let q = |f: OrderSearch| sorted(find(&index, OrderSearch { text: "路灯".into(), ..f }));
     assert_eq!(q(OrderSearch::default()), [1, 2, 3]);
-    assert_eq!(q(OrderSearch { category: Some("CON".into()), ..Default::default() }), [1]);
-    assert_eq!(q(OrderSearch { category: Some("TRF/parking".into()), ..Default::default() }), [2, 3]);
-    assert_eq!(q(OrderSearch { district: Some(2), ..Default::default() }), [1]);
-    assert_eq!(q(OrderSearch { unit: Some(10), ..Default::default() }), [2, 3]);
+    assert_eq!(q(OrderSearch { categories: vec!["CON".into()], ..Default::default() }), [1]);
+    assert_eq!(q(OrderSearch { categories: vec!["TRF/parking".into()], ..Default::default() }), [2, 3]);
+    assert_eq!(q(OrderSearch { categories: vec!["TRF/parking".into(), "CON/lighting".into()], ..Default::default() }), [1, 2, 3]);
+    assert_eq!(q(OrderSearch { districts: vec![2], ..Default::default() }), [1]);
+    assert_eq!(q(OrderSearch { units: vec![10], ..Default::default() }), [2, 3]);
+    assert_eq!(q(OrderSearch { streets: vec![10], ..Default::default() }), [2, 3]);
+    assert_eq!(q(OrderSearch { age_groups: vec!["senior".into()], ..Default::default() }), [1]);
+    assert_eq!(q(OrderSearch { natures: vec!["complaint".into()], channels: vec!["web".into()], ..Default::default() }), [2]);
     assert_eq!(q(OrderSearch { visible_units: Some(vec![20, 99]), ..Default::default() }), [1]);
     assert_eq!(q(OrderSearch { visible_units: Some(vec![]), ..Default::default() }), Vec::<i64>::new());
     assert_eq!(q(OrderSearch { states: vec!["closed".into(), "signed".into()], ..Default::default() }), [1]);
     assert_eq!(q(OrderSearch { received_from_ms: Some(3_000), ..Default::default() }), [3]);
     assert_eq!(q(OrderSearch { received_before_ms: Some(3_000), ..Default::default() }), [1, 2]);
     assert_eq!(q(OrderSearch { exclude: Some(2), ..Default::default() }), [1, 3]);
+}
+
+#[test]
+fn without_words_the_filters_list_the_newest_first() {
+    let index = world();
+    let listed = find(&index, OrderSearch { streets: vec![10], ..OrderSearch::default() });
+    assert!(!listed.is_empty());
+    let mut newest_first = listed.clone();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(listed, newest_first, "ids follow receipt times in this index");
 }
 
 #[test]

@@ -27,6 +27,13 @@ pub enum Command {
         /// How many demo orders to create on a new demo database.
         #[arg(long, default_value_t = 300)]
         orders: usize,
+        /// Days of generated history imported first on a new demo database (about 18 months),
+        /// through the same path as `hotline import-history`.
+        #[arg(long, default_value_t = 548)]
+        history_days: u32,
+        /// Requests a day in that history.
+        #[arg(long, default_value_t = 300)]
+        per_day: u32,
     },
     /// Apply pending database migrations and load the shipped reference data, then exit.
     Migrate {

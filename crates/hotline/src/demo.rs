@@ -75,6 +75,37 @@ async fn handler_for(app: &App, users: &mut Vec<Principal>, unit: UnitId) -> any
     Ok(p)
 }
 
+/// Whether the database holds no orders yet (a new demo).
+pub async fn is_new(app: &App) -> anyhow::Result<bool> {
+    let probe = hotline_store::OrderQuery { limit: 1, ..Default::default() };
+    Ok(app.orders().list_orders(&probe).await?.orders.is_empty())
+}
+
+/// For a new demo (`fresh`): `days` of generated history at `per_day` requests a day, ending
+/// yesterday, imported as `hotline import-history` would, and read into the analytics read model.
+pub async fn seed_history(app: &Arc<App>, fresh: bool, days: u32, per_day: u32) -> anyhow::Result<Option<crate::history::ImportReport>> {
+    if !fresh || days == 0 || per_day == 0 {
+        return Ok(None);
+    }
+    let today = app.clock.now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))).date_naive();
+    let start = today - chrono::Days::new(u64::from(days));
+    let args = crate::generate::GenerateArgs {
+        count: 0,
+        seed: 2026,
+        start: start.format("%Y-%m-%d").to_string(),
+        days,
+        surge: None,
+        history: true,
+        per_day,
+    };
+    let mut lines = Vec::with_capacity(per_day as usize * days as usize * 700);
+    crate::generate::generate(&args, &mut lines)?;
+    let open = || Ok(std::io::Cursor::new(lines.as_slice()));
+    let report = crate::history::import(app, "demo-history.jsonl", open, crate::history::DEFAULT_BATCH, &mut std::io::sink()).await?;
+    app.sync_analytics().await.map_err(anyhow::Error::new)?;
+    Ok(Some(report))
+}
+
 /// Seeds `count` orders unless the database already has orders. Returns how many were made.
 pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<usize> {
     let clock = Arc::new(FixedClock::new(now));

@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
             let _pid = startup::pid_file();
             app.run_until_stopped().await
         }
-        Command::Demo { server, orders } => {
+        Command::Demo { server, orders, history_days, per_day } => {
             let mut args = server.clone();
             if args.database.is_none() && std::env::var_os("HOTLINE_DATABASE_URL").is_none() {
                 args.database = Some("sqlite://hotline-demo.db?mode=rwc".into());
@@ -38,11 +38,17 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(&config);
             let store = startup::open_store(&config).await?;
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let fresh = hotline::demo::is_new(&app).await?;
             let made = hotline::demo::seed_orders(app.store.clone(), *orders, app.clock.now(), 2026).await?;
+            let history = hotline::demo::seed_history(&app, fresh, *history_days, *per_day).await?;
             hotline::demo::ensure_users(&app).await?;
             let server = Application::with_app(&config, app, store).await?;
             let host = config.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
             println!("\nHotline demo: http://{host}:{}/", server.port());
+            if let Some(h) = history {
+                println!("Imported {} orders of history ({:.1} s, {:.0} orders/s).", h.imported, h.seconds, h.rate());
+            }
             if made > 0 {
                 println!("Created {made} demo orders.");
             }

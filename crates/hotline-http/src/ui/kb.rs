@@ -409,7 +409,12 @@ pub struct SearchQuery {
     kind: Option<String>,
     category: Option<String>,
     district: Option<String>,
+    street: Option<String>,
     unit: Option<String>,
+    nature: Option<String>,
+    channel: Option<String>,
+    age_group: Option<String>,
+    language: Option<String>,
     state: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -429,7 +434,11 @@ pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
     let clock = Clock::of(&app).await;
     let dir = app.units();
     let districts: Vec<_> = dir.all().iter().filter(|u| u.class == UnitClass::District).collect();
-    let searched = !text.trim().is_empty();
+    // Words, or (for orders) filters alone: the analytics pages link here with filters only.
+    let filtered = [&q.category, &q.district, &q.street, &q.unit, &q.nature, &q.channel, &q.age_group, &q.language, &q.state, &q.from, &q.to]
+        .iter()
+        .any(|f| opt(f).is_some());
+    let searched = !text.trim().is_empty() || (filtered && !articles);
     let results = html! {
         @if searched && articles {
             @match app.search_articles(Some(&who), &ArticleSearchInput { q: text.clone(), category: opt(&q.category), limit: Some(20), offset: Some(offset) }).await {
@@ -448,8 +457,9 @@ pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
         }
         @if searched && !articles {
             @let input = OrderSearchInput {
-                q: text.clone(), category: opt(&q.category), district: opt(&q.district).and_then(|d| d.parse().ok()),
-                unit: opt(&q.unit).and_then(|u| u.parse().ok()), state: opt(&q.state), from: date(&q.from), to: date(&q.to), limit: Some(20), offset: Some(offset), ..Default::default()
+                q: text.clone(), category: opt(&q.category), district: opt(&q.district), street: opt(&q.street), unit: opt(&q.unit),
+                nature: opt(&q.nature), channel: opt(&q.channel), age_group: opt(&q.age_group), language: opt(&q.language),
+                state: opt(&q.state), from: date(&q.from), to: date(&q.to), limit: Some(20), offset: Some(offset), exclude: None,
             };
             @match app.search_orders(&who, &input).await {
                 Err(e) => { (flash(None, Some(&error_text(lang, &e)))) }
@@ -475,7 +485,9 @@ pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
                         }
                     }
                     @let base = format!("/search?{}", serde_urlencoded::to_string(
-                        [("q", text.as_str()), ("kind", "orders"), ("category", q.category.as_deref().unwrap_or("")), ("district", q.district.as_deref().unwrap_or("")), ("unit", q.unit.as_deref().unwrap_or("")),
+                        [("q", text.as_str()), ("kind", "orders"), ("category", q.category.as_deref().unwrap_or("")), ("district", q.district.as_deref().unwrap_or("")),
+                         ("street", q.street.as_deref().unwrap_or("")), ("unit", q.unit.as_deref().unwrap_or("")), ("nature", q.nature.as_deref().unwrap_or("")),
+                         ("channel", q.channel.as_deref().unwrap_or("")), ("age_group", q.age_group.as_deref().unwrap_or("")), ("language", q.language.as_deref().unwrap_or("")),
                          ("state", q.state.as_deref().unwrap_or("")), ("from", q.from.as_deref().unwrap_or("")), ("to", q.to.as_deref().unwrap_or(""))]).unwrap_or_default());
                     (pager(lang, &base, offset, 20, more_after(offset, 20, found.total)))
                 }
@@ -516,8 +528,28 @@ pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
                 }
                 div { label for="search-from" { (lang.t("受理日期从", "Received from")) } input type="date" id="search-from" name="from" value=(q.from.clone().unwrap_or_default()); }
                 div { label for="search-to" { (lang.t("至", "to")) } input type="date" id="search-to" name="to" value=(q.to.clone().unwrap_or_default()); }
+                div { label for="search-nature" { (lang.t("诉求性质（工单）", "Nature (orders)")) }
+                    select name="nature" id="search-nature" {
+                        option value="" { "—" }
+                        @for n in hotline_domain::Nature::ALL { option value=(n.code()) selected[q.nature.as_deref() == Some(n.code())] { (n.label(lang.zh())) } }
+                    }
+                }
+                div { label for="search-channel" { (lang.t("渠道（工单）", "Channel (orders)")) }
+                    select name="channel" id="search-channel" {
+                        option value="" { "—" }
+                        @for c in hotline_domain::Channel::ALL { option value=(c.code()) selected[q.channel.as_deref() == Some(c.code())] { (c.label(lang.zh())) } }
+                    }
+                }
+                div { label for="search-age" { (lang.t("年龄段（工单）", "Age group (orders)")) }
+                    select name="age_group" id="search-age" {
+                        option value="" { "—" }
+                        @for a in hotline_domain::AgeGroup::ALL { option value=(a.code()) selected[q.age_group.as_deref() == Some(a.code())] { (a.label(lang.zh())) } }
+                    }
+                }
+                @if let Some(street) = opt(&q.street) { input type="hidden" name="street" value=(street); }
+                @if let Some(language) = opt(&q.language) { input type="hidden" name="language" value=(language); }
             }
-            p { button type="submit" { (lang.t("检索", "Search")) } " " span.muted { (lang.t("中文按词匹配（如“停车”“电梯”），英文按词形匹配。", "Chinese is matched by words (停车, 电梯), English by word forms.")) } }
+            p { button type="submit" { (lang.t("检索", "Search")) } " " span.muted { (lang.t("中文按词匹配（如“停车”“电梯”），英文按词形匹配；不填关键词时按筛选条件列出工单（最新在前）。", "Chinese is matched by words (停车, 电梯), English by word forms; without words, the orders the filters select are listed, newest first.")) } }
         }
         (results)
     };

@@ -3,8 +3,10 @@
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
 mod admin;
+mod analytics;
 mod assessment;
 mod catalogue;
+mod charts;
 mod citizen;
 mod forms;
 mod handling;
@@ -77,6 +79,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/rate/{number}", get(handling::rate_get).post(handling::rate_post))
         .route("/assessment/schemes", post(assessment::scheme_submit))
         .route("/assessment", get(assessment::assessment_page))
+        .route("/analytics", get(analytics::analytics_page))
         .route("/notifications/{id}/read", post(notices::notification_read))
         .route("/citizen", get(citizen::citizen_page).post(citizen::citizen_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
@@ -182,6 +185,7 @@ pub(crate) enum Nav {
     Kb,
     Search,
     Assessment,
+    Analytics,
     Citizen,
     Track,
 }
@@ -212,6 +216,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             (link("/kb", lang.t("知识库", "Knowledge base"), Nav::Kb))
                             (link("/search", lang.t("检索", "Search"), Nav::Search))
                             @if matches!(u.role, Role::Admin | Role::Supervisor | Role::Analyst) { (link("/assessment", lang.t("考评排名", "Assessment"), Nav::Assessment)) }
+                            @if !matches!(u.role, Role::CallbackAgent) { (link("/analytics", lang.t("民生大数据", "Analytics"), Nav::Analytics)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))
