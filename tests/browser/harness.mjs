@@ -69,7 +69,9 @@ export async function startDemo() {
   demo.workDir = await mkdtemp(path.join(tmpdir(), 'hotline-browser-'));
   const port = await freePort();
   demo.base = `http://127.0.0.1:${port}`;
-  demo.server = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${path.join(demo.workDir, 'hotline.db')}?mode=rwc`, '--orders', '40'], {
+  demo.server = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${path.join(demo.workDir, 'hotline.db')}?mode=rwc`, '--orders', '40',
+    // A short history (the analytics pages need one; the full 18 months is the demo's default).
+    '--history-days', '45', '--per-day', '40'], {
     cwd: demo.workDir, // so no ./hotline.toml of the developer's is picked up
     env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +80,7 @@ export async function startDemo() {
   demo.server.stdout.on('data', keep);
   demo.server.stderr.on('data', keep);
   const [, launched] = await Promise.all([
-    waitHealthy(`${demo.base}/healthz`, 20000),
+    waitHealthy(`${demo.base}/healthz`, 90000),
     chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true }),
   ]);
   demo.browser = launched;

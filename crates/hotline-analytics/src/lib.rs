@@ -17,7 +17,7 @@ pub mod catalog;
 pub mod codes;
 pub mod dict;
 pub mod engine;
-
+pub mod export;
 pub mod fact;
 pub mod query;
 pub mod store;

@@ -369,6 +369,26 @@ impl App {
     }
 }
 
+impl App {
+    /// Writes the open-data files of the orders received on local days `[from, to)` (all when
+    /// `None`) under `dir`, after catching the read model up (the command line and the daily export).
+    pub async fn export_open_data(
+        &self,
+        dir: &std::path::Path,
+        format: hotline_analytics::export::Format,
+        range: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    ) -> AppResult<hotline_analytics::export::Exported> {
+        self.sync_analytics().await?;
+        let (catalog, _) = self.analytics_catalog().await?;
+        let store = self.analytics_store()?;
+        let (dir, offset, now) = (dir.to_owned(), self.policy_offset_minutes(), self.clock.now());
+        tokio::task::spawn_blocking(move || hotline_analytics::export::export(&store, &catalog, &dir, format, range, offset, now))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(analytics_err)
+    }
+}
+
 /// Words of `period` by how much more often they occur than in `base` (document frequencies,
 /// smoothed), among words used by at least 3 of the period's texts; at most 20.
 pub fn characteristic(period: &[String], base: &[String]) -> Vec<(String, u64, f64)> {

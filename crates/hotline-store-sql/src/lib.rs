@@ -183,8 +183,10 @@ mod schema_tests {
         let sql = migrations.iter().rev().find(defining).unwrap_or_else(|| panic!("no check {name}"));
         let at = sql.find(&format!("constraint {name} check")).or_else(|| sql.find(&format!("create trigger {name}_insert"))).expect("found");
         let body = &sql[at..];
-        let end = body.find("begin").or_else(|| body.find(");")).expect("the check ends");
-        body[..end].split('\'').skip(1).step_by(2).map(str::to_owned).collect()
+        // One check per line: a PostgreSQL statement, a SQLite constraint in its table.
+        let end = body.find('\n').unwrap_or(body.len()).min(body.find("begin").unwrap_or(body.len()));
+        // Quotes doubled inside a string literal (SQLite's rewritten definitions) are single quotes.
+        body[..end].replace("''", "'").split('\'').skip(1).step_by(2).map(str::to_owned).collect()
     }
 
     #[test]

@@ -147,6 +147,25 @@ pub enum Command {
         #[arg(long, default_value_t = crate::history::DEFAULT_BATCH)]
         batch: usize,
     },
+    /// Open data: one row per order (no personal data, no free text, place to the street), columns
+    /// named as the analytics query model's dimensions, one file per day under
+    /// `DIR/received_month=YYYY-MM/` (Parquet for DuckDB, Spark or Trino; or CSV).
+    Export {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// First local day (YYYY-MM-DD); default: the first day held.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last local day, included (YYYY-MM-DD); default: the last day held.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// parquet | csv
+        #[arg(long, default_value = "parquet")]
+        format: String,
+        /// Where the files go.
+        #[arg(long, default_value = "export")]
+        dir: PathBuf,
+    },
     /// Ask the data (问数): a question in Chinese or English, read into the analytics query model
     /// and answered from the database (the read model is brought up to date first).
     Ask {

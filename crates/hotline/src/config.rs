@@ -34,6 +34,11 @@ pub struct Config {
     /// The analytics read model's directory: `""` beside a SQLite file (else a temporary directory,
     /// rebuilt at each start), `"temporary"`, or a path.
     pub analytics_dir: String,
+    /// Where the daily open-data export goes (`""`: no daily export): each day, the day before's
+    /// orders as one file under `received_month=YYYY-MM/`.
+    pub export_dir: String,
+    /// `parquet` or `csv`.
+    pub export_format: String,
 }
 
 impl Default for Config {
@@ -52,6 +57,8 @@ impl Default for Config {
             search_index_dir: String::new(),
             search_refresh_ms: 1000,
             analytics_dir: String::new(),
+            export_dir: String::new(),
+            export_format: "parquet".into(),
         }
     }
 }

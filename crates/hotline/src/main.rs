@@ -199,6 +199,29 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export { server, from, to, format, dir } => {
+            let format = match format.as_str() {
+                "parquet" => hotline_analytics::export::Format::Parquet,
+                "csv" => hotline_analytics::export::Format::Csv,
+                other => anyhow::bail!("--format {other}: parquet or csv"),
+            };
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                anyhow::bail!("--from {f} is after --to {t}");
+            }
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let started = std::time::Instant::now();
+            let done = app.export_open_data(dir, format, (*from, to.and_then(|t| t.succ_opt()))).await;
+            store.close().await;
+            let done = done?;
+            println!("{} orders in {} files under {} ({:.1} s)", done.rows, done.files.len(), dir.display(), started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Ask { server, json, now, parse_only, eval, question } => {
             if let Some(path) = eval {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

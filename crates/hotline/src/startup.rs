@@ -198,6 +198,10 @@ impl Application {
         });
         let indexer = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_search_index(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
+        let exporter = (!self.config.export_dir.trim().is_empty()).then(|| {
+            let format = if self.config.export_format == "csv" { hotline_analytics::export::Format::Csv } else { hotline_analytics::export::Format::Parquet };
+            tokio::spawn(daily_export(self.app.clone(), std::path::PathBuf::from(self.config.export_dir.trim()), format))
+        });
         let analyst = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_analytics(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
@@ -206,6 +210,9 @@ impl Application {
         }
         if let Some(a) = analyst {
             a.abort();
+        }
+        if let Some(e) = exporter {
+            e.abort();
         }
         refresher.abort();
         if let Some(s) = scheduler {
@@ -243,6 +250,26 @@ async fn keep_analytics(app: Arc<App>, every: std::time::Duration) {
         }
         tokio::select! { () = app.analytics_nudged() => {}, () = tokio::time::sleep(every) => {} }
         tokio::time::sleep(GATHER).await;
+    }
+}
+
+/// Writes the day before's open-data file once a day (and at start, when it is missing).
+async fn daily_export(app: Arc<App>, dir: std::path::PathBuf, format: hotline_analytics::export::Format) {
+    let mut last: Option<chrono::NaiveDate> = None;
+    loop {
+        let tz = chrono::FixedOffset::east_opt(app.policy_offset_minutes() * 60).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+        let today = app.clock.now().with_timezone(&tz).date_naive();
+        let yesterday = today.pred_opt().unwrap_or(today);
+        if last != Some(yesterday) {
+            match app.export_open_data(&dir, format, (Some(yesterday), Some(today))).await {
+                Ok(done) => {
+                    tracing::info!(day = %yesterday, orders = done.rows, dir = %dir.display(), "daily open-data export written");
+                    last = Some(yesterday);
+                }
+                Err(e) => tracing::warn!(error = %e, "daily open-data export failed; retrying within the hour"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }
 }
 
