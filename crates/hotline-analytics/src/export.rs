@@ -188,8 +188,8 @@ fn decode(row: &Row, l: &Labels, offset_minutes: i32, now: u32) -> ExportRow {
         overdue: late || past_due,
         evaluated: resolution.is_some(),
         contacted: resolution.map(|_| status::CONTACTED.get(s) == 1),
-        resolution: resolution.map(|r| r.code()),
-        satisfaction: codes::satisfaction_of(status::SATISFACTION.get(s)).map(|x| x.code()),
+        resolution: resolution.map(hotline_domain::Resolution::code),
+        satisfaction: codes::satisfaction_of(status::SATISFACTION.get(s)).map(hotline_domain::Satisfaction::code),
         excluded: status::EXCLUDED.get(s) == 1,
         reopen_count: i32::from(status::REOPENS.get(s)),
     }

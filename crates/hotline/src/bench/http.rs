@@ -102,7 +102,7 @@ pub(super) async fn open_loop(server: &Server, rate: u32, seconds: u64) -> anyho
 }
 
 /// Serialises a `CreateOrderInput` the way a client would send it.
-pub(super) struct Body<'a>(&'a CreateOrderInput);
+pub(super) struct Body<'a>(pub(super) &'a CreateOrderInput);
 
 impl serde::Serialize for Body<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -14,6 +14,7 @@ use hotline_domain::{EventDraft, WorkOrder};
 use crate::config::{Config, DatabaseUrl};
 use crate::startup::{self, Application};
 
+mod analytics;
 mod engines;
 mod http;
 mod search;
@@ -106,6 +107,35 @@ pub enum BenchCommand {
         /// Searches to time per kind.
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
+    },
+    /// The analytics read model at Beijing's scale: `--orders` facts (seven years) generated
+    /// straight into it; the dashboards' queries and ten typical questions (p50, p95) against
+    /// DuckDB over the same facts exported as Parquet; bytes per order; the querying process's memory.
+    Analytics {
+        #[arg(long, default_value_t = 180_000_000)]
+        orders: u64,
+        /// Runs of each query.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Skip the DuckDB comparison (needs python3 with duckdb).
+        #[arg(long)]
+        no_duckdb: bool,
+        /// Keep the facts and the export in this directory (reused by the next run).
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
+    },
+    /// History import into SQLite (and PostgreSQL with HOTLINE_BENCH_POSTGRES_URL), the read
+    /// model's rebuild rate from the store, and how soon a new order is counted.
+    AnalyticsIo {
+        /// Orders of generated history to import.
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+    },
+    /// The question parser: vocabulary build time, per-question latency, exactness.
+    Ask {
+        /// Passes over the shipped questions.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
     },
     /// Place resolution (address text to district, street and community) over the shipped Beijing
     /// gazetteer, one thread: build time and per-call latency.
@@ -308,6 +338,9 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
             http::create(*orders, *concurrency, *rate, *seconds, *search_off).await
         }
         BenchCommand::Places { iterations } => places(*iterations),
+        BenchCommand::Analytics { orders, runs, no_duckdb, keep } => analytics::analytics(*orders, *runs, !*no_duckdb, keep.clone()).await,
+        BenchCommand::AnalyticsIo { orders } => analytics::analytics_io(*orders).await,
+        BenchCommand::Ask { rounds } => analytics::ask(*rounds),
         BenchCommand::Triage { requests, train } => triage(*requests, *train).await,
         BenchCommand::Scheduler { orders, due } => scheduler(*orders, *due).await,
         BenchCommand::Assess { orders } => assess(*orders).await,
