@@ -42,6 +42,11 @@ test('a question is read into removable chips and its figure leads to the orders
     // The number links to those orders: a search with filters and no words.
     await navigate(page, () => page.locator('#query-table tbody tr td.num a').first().click());
     assert.match(page.url(), /\/search\?/);
+    // The search index follows the store in the background: give it a moment after the demo loads.
+    for (let i = 0; i < 20 && !/[1-9]/.test(await text(page, '#search-total')); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.goto(page.url());
+    }
     assert.match(await text(page, '#search-total'), /[1-9]/, 'the orders behind the figure are listed');
     // A chip removed widens the query.
     await page.goto(`${demo.base}/analytics`);

@@ -204,6 +204,7 @@ impl Plan {
     /// Adds the rows of a block in `[t0, t1)` to their cells; `time_base` is the first time bucket.
     #[inline]
     fn feed<C: Cell>(&self, acc: &mut [C], b: &Block, (t0, t1): (u32, u32), time_base: i64, ctx: &CellCtx) {
+        let mut memo = (i64::MIN, 0i64);
         for i in 0..b.len {
             let t = b.time[i];
             if t == 0 || (!b.all_in_range && (t < t0 || t >= t1)) {
@@ -225,7 +226,17 @@ impl Plan {
             look!(self.handler, b.handler);
             look!(self.codes, b.codes);
             if let Some(ta) = &self.time {
-                let bucket = ta.bucket(i64::from(t) - 1 + self.offset) - time_base;
+                // Rows of a block mostly share their day: a month is worked out once per day.
+                let local = i64::from(t) - 1 + self.offset;
+                let bucket = if ta.dim == Dimension::Month {
+                    let day = local.div_euclid(1440);
+                    if day != memo.0 {
+                        memo = (day, month_of_day(day));
+                    }
+                    memo.1
+                } else {
+                    ta.bucket(local)
+                } - time_base;
                 match u32::try_from(bucket) {
                     Ok(k) if k < ta.buckets => key += k * ta.stride,
                     _ => continue,

@@ -312,7 +312,7 @@ fn optional<T: Clone>(values: impl Iterator<Item = Option<T>>) -> (Vec<T>, Vec<i
 
 fn write_parquet(path: &Path, rows: &[ExportRow]) -> Result<()> {
     let schema = Arc::new(parquet::schema::parser::parse_message_type(PARQUET_SCHEMA).map_err(|e| pq(path, e))?);
-    let props = Arc::new(WriterProperties::builder().set_compression(Compression::UNCOMPRESSED).build());
+    let props = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).build());
     let file = File::create(path).map_err(|e| AnalyticsError::io(path, e))?;
     let mut writer = SerializedFileWriter::new(file, schema, props).map_err(|e| pq(path, e))?;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();

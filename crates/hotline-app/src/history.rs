@@ -87,6 +87,8 @@ impl std::fmt::Display for LineError {
 pub struct HistoryContext {
     policy: DeadlinePolicy,
     units: std::sync::Arc<crate::UnitDirectory>,
+    /// Units by class and official name.
+    named: std::collections::HashMap<(&'static str, String), Vec<UnitId>>,
     categories: std::collections::HashSet<String>,
     category_version: Option<i64>,
     now: Timestamp,
@@ -112,12 +114,13 @@ impl HistoryContext {
     /// The named unit of `class` (under `parent` when given).
     fn unit_named(&self, field: &str, name: &str, class: UnitClass, parent: Option<UnitId>) -> Result<UnitId, ValidationError> {
         let matches: Vec<UnitId> = self
-            .units
-            .all()
+            .named
+            .get(&(class.code(), name.trim().to_owned()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .filter(|u| u.class == class && u.name == name.trim())
-            .filter(|u| parent.is_none_or(|p| self.units.ancestor_of_class(u.id, UnitClass::District).map(|d| d.id) == Some(p) || u.parent == Some(p)))
-            .map(|u| u.id)
+            .copied()
+            .filter(|id| parent.is_none_or(|p| self.units.ancestor_of_class(*id, UnitClass::District).map(|d| d.id) == Some(p) || self.units.get(*id).and_then(|u| u.parent) == Some(p)))
             .collect();
         match matches.as_slice() {
             [one] => Ok(*one),
@@ -271,9 +274,15 @@ impl App {
     /// What checking and building history lines needs, as of now; `source` names the file in each
     /// order's timeline.
     pub async fn history_context(&self, source: &str) -> AppResult<HistoryContext> {
+        let units = self.units();
+        let mut named: std::collections::HashMap<(&'static str, String), Vec<UnitId>> = std::collections::HashMap::new();
+        for u in units.all() {
+            named.entry((u.class.code(), u.name.clone())).or_default().push(u.id);
+        }
         Ok(HistoryContext {
             policy: self.policy().await?,
-            units: self.units(),
+            units,
+            named,
             categories: self.categories().iter().map(|c| c.code.clone()).collect(),
             category_version: self.category_version(),
             now: self.clock.now(),

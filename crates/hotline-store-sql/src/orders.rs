@@ -148,7 +148,9 @@ const IMPORT_CHUNK: usize = 500;
 
 /// The import's statements, inside the caller's transaction: the day counters moved once per day,
 /// the new cases, the orders, their unit links and their events, each as a few multi-row inserts.
-async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result<()> {
+async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder], sqlite: bool) -> Result<()> {
+    // Large statements: anonymous placeholders on SQLite (see `anonymous_values_list`).
+    let values = |cols: usize, n: usize| if sqlite { crate::rows::anonymous_values_list(cols, n) } else { values_list(cols, n) };
     // Numbers: each day's counter moved by that day's orders at once.
     let mut days: Vec<(NaiveDate, i64)> = Vec::new();
     for r in rows {
@@ -182,7 +184,7 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result
     // matter (each is fresh); they are handed out in the order they were made.
     let opening: Vec<usize> = stored.iter().enumerate().filter(|(_, o)| o.case_id == CaseId(0)).map(|(i, _)| i).collect();
     for chunk in opening.chunks(IMPORT_CHUNK * 4) {
-        let sql = format!("insert into order_case (opened_at) values {} returning case_id", values_list(1, chunk.len()));
+        let sql = format!("insert into order_case (opened_at) values {} returning case_id", values(1, chunk.len()));
         let mut q = sqlx::query(&sql);
         for i in chunk {
             q = q.bind(ms(stored[*i].received_at));
@@ -201,7 +203,7 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result
     for chunk in stored.chunks_mut(IMPORT_CHUNK) {
         let sql = format!(
             "insert into work_order (number, case_id, {cols}) values {} returning order_id, number",
-            values_list(ORDER_COLUMNS.len() + 2, chunk.len())
+            values(ORDER_COLUMNS.len() + 2, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for o in chunk.iter() {
@@ -227,7 +229,7 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result
         }
     }
     for chunk in links.chunks(IMPORT_CHUNK * 4) {
-        let sql = format!("insert into order_unit (order_id, unit_id, role) values {}", values_list(3, chunk.len()));
+        let sql = format!("insert into order_unit (order_id, unit_id, role) values {}", values(3, chunk.len()));
         let mut q = sqlx::query(&sql);
         for (order, unit, role) in chunk {
             q = q.bind(*order).bind(*unit).bind(*role);
@@ -237,7 +239,7 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder]) -> Result
     // Events.
     let events: Vec<(OrderId, &EventDraft)> = stored.iter().zip(rows).flat_map(|(o, r)| r.events.iter().map(move |e| (o.id, e))).collect();
     for chunk in events.chunks(IMPORT_CHUNK * 2) {
-        let sql = format!("{EVENT_INSERT}{}", values_list(EVENT_COLUMNS, chunk.len()));
+        let sql = format!("{EVENT_INSERT}{}", values(EVENT_COLUMNS, chunk.len()));
         let mut q = sqlx::query(&sql);
         for (order, e) in chunk {
             q = bind_event(q, *order, e)?;
@@ -383,7 +385,7 @@ impl hotline_store::OrderStore for SqlStore {
 
     async fn import_orders(&self, orders: &[ImportedOrder], progress: Option<(&str, &str)>) -> Result<usize> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        import_rows(&mut tx, orders).await?;
+        import_rows(&mut tx, orders, self.backend == crate::Backend::Sqlite).await?;
         if let Some((key, value)) = progress {
             sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value")
                 .bind(key)

@@ -172,6 +172,14 @@ pub(crate) const EVENT_COLUMNS: usize = 11;
 /// `($1, $2, …), ($k, …), …`: the values list of a multi-row insert of `rows` rows of `cols` columns.
 /// One statement instead of one per row matters on SQLite, where every statement is a round trip to
 /// the connection's worker thread.
+/// The same with anonymous `?` placeholders, bound in order: for very large statements on SQLite,
+/// where sqlx looks each numbered placeholder's name up in a list as long as the statement's
+/// (quadratic: 16,000 parameters took seconds), while anonymous ones need no lookup.
+pub(crate) fn anonymous_values_list(cols: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; cols].join(", "));
+    vec![row.as_str(); rows].join(", ")
+}
+
 pub(crate) fn values_list(cols: usize, rows: usize) -> String {
     (0..rows)
         .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
