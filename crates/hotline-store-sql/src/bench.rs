@@ -124,3 +124,25 @@ pub async fn like_scan(path: &str, word: &str) -> Result<(i64, Duration), String
         .map_err(|e| e.to_string())?;
     Ok((n, t.elapsed()))
 }
+
+/// A new, empty PostgreSQL database `name` on the server of `admin_url` (dropped first if it
+/// exists); returns its URL. For benchmarks that must not write into a database in use.
+pub async fn fresh_postgres_database(admin_url: &str, name: &str) -> Result<String, String> {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(admin_url).await.map_err(|e| e.to_string())?;
+    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.map_err(|e| e.to_string())?;
+    admin.execute(format!("create database {name}").as_str()).await.map_err(|e| e.to_string())?;
+    match admin_url.rsplit_once('/') {
+        Some((server, _)) => Ok(format!("{server}/{name}")),
+        None => Err("the URL names no database".into()),
+    }
+}
+
+/// Drops the database `name` made by [`fresh_postgres_database`].
+pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), String> {
+    use sqlx::Executor;
+    let mut admin = sqlx::AnyConnection::connect(admin_url).await.map_err(|e| e.to_string())?;
+    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.map_err(|e| e.to_string())?;
+    Ok(())
+}

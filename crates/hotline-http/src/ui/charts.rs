@@ -68,7 +68,7 @@ pub(super) fn bars(caption: &str, items: &[Bar], rate: bool) -> Markup {
         }
     }
     svg.push_str("</svg>");
-    html! { figure.chart { (PreEscaped(svg)) figcaption.muted { (caption) } } }
+    figure(svg, caption, html! {})
 }
 
 /// A trend: one line per series over the same labels (time buckets); `None` points are gaps.
@@ -121,15 +121,12 @@ pub(super) fn lines(caption: &str, labels: &[String], series: &[(&str, &[Option<
         }
     }
     svg.push_str("</svg>");
-    html! {
-        figure.chart {
-            (PreEscaped(svg))
-            figcaption.muted {
-                (caption) " "
-                @for (k, (name, _)) in series.iter().enumerate() { span class={ "key s" (k) } { "■ " (name) } " " }
-            }
-        }
-    }
+    figure(svg, caption, html! { @for (k, (name, _)) in series.iter().enumerate() { span class={ "key s" (k) } { "■ " (name) } " " } })
+}
+
+/// A chart with its caption and key.
+fn figure(svg: String, caption: &str, key: Markup) -> Markup {
+    html! { figure.chart { (PreEscaped(svg)) figcaption.muted { (caption) " " (key) } } }
 }
 
 /// One district on the map.
@@ -185,17 +182,11 @@ pub(super) fn choropleth(caption: &str, shapes: &[Shape<'_>], points: &[(f64, f6
         svg.push_str(&format!(r#"<circle cx="{:.1}" cy="{:.1}" r="1.6" class="point"/>"#, px(*x), py(*y)));
     }
     svg.push_str("</svg>");
-    html! {
-        figure.chart {
-            (PreEscaped(svg))
-            figcaption.muted {
-                (caption) " "
-                @for c in 1..=5 {
-                    span class={ "key c" (c) } { "■ " (fmt_value(max * (c - 1) as f64 / 5.0, rate)) "–" (fmt_value(max * c as f64 / 5.0, rate)) } " "
-                }
-            }
-        }
-    }
+    figure(
+        svg,
+        caption,
+        html! { @for c in 1..=5 { span class={ "key c" (c) } { "■ " (fmt_value(max * (c - 1) as f64 / 5.0, rate)) "–" (fmt_value(max * c as f64 / 5.0, rate)) } " " } },
+    )
 }
 
 #[cfg(test)]

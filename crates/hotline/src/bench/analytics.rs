@@ -413,16 +413,8 @@ pub(super) async fn analytics_io(orders: usize) -> anyhow::Result<()> {
     println!("an order created over the API counted by the query API after {:.0} ms (limit ≤ 5 s)", t.elapsed().as_secs_f64() * 1e3);
     // PostgreSQL beside it, when one is reachable: in a database of its own, dropped after.
     if let Ok(admin_url) = std::env::var("HOTLINE_BENCH_POSTGRES_URL") {
-        use sqlx::{Connection, Executor};
-        sqlx::any::install_default_drivers();
         let db = format!("hotline_bench_{}", std::process::id());
-        let mut admin = sqlx::AnyConnection::connect(&admin_url).await?;
-        admin.execute(format!("drop database if exists {db} with (force)").as_str()).await?;
-        admin.execute(format!("create database {db}").as_str()).await?;
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{db}"),
-            None => anyhow::bail!("HOTLINE_BENCH_POSTGRES_URL has no database part"),
-        };
+        let url = hotline_store_sql::bench::fresh_postgres_database(&admin_url, &db).await.map_err(anyhow::Error::msg)?;
         let pg = start_server_with(|c| {
             c.database_url = crate::config::DatabaseUrl(url.clone());
             c.search_refresh_ms = 0;
@@ -434,7 +426,7 @@ pub(super) async fn analytics_io(orders: usize) -> anyhow::Result<()> {
         let synced = pg.app.sync_analytics().await?;
         println!("read model rebuilt from PostgreSQL: {} orders = {:.0} orders/s", synced.orders, synced.orders as f64 / t.elapsed().as_secs_f64());
         drop(pg);
-        admin.execute(format!("drop database if exists {db} with (force)").as_str()).await?;
+        hotline_store_sql::bench::drop_postgres_database(&admin_url, &db).await.map_err(anyhow::Error::msg)?;
     }
     Ok(())
 }

@@ -246,10 +246,7 @@ pub(super) fn write(generator: &mut Generator<'_>, times: &[(i64, bool)], start:
                 line.closed_at = Some(stamp(quick(rng, 2)));
             }
         }
-        json.clear();
-        serde_json::to_writer(&mut json, &line)?;
-        json.push(b'\n');
-        out.write_all(&json)?;
+        super::write_line(&mut json, &line, out)?;
     }
     out.flush()?;
     Ok(())

@@ -552,12 +552,18 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
             disposition: d.disposition,
             duplicate_of: d.restates.map(|_| dup_id.as_str()),
         };
-        json.clear();
-        serde_json::to_writer(&mut json, &line)?;
-        json.push(b'\n');
-        out.write_all(&json)?;
+        write_line(&mut json, &line, out)?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Writes `line` as one JSON line, through the reused buffer `json`.
+fn write_line(json: &mut Vec<u8>, line: &impl Serialize, out: &mut impl Write) -> anyhow::Result<()> {
+    json.clear();
+    serde_json::to_writer(&mut *json, line)?;
+    json.push(b'\n');
+    out.write_all(json)?;
     Ok(())
 }
 
