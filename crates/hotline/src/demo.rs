@@ -81,14 +81,15 @@ pub async fn is_new(app: &App) -> anyhow::Result<bool> {
     Ok(app.orders().list_orders(&probe).await?.orders.is_empty())
 }
 
-/// For a new demo (`fresh`): `days` of generated history at `per_day` requests a day, ending
-/// yesterday, imported as `hotline import-history` would, and read into the analytics read model.
+/// For a new demo (`fresh`): `days` of generated history at `per_day` requests a day, ending where
+/// the live demo orders begin (15 days ago) and taken as of today, imported as `hotline
+/// import-history` would, and read into the analytics read model.
 pub async fn seed_history(app: &Arc<App>, fresh: bool, days: u32, per_day: u32) -> anyhow::Result<Option<crate::history::ImportReport>> {
     if !fresh || days == 0 || per_day == 0 {
         return Ok(None);
     }
     let today = app.clock.now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))).date_naive();
-    let start = today - chrono::Days::new(u64::from(days));
+    let start = today - chrono::Days::new(u64::from(days) + 15);
     let args = crate::generate::GenerateArgs {
         count: 0,
         seed: 2026,
@@ -97,6 +98,7 @@ pub async fn seed_history(app: &Arc<App>, fresh: bool, days: u32, per_day: u32) 
         surge: None,
         history: true,
         per_day,
+        as_of: Some(today.format("%Y-%m-%d").to_string()),
     };
     let mut lines = Vec::with_capacity(per_day as usize * days as usize * 700);
     crate::generate::generate(&args, &mut lines)?;
@@ -355,7 +357,7 @@ struct DemoRequest {
 /// heating first, then the rest in generated order.
 fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<Vec<DemoRequest>> {
     let start = (now - Duration::days(14)).date_naive().format("%Y-%m-%d").to_string();
-    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None, history: false, per_day: 300 };
+    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None, history: false, per_day: 300, as_of: None };
     let mut buf = Vec::new();
     crate::generate::generate(&args, &mut buf)?;
     let units = app.units();

@@ -575,7 +575,7 @@ async fn where_view(app: &App, who: &Principal, lang: Lang, cats: &Categories, b
             }
             section.card #where-streets {
                 h2 { (lang.t("街道乡镇排名（前30）", "Streets and townships (top 30)")) }
-                @match &by_street { Ok(a) => { (bar_chart(app, cats, lang, a, lang.t("按街道乡镇", "By street"), 30)) (table(app, cats, lang, a, "where-streets-table")) } Err(e) => { (flash(None, Some(e))) } }
+                @match &by_street { Ok(a) => { (bar_chart(app, cats, lang, a, lang.t("按街道乡镇（前15）", "By street (top 15)"), 15)) (table(app, cats, lang, a, "where-streets-table")) } Err(e) => { (flash(None, Some(e))) } }
             }
         }
     }

@@ -377,7 +377,7 @@ pub(super) async fn analytics_io(orders: usize) -> anyhow::Result<()> {
     let server = start_server_with(|c| c.search_refresh_ms = 0).await?;
     // History import into SQLite: generated lines through the same path as the command.
     let days = (orders / 1000).max(1) as u32;
-    let args = crate::generate::GenerateArgs { count: 0, seed: 5, start: "2024-01-01".into(), days, surge: None, history: true, per_day: 1000 };
+    let args = crate::generate::GenerateArgs { count: 0, seed: 5, start: "2024-01-01".into(), days, surge: None, history: true, per_day: 1000, as_of: None };
     let mut lines = Vec::new();
     crate::generate::generate(&args, &mut lines)?;
     let n = lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();

@@ -276,7 +276,7 @@ pub(super) async fn import_many(
 
 /// Generated requests (text, district name, category path, received time) for the search bench.
 pub(super) fn generated_texts(count: usize, seed: u64) -> anyhow::Result<Vec<(String, String, String, hotline_domain::Timestamp)>> {
-    let args = crate::generate::GenerateArgs { count, seed, start: "2025-12-01".into(), days: 365, surge: None, history: false, per_day: 300 };
+    let args = crate::generate::GenerateArgs { count, seed, start: "2025-12-01".into(), days: 365, surge: None, history: false, per_day: 300, as_of: None };
     let mut buf = Vec::new();
     crate::generate::generate(&args, &mut buf)?;
     let mut out = Vec::with_capacity(count);

@@ -165,10 +165,11 @@ fn callback(rng: &mut Rng) -> Callback {
     Callback { contacted: rng.below(1000) < 970, resolution, satisfaction }
 }
 
-/// Writes the history: one line per arrival in `times`.
-pub(super) fn write(generator: &mut Generator<'_>, times: &[(i64, bool)], start: NaiveDate, days: u32, out: &mut impl Write) -> anyhow::Result<()> {
+/// Writes the history: one line per arrival in `times`, as it stood at the start of `as_of` (steps
+/// after that have not happened yet).
+pub(super) fn write(generator: &mut Generator<'_>, times: &[(i64, bool)], as_of: NaiveDate, out: &mut impl Write) -> anyhow::Result<()> {
     let catalogue = Catalogue::shipped()?;
-    let end = (start + chrono::Days::new(u64::from(days))).and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp()) - BEIJING_OFFSET;
+    let end = as_of.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp()) - BEIJING_OFFSET;
     let mut json = Vec::with_capacity(1024);
     for (n, &(secs, in_surge)) in times.iter().enumerate() {
         let d = generator.draw(n + 1, secs, in_surge);

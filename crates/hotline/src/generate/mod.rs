@@ -70,6 +70,10 @@ pub struct GenerateArgs {
     /// With `--history`: requests per day on average.
     #[arg(long, default_value_t = 300)]
     pub per_day: u32,
+    /// With `--history`: the day the history is taken (YYYY-MM-DD; default the day after it ends):
+    /// steps after it have not happened, so the orders still open then are open in the file.
+    #[arg(long)]
+    pub as_of: Option<String>,
 }
 
 /// Public holidays weigh a day down (a percentage): New Year, the Spring Festival week, Labour Day,
@@ -519,7 +523,14 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()>
     let mut generator = Generator::new(&world, args.seed);
     let times = world.arrival_times(&mut generator.rng, args, count, start, surge);
     if args.history {
-        return history::write(&mut generator, &times, start, args.days, out);
+        let as_of = match &args.as_of {
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").with_context(|| format!("--as-of {d}: expected YYYY-MM-DD"))?,
+            None => start + chrono::Days::new(u64::from(args.days)),
+        };
+        if as_of < start + chrono::Days::new(u64::from(args.days)) {
+            bail!("--as-of must not be before the end of the history");
+        }
+        return history::write(&mut generator, &times, as_of, out);
     }
     let (mut id, mut dup_id, mut stamp, mut phone_s) = (String::new(), String::new(), String::new(), String::new());
     let mut json = Vec::with_capacity(1024);
