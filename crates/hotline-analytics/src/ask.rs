@@ -197,7 +197,11 @@ fn tokens(text: &str) -> Vec<Tok> {
                 flush(&mut word, &mut out);
             }
             word.push(c);
-        } else if c == '-' && !word.is_empty() && word.chars().all(|w| w.is_ascii_alphabetic()) && word.len() <= 6 && word.chars().all(|w| w.is_ascii_uppercase())
+        } else if c == '-'
+            && !word.is_empty()
+            && word.chars().all(|w| w.is_ascii_alphabetic())
+            && word.len() <= 6
+            && word.chars().all(|w| w.is_ascii_uppercase())
             && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric)
         {
             // A unit code such as U-WATER or D-JTW.
@@ -252,74 +256,619 @@ pub struct Lexicon {
 }
 
 const STATIC: &[(&str, &[&str])] = &[
-    ("intake", &["来电", "来电量", "诉求", "诉求量", "工单", "工单量", "来件", "件", "request", "requests", "case", "cases", "call", "calls", "order", "orders", "ticket", "callers", "caller", "call volume"]),
-    ("count", &["多少", "多少件", "数量", "总量", "件数", "几个", "几起", "几件", "有几", "多不多", "how many", "number of", "volume", "count", "total", "how much"]),
+    (
+        "intake",
+        &[
+            "来电",
+            "来电量",
+            "诉求",
+            "诉求量",
+            "工单",
+            "工单量",
+            "来件",
+            "件",
+            "request",
+            "requests",
+            "case",
+            "cases",
+            "call",
+            "calls",
+            "order",
+            "orders",
+            "ticket",
+            "callers",
+            "caller",
+            "call volume",
+        ],
+    ),
+    (
+        "count",
+        &[
+            "多少",
+            "多少件",
+            "数量",
+            "总量",
+            "件数",
+            "几个",
+            "几起",
+            "几件",
+            "有几",
+            "多不多",
+            "how many",
+            "number of",
+            "volume",
+            "count",
+            "total",
+            "how much",
+        ],
+    ),
     ("response_rate", &["响应率", "response rate", "response rates"]),
     ("resolution_rate", &["解决率", "问题解决率", "resolution rate", "resolution rates", "fix rate"]),
     ("satisfaction_rate", &["满意率", "满意度", "satisfaction rate", "satisfaction rates", "satisfaction"]),
     ("overdue_count", &["超期", "逾期", "超时", "超期件数", "超期工单", "逾期件数", "overdue", "went overdue", "late", "past due"]),
-    ("median_reply_hours", &["办理时长", "平均办理时长", "回复时长", "平均回复时长", "处理时长", "办结时长", "多久回复", "多久能回复", "多长时间", "多久", "reply time", "reply hours", "median reply hours", "how long", "hours to reply", "time to reply", "handling time", "turnaround"]),
+    (
+        "median_reply_hours",
+        &[
+            "办理时长",
+            "平均办理时长",
+            "回复时长",
+            "平均回复时长",
+            "处理时长",
+            "办结时长",
+            "多久回复",
+            "多久能回复",
+            "多长时间",
+            "多久",
+            "reply time",
+            "reply hours",
+            "median reply hours",
+            "how long",
+            "hours to reply",
+            "time to reply",
+            "handling time",
+            "turnaround",
+        ],
+    ),
     ("complaint", &["投诉", "投诉量", "complaint", "complaints"]),
     ("consult", &["咨询", "咨询量", "inquiry", "inquiries", "enquiry", "enquiries", "consultation", "consultations"]),
     ("help", &["求助", "asking for help", "help request", "help requests", "requests for help"]),
     ("report", &["举报", "report", "reports", "tip-off"]),
     ("suggestion", &["建议", "suggestion", "suggestions", "proposal"]),
     ("praise", &["表扬", "感谢", "表扬类", "praise", "compliment", "compliments", "thanks"]),
-    ("phone", &["电话", "打电话", "进线", "电话进线", "热线电话", "phone", "phone call", "phone calls", "by phone", "telephone", "hotline calls"]),
+    (
+        "phone",
+        &["电话", "打电话", "进线", "电话进线", "热线电话", "phone", "phone call", "phone calls", "by phone", "telephone", "hotline calls"],
+    ),
     ("web", &["网站", "网上", "门户网站", "web", "website", "web form"]),
     ("app", &["app", "移动应用", "手机应用", "客户端", "mobile app"]),
     ("wechat", &["微信", "公众号", "小程序", "wechat"]),
     ("open311", &["open311"]),
     ("email", &["电子邮件", "邮件", "email", "e-mail", "mail"]),
-    ("senior", &["老年人", "老人", "老年", "老年群体", "长者", "elderly", "the elderly", "senior", "seniors", "senior citizens", "older people", "older residents", "pensioners"]),
+    (
+        "senior",
+        &[
+            "老年人",
+            "老人",
+            "老年",
+            "老年群体",
+            "长者",
+            "elderly",
+            "the elderly",
+            "senior",
+            "seniors",
+            "senior citizens",
+            "older people",
+            "older residents",
+            "pensioners",
+        ],
+    ),
     ("minor", &["未成年人", "未成年", "青少年", "minor", "minors", "children", "kids", "teenagers"]),
     ("adult", &["成年人", "adult", "adults"]),
     ("foreign", &["外语", "外文", "外国语", "foreign language", "foreign-language", "foreign languages"]),
     ("district", &["区", "城区", "各区", "区县", "district", "districts"]),
-    ("street", &["街道", "乡镇", "街乡", "街镇", "街道乡镇", "街道(乡镇)", "街乡镇", "street", "streets", "subdistrict", "subdistricts", "township", "townships", "towns"]),
-    ("unit", &["单位", "承办单位", "部门", "委办局", "办理单位", "unit", "units", "handling unit", "handling units", "department", "departments", "agency", "agencies"]),
+    (
+        "street",
+        &[
+            "街道",
+            "乡镇",
+            "街乡",
+            "街镇",
+            "街道乡镇",
+            "街道(乡镇)",
+            "街乡镇",
+            "street",
+            "streets",
+            "subdistrict",
+            "subdistricts",
+            "township",
+            "townships",
+            "towns",
+        ],
+    ),
+    (
+        "unit",
+        &[
+            "单位",
+            "承办单位",
+            "部门",
+            "委办局",
+            "办理单位",
+            "unit",
+            "units",
+            "handling unit",
+            "handling units",
+            "department",
+            "departments",
+            "agency",
+            "agencies",
+        ],
+    ),
     ("channel", &["渠道", "来源渠道", "channel", "channels"]),
     ("nature", &["性质", "诉求性质", "诉求类型", "nature", "type of request"]),
     ("age_group", &["年龄段", "年龄", "年龄层", "age group", "age groups", "age"]),
     ("language", &["语言", "语种", "language", "languages"]),
-    ("category_l1", &["大类", "一级分类", "一级类别", "first-level category", "first level category", "level-1 category", "level 1 category", "top-level category", "broad category"]),
-    ("category_l2", &["二级分类", "二级类别", "问题类型", "level-2 category", "level 2 category", "second-level category", "category", "categories", "topic", "topics"]),
+    (
+        "category_l1",
+        &[
+            "大类",
+            "一级分类",
+            "一级类别",
+            "first-level category",
+            "first level category",
+            "level-1 category",
+            "level 1 category",
+            "top-level category",
+            "broad category",
+        ],
+    ),
+    (
+        "category_l2",
+        &[
+            "二级分类",
+            "二级类别",
+            "问题类型",
+            "level-2 category",
+            "level 2 category",
+            "second-level category",
+            "category",
+            "categories",
+            "topic",
+            "topics",
+        ],
+    ),
     ("category_l3", &["三级分类", "三级类别", "小类", "level-3 category", "level 3 category", "third-level category"]),
     ("hour", &["时段", "分时段", "每小时", "小时", "几点", "hourly", "hour", "hours", "by hour", "time of day", "per hour"]),
     ("day", &["每天", "每日", "按天", "按日", "逐日", "日趋势", "daily", "day", "days", "each day", "per day", "by day", "day by day"]),
     ("week", &["每周", "按周", "逐周", "每个星期", "各周", "weekly", "week", "weeks", "each week", "per week", "by week", "week by week"]),
-    ("month", &["每月", "每个月", "按月", "各月", "逐月", "月度", "每月份", "monthly", "month", "months", "each month", "per month", "by month", "month by month"]),
+    (
+        "month",
+        &[
+            "每月",
+            "每个月",
+            "按月",
+            "各月",
+            "逐月",
+            "月度",
+            "每月份",
+            "monthly",
+            "month",
+            "months",
+            "each month",
+            "per month",
+            "by month",
+            "month by month",
+        ],
+    ),
     ("which1", &["哪个", "哪一个", "哪家", "哪位", "哪"]),
     ("which*", &["哪些", "哪几个"]),
     ("which", &["which", "what"]),
-    ("each", &["各", "各个", "每个", "按", "分", "各类", "by", "per", "each", "across", "broken down", "break down", "broken down to", "split by"]),
+    (
+        "each",
+        &[
+            "各",
+            "各个",
+            "每个",
+            "按",
+            "分",
+            "各类",
+            "by",
+            "per",
+            "each",
+            "across",
+            "broken down",
+            "break down",
+            "broken down to",
+            "split by",
+        ],
+    ),
     ("rank", &["排名", "排行", "排序", "分布", "rank", "ranked", "ranking", "rankings", "league table"]),
-    ("most", &["最多", "最高", "最大", "最慢", "最长", "最严重", "最突出", "most", "the most", "highest", "largest", "slowest", "worst", "biggest", "busiest", "longest"]),
+    (
+        "most",
+        &[
+            "最多",
+            "最高",
+            "最大",
+            "最慢",
+            "最长",
+            "最严重",
+            "最突出",
+            "most",
+            "the most",
+            "highest",
+            "largest",
+            "slowest",
+            "worst",
+            "biggest",
+            "busiest",
+            "longest",
+        ],
+    ),
     ("trend", &["趋势", "走势", "变化趋势", "趋势图", "trend", "trends", "over time"]),
-    ("whatabout", &["最关心什么", "关心什么", "关心啥", "关注什么", "反映什么", "反映啥", "都在反映啥", "反映的问题", "什么问题", "啥问题", "哪些问题", "哪类问题", "哪方面", "care about", "cared about", "worry about", "worried about", "call about", "called about", "calling about", "complain about", "concerned about", "what issues", "which issues", "what problems"]),
+    (
+        "whatabout",
+        &[
+            "最关心什么",
+            "关心什么",
+            "关心啥",
+            "关注什么",
+            "反映什么",
+            "反映啥",
+            "都在反映啥",
+            "反映的问题",
+            "什么问题",
+            "啥问题",
+            "哪些问题",
+            "哪类问题",
+            "哪方面",
+            "care about",
+            "cared about",
+            "worry about",
+            "worried about",
+            "call about",
+            "called about",
+            "calling about",
+            "complain about",
+            "concerned about",
+            "what issues",
+            "which issues",
+            "what problems",
+        ],
+    ),
     ("specific", &["具体", "具体问题", "specific", "specific issues", "specific issue", "specific problems"]),
-    ("same_year", &["同比", "同期", "同比变化", "比去年", "跟去年比", "和去年比", "与去年比", "与去年同期比", "较去年同期", "去年同期", "year on year", "year-on-year", "yoy", "vs last year", "versus last year", "compared with last year", "compared to last year", "compared with the same period last year", "compared to the same period last year", "against last year"]),
-    ("previous", &["环比", "比上个月", "比上月", "跟上月比", "和上月比", "环比上月", "环比上周", "比上周", "跟上周比", "和上周比", "环比上个月", "mom", "month on month", "month-on-month", "week on week", "week-on-week", "wow", "vs last week", "vs last month", "versus last week", "versus last month", "compared with last week", "compared with last month", "compared to last week", "compared to last month", "compared with the previous week", "compared with the previous month", "compared to the previous week", "compared to the previous month", "previous period", "vs the previous period", "compared with the previous period"]),
+    (
+        "same_year",
+        &[
+            "同比",
+            "同期",
+            "同比变化",
+            "比去年",
+            "跟去年比",
+            "和去年比",
+            "与去年比",
+            "与去年同期比",
+            "较去年同期",
+            "去年同期",
+            "year on year",
+            "year-on-year",
+            "yoy",
+            "vs last year",
+            "versus last year",
+            "compared with last year",
+            "compared to last year",
+            "compared with the same period last year",
+            "compared to the same period last year",
+            "against last year",
+        ],
+    ),
+    (
+        "previous",
+        &[
+            "环比",
+            "比上个月",
+            "比上月",
+            "跟上月比",
+            "和上月比",
+            "环比上月",
+            "环比上周",
+            "比上周",
+            "跟上周比",
+            "和上周比",
+            "环比上个月",
+            "mom",
+            "month on month",
+            "month-on-month",
+            "week on week",
+            "week-on-week",
+            "wow",
+            "vs last week",
+            "vs last month",
+            "versus last week",
+            "versus last month",
+            "compared with last week",
+            "compared with last month",
+            "compared to last week",
+            "compared to last month",
+            "compared with the previous week",
+            "compared with the previous month",
+            "compared to the previous week",
+            "compared to the previous month",
+            "previous period",
+            "vs the previous period",
+            "compared with the previous period",
+        ],
+    ),
 ];
 
 /// Words that carry no meaning for the query (never reported as unparsed).
 const FILLERS: &[&str] = &[
-    "的", "了", "吗", "呢", "啊", "呀", "吧", "么", "嘛", "是", "有", "在", "和", "与", "及", "跟", "或", "还", "这", "那", "个", "起", "条", "名", "数", "量", "里", "内", "中",
-    "都", "共", "一共", "总共", "合计", "帮我", "帮忙", "查", "查一下", "查查", "看看", "看", "给我", "一下", "统计", "情况", "怎么样", "咋样", "如何", "分别", "收到", "进来", "通过",
-    "提交", "相关", "方面", "类", "大家", "咱们", "我们", "市民", "群众", "全市", "全年", "以来", "变化", "集中", "事儿", "事", "关于", "本身", "取", "领域", "多", "一般", "能",
-    "北京", "北京市", "本市", "全", "上", "下", "到", "从", "至", "把", "对", "被", "让", "请", "请问", "想", "知道", "了解", "一", "各有", "有关", "涉及", "反映", "说", "打", "来",
-    "问题", "事情", "为", "人", "谁", "啥", "什么", "几", "请列出", "列出", "显示", "展示", "给出", "最", "前", "后", "等", "之", "其", "该", "此", "并", "以及", "怎样",
-    "the", "a", "an", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "plu", "did", "do", "doe", "we", "get", "got", "had", "ha", "have", "is", "are", "was", "were",
-    "been", "be", "how", "many", "much", "show", "me", "please", "give", "list", "came", "come", "arrived", "arrive", "received", "receive", "there", "that", "this", "these", "those",
-    "it", "its", "our", "us", "i", "you", "about", "across", "all", "any", "overall", "so", "far", "up", "down", "look", "looked", "like", "take", "it'", "can", "could", "would",
-    "via", "through", "made", "people", "residents", "citizens", "handle", "handled", "see", "tell", "what's", "whats", "which", "what", "where", "when", "who", "whole", "city",
-    "citywide", "beijing", "number", "figure", "figures", "count", "stats", "statistics", "data", "has", "been", "than", "over", "into", "as", "per", "each", "by", "vs", "versus",
-    "compared", "comparison", "between", "do", "does", "go", "went", "get", "come", "in", "out", "now", "so", "far", "just", "only", "also", "too", "more", "most", "less",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "啊",
+    "呀",
+    "吧",
+    "么",
+    "嘛",
+    "是",
+    "有",
+    "在",
+    "和",
+    "与",
+    "及",
+    "跟",
+    "或",
+    "还",
+    "这",
+    "那",
+    "个",
+    "起",
+    "条",
+    "名",
+    "数",
+    "量",
+    "里",
+    "内",
+    "中",
+    "都",
+    "共",
+    "一共",
+    "总共",
+    "合计",
+    "帮我",
+    "帮忙",
+    "查",
+    "查一下",
+    "查查",
+    "看看",
+    "看",
+    "给我",
+    "一下",
+    "统计",
+    "情况",
+    "怎么样",
+    "咋样",
+    "如何",
+    "分别",
+    "收到",
+    "进来",
+    "通过",
+    "提交",
+    "相关",
+    "方面",
+    "类",
+    "大家",
+    "咱们",
+    "我们",
+    "市民",
+    "群众",
+    "全市",
+    "全年",
+    "以来",
+    "变化",
+    "集中",
+    "事儿",
+    "事",
+    "关于",
+    "本身",
+    "取",
+    "领域",
+    "多",
+    "一般",
+    "能",
+    "北京",
+    "北京市",
+    "本市",
+    "全",
+    "上",
+    "下",
+    "到",
+    "从",
+    "至",
+    "把",
+    "对",
+    "被",
+    "让",
+    "请",
+    "请问",
+    "想",
+    "知道",
+    "了解",
+    "一",
+    "各有",
+    "有关",
+    "涉及",
+    "反映",
+    "说",
+    "打",
+    "来",
+    "问题",
+    "事情",
+    "为",
+    "人",
+    "谁",
+    "啥",
+    "什么",
+    "几",
+    "请列出",
+    "列出",
+    "显示",
+    "展示",
+    "给出",
+    "最",
+    "前",
+    "后",
+    "等",
+    "之",
+    "其",
+    "该",
+    "此",
+    "并",
+    "以及",
+    "怎样",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "to",
+    "from",
+    "with",
+    "and",
+    "or",
+    "plu",
+    "did",
+    "do",
+    "doe",
+    "we",
+    "get",
+    "got",
+    "had",
+    "ha",
+    "have",
+    "is",
+    "are",
+    "was",
+    "were",
+    "been",
+    "be",
+    "how",
+    "many",
+    "much",
+    "show",
+    "me",
+    "please",
+    "give",
+    "list",
+    "came",
+    "come",
+    "arrived",
+    "arrive",
+    "received",
+    "receive",
+    "there",
+    "that",
+    "this",
+    "these",
+    "those",
+    "it",
+    "its",
+    "our",
+    "us",
+    "i",
+    "you",
+    "about",
+    "across",
+    "all",
+    "any",
+    "overall",
+    "so",
+    "far",
+    "up",
+    "down",
+    "look",
+    "looked",
+    "like",
+    "take",
+    "it'",
+    "can",
+    "could",
+    "would",
+    "via",
+    "through",
+    "made",
+    "people",
+    "residents",
+    "citizens",
+    "handle",
+    "handled",
+    "see",
+    "tell",
+    "what's",
+    "whats",
+    "which",
+    "what",
+    "where",
+    "when",
+    "who",
+    "whole",
+    "city",
+    "citywide",
+    "beijing",
+    "number",
+    "figure",
+    "figures",
+    "count",
+    "stats",
+    "statistics",
+    "data",
+    "has",
+    "been",
+    "than",
+    "over",
+    "into",
+    "as",
+    "per",
+    "each",
+    "by",
+    "vs",
+    "versus",
+    "compared",
+    "comparison",
+    "between",
+    "do",
+    "does",
+    "go",
+    "went",
+    "get",
+    "come",
+    "in",
+    "out",
+    "now",
+    "so",
+    "far",
+    "just",
+    "only",
+    "also",
+    "too",
+    "more",
+    "most",
+    "less",
 ];
 
 impl Lexicon {
     pub fn new(catalog: &Catalog) -> Self {
-        let mut lex = Self { phrases: HashMap::new(), longest: 1, categories: Vec::new(), broad: HashSet::new(), fillers: HashSet::new(), bags: HashMap::new() };
+        let mut lex = Self {
+            phrases: HashMap::new(),
+            longest: 1,
+            categories: Vec::new(),
+            broad: HashSet::new(),
+            fillers: HashSet::new(),
+            bags: HashMap::new(),
+        };
         for (tag, words) in STATIC {
             let meaning = match *tag {
                 "intake" => Meaning::Intake,
@@ -427,7 +976,11 @@ impl Lexicon {
                 bases.push(spoken);
             }
             // Pinyin, bare and with the English kind of place.
-            let suffixes: &[&str] = if class == UnitClass::District { &["", " district"] } else { &["", " subdistrict", " street", " township", " town", " area"] };
+            let suffixes: &[&str] = if class == UnitClass::District {
+                &["", " district"]
+            } else {
+                &["", " subdistrict", " street", " township", " town", " area"]
+            };
             for base in bases.iter().filter(|b| b.chars().count() >= 2) {
                 let stripped = base.trim_end_matches(['区', '镇', '乡']).trim_end_matches("街道").trim_end_matches("地区");
                 if stripped.chars().count() < 2 {
@@ -493,7 +1046,8 @@ impl Lexicon {
                 }
             }
         }
-        let keys: Vec<String> = self.phrases.iter().filter(|(_, ms)| ms.iter().any(|m| matches!(m, Meaning::Category(..)))).map(|(k, _)| k.clone()).collect();
+        let keys: Vec<String> =
+            self.phrases.iter().filter(|(_, ms)| ms.iter().any(|m| matches!(m, Meaning::Category(..)))).map(|(k, _)| k.clone()).collect();
         for key in keys {
             let own: HashSet<&str> = self.phrases[&key]
                 .iter()
@@ -542,7 +1096,8 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 }
 
 fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
-    if n >= 0 { d.checked_add_months(Months::new(n.unsigned_abs())) } else { d.checked_sub_months(Months::new(n.unsigned_abs())) }.unwrap_or(d)
+    if n >= 0 { d.checked_add_months(Months::new(n.unsigned_abs())) } else { d.checked_sub_months(Months::new(n.unsigned_abs())) }
+        .unwrap_or(d)
 }
 
 fn year_range(y: i32) -> Option<(NaiveDate, NaiveDate)> {
@@ -554,7 +1109,8 @@ fn month_range(y: i32, m: u32) -> Option<(NaiveDate, NaiveDate)> {
     Some((from, add_months(from, 1)))
 }
 
-const MONTHS_EN: [&str; 12] = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTHS_EN: [&str; 12] =
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const MONTHS_EN_SHORT: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 fn month_word(k: &str) -> Option<u32> {
@@ -777,7 +1333,8 @@ impl Lexicon {
                     continue;
                 }
                 if let Some(ms) = self.phrases.get(&key) {
-                    let cats: Vec<(usize, bool)> = ms.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect();
+                    let cats: Vec<(usize, bool)> =
+                        ms.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect();
                     if !cats.is_empty() {
                         out.push((i, i + len, cats));
                     }
@@ -816,7 +1373,8 @@ impl Lexicon {
         let is_category_hit = |h: &Hit| h.meanings.iter().all(|m| matches!(m, Meaning::Category(..))) && !h.meanings.is_empty();
         let category_spans: Vec<(usize, usize)> = hits.iter().filter(|h| is_category_hit(h)).map(|h| (h.start, h.end)).collect();
         for h in hits.iter_mut().filter(|h| is_category_hit(h)) {
-            let own: Vec<(usize, bool)> = h.meanings.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect();
+            let own: Vec<(usize, bool)> =
+                h.meanings.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect();
             let mut pool = own.clone();
             // Only phrases reaching past this mention, and into no other.
             for (s, e, cats) in &occurrences {
@@ -836,9 +1394,19 @@ impl Lexicon {
             hits.iter().all(|h| !(h.start <= i && i < h.end) || h.meanings.iter().all(|m| matches!(m, Meaning::Filler)))
         };
         for (s, e, cats) in occurrences {
-            if e - s >= 2 && (s..e).all(|i| free(i, hits)) && (s..e).any(|i| leftovers.iter().any(|l| l.0 == i)) && !hits.iter().any(|h| is_category_hit(h) && overlaps((s, e), (h.start, h.end))) {
+            if e - s >= 2
+                && (s..e).all(|i| free(i, hits))
+                && (s..e).any(|i| leftovers.iter().any(|l| l.0 == i))
+                && !hits.iter().any(|h| is_category_hit(h) && overlaps((s, e), (h.start, h.end)))
+            {
                 leftovers.retain(|l| l.0 < s || l.0 >= e);
-                hits.push(Hit { start: s, end: e, meanings: cats.into_iter().map(|(c, n)| Meaning::Category(c, n)).collect(), range: None, top: None });
+                hits.push(Hit {
+                    start: s,
+                    end: e,
+                    meanings: cats.into_iter().map(|(c, n)| Meaning::Category(c, n)).collect(),
+                    range: None,
+                    top: None,
+                });
             }
         }
         hits.sort_by_key(|h| h.start);
@@ -854,7 +1422,8 @@ impl Lexicon {
                 return;
             }
             // Drop fillers from both ends (Chinese runs can hold several words).
-            let text: String = run.iter().enumerate().map(|(n, t)| if !t.cjk && n > 0 { format!(" {}", t.raw) } else { t.raw.clone() }).collect();
+            let text: String =
+                run.iter().enumerate().map(|(n, t)| if !t.cjk && n > 0 { format!(" {}", t.raw) } else { t.raw.clone() }).collect();
             let keys: Vec<&str> = run.iter().map(|t| t.key.as_str()).collect();
             let all_filler = self.fillers.contains(&keys.join(" ")) || self.split_fillers(&keys);
             if !all_filler {
@@ -872,7 +1441,11 @@ impl Lexicon {
         flush(&mut run, &mut out);
         for h in hits {
             if h.meanings.contains(&Meaning::Foreign) {
-                out.push(toks[h.start..h.end].iter().map(|t| t.raw.as_str()).collect::<Vec<_>>().join(if toks[h.start].cjk { "" } else { " " }));
+                out.push(toks[h.start..h.end].iter().map(|t| t.raw.as_str()).collect::<Vec<_>>().join(if toks[h.start].cjk {
+                    ""
+                } else {
+                    " "
+                }));
             }
         }
         out
@@ -917,13 +1490,17 @@ impl Lexicon {
                 _ => None,
             })
         };
-        let meaningful: Vec<&Hit> = hits.iter().filter(|h| h.range.is_some() || h.top.is_some() || !h.meanings.iter().all(|m| matches!(m, Meaning::Filler))).collect();
+        let meaningful: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| h.range.is_some() || h.top.is_some() || !h.meanings.iter().all(|m| matches!(m, Meaning::Filler)))
+            .collect();
         let next_to_value = |h: &Hit, d: Dimension| {
             let at = meaningful.iter().position(|x| std::ptr::eq(*x, h));
             let before = at.and_then(|a| a.checked_sub(1)).and_then(|a| meaningful.get(a));
             let after = at.and_then(|a| meaningful.get(a + 1));
             let selector = |x: &&Hit| x.meanings.iter().any(|m| matches!(m, Meaning::Each | Meaning::Which(_) | Meaning::Rank));
-            before.is_some_and(|b| valued(b) == Some(d) && !selector(b)) || after.is_some_and(|a| valued(a) == Some(d) && !before.is_some_and(selector))
+            before.is_some_and(|b| valued(b) == Some(d) && !selector(b))
+                || after.is_some_and(|a| valued(a) == Some(d) && !before.is_some_and(selector))
         };
         for h in hits {
             if let Some(r) = h.range {
@@ -940,8 +1517,11 @@ impl Lexicon {
             let streets: Vec<&String> = ms.iter().filter_map(|m| if let Meaning::Street(s) = m { Some(s) } else { None }).collect();
             // A word of the fixed vocabulary (投诉, 建议, minors, app) means that, never a category.
             let fixed = ms.iter().any(|m| !matches!(m, Meaning::Category(..) | Meaning::District(_) | Meaning::Street(_)));
-            let cats: Vec<(usize, bool)> =
-                if fixed { Vec::new() } else { ms.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect() };
+            let cats: Vec<(usize, bool)> = if fixed {
+                Vec::new()
+            } else {
+                ms.iter().filter_map(|m| if let Meaning::Category(c, n) = m { Some((*c, *n)) } else { None }).collect()
+            };
             let topic = !cats.is_empty() || ms.iter().any(|m| matches!(m, Meaning::Nature(_)));
             if !districts.is_empty() {
                 // The same words read as a district and a street are the district (海淀).
@@ -995,7 +1575,11 @@ impl Lexicon {
         }
         // A mention fitting several branches (Appointments: hospital or government) takes the branch
         // another mention names (a hospital appointment); else it names no category.
-        let related = |a: &str, b: &str| a == b || (a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/')) || (b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/'));
+        let related = |a: &str, b: &str| {
+            a == b
+                || (a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/'))
+                || (b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/'))
+        };
         let settled: Vec<String> = categories.iter().map(|c| self.categories[*c].clone()).collect();
         for pool in ambiguous {
             let fitting: Vec<usize> = pool.into_iter().filter(|c| settled.iter().any(|s| related(&self.categories[*c], s))).collect();
@@ -1131,7 +1715,9 @@ pub fn score(lex: &Lexicon, cases: &[Case]) -> Score {
         let got = lex.parse(&c.q, c.now.date_naive());
         s.questions += 1;
         let unparsed_ok = c.unparsed.as_ref().is_none_or(|want| {
-            want.iter().all(|w| got.unparsed.iter().any(|g| g.to_lowercase().contains(&w.to_lowercase()) || w.to_lowercase().contains(&g.to_lowercase())))
+            want.iter().all(|w| {
+                got.unparsed.iter().any(|g| g.to_lowercase().contains(&w.to_lowercase()) || w.to_lowercase().contains(&g.to_lowercase()))
+            })
         });
         if c.unparsed.is_some() {
             s.unparsed_expected += 1;

@@ -67,7 +67,10 @@ impl Catalog {
 
     /// Units of a class with this official name.
     pub fn units_named(&self, name: &str, class: UnitClass) -> Vec<i64> {
-        self.by_name.get(name).map(|ids| ids.iter().copied().filter(|id| self.units.get(id).is_some_and(|u| u.class == class)).collect()).unwrap_or_default()
+        self.by_name
+            .get(name)
+            .map(|ids| ids.iter().copied().filter(|id| self.units.get(id).is_some_and(|u| u.class == class)).collect())
+            .unwrap_or_default()
     }
 
     /// The unit itself or its nearest ancestor of `class`.

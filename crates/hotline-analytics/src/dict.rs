@@ -173,10 +173,8 @@ mod tests {
     fn languages_past_the_slots_share_other() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut d = Dict::open(&dir.path().join("l.txt")).expect("open");
-        let slots: Vec<u16> = ["zh", "en", "ar", "fr", "ru", "ja", "ko", "ug", "ar"]
-            .iter()
-            .map(|c| language_slot(&mut d, c).expect("slot"))
-            .collect();
+        let slots: Vec<u16> =
+            ["zh", "en", "ar", "fr", "ru", "ja", "ko", "ug", "ar"].iter().map(|c| language_slot(&mut d, c).expect("slot")).collect();
         assert_eq!(slots, vec![0, 1, 2, 3, 4, 5, 6, 7, 2]);
         assert_eq!(language_of(&d, 7), "other");
         assert_eq!(language_of(&d, 2), "ar");

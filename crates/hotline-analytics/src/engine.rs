@@ -69,7 +69,8 @@ fn number(m: Measure, v: Option<f64>) -> serde_json::Value {
 
 /// A figure to four decimals (rates, hours, ratios).
 fn fraction(v: Option<f64>) -> serde_json::Value {
-    v.and_then(|x| serde_json::Number::from_f64((x * 10_000.0).round() / 10_000.0)).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    v.and_then(|x| serde_json::Number::from_f64((x * 10_000.0).round() / 10_000.0))
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 impl AnswerRow {
@@ -193,7 +194,8 @@ struct Plan {
 impl Plan {
     fn need(&self) -> Need {
         let mut n = Need::default();
-        for (t, c) in [(&self.place, Col::Place), (&self.category, Col::Category), (&self.handler, Col::Handler), (&self.codes, Col::Codes)] {
+        for (t, c) in [(&self.place, Col::Place), (&self.category, Col::Category), (&self.handler, Col::Handler), (&self.codes, Col::Codes)]
+        {
             if t.is_some() {
                 n = n.with(c);
             }
@@ -355,7 +357,8 @@ impl<const KIND: u8> Cell for FlagCell<KIND> {
         let hit = match KIND {
             OVERDUE => {
                 let s = b.status[i];
-                (status::LATE_DISPATCH.get(s) | status::LATE_CONTACT.get(s) | status::LATE_REPLY.get(s)) == 1 || open_past_due(b, i, ctx.now)
+                (status::LATE_DISPATCH.get(s) | status::LATE_CONTACT.get(s) | status::LATE_REPLY.get(s)) == 1
+                    || open_past_due(b, i, ctx.now)
             }
             OVERDUE_NOW => open_past_due(b, i, ctx.now),
             DISPUTED => code::DISPUTED.get(b.codes[i]) == 1,
@@ -530,7 +533,9 @@ fn first_bucket(ta: &TimeAxis, t0: u32, span: Option<(u32, u32)>, off: i32) -> i
 fn run(store: &FactStore, plan: &Plan, m: Measure, range: (u32, u32), time_base: i64, ctx: &Context) -> Result<Vec<(Option<f64>, u64)>> {
     match m {
         Measure::Count => collect::<CountCell>(store, plan, m, range, time_base, ctx),
-        Measure::ResponseRate | Measure::ResolutionRate | Measure::SatisfactionRate => collect::<RateCell>(store, plan, m, range, time_base, ctx),
+        Measure::ResponseRate | Measure::ResolutionRate | Measure::SatisfactionRate => {
+            collect::<RateCell>(store, plan, m, range, time_base, ctx)
+        }
         Measure::OverdueCount => collect::<FlagCell<OVERDUE>>(store, plan, m, range, time_base, ctx),
         Measure::OverdueNow => collect::<FlagCell<OVERDUE_NOW>>(store, plan, m, range, time_base, ctx),
         Measure::DisputeCount => collect::<FlagCell<DISPUTED>>(store, plan, m, range, time_base, ctx),
@@ -539,7 +544,14 @@ fn run(store: &FactStore, plan: &Plan, m: Measure, range: (u32, u32), time_base:
     }
 }
 
-fn collect<C: Cell>(store: &FactStore, plan: &Plan, m: Measure, range: (u32, u32), time_base: i64, ctx: &Context) -> Result<Vec<(Option<f64>, u64)>> {
+fn collect<C: Cell>(
+    store: &FactStore,
+    plan: &Plan,
+    m: Measure,
+    range: (u32, u32),
+    time_base: i64,
+    ctx: &Context,
+) -> Result<Vec<(Option<f64>, u64)>> {
     let mut need = plan.need();
     for c in C::NEED {
         need = need.with(*c);
@@ -581,7 +593,12 @@ fn compile(store: &FactStore, catalog: &Catalog, q: &Query, ctx: &Context, (t0, 
     for name in &f.district {
         let ids = catalog.units_named(name, UnitClass::District);
         if ids.is_empty() {
-            return Err(bad("filters.district", "unknown_district", format!("没有名为「{name}」的区"), format!("No district is named {name:?}")));
+            return Err(bad(
+                "filters.district",
+                "unknown_district",
+                format!("没有名为「{name}」的区"),
+                format!("No district is named {name:?}"),
+            ));
         }
         districts.extend(ids);
     }
@@ -589,35 +606,56 @@ fn compile(store: &FactStore, catalog: &Catalog, q: &Query, ctx: &Context, (t0, 
     for name in &f.street {
         let ids = catalog.units_named(name, UnitClass::Street);
         if ids.is_empty() {
-            return Err(bad("filters.street", "unknown_street", format!("没有名为「{name}」的街道乡镇"), format!("No street or township is named {name:?}")));
+            return Err(bad(
+                "filters.street",
+                "unknown_street",
+                format!("没有名为「{name}」的街道乡镇"),
+                format!("No street or township is named {name:?}"),
+            ));
         }
         streets.extend(ids);
     }
     for c in &f.category {
         if catalog.category(c).is_none() {
-            return Err(bad("filters.category", "unknown_category", format!("没有分类代码「{c}」"), format!("No category has the code {c:?}")));
+            return Err(bad(
+                "filters.category",
+                "unknown_category",
+                format!("没有分类代码「{c}」"),
+                format!("No category has the code {c:?}"),
+            ));
         }
     }
     for l in &f.language {
         if !(2..=5).contains(&l.len()) || !l.bytes().all(|b| b.is_ascii_lowercase()) {
-            return Err(bad("filters.language", "invalid_language", format!("语言代码「{l}」无效"), format!("{l:?} is not a language code (zh, en…)")));
+            return Err(bad(
+                "filters.language",
+                "invalid_language",
+                format!("语言代码「{l}」无效"),
+                format!("{l:?} is not a language code (zh, en…)"),
+            ));
         }
     }
     let mut units = HashSet::new();
     for c in &f.unit {
-        let id = catalog.unit_by_code(c).ok_or_else(|| bad("filters.unit", "unknown_unit", format!("没有代码为「{c}」的单位"), format!("No unit has the code {c:?}")))?;
+        let id = catalog.unit_by_code(c).ok_or_else(|| {
+            bad("filters.unit", "unknown_unit", format!("没有代码为「{c}」的单位"), format!("No unit has the code {c:?}"))
+        })?;
         units.insert(id);
     }
 
     // Axes: strides from the last dimension back.
     let mut axes: Vec<Axis> = Vec::new();
     let mut time: Option<TimeAxis> = None;
-    let place_entries: Vec<(u16, Option<i64>)> = std::iter::once((0, None)).chain(dicts.place.iter().map(|(i, e)| (i, e.parse::<i64>().ok()))).collect();
-    let category_entries: Vec<(u16, Option<&str>)> = std::iter::once((0, None)).chain(dicts.category.iter().map(|(i, e)| (i, Some(e)))).collect();
-    let handler_entries: Vec<(u16, Option<&str>)> = std::iter::once((0, None)).chain(dicts.handler.iter().map(|(i, e)| (i, Some(e)))).collect();
+    let place_entries: Vec<(u16, Option<i64>)> =
+        std::iter::once((0, None)).chain(dicts.place.iter().map(|(i, e)| (i, e.parse::<i64>().ok()))).collect();
+    let category_entries: Vec<(u16, Option<&str>)> =
+        std::iter::once((0, None)).chain(dicts.category.iter().map(|(i, e)| (i, Some(e)))).collect();
+    let handler_entries: Vec<(u16, Option<&str>)> =
+        std::iter::once((0, None)).chain(dicts.handler.iter().map(|(i, e)| (i, Some(e)))).collect();
     let unit_of = |h: Option<&str>| h.and_then(|h| h.strip_prefix('u')).and_then(|id| id.parse::<i64>().ok());
     let article_of = |h: Option<&str>| h.and_then(|h| h.strip_prefix('a')).map(str::to_owned);
-    let place_name = |p: Option<i64>, class: UnitClass| p.and_then(|p| catalog.ancestor(p, class)).and_then(|u| catalog.unit(u)).map(|u| u.name.clone());
+    let place_name =
+        |p: Option<i64>, class: UnitClass| p.and_then(|p| catalog.ancestor(p, class)).and_then(|u| catalog.unit(u)).map(|u| u.name.clone());
     let level = |c: Option<&str>, n: usize| {
         c.and_then(|c| {
             let parts: Vec<&str> = c.split('/').collect();
@@ -643,13 +681,13 @@ fn compile(store: &FactStore, catalog: &Catalog, q: &Query, ctx: &Context, (t0, 
                 (labels, Col::Category, table)
             }
             Dimension::Unit => {
-                let (labels, table) =
-                    group_labels(handler_entries.iter().map(|(_, h)| unit_of(*h).and_then(|u| catalog.unit(u)).map(|u| u.code.clone())).collect());
+                let (labels, table) = group_labels(
+                    handler_entries.iter().map(|(_, h)| unit_of(*h).and_then(|u| catalog.unit(u)).map(|u| u.code.clone())).collect(),
+                );
                 (labels, Col::Handler, table)
             }
             Dimension::Article => {
-                let (labels, table) =
-                    group_labels(handler_entries.iter().map(|(_, h)| article_of(*h)).collect());
+                let (labels, table) = group_labels(handler_entries.iter().map(|(_, h)| article_of(*h)).collect());
                 (labels, Col::Handler, table)
             }
             Dimension::Nature | Dimension::Channel | Dimension::AgeGroup | Dimension::Language | Dimension::Urgency => {
@@ -729,7 +767,9 @@ fn compile(store: &FactStore, catalog: &Catalog, q: &Query, ctx: &Context, (t0, 
     });
     let category = table_for(Col::Category, category_entries.len(), &|v| {
         f.category.is_empty()
-            || category_entries[v].1.is_some_and(|c| f.category.iter().any(|p| c == p || (c.starts_with(p.as_str()) && c.as_bytes().get(p.len()) == Some(&b'/'))))
+            || category_entries[v].1.is_some_and(|c| {
+                f.category.iter().any(|p| c == p || (c.starts_with(p.as_str()) && c.as_bytes().get(p.len()) == Some(&b'/')))
+            })
     });
     let handler = table_for(Col::Handler, handler_entries.len(), &|v| {
         let unit = unit_of(handler_entries[v].1);

@@ -139,7 +139,12 @@ fn labels(store: &FactStore, catalog: &Catalog) -> Labels {
         street: with_none(d.place.iter().map(|(_, e)| place_name(e, UnitClass::Street)).collect()),
         category: with_none(d.category.iter().map(|(_, e)| Some(e.to_owned())).collect()),
         unit: with_none(
-            d.handler.iter().map(|(_, e)| e.strip_prefix('u').and_then(|id| id.parse::<i64>().ok()).and_then(|id| catalog.unit(id)).map(|u| u.code.clone())).collect(),
+            d.handler
+                .iter()
+                .map(|(_, e)| {
+                    e.strip_prefix('u').and_then(|id| id.parse::<i64>().ok()).and_then(|id| catalog.unit(id)).map(|u| u.code.clone())
+                })
+                .collect(),
         ),
         language: (0..8u16).map(|s| language_of(&d.language, s)).collect(),
     }
@@ -343,7 +348,18 @@ fn write_parquet(path: &Path, rows: &[ExportRow]) -> Result<()> {
                     col.typed::<DoubleType>().write_batch(&v, Some(&d), None).map_err(|e| pq(path, e))?;
                 }
                 21 | 22 | 26 => {
-                    let v: Vec<bool> = chunk.iter().map(|r| if index == 21 { r.overdue } else if index == 22 { r.evaluated } else { r.excluded }).collect();
+                    let v: Vec<bool> = chunk
+                        .iter()
+                        .map(|r| {
+                            if index == 21 {
+                                r.overdue
+                            } else if index == 22 {
+                                r.evaluated
+                            } else {
+                                r.excluded
+                            }
+                        })
+                        .collect();
                     col.typed::<BoolType>().write_batch(&v, None, None).map_err(|e| pq(path, e))?;
                 }
                 23 => {
@@ -351,7 +367,8 @@ fn write_parquet(path: &Path, rows: &[ExportRow]) -> Result<()> {
                     col.typed::<BoolType>().write_batch(&v, Some(&d), None).map_err(|e| pq(path, e))?;
                 }
                 24 | 25 => {
-                    let (v, d) = optional(chunk.iter().map(|r| if index == 24 { r.resolution } else { r.satisfaction }.map(ByteArray::from)));
+                    let (v, d) =
+                        optional(chunk.iter().map(|r| if index == 24 { r.resolution } else { r.satisfaction }.map(ByteArray::from)));
                     col.typed::<ByteArrayType>().write_batch(&v, Some(&d), None).map_err(|e| pq(path, e))?;
                 }
                 _ => {

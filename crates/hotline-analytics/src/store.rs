@@ -242,7 +242,9 @@ impl FactStore {
         let mut files = Vec::with_capacity(Col::ALL.len());
         for c in Col::ALL {
             let p = dir.join(c.file_name());
-            files.push(OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&p).map_err(|e| AnalyticsError::io(&p, e))?);
+            files.push(
+                OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&p).map_err(|e| AnalyticsError::io(&p, e))?,
+            );
         }
         let coords_path = dir.join("coords.bin");
         let coords = OpenOptions::new()
@@ -298,7 +300,14 @@ impl FactStore {
     }
 
     fn wipe(dir: &Path) -> Result<()> {
-        let names = Col::ALL.iter().map(|c| c.file_name()).chain(["coords.bin", "place.dict", "category.dict", "handler.dict", "language.dict", "meta.json"]);
+        let names = Col::ALL.iter().map(|c| c.file_name()).chain([
+            "coords.bin",
+            "place.dict",
+            "category.dict",
+            "handler.dict",
+            "language.dict",
+            "meta.json",
+        ]);
         for name in names {
             let p = dir.join(name);
             match std::fs::remove_file(&p) {
@@ -631,18 +640,13 @@ mod tests {
 
     fn count_places(store: &FactStore, range: (u32, u32)) -> Vec<(u64, u16)> {
         let mut out: Vec<(u64, u16)> = store
-            .scan(
-                Need::default().with(Col::Place),
-                range,
-                Vec::new,
-                |acc: &mut Vec<(u64, u16)>, b| {
-                    for i in 0..b.len {
-                        if b.time[i] != 0 && b.time[i] >= range.0 && b.time[i] < range.1 {
-                            acc.push((b.first_row + i as u64, b.place[i]));
-                        }
+            .scan(Need::default().with(Col::Place), range, Vec::new, |acc: &mut Vec<(u64, u16)>, b| {
+                for i in 0..b.len {
+                    if b.time[i] != 0 && b.time[i] >= range.0 && b.time[i] < range.1 {
+                        acc.push((b.first_row + i as u64, b.place[i]));
                     }
-                },
-            )
+                }
+            })
             .expect("scan")
             .concat();
         out.sort_unstable();

@@ -33,7 +33,12 @@ fn catalog() -> Catalog {
 
 /// Local (+08:00) time on a day.
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(OFFSET * 60).expect("offset").with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid").with_timezone(&Utc)
+    chrono::FixedOffset::east_opt(OFFSET * 60)
+        .expect("offset")
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid")
+        .with_timezone(&Utc)
 }
 
 fn fact(id: i64, received: DateTime<Utc>, place: i64, category: &str) -> Fact {
@@ -167,7 +172,9 @@ fn unknown_names_are_a_clear_error() {
     assert!(matches!(err, hotline_analytics::AnalyticsError::Query(ref v) if v.code == "unknown_district"), "{err}");
     let mut q = last_month(Measure::Count, Vec::new());
     q.filters.category = vec!["UTL/nothing".into()];
-    assert!(matches!(answer(&store, &catalog(), &q, &ctx()), Err(hotline_analytics::AnalyticsError::Query(v)) if v.code == "unknown_category"));
+    assert!(
+        matches!(answer(&store, &catalog(), &q, &ctx()), Err(hotline_analytics::AnalyticsError::Query(v)) if v.code == "unknown_category")
+    );
 }
 
 #[test]

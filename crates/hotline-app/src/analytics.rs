@@ -74,7 +74,12 @@ fn analytics_err(e: hotline_analytics::AnalyticsError) -> AppError {
 pub fn category_infos(categories: &[hotline_store::Category]) -> Vec<CategoryInfo> {
     categories
         .iter()
-        .map(|c| CategoryInfo { code: c.code.clone(), name_zh: c.name_zh.clone(), name_en: c.name_en.clone(), keywords: c.keywords.clone() })
+        .map(|c| CategoryInfo {
+            code: c.code.clone(),
+            name_zh: c.name_zh.clone(),
+            name_en: c.name_en.clone(),
+            keywords: c.keywords.clone(),
+        })
         .collect()
 }
 
@@ -174,7 +179,11 @@ impl App {
             dispatch_due: o.dues.dispatch_due,
             contact_due: o.dues.contact_due,
             reply_due: o.dues.reply_due,
-            callback: o.evaluation.as_ref().map(|e| Callback { contacted: e.contacted, resolution: e.resolution, satisfaction: e.satisfaction }),
+            callback: o.evaluation.as_ref().map(|e| Callback {
+                contacted: e.contacted,
+                resolution: e.resolution,
+                satisfaction: e.satisfaction,
+            }),
             reopen_count: u32::try_from(o.reopen_count.max(0)).unwrap_or(u32::MAX),
             excluded: o.handling.exclusion.is_some(),
         }
@@ -314,7 +323,11 @@ impl App {
             .await
             .map_err(AppError::internal)?
             .map_err(analytics_err)?;
-        Ok(AskResult { rows: answer.rows.iter().map(|r| r.to_json(&answer.query)).collect(), query: answer.query, unparsed: parsed.unparsed })
+        Ok(AskResult {
+            rows: answer.rows.iter().map(|r| r.to_json(&answer.query)).collect(),
+            query: answer.query,
+            unparsed: parsed.unparsed,
+        })
     }
 
     /// Where orders in the query's time range were (the newest `limit` with coordinates the viewer
@@ -361,10 +374,21 @@ impl App {
         };
         let wanted = |o: &WorkOrder| {
             q.filters.category.is_empty()
-                || o.category.as_ref().is_some_and(|c| q.filters.category.iter().any(|p| c.as_str() == p || c.as_str().starts_with(&format!("{p}/"))))
+                || o.category
+                    .as_ref()
+                    .is_some_and(|c| q.filters.category.iter().any(|p| c.as_str() == p || c.as_str().starts_with(&format!("{p}/"))))
         };
-        let period: Vec<String> = self.orders().list_orders(&read(from, to, 2_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
-        let base: Vec<String> = self.orders().list_orders(&read(base_from, from, 4_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
+        let period: Vec<String> =
+            self.orders().list_orders(&read(from, to, 2_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
+        let base: Vec<String> = self
+            .orders()
+            .list_orders(&read(base_from, from, 4_000))
+            .await?
+            .orders
+            .into_iter()
+            .filter(wanted)
+            .map(|o| o.description)
+            .collect();
         tokio::task::spawn_blocking(move || characteristic(&period, &base)).await.map_err(AppError::internal)
     }
 }
@@ -395,7 +419,10 @@ pub fn characteristic(period: &[String], base: &[String]) -> Vec<(String, u64, f
     let df = |texts: &[String]| {
         let mut m: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         for t in texts {
-            let words: HashSet<String> = hotline_search::analysis::query_terms(t).into_iter().filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit())).collect();
+            let words: HashSet<String> = hotline_search::analysis::query_terms(t)
+                .into_iter()
+                .filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
             for w in words {
                 *m.entry(w).or_default() += 1;
             }
@@ -417,4 +444,3 @@ pub fn characteristic(period: &[String], base: &[String]) -> Vec<(String, u64, f
     out.truncate(20);
     out
 }
-

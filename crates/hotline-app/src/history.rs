@@ -1,15 +1,15 @@
 //! History import: a city adopting the platform brings years of past orders (JSON Lines, one order
 //! per line, in their final state). Every line is checked before any is stored; then they are stored
 //! in batches, each with the import's progress in the same transaction, so an interrupted import
-//! resumes after the last batch stored and nothing is half-written. Each order's timeline is its
-//! receipt and one `import` event naming the file and line.
+//! resumes after the last batch stored and nothing is half-written. Each order's timeline is one
+//! `import` event at its receipt, naming the file and line.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use hotline_domain::deadline::Stage;
 use hotline_domain::event::Imported;
 use hotline_domain::{
-    Actor, Assignment, CategoryPath, Channel, DeadlinePolicy, EventDraft, EventPayload, Evaluation, Location, Nature, NewOrder,
-    Reply, ReplyOutcome, Requester, Resolution, Satisfaction, State, Timestamp, UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
+    Actor, Assignment, CategoryPath, Channel, DeadlinePolicy, Evaluation, EventDraft, EventPayload, Location, Nature, NewOrder, Reply,
+    ReplyOutcome, Requester, Resolution, Satisfaction, State, Timestamp, UnitClass, UnitId, Urgency, ValidationError, WorkOrder,
 };
 use hotline_store::ImportedOrder;
 use serde::Deserialize;
@@ -120,20 +120,34 @@ impl HistoryContext {
             .unwrap_or_default()
             .iter()
             .copied()
-            .filter(|id| parent.is_none_or(|p| self.units.ancestor_of_class(*id, UnitClass::District).map(|d| d.id) == Some(p) || self.units.get(*id).and_then(|u| u.parent) == Some(p)))
+            .filter(|id| {
+                parent.is_none_or(|p| {
+                    self.units.ancestor_of_class(*id, UnitClass::District).map(|d| d.id) == Some(p)
+                        || self.units.get(*id).and_then(|u| u.parent) == Some(p)
+                })
+            })
             .collect();
         match matches.as_slice() {
             [one] => Ok(*one),
-            [] => Err(err(field, "unknown_place", format!("没有名为「{name}」的单位（或不在所给的上级内）"), format!("No {} is named {name:?} (within the given place)", class.code()))),
-            _ => Err(err(field, "ambiguous_place", format!("「{name}」有多处，请同时给出上级"), format!("Several places are named {name:?}: give the level above too"))),
+            [] => Err(err(
+                field,
+                "unknown_place",
+                format!("没有名为「{name}」的单位（或不在所给的上级内）"),
+                format!("No {} is named {name:?} (within the given place)", class.code()),
+            )),
+            _ => Err(err(
+                field,
+                "ambiguous_place",
+                format!("「{name}」有多处，请同时给出上级"),
+                format!("Several places are named {name:?}: give the level above too"),
+            )),
         }
     }
 
     /// Checks one line and builds the order it describes, ready to store.
     pub fn order(&self, line_no: u64, raw: &str) -> Result<ImportedOrder, ValidationError> {
-        let l: HistoryLine = serde_json::from_str(raw).map_err(|e| {
-            err("line", "malformed_line", format!("不是一行合规的 JSON：{e}"), format!("not a valid JSON line: {e}"))
-        })?;
+        let l: HistoryLine = serde_json::from_str(raw)
+            .map_err(|e| err("line", "malformed_line", format!("不是一行合规的 JSON：{e}"), format!("not a valid JSON line: {e}")))?;
         let received = time("received_at", &l.received_at)?;
         if received > self.now + chrono::Duration::days(1) {
             return Err(err("received_at", "received_in_future", "受理时间晚于当前时间", "received_at is in the future"));
@@ -143,10 +157,25 @@ impl HistoryContext {
         let urgency = Urgency::parse(&l.urgency)?;
         let category = CategoryPath::parse(&l.category)?;
         if !self.categories.contains(category.as_str()) {
-            return Err(err("category", "unknown_category", format!("分类目录中没有「{}」", l.category), format!("{:?} is not in the category tree", l.category)));
+            return Err(err(
+                "category",
+                "unknown_category",
+                format!("分类目录中没有「{}」", l.category),
+                format!("{:?} is not in the category tree", l.category),
+            ));
         }
-        let district = l.district.as_deref().filter(|d| !d.trim().is_empty()).map(|d| self.unit_named("district", d, UnitClass::District, None)).transpose()?;
-        let street = l.street.as_deref().filter(|s| !s.trim().is_empty()).map(|s| self.unit_named("street", s, UnitClass::Street, district)).transpose()?;
+        let district = l
+            .district
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| self.unit_named("district", d, UnitClass::District, None))
+            .transpose()?;
+        let street = l
+            .street
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| self.unit_named("street", s, UnitClass::Street, district))
+            .transpose()?;
         let district = district.or_else(|| street.and_then(|s| self.units.ancestor_of_class(s, UnitClass::District).map(|d| d.id)));
         let community = match l.community.as_deref().filter(|c| !c.trim().is_empty()) {
             Some(c) => {
@@ -161,7 +190,12 @@ impl HistoryContext {
         let unit = match l.unit.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(code) => {
                 let u = self.units.by_code(code.trim()).filter(|u| u.class != UnitClass::Community).ok_or_else(|| {
-                    err("unit", "unknown_unit", format!("没有代码为「{code}」的承办单位"), format!("No handling unit has the code {code:?}"))
+                    err(
+                        "unit",
+                        "unknown_unit",
+                        format!("没有代码为「{code}」的承办单位"),
+                        format!("No handling unit has the code {code:?}"),
+                    )
                 })?;
                 Some(u.id)
             }
@@ -177,7 +211,12 @@ impl HistoryContext {
         for (field, t) in steps {
             if let Some(t) = t {
                 if t < last.1 {
-                    return Err(err(field, "time_out_of_order", format!("{field} 早于 {}", last.0), format!("{field} is before {}", last.0)));
+                    return Err(err(
+                        field,
+                        "time_out_of_order",
+                        format!("{field} 早于 {}", last.0),
+                        format!("{field} is before {}", last.0),
+                    ));
                 }
                 last = (field, t);
             }
@@ -193,9 +232,15 @@ impl HistoryContext {
                 (false, _, None) => State::Triaged,
             },
         };
-        let handled_by_unit = state.is_with_unit() || matches!(state, State::Replied | State::Evaluated) || (state == State::Closed && unit.is_some());
+        let handled_by_unit =
+            state.is_with_unit() || matches!(state, State::Replied | State::Evaluated) || (state == State::Closed && unit.is_some());
         if handled_by_unit && (unit.is_none() || dispatched.is_none()) {
-            return Err(err("unit", "unit_required", "派单后的状态须有承办单位和派单时间", "A dispatched state needs unit and dispatched_at"));
+            return Err(err(
+                "unit",
+                "unit_required",
+                "派单后的状态须有承办单位和派单时间",
+                "A dispatched state needs unit and dispatched_at",
+            ));
         }
         if matches!(state, State::Replied | State::Evaluated | State::Closed) && handled_by_unit && replied.is_none() {
             return Err(err("replied_at", "reply_required", "已反馈的工单须有反馈时间", "A replied or closed order needs replied_at"));
@@ -206,7 +251,12 @@ impl HistoryContext {
         let evaluation = match &l.callback {
             Some(c) => {
                 if replied.is_none() {
-                    return Err(err("callback", "callback_without_reply", "未反馈的工单不能有回访结果", "A callback needs a replied order"));
+                    return Err(err(
+                        "callback",
+                        "callback_without_reply",
+                        "未反馈的工单不能有回访结果",
+                        "A callback needs a replied order",
+                    ));
                 }
                 Some(Evaluation {
                     contacted: c.contacted,
@@ -250,17 +300,16 @@ impl HistoryContext {
         o.evaluation = evaluation;
         o.closed_at = closed.filter(|_| state.is_terminal());
         o.updated_at = last.1;
-        let events = vec![
-            EventDraft::receipt(&self.actor, received, channel),
-            EventDraft {
-                from: None,
-                to: state,
-                actor: self.actor.clone(),
-                at: self.now,
-                reason: None,
-                payload: EventPayload::Import(Imported { source: self.source.clone(), line: line_no, external_number: l.number.clone() }),
-            },
-        ];
+        // One event stands for the timeline the order had elsewhere: received then, imported in
+        // the state it ended in (one row, not one per step: the import's speed is its inserts).
+        let events = vec![EventDraft {
+            from: None,
+            to: state,
+            actor: self.actor.clone(),
+            at: received,
+            reason: None,
+            payload: EventPayload::Import(Imported { source: self.source.clone(), line: line_no, external_number: l.number.clone() }),
+        }];
         Ok(ImportedOrder { local_date: policy.local_date(received), order: o, events })
     }
 }

@@ -289,7 +289,13 @@ pub(crate) fn usable_state(state: Option<FeedState>, store_id: &str, head: i64) 
 /// little before the head, so a write numbered before the head but committed after the scan passed
 /// it (PostgreSQL) is seen, or remembered as a gap.
 pub(crate) fn fresh_state(store_id: &str, head: i64) -> FeedState {
-    FeedState { schema: SCHEMA_VERSION, store_id: store_id.to_owned(), cursor: (head - REBUILD_MARGIN).max(0), gaps: Vec::new(), rebuild_after: None }
+    FeedState {
+        schema: SCHEMA_VERSION,
+        store_id: store_id.to_owned(),
+        cursor: (head - REBUILD_MARGIN).max(0),
+        gaps: Vec::new(),
+        rebuild_after: None,
+    }
 }
 
 /// Whether a round leaves more to read now: a full batch may have more behind it, but a cursor
@@ -438,7 +444,12 @@ impl App {
     /// One round of the order feed for a reader at `state`: the orders changed since (in id
     /// order, each once), with `state` moved past them, and whether more may be waiting. `None`
     /// when there is nothing to write.
-    pub(crate) async fn feed_round_orders(&self, state: &mut FeedState, batch: u32, now_secs: i64) -> AppResult<(Option<Vec<OrderId>>, bool)> {
+    pub(crate) async fn feed_round_orders(
+        &self,
+        state: &mut FeedState,
+        batch: u32,
+        now_secs: i64,
+    ) -> AppResult<(Option<Vec<OrderId>>, bool)> {
         let changes = self.feeds().order_changes(state.cursor, batch).await?;
         let gap_ids: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
         let late = if gap_ids.is_empty() { Vec::new() } else { self.feeds().order_changes_at(&gap_ids).await? };
@@ -469,22 +480,40 @@ impl App {
         let ids = |field: &'static str, v: &Option<String>| -> AppResult<Vec<i64>> {
             list(v)
                 .iter()
-                .map(|x| x.parse::<i64>().map_err(|_| invalid(field, "invalid_id", format!("「{x}」不是编号"), format!("{x:?} is not an id"))))
+                .map(|x| {
+                    x.parse::<i64>().map_err(|_| invalid(field, "invalid_id", format!("「{x}」不是编号"), format!("{x:?} is not an id")))
+                })
                 .collect()
         };
         let codes = |field: &'static str, v: &Option<String>, check: &dyn Fn(&str) -> bool| -> AppResult<Vec<String>> {
             list(v)
                 .into_iter()
-                .map(|x| if check(&x) { Ok(x) } else { Err(invalid(field, "unknown_code", format!("「{x}」无效"), format!("{x:?} is not valid here"))) })
+                .map(|x| {
+                    if check(&x) {
+                        Ok(x)
+                    } else {
+                        Err(invalid(field, "unknown_code", format!("「{x}」无效"), format!("{x:?} is not valid here")))
+                    }
+                })
                 .collect()
         };
-        let (categories, districts, streets, units) = (list(&input.category), ids("district", &input.district)?, ids("street", &input.street)?, ids("unit", &input.unit)?);
+        let (categories, districts, streets, units) =
+            (list(&input.category), ids("district", &input.district)?, ids("street", &input.street)?, ids("unit", &input.unit)?);
         let natures = codes("nature", &input.nature, &|x| hotline_domain::Nature::parse(x).is_ok())?;
         let channels = codes("channel", &input.channel, &|x| hotline_domain::Channel::parse(x).is_ok())?;
         let age_groups = codes("age_group", &input.age_group, &|x| hotline_domain::AgeGroup::parse(x).is_ok())?;
         let languages = codes("language", &input.language, &|x| (2..=3).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_lowercase()))?;
-        let filtered = !(categories.is_empty() && districts.is_empty() && streets.is_empty() && units.is_empty() && natures.is_empty()
-            && channels.is_empty() && age_groups.is_empty() && languages.is_empty() && input.state.is_none() && input.from.is_none() && input.to.is_none());
+        let filtered = !(categories.is_empty()
+            && districts.is_empty()
+            && streets.is_empty()
+            && units.is_empty()
+            && natures.is_empty()
+            && channels.is_empty()
+            && age_groups.is_empty()
+            && languages.is_empty()
+            && input.state.is_none()
+            && input.from.is_none()
+            && input.to.is_none());
         // Words, or at least one filter: a search without either asks for nothing.
         let text = if filtered && input.q.trim().is_empty() { String::new() } else { query_text(&input.q)? };
         let (limit, offset) = paging(input.limit, input.offset)?;

@@ -304,7 +304,9 @@ fn fresh_order() -> WorkOrder {
 fn sample(kind: ActionKind) -> Option<Action> {
     let until = t0() + Duration::days(20);
     Some(match kind {
-        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => return None,
+        ActionKind::Receive | ActionKind::RevealContact | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => {
+            return None;
+        }
         ActionKind::Triage => {
             Action::Triage { nature: Nature::Complaint, category: category(), category_version: None, urgency: Urgency::General }
         }
@@ -560,7 +562,10 @@ fn the_pinned_transition_table_matches_allowed_from() {
     assert!(ActionKind::Receive.allowed_from().is_empty(), "nothing moves an order into Received");
     // Every kind but the two non-actions appears in the table exactly once.
     let others: Vec<ActionKind> = ActionKind::ALL.iter().copied().filter(|k| !ACTION_KINDS.contains(k)).collect();
-    assert_eq!(others, [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice, ActionKind::ExternalUpdate, ActionKind::Import]);
+    assert_eq!(
+        others,
+        [ActionKind::Receive, ActionKind::RevealContact, ActionKind::DeadlineNotice, ActionKind::ExternalUpdate, ActionKind::Import]
+    );
     for kind in ACTION_KINDS {
         assert_eq!(sample(kind).unwrap().kind(), kind);
     }

@@ -390,7 +390,12 @@ impl SearchIndex {
             if let Some(x) = o.street {
                 d.add_u64(f.street, u64_of(x));
             }
-            for (prefix, value) in [("nature", o.nature.as_deref()), ("channel", Some(o.channel.as_str())), ("age", o.age_group.as_deref()), ("lang", Some(o.language.as_str()))] {
+            for (prefix, value) in [
+                ("nature", o.nature.as_deref()),
+                ("channel", Some(o.channel.as_str())),
+                ("age", o.age_group.as_deref()),
+                ("lang", Some(o.language.as_str())),
+            ] {
                 if let Some(v) = value.filter(|v| !v.is_empty()) {
                     d.add_text(f.tags, format!("{prefix}:{v}"));
                 }
@@ -514,8 +519,10 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let (top, total) = if listing {
             // No words: the newest first.
-            let (top, total) = searcher
-                .search(&query, &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_fast_field::<i64>("received", tantivy::Order::Desc), Count))?;
+            let (top, total) = searcher.search(
+                &query,
+                &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_fast_field::<i64>("received", tantivy::Order::Desc), Count),
+            )?;
             (top.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(), total)
         } else {
             searcher.search(&query, &(TopDocs::with_limit(q.limit).and_offset(q.offset).order_by_score(), Count))?

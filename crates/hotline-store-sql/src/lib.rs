@@ -108,16 +108,23 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     let options = AnyConnectOptions::from_str(url).map_err(backend_err)?;
     let store = match backend {
         Backend::Sqlite => {
-            let pool = |max: u32| {
+            let pool = |max: u32, extra: &'static str| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            conn.execute(extra).await.map(|_| ())
+                        })
+                    })
                     .connect_with(options.clone())
             };
-            let write = pool(1).await.map_err(backend_err)?;
-            let read = pool(4).await.map_err(backend_err)?;
+            // The one writer keeps a larger page cache: bulk imports and busy hours write into many
+            // index pages at once.
+            let write = pool(1, "pragma cache_size = -131072").await.map_err(backend_err)?;
+            let read = pool(4, "select 1").await.map_err(backend_err)?;
             let direct = SqlStore { write, read, backend, creates: None };
             SqlStore { creates: Some(batch::Batcher::spawn(direct.clone())), ..direct }
         }
@@ -171,7 +178,8 @@ impl hotline_store::Store for SqlStore {
 mod schema_tests {
     use hotline_domain::{ActionKind, Role, State, UnitClass};
 
-    const SQLITE: [&str; 2] = [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/sqlite/0011_history_import.sql")];
+    const SQLITE: [&str; 2] =
+        [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/sqlite/0011_history_import.sql")];
     const POSTGRES: [&str; 2] =
         [include_str!("../migrations/postgres/0010_domain_checks.sql"), include_str!("../migrations/postgres/0011_history_import.sql")];
 
@@ -179,9 +187,11 @@ mod schema_tests {
     /// PostgreSQL `check (… in (…))`, or a SQLite trigger's `when not (…)` (an `in` list or a chain
     /// of comparisons).
     fn codes(migrations: &[&str], name: &str) -> Vec<String> {
-        let defining = |sql: &&&str| sql.contains(&format!("constraint {name} check")) || sql.contains(&format!("create trigger {name}_insert"));
+        let defining =
+            |sql: &&&str| sql.contains(&format!("constraint {name} check")) || sql.contains(&format!("create trigger {name}_insert"));
         let sql = migrations.iter().rev().find(defining).unwrap_or_else(|| panic!("no check {name}"));
-        let at = sql.find(&format!("constraint {name} check")).or_else(|| sql.find(&format!("create trigger {name}_insert"))).expect("found");
+        let at =
+            sql.find(&format!("constraint {name} check")).or_else(|| sql.find(&format!("create trigger {name}_insert"))).expect("found");
         let body = &sql[at..];
         // One check per line: a PostgreSQL statement, a SQLite constraint in its table.
         let end = body.find('\n').unwrap_or(body.len()).min(body.find("begin").unwrap_or(body.len()));

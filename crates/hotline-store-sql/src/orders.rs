@@ -144,7 +144,7 @@ async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[Event
 }
 
 /// Rows per multi-row statement of an import (under SQLite's 32,766 parameters for an order's 33).
-const IMPORT_CHUNK: usize = 500;
+const IMPORT_CHUNK: usize = 900;
 
 /// The import's statements, inside the caller's transaction: the day counters moved once per day,
 /// the new cases, the orders, their unit links and their events, each as a few multi-row inserts.
@@ -189,7 +189,8 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder], sqlite: b
         for i in chunk {
             q = q.bind(ms(stored[*i].received_at));
         }
-        let mut ids: Vec<i64> = q.fetch_all(&mut *conn).await.map_err(backend_err)?.iter().map(|r| get::<i64>(r, "case_id")).collect::<Result<_>>()?;
+        let mut ids: Vec<i64> =
+            q.fetch_all(&mut *conn).await.map_err(backend_err)?.iter().map(|r| get::<i64>(r, "case_id")).collect::<Result<_>>()?;
         if ids.len() != chunk.len() {
             return Err(StoreError::backend("fewer cases made than asked for"));
         }
@@ -221,7 +222,9 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder], sqlite: b
     for o in &stored {
         let Some(a) = &o.assignment else { continue };
         let mut seen: Vec<UnitId> = Vec::new();
-        for (unit, role) in std::iter::once((a.main_unit, "main")).chain(a.co_units.iter().map(|u| (*u, "co"))).chain(a.district_copy.map(|u| (u, "copy"))) {
+        for (unit, role) in
+            std::iter::once((a.main_unit, "main")).chain(a.co_units.iter().map(|u| (*u, "co"))).chain(a.district_copy.map(|u| (u, "copy")))
+        {
             if !seen.contains(&unit) {
                 seen.push(unit);
                 links.push((o.id.0, unit.0, role));

@@ -49,7 +49,11 @@ pub fn cli_principal() -> Principal {
 }
 
 /// Answers a question against the database the app holds, after catching the read model up.
-pub async fn answer(app: &Arc<App>, question: &str, now: Option<DateTime<FixedOffset>>) -> anyhow::Result<hotline_app::analytics::AskResult> {
+pub async fn answer(
+    app: &Arc<App>,
+    question: &str,
+    now: Option<DateTime<FixedOffset>>,
+) -> anyhow::Result<hotline_app::analytics::AskResult> {
     app.sync_analytics().await.map_err(anyhow::Error::new)?;
     app.ask(&cli_principal(), question, now).await.map_err(anyhow::Error::new)
 }

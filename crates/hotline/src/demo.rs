@@ -88,7 +88,11 @@ pub async fn seed_history(app: &Arc<App>, fresh: bool, days: u32, per_day: u32) 
     if !fresh || days == 0 || per_day == 0 {
         return Ok(None);
     }
-    let today = app.clock.now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))).date_naive();
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC")))
+        .date_naive();
     let start = today - chrono::Days::new(u64::from(days) + 15);
     let args = crate::generate::GenerateArgs {
         count: 0,
@@ -357,7 +361,8 @@ struct DemoRequest {
 /// heating first, then the rest in generated order.
 fn generated_requests(app: &App, count: usize, now: Timestamp, seed: u64) -> anyhow::Result<Vec<DemoRequest>> {
     let start = (now - Duration::days(14)).date_naive().format("%Y-%m-%d").to_string();
-    let args = crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None, history: false, per_day: 300, as_of: None };
+    let args =
+        crate::generate::GenerateArgs { count: count * 100, seed, start, days: 15, surge: None, history: false, per_day: 300, as_of: None };
     let mut buf = Vec::new();
     crate::generate::generate(&args, &mut buf)?;
     let units = app.units();

@@ -25,6 +25,8 @@ pub struct ImportReport {
     /// Lines an earlier run of the same file stored already.
     pub skipped: u64,
     pub seconds: f64,
+    /// Of which checking every line before storing any.
+    pub check_seconds: f64,
 }
 
 impl ImportReport {
@@ -68,11 +70,16 @@ pub async fn import<R: BufRead>(
         if problems.len() > MAX_REPORTED {
             writeln!(out, "… and {} more", problems.len() - MAX_REPORTED)?;
         }
-        bail!("{} of {lines} lines cannot be imported (nothing was stored): 有 {} 行无法导入，未写入任何数据", problems.len(), problems.len());
+        bail!(
+            "{} of {lines} lines cannot be imported (nothing was stored): 有 {} 行无法导入，未写入任何数据",
+            problems.len(),
+            problems.len()
+        );
     }
+    let check_seconds = started.elapsed().as_secs_f64();
     let hash = hex::encode(hasher.finalize());
     let done = app.history_progress(&hash).await.map_err(anyhow::Error::new)?;
-    let mut report = ImportReport { lines, ..ImportReport::default() };
+    let mut report = ImportReport { lines, check_seconds, ..ImportReport::default() };
     let mut rows = Vec::with_capacity(batch);
     let mut last = 0u64;
     for (i, line) in open()?.lines().enumerate() {

@@ -190,12 +190,13 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             let report = report?;
             println!(
-                "{} lines: {} orders imported, {} already imported before; {:.1} s ({:.0} orders/s)",
+                "{} lines: {} orders imported, {} already imported before; {:.1} s ({:.0} orders/s; checking every line first {:.1} s)",
                 report.lines,
                 report.imported,
                 report.skipped,
                 report.seconds,
-                report.rate()
+                report.rate(),
+                report.check_seconds
             );
             Ok(())
         }
@@ -219,7 +220,13 @@ async fn main() -> anyhow::Result<()> {
             let done = app.export_open_data(dir, format, (*from, to.and_then(|t| t.succ_opt()))).await;
             store.close().await;
             let done = done?;
-            println!("{} orders in {} files under {} ({:.1} s)", done.rows, done.files.len(), dir.display(), started.elapsed().as_secs_f64());
+            println!(
+                "{} orders in {} files under {} ({:.1} s)",
+                done.rows,
+                done.files.len(),
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Ask { server, json, now, parse_only, eval, question } => {
@@ -244,7 +251,14 @@ async fn main() -> anyhow::Result<()> {
                 if std::env::var_os("HOTLINE_ASK_SHOW").is_some() {
                     for c in cases.iter().filter(|c| all.wrong.contains(&c.id)) {
                         let got = lexicon.parse(&c.q, c.now.date_naive());
-                        println!("{}\t{}\n  want {}\n  got  {} {:?}", c.id, c.q, serde_json::to_string(&c.query)?, serde_json::to_string(&got.query)?, got.unparsed);
+                        println!(
+                            "{}\t{}\n  want {}\n  got  {} {:?}",
+                            c.id,
+                            c.q,
+                            serde_json::to_string(&c.query)?,
+                            serde_json::to_string(&got.query)?,
+                            got.unparsed
+                        );
                     }
                 }
                 return Ok(());

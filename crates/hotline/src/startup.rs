@@ -110,7 +110,8 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
 /// Opens the analytics read model where the configuration puts it (else the app makes a temporary one).
 pub fn install_analytics(config: &Config, app: &App) -> anyhow::Result<()> {
     if let Some(dir) = config.analytics_path() {
-        let (store, _) = hotline_analytics::FactStore::open(&dir).with_context(|| format!("cannot open the analytics read model in {}", dir.display()))?;
+        let (store, _) = hotline_analytics::FactStore::open(&dir)
+            .with_context(|| format!("cannot open the analytics read model in {}", dir.display()))?;
         app.install_analytics(store);
     }
     Ok(())
@@ -199,7 +200,11 @@ impl Application {
         let indexer = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_search_index(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
         let exporter = (!self.config.export_dir.trim().is_empty()).then(|| {
-            let format = if self.config.export_format == "csv" { hotline_analytics::export::Format::Csv } else { hotline_analytics::export::Format::Parquet };
+            let format = if self.config.export_format == "csv" {
+                hotline_analytics::export::Format::Csv
+            } else {
+                hotline_analytics::export::Format::Parquet
+            };
             tokio::spawn(daily_export(self.app.clone(), std::path::PathBuf::from(self.config.export_dir.trim()), format))
         });
         let analyst = (self.config.search_refresh_ms > 0)
@@ -257,7 +262,8 @@ async fn keep_analytics(app: Arc<App>, every: std::time::Duration) {
 async fn daily_export(app: Arc<App>, dir: std::path::PathBuf, format: hotline_analytics::export::Format) {
     let mut last: Option<chrono::NaiveDate> = None;
     loop {
-        let tz = chrono::FixedOffset::east_opt(app.policy_offset_minutes() * 60).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+        let tz = chrono::FixedOffset::east_opt(app.policy_offset_minutes() * 60)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
         let today = app.clock.now().with_timezone(&tz).date_naive();
         let yesterday = today.pred_opt().unwrap_or(today);
         if last != Some(yesterday) {

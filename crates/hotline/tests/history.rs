@@ -37,7 +37,8 @@ fn a_generated_history_imports_once_resumes_and_answers_questions() {
     let file = generate(&dir, "40", "60");
     let lines = std::fs::read_to_string(&file).expect("read").lines().count();
     assert_eq!(lines, 40 * 60);
-    let first: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&file).expect("read").lines().next().expect("a line")).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&file).expect("read").lines().next().expect("a line")).expect("json");
     for key in ["received_at", "channel", "text", "nature", "category", "urgency", "district", "street", "state"] {
         assert!(first.get(key).is_some(), "{key} in {first}");
     }
@@ -94,7 +95,17 @@ fn the_export_writes_a_file_a_day_with_the_query_models_columns_and_no_personal_
     assert_eq!(header, hotline_analytics::export::COLUMNS);
     assert!(!text.contains("138") && !text.contains("反映"), "no phones, no free text");
     let parquet = dir.join("parquet");
-    let out = ok(&hotline(&["export", "--database", &url, "--from", "2025-07-02", "--to", "2025-07-03", "--dir", parquet.to_str().expect("path")]));
+    let out = ok(&hotline(&[
+        "export",
+        "--database",
+        &url,
+        "--from",
+        "2025-07-02",
+        "--to",
+        "2025-07-03",
+        "--dir",
+        parquet.to_str().expect("path"),
+    ]));
     assert!(out.contains("in 2 files"), "{out}");
     let bytes = std::fs::read(parquet.join("received_month=2025-07").join("2025-07-02.parquet")).expect("a parquet file");
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "a Parquet file");

@@ -443,4 +443,3 @@ fn coordinates_of_well_known_places_fall_in_their_districts() {
         assert_eq!(name(map.locate(lng, lat)), want, "{place} ({lng}, {lat})");
     }
 }
-

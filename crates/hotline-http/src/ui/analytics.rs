@@ -109,7 +109,10 @@ fn query_of(p: &AnalyticsParams) -> Query {
             category: list(p.category.as_ref()),
             nature: vocab(p.nature.as_ref(), &|x| Nature::parse(x).is_ok()).iter().filter_map(|x| Nature::parse(x).ok()).collect(),
             channel: vocab(p.channel.as_ref(), &|x| Channel::parse(x).is_ok()).iter().filter_map(|x| Channel::parse(x).ok()).collect(),
-            age_group: vocab(p.age_group.as_ref(), &|x| AgeGroup::parse(x).is_ok()).iter().filter_map(|x| AgeGroup::parse(x).ok()).collect(),
+            age_group: vocab(p.age_group.as_ref(), &|x| AgeGroup::parse(x).is_ok())
+                .iter()
+                .filter_map(|x| AgeGroup::parse(x).ok())
+                .collect(),
             language: list(p.language.as_ref()),
             unit: list(p.unit.as_ref()),
         },
@@ -161,7 +164,9 @@ fn href_of(view: View, q: &Query) -> String {
 /// dimension values (names and codes turned into the ids search takes).
 fn orders_href(app: &App, q: &Query, row: &serde_json::Value) -> String {
     let dir = app.units();
-    let id_of = |name: &str, class: UnitClass| dir.all().iter().filter(|u| u.class == class && u.name == name).map(|u| u.id.0.to_string()).collect::<Vec<_>>();
+    let id_of = |name: &str, class: UnitClass| {
+        dir.all().iter().filter(|u| u.class == class && u.name == name).map(|u| u.id.0.to_string()).collect::<Vec<_>>()
+    };
     let f = &q.filters;
     let mut districts: Vec<String> = f.district.iter().flat_map(|d| id_of(d, UnitClass::District)).collect();
     let mut streets: Vec<String> = f.street.iter().flat_map(|s| id_of(s, UnitClass::Street)).collect();
@@ -309,7 +314,11 @@ fn bar_chart(app: &App, cats: &Categories, lang: Lang, a: &Answer, caption: &str
         .take(max)
         .map(|r| {
             let row = r.to_json(q);
-            Bar { label: shown(app, cats, lang, d, r.keys.first().and_then(|k| k.as_deref())), value: r.value, href: Some(orders_href(app, q, &row)) }
+            Bar {
+                label: shown(app, cats, lang, d, r.keys.first().and_then(|k| k.as_deref())),
+                value: r.value,
+                href: Some(orders_href(app, q, &row)),
+            }
         })
         .collect();
     charts::bars(caption, &bars, q.measure.is_rate())
@@ -469,12 +478,17 @@ async fn overview(app: &App, who: &Principal, lang: Lang, cats: &Categories, bas
     let month = Query { filters: Filters { from: Some(first), to: Some(next_month), ..base.filters.clone() }, ..Query::default() };
     let by_channel = run(app, who, lang, &grouped(&month, Dimension::Channel, Measure::Count)).await;
     let by_nature = run(app, who, lang, &grouped(&month, Dimension::Nature, Measure::Count)).await;
-    let last30 = with_default_range(Query { filters: Filters { from: None, to: None, ..base.filters.clone() }, ..Query::default() }, day, 30);
+    let last30 =
+        with_default_range(Query { filters: Filters { from: None, to: None, ..base.filters.clone() }, ..Query::default() }, day, 30);
     let mut rates = Vec::new();
     for m in [Measure::ResponseRate, Measure::ResolutionRate, Measure::SatisfactionRate] {
-        rates.push((m, run(app, who, lang, &Query { measure: m, ..last30.clone() }).await.ok().and_then(|a| a.rows.first().and_then(|r| r.value))));
+        rates.push((
+            m,
+            run(app, who, lang, &Query { measure: m, ..last30.clone() }).await.ok().and_then(|a| a.rows.first().and_then(|r| r.value)),
+        ));
     }
-    let overdue_q = Query { measure: Measure::OverdueNow, filters: Filters { from: None, to: None, ..base.filters.clone() }, ..Query::default() };
+    let overdue_q =
+        Query { measure: Measure::OverdueNow, filters: Filters { from: None, to: None, ..base.filters.clone() }, ..Query::default() };
     let overdue = run(app, who, lang, &overdue_q).await.ok().and_then(|a| a.rows.first().and_then(|r| r.value));
     let change = |now: Option<f64>, before: Option<f64>| match (now, before) {
         (Some(n), Some(b)) if b > 0.0 => format!("{:+.1}%", (n - b) / b * 100.0),
@@ -679,7 +693,13 @@ async fn who_view(app: &App, who: &Principal, lang: Lang, cats: &Categories, bas
     ] {
         sections.push((title, d, run(app, who, lang, &grouped(&q, d, q.measure)).await));
     }
-    let repeat = run(app, who, lang, &Query { measure: Measure::RepeatCount, group_by: vec![Dimension::AgeGroup], compare: None, limit: None, ..q.clone() }).await;
+    let repeat = run(
+        app,
+        who,
+        lang,
+        &Query { measure: Measure::RepeatCount, group_by: vec![Dimension::AgeGroup], compare: None, limit: None, ..q.clone() },
+    )
+    .await;
     html! {
         div.grid2 {
             @for (title, d, answer) in &sections {
@@ -733,7 +753,13 @@ async fn units_view(app: &App, who: &Principal, lang: Lang, cats: &Categories, b
         app,
         who,
         lang,
-        &Query { measure: Measure::SatisfactionRate, group_by: vec![Dimension::Month], compare: None, limit: None, ..with_default_range(Query { filters: Filters { from: None, to: None, ..q.filters.clone() }, ..q.clone() }, today(app), 365) },
+        &Query {
+            measure: Measure::SatisfactionRate,
+            group_by: vec![Dimension::Month],
+            compare: None,
+            limit: None,
+            ..with_default_range(Query { filters: Filters { from: None, to: None, ..q.filters.clone() }, ..q.clone() }, today(app), 365)
+        },
     )
     .await;
     html! {
@@ -808,7 +834,12 @@ fn may_read(who: &Principal) -> bool {
 /// `/analytics`: the views, the question box, the filters.
 pub async fn analytics_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff, PageQuery(p): PageQuery<AnalyticsParams>) -> Response {
     if !may_read(&who) {
-        return super::error_page(lang, Some(&who), axum::http::StatusCode::FORBIDDEN, lang.t("回访员不能查看统计分析。", "Callback agents cannot read analytics."));
+        return super::error_page(
+            lang,
+            Some(&who),
+            axum::http::StatusCode::FORBIDDEN,
+            lang.t("回访员不能查看统计分析。", "Callback agents cannot read analytics."),
+        );
     }
     let cats = Categories::of(&app);
     let mut view = View::ALL.into_iter().find(|v| Some(v.code()) == p.view.as_deref()).unwrap_or(View::Overview);
@@ -899,7 +930,10 @@ async fn csv(app: &App, who: &Principal, lang: Lang, cats: &Categories, q: &Quer
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", if name.ends_with("-.csv") { "analytics.csv".to_owned() } else { name })),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", if name.ends_with("-.csv") { "analytics.csv".to_owned() } else { name }),
+            ),
         ],
         body,
     )

@@ -435,9 +435,10 @@ pub async fn search_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
     let dir = app.units();
     let districts: Vec<_> = dir.all().iter().filter(|u| u.class == UnitClass::District).collect();
     // Words, or (for orders) filters alone: the analytics pages link here with filters only.
-    let filtered = [&q.category, &q.district, &q.street, &q.unit, &q.nature, &q.channel, &q.age_group, &q.language, &q.state, &q.from, &q.to]
-        .iter()
-        .any(|f| opt(f).is_some());
+    let filtered =
+        [&q.category, &q.district, &q.street, &q.unit, &q.nature, &q.channel, &q.age_group, &q.language, &q.state, &q.from, &q.to]
+            .iter()
+            .any(|f| opt(f).is_some());
     let searched = !text.trim().is_empty() || (filtered && !articles);
     let results = html! {
         @if searched && articles {

@@ -145,7 +145,11 @@ async fn action_forms(app: &App, lang: Lang, clock: Clock, o: &OrderView, help: 
         let id = |name: &str| format!("{code}-{name}");
         let note = || text_field(&id("note"), "note", lang.t("备注（可选）", "Note (optional)"), false);
         let fields = match kind {
-            ActionKind::RevealContact | ActionKind::Receive | ActionKind::DeadlineNotice | ActionKind::ExternalUpdate | ActionKind::Import => continue,
+            ActionKind::RevealContact
+            | ActionKind::Receive
+            | ActionKind::DeadlineNotice
+            | ActionKind::ExternalUpdate
+            | ActionKind::Import => continue,
             ActionKind::Triage => {
                 let best = help.triage.as_ref();
                 html! {

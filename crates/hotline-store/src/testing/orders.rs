@@ -1,11 +1,11 @@
 //! The story of orders: numbering, idempotency, guarded transitions, events, lists, cases, bulk import.
 
-use crate::ImportedOrder;
 use super::{
     Action, Assignment, CategoryPath, ContactRevealed, DeadlinePolicy, Duration, EventDraft, EventPayload, IdempotencyKey, Nature, OrderId,
     OrderNumber, OrderQuery, PHONE_1, PHONE_2, People, State, StateCount, Store, StoreError, UnitId, Units, Urgency, WorkOrder, actor,
     apply, assert_created, at, date, event_count, listed, numbers, order, query, receive_event, received, sample_new_order, t0,
 };
+use crate::ImportedOrder;
 
 pub(super) async fn orders(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
     let operator = actor(&people.operator);

@@ -267,8 +267,9 @@ pub(super) async fn import_many(
     let mut stored = 0;
     while stored < count {
         let n = 5_000.min(count - stored);
-        let rows: Vec<hotline_store::ImportedOrder> =
-            (stored..stored + n).map(|k| hotline_store::ImportedOrder { order: make(k), events: events.to_vec(), local_date: day }).collect();
+        let rows: Vec<hotline_store::ImportedOrder> = (stored..stored + n)
+            .map(|k| hotline_store::ImportedOrder { order: make(k), events: events.to_vec(), local_date: day })
+            .collect();
         stored += app.orders().import_orders(&rows, None).await?;
     }
     Ok(stored)
@@ -276,7 +277,16 @@ pub(super) async fn import_many(
 
 /// Generated requests (text, district name, category path, received time) for the search bench.
 pub(super) fn generated_texts(count: usize, seed: u64) -> anyhow::Result<Vec<(String, String, String, hotline_domain::Timestamp)>> {
-    let args = crate::generate::GenerateArgs { count, seed, start: "2025-12-01".into(), days: 365, surge: None, history: false, per_day: 300, as_of: None };
+    let args = crate::generate::GenerateArgs {
+        count,
+        seed,
+        start: "2025-12-01".into(),
+        days: 365,
+        surge: None,
+        history: false,
+        per_day: 300,
+        as_of: None,
+    };
     let mut buf = Vec::new();
     crate::generate::generate(&args, &mut buf)?;
     let mut out = Vec::with_capacity(count);

@@ -83,7 +83,10 @@ fn holiday_weight(d: NaiveDate) -> u64 {
         [(2023, 1, 22), (2024, 2, 10), (2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3)];
     let (m, day) = (d.month(), d.day());
     let fixed = (m == 1 && day == 1) || (m == 5 && (1..=5).contains(&day)) || (m == 10 && (1..=7).contains(&day));
-    let spring = SPRING_FESTIVAL.iter().filter_map(|(y, m, dd)| NaiveDate::from_ymd_opt(*y, *m, *dd)).any(|s| d >= s && d < s + chrono::Days::new(7));
+    let spring = SPRING_FESTIVAL
+        .iter()
+        .filter_map(|(y, m, dd)| NaiveDate::from_ymd_opt(*y, *m, *dd))
+        .any(|s| d >= s && d < s + chrono::Days::new(7));
     if fixed || spring { 60 } else { 100 }
 }
 
@@ -457,7 +460,14 @@ struct Generator<'w> {
 
 impl<'w> Generator<'w> {
     fn new(world: &'w World, seed: u64) -> Self {
-        Self { world, rng: Rng::new(seed), history: VecDeque::with_capacity(4096), phones: Vec::with_capacity(1 << 16), text: String::new(), place_s: String::new() }
+        Self {
+            world,
+            rng: Rng::new(seed),
+            history: VecDeque::with_capacity(4096),
+            phones: Vec::with_capacity(1 << 16),
+            text: String::new(),
+            place_s: String::new(),
+        }
     }
 
     /// The next request, arriving at `secs`; its words are left in `self.text`.
@@ -500,10 +510,32 @@ impl<'w> Generator<'w> {
             if self.history.len() == 3000 {
                 self.history.pop_front();
             }
-            self.history.push_back(Earlier { number, leaf: leaf_i, place, place_text_kind: kind, nature: nature_i, phone, urgency: u, home });
+            self.history.push_back(Earlier {
+                number,
+                leaf: leaf_i,
+                place,
+                place_text_kind: kind,
+                nature: nature_i,
+                phone,
+                urgency: u,
+                home,
+            });
         }
         let channel = if english && channel == "phone" { "web" } else { channel };
-        Drawn { number, secs, channel, english, leaf, nature, place, home, urgency, disposition, restates: earlier.map(|e| e.number), phone }
+        Drawn {
+            number,
+            secs,
+            channel,
+            english,
+            leaf,
+            nature,
+            place,
+            home,
+            urgency,
+            disposition,
+            restates: earlier.map(|e| e.number),
+            phone,
+        }
     }
 }
 

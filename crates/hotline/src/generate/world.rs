@@ -160,7 +160,13 @@ pub(super) fn short_community(name: &str) -> String {
 
 pub(super) fn gazetteer() -> anyhow::Result<Gazetteer> {
     let units = crate::seed::shipped_units()?;
-    let mut g = Gazetteer { districts: Vec::new(), district_codes: Vec::new(), street_codes: Vec::new(), streets: Vec::new(), communities: Vec::new() };
+    let mut g = Gazetteer {
+        districts: Vec::new(),
+        district_codes: Vec::new(),
+        street_codes: Vec::new(),
+        streets: Vec::new(),
+        communities: Vec::new(),
+    };
     let mut district_of = HashMap::new();
     let mut street_of = HashMap::new();
     for u in units.iter().filter(|u| u.class == UnitClass::District) {

@@ -59,7 +59,10 @@ async fn analysts_count_orders_by_place_category_and_age_with_the_query_echoed()
     assert_eq!(pairs(&expect_status(query(&app, &analyst, &heating_seniors).await, 200).await, "street"), [("望京街道".to_owned(), 1)]);
 
     let by_l2 = json!({"measure": "count", "group_by": ["category_l2"], "filters": {"district": ["朝阳区"]}, "limit": 1});
-    assert_eq!(pairs(&expect_status(query(&app, &analyst, &by_l2).await, 200).await, "category_l2"), [("TRF/illegal_parking".to_owned(), 2)]);
+    assert_eq!(
+        pairs(&expect_status(query(&app, &analyst, &by_l2).await, 200).await, "category_l2"),
+        [("TRF/illegal_parking".to_owned(), 2)]
+    );
 
     let units = json!({"measure": "count", "filters": {"unit": [HEAT]}});
     assert_eq!(expect_status(query(&app, &analyst, &units).await, 200).await["rows"][0]["value"], 1);
@@ -117,7 +120,10 @@ async fn a_unit_sees_only_its_own_orders_and_no_small_cells() {
     let answer = expect_status(query(&app, &wangjing, &json!({"measure": "count", "group_by": ["district"]})).await, 200).await;
     let rows = answer["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 1, "only 望京's own orders: {answer}");
-    assert_eq!((rows[0]["district"].as_str(), rows[0]["suppressed"].as_bool(), &rows[0]["value"]), (Some("朝阳区"), Some(true), &Value::Null));
+    assert_eq!(
+        (rows[0]["district"].as_str(), rows[0]["suppressed"].as_bool(), &rows[0]["value"]),
+        (Some("朝阳区"), Some(true), &Value::Null)
+    );
 }
 
 #[tokio::test]
