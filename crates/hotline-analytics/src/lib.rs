@@ -14,6 +14,7 @@
 
 pub mod ask;
 pub mod catalog;
+mod cells;
 pub mod codes;
 pub mod dict;
 pub mod engine;
