@@ -108,23 +108,16 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     let options = AnyConnectOptions::from_str(url).map_err(backend_err)?;
     let store = match backend {
         Backend::Sqlite => {
-            let pool = |max: u32, extra: &'static str| {
+            let pool = |max: u32| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(move |conn, _| {
-                        Box::pin(async move {
-                            conn.execute(SQLITE_PRAGMAS).await?;
-                            conn.execute(extra).await.map(|_| ())
-                        })
-                    })
+                    .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
                     .connect_with(options.clone())
             };
-            // The one writer keeps a larger page cache: bulk imports and busy hours write into many
-            // index pages at once.
-            let write = pool(1, "pragma cache_size = -131072").await.map_err(backend_err)?;
-            let read = pool(4, "select 1").await.map_err(backend_err)?;
+            let write = pool(1).await.map_err(backend_err)?;
+            let read = pool(4).await.map_err(backend_err)?;
             let direct = SqlStore { write, read, backend, creates: None };
             SqlStore { creates: Some(batch::Batcher::spawn(direct.clone())), ..direct }
         }
