@@ -163,6 +163,12 @@ pub(super) async fn detail(orders: usize, requests: usize, concurrency: usize) -
     let t = Instant::now();
     let stored = import_many(&server.app, orders, today, &events, |_| order.clone()).await?;
     println!("stored {stored} orders ({} events each) in {:.1} s", events.len(), t.elapsed().as_secs_f64());
+    // Time the steady state: the node's search index and read model caught up with what was stored
+    // (the background passes would otherwise still be reading it on the same cores).
+    let t = Instant::now();
+    server.app.sync_search().await?;
+    server.app.sync_analytics().await?;
+    println!("search index and read model caught up in {:.1} s", t.elapsed().as_secs_f64());
     let prefix = today.format("%Y%m%d").to_string();
     let client = reqwest::Client::new();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
