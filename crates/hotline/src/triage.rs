@@ -154,19 +154,10 @@ async fn order_examples(app: &App) -> anyhow::Result<Vec<Labelled>> {
 
 /// Generated requests as labelled examples.
 pub fn generated_examples(count: usize, seed: u64) -> anyhow::Result<Vec<Labelled>> {
-    let args = crate::generate::GenerateArgs {
-        count,
-        seed,
-        start: "2026-01-01".into(),
-        days: 365,
-        surge: None,
-        history: false,
-        per_day: 300,
-        as_of: None,
-    };
-    let mut buf = Vec::new();
-    crate::generate::generate(&args, &mut buf)?;
-    buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).context("a generated line")).collect()
+    crate::generate::request_lines(count, seed, "2026-01-01")?
+        .iter()
+        .map(|l| serde_json::from_slice(l).context("a generated line"))
+        .collect()
 }
 
 pub fn read_labelled(text: &str) -> anyhow::Result<Vec<Labelled>> {

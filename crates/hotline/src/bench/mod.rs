@@ -277,21 +277,9 @@ pub(super) async fn import_many(
 
 /// Generated requests (text, district name, category path, received time) for the search bench.
 pub(super) fn generated_texts(count: usize, seed: u64) -> anyhow::Result<Vec<(String, String, String, hotline_domain::Timestamp)>> {
-    let args = crate::generate::GenerateArgs {
-        count,
-        seed,
-        start: "2025-12-01".into(),
-        days: 365,
-        surge: None,
-        history: false,
-        per_day: 300,
-        as_of: None,
-    };
-    let mut buf = Vec::new();
-    crate::generate::generate(&args, &mut buf)?;
     let mut out = Vec::with_capacity(count);
-    for line in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        let v: serde_json::Value = serde_json::from_slice(line)?;
+    for line in crate::generate::request_lines(count, seed, "2025-12-01")? {
+        let v: serde_json::Value = serde_json::from_slice(&line)?;
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
         let category = v["category_path"].as_array().and_then(|p| p.last()).and_then(|c| c.as_str()).unwrap_or("OTH").to_owned();
         out.push((s("text"), s("district"), category, s("received_at").parse()?));

@@ -539,6 +539,15 @@ impl<'w> Generator<'w> {
     }
 }
 
+/// `count` generated request lines over a year from `start` (YYYY-MM-DD), one JSON object each: the
+/// labelled examples triage trains on and the texts the benchmarks search.
+pub fn request_lines(count: usize, seed: u64, start: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    let args = GenerateArgs { count, seed, start: start.into(), days: 365, surge: None, history: false, per_day: 300, as_of: None };
+    let mut buf = Vec::new();
+    generate(&args, &mut buf)?;
+    Ok(buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect())
+}
+
 /// Writes `args.count` lines to `out` (with `--history`, the history of `--days` days instead).
 pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let start =
