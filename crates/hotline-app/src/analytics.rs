@@ -364,31 +364,28 @@ impl App {
         let span = (to - from).num_days().max(1);
         let base_from = from - chrono::Duration::days(span * 4);
         let units = self.visible_units(who);
+        // A category filter names a node: the store is asked for every path under it, so the sample
+        // read is the filtered orders' (not a sample of all orders filtered afterwards).
+        let categories: Vec<String> = self
+            .categories()
+            .iter()
+            .map(|c| c.code.clone())
+            .filter(|code| q.filters.category.iter().any(|p| code == p || code.starts_with(&format!("{p}/"))))
+            .collect();
+        if !q.filters.category.is_empty() && categories.is_empty() {
+            return Ok(Vec::new());
+        }
         let read = |lo: chrono::NaiveDate, hi: chrono::NaiveDate, limit: u32| hotline_store::OrderQuery {
             received_from: Some(at(lo)),
             received_before: Some(at(hi)),
-            categories: Vec::new(),
+            categories: categories.clone(),
             units: units.clone(),
             limit,
             ..Default::default()
         };
-        let wanted = |o: &WorkOrder| {
-            q.filters.category.is_empty()
-                || o.category
-                    .as_ref()
-                    .is_some_and(|c| q.filters.category.iter().any(|p| c.as_str() == p || c.as_str().starts_with(&format!("{p}/"))))
-        };
-        let period: Vec<String> =
-            self.orders().list_orders(&read(from, to, 2_000)).await?.orders.into_iter().filter(wanted).map(|o| o.description).collect();
-        let base: Vec<String> = self
-            .orders()
-            .list_orders(&read(base_from, from, 4_000))
-            .await?
-            .orders
-            .into_iter()
-            .filter(wanted)
-            .map(|o| o.description)
-            .collect();
+        let descriptions = |orders: Vec<WorkOrder>| orders.into_iter().map(|o| o.description).collect::<Vec<String>>();
+        let period = descriptions(self.orders().list_orders(&read(from, to, 2_000)).await?.orders);
+        let base = descriptions(self.orders().list_orders(&read(base_from, from, 4_000)).await?.orders);
         tokio::task::spawn_blocking(move || characteristic(&period, &base)).await.map_err(AppError::internal)
     }
 }
