@@ -441,3 +441,29 @@ pub fn characteristic(period: &[String], base: &[String]) -> Vec<(String, u64, f
     out.truncate(20);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::characteristic;
+
+    fn texts(items: &[(&str, usize)]) -> Vec<String> {
+        items.iter().flat_map(|(t, n)| std::iter::repeat_n((*t).to_owned(), *n)).collect()
+    }
+
+    #[test]
+    fn a_word_common_in_the_period_and_rare_before_is_characteristic_and_a_steady_one_is_not() {
+        let period = texts(&[("小区暖气片漏水了", 6), ("路边违章停车", 4)]);
+        let base = texts(&[("路边违章停车", 40), ("楼道灯坏了", 20)]);
+        let words: Vec<String> = characteristic(&period, &base).into_iter().map(|(w, _, _)| w).collect();
+        assert!(words.iter().any(|w| w.contains("暖气")), "the new heating word leads: {words:?}");
+        assert!(!words.iter().any(|w| w.contains("停车")), "parking is as common as before: {words:?}");
+    }
+
+    #[test]
+    fn words_of_fewer_than_three_orders_and_bare_numbers_are_left_out() {
+        let period = texts(&[("电梯困人", 2), ("2025 2025 2025", 5)]);
+        let words = characteristic(&period, &[]);
+        assert!(words.iter().all(|(w, n, _)| *n >= 3 && !w.chars().all(|c| c.is_ascii_digit())), "{words:?}");
+        assert!(!words.iter().any(|(w, _, _)| w.contains("电梯")), "{words:?}");
+    }
+}
