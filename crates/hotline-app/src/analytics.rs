@@ -120,17 +120,16 @@ impl App {
     }
 
     /// The reference data queries are answered with, and the parser built from it; rebuilt when
-    /// the units, categories or articles change.
+    /// the units, categories or articles change. Every query asks, so what is checked is cheap:
+    /// the in-memory trees' identity and each article's version, not the articles themselves.
     pub async fn analytics_catalog(&self) -> AppResult<(Arc<Catalog>, Arc<Lexicon>)> {
         let units = self.units();
         let categories = self.categories();
-        let articles: Vec<(String, String)> =
-            self.knowledge().list_articles().await?.into_iter().map(|a| (a.article.slug.clone(), a.article.title_zh.clone())).collect();
         let stamp = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
             (Arc::as_ptr(&units) as usize, Arc::as_ptr(&categories) as usize).hash(&mut h);
-            articles.hash(&mut h);
+            self.knowledge().article_revisions().await?.hash(&mut h);
             h.finish()
         };
         if let Some((s, c, l)) = self.analytics.read().unwrap_or_else(std::sync::PoisonError::into_inner).catalog.as_ref()
@@ -138,6 +137,8 @@ impl App {
         {
             return Ok((c.clone(), l.clone()));
         }
+        let articles: Vec<(String, String)> =
+            self.knowledge().list_articles().await?.into_iter().map(|a| (a.article.slug, a.article.title_zh)).collect();
         let catalog = Arc::new(Catalog::new(units.all(), category_infos(&categories), articles));
         let c = catalog.clone();
         let lexicon = tokio::task::spawn_blocking(move || Arc::new(Lexicon::new(&c))).await.map_err(AppError::internal)?;

@@ -90,6 +90,11 @@ impl hotline_store::KnowledgeStore for SqlStore {
         rows.iter().map(article_from_row).collect()
     }
 
+    async fn article_revisions(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("select slug, version from kb_article order by slug").fetch_all(&self.read).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((get::<String>(r, "slug")?, get::<i64>(r, "version")?))).collect()
+    }
+
     async fn articles_due_for_review(&self, owners: Option<&[UnitId]>, today: chrono::NaiveDate) -> Result<Vec<StoredArticle>> {
         // Review dates are stored as YYYY-MM-DD, which order as text.
         let mut sql = format!("{SELECT} where review_by is not null and review_by < $1");

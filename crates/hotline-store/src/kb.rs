@@ -44,6 +44,9 @@ pub trait KnowledgeStore: Send + Sync {
     async fn get_article(&self, slug: &str) -> Result<Option<StoredArticle>>;
     /// Every article, current versions, by slug.
     async fn list_articles(&self) -> Result<Vec<StoredArticle>>;
+    /// The slug and current version of every article, by slug: whether anything changed, without
+    /// reading the articles.
+    async fn article_revisions(&self) -> Result<Vec<(String, i64)>>;
     /// Articles whose review date is before `today`, of these owner units (`None`: any), by slug.
     async fn articles_due_for_review(&self, owners: Option<&[UnitId]>, today: NaiveDate) -> Result<Vec<StoredArticle>>;
     /// Every saved version of an article, newest first (empty for an unknown slug).

@@ -264,6 +264,7 @@ pub(super) async fn knowledge_base(store: &dyn Store, units: &Units) {
     assert_eq!(store.get_article("nope").await.expect("get_article"), None);
     let all = store.list_articles().await.expect("list_articles");
     assert_eq!(all.iter().map(|a| (a.article.slug.as_str(), a.version)).collect::<Vec<_>>(), [("heating-season", 2)]);
+    assert_eq!(store.article_revisions().await.expect("article_revisions"), [("heating-season".to_owned(), 2)]);
     let history = store.article_versions("heating-season").await.expect("article_versions");
     assert_eq!(
         history.iter().map(|v| (v.version, v.created_by.as_str(), v.article.body_zh.as_str())).collect::<Vec<_>>(),
