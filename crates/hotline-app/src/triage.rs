@@ -43,6 +43,36 @@ pub struct RuleOut {
     pub matched: String,
 }
 
+/// A danger the text describes by its circumstances.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SituationOut {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+    /// The words that showed it.
+    pub matched: Vec<String>,
+    /// Worded as hypothetical, past or second-hand.
+    pub discounted: bool,
+}
+
+/// The emergency decision: `emergency` (treated as one), `possible` (the intake page shows
+/// "可能紧急 / possible emergency" with the reason and one key confirms) or `none`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EmergencyOut {
+    pub level: String,
+    /// The emergency classifier's probability (1 when a rule decided).
+    pub p: f32,
+    /// Why, in words: the rule's words, else the situations found.
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub situations: Vec<SituationOut>,
+    /// What confirming it does: this disposition and category, urgency `emergency`.
+    pub disposition: String,
+    pub category: String,
+    pub category_label_zh: String,
+    pub category_label_en: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlaceOut {
     pub district: Option<UnitRef>,
@@ -79,6 +109,7 @@ pub struct TriageOut {
     pub duplicate_of: Option<String>,
     pub alternatives: Alternatives,
     pub rule: Option<RuleOut>,
+    pub emergency: EmergencyOut,
     pub place: Option<PlaceOut>,
     pub duplicates: Vec<DuplicateOut>,
     /// The model that answered.
@@ -177,6 +208,7 @@ impl App {
             street: name_of(street_id),
             community: place.as_ref().and_then(|p| p.community.as_ref()).map(|c| c.name.clone()),
             category: category_path.first().cloned(),
+            deepest: category_path.last().cloned(),
             nature: s.nature.first().map(|(n, _)| n.clone()),
             at_ms: Some(now.timestamp_millis()),
             repeat_cue: has_repeat_cue(&text),
@@ -199,6 +231,7 @@ impl App {
                     street: name_of(o.location.street),
                     community: None,
                     category: o.category.as_ref().map(|c| c.first_level().to_owned()),
+                    deepest: o.category.as_ref().map(|c| c.as_str().to_owned()),
                     nature: o.nature.map(|n| n.code().to_owned()),
                     at_ms: Some(o.received_at.timestamp_millis()),
                     repeat_cue: false,
@@ -217,8 +250,9 @@ impl App {
         duplicates.sort_by(|a, b| b.score.total_cmp(&a.score));
         duplicates.truncate(5);
 
-        let emergency = s.urgency.first().is_some_and(|(u, _)| u == "emergency");
-        // A repeat with nothing new is linked; an emergency is never held back as a duplicate.
+        let emergency = s.urgency.first().is_some_and(|(u, _)| u == "emergency") || s.emergency.level != hotline_triage::Level::None;
+        // A repeat with nothing new is linked; an emergency (or a possible one) is never held back
+        // as a duplicate.
         let duplicate = duplicates.first().filter(|_| !emergency && s.rule.is_none());
         let duplicate_of = duplicate.map(|d| d.id.clone());
         let mut dispositions = s.disposition.clone();
@@ -251,11 +285,46 @@ impl App {
             confidence: s.confidence(),
             duplicate_of,
             alternatives,
+            emergency: self.emergency_out(&s),
             rule: s.rule.map(|r| RuleOut { rule: r.rule.to_owned(), matched: r.matched }),
             place: place_out,
             duplicates,
             model: engine.model.info.version.clone(),
         })
+    }
+}
+
+impl App {
+    fn emergency_out(&self, s: &Suggestion) -> EmergencyOut {
+        let e = &s.emergency;
+        let situations: Vec<SituationOut> = e
+            .situations
+            .iter()
+            .map(|f| SituationOut {
+                code: f.code.to_owned(),
+                label_zh: f.zh.to_owned(),
+                label_en: f.en.to_owned(),
+                matched: f.matched.iter().map(|m| (*m).trim().to_owned()).collect(),
+                discounted: f.discounted,
+            })
+            .collect();
+        let (reason_zh, reason_en) = match (&s.rule, situations.iter().find(|f| !f.discounted)) {
+            (Some(r), _) if r.urgency == "emergency" => (format!("规则：“{}”", r.matched), format!("rule: “{}”", r.matched)),
+            (_, Some(f)) => (format!("{}（{}）", f.label_zh, f.matched.join("、")), format!("{} ({})", f.label_en, f.matched.join(", "))),
+            _ if e.level == hotline_triage::Level::None => (String::new(), String::new()),
+            _ => (format!("措辞与以往紧急诉求相近（{:.0}%）", e.p * 100.0), format!("worded like past emergencies ({:.0}%)", e.p * 100.0)),
+        };
+        EmergencyOut {
+            level: e.level.code().to_owned(),
+            p: e.p,
+            reason_zh,
+            reason_en,
+            situations,
+            disposition: e.disposition.clone(),
+            category: e.category.clone(),
+            category_label_zh: self.label("category", &e.category, true),
+            category_label_en: self.label("category", &e.category, false),
+        }
     }
 }
 

@@ -243,6 +243,7 @@ document.addEventListener('submit', (e) => {
     } else {
       rule.className = 'hidden';
     }
+    showEmergency(t.emergency);
     var place = document.getElementById('triage-place');
     place.textContent = '';
     if (t.place && t.place.span) {
@@ -268,9 +269,38 @@ document.addEventListener('submit', (e) => {
     dups.classList.toggle('hidden', !(t.duplicates && t.duplicates.length));
   }
 
+  // The emergency decision: a possible emergency is shown under the text with its reason, and one
+  // key (Alt+E) confirms it — urgency, category and disposition as the decision proposes.
+  var prompt = document.getElementById('emergency-prompt');
+  var confirmed = false;
+  function showEmergency(e) {
+    if (!prompt) return;
+    if (!e || e.level === 'none') { prompt.classList.add('hidden'); confirmed = false; return; }
+    var cat = zh ? e.category_label_zh : e.category_label_en;
+    var dispo = (current && current.alternatives.disposition.filter(function (c) { return c.code === e.disposition; })[0]);
+    document.getElementById('emergency-title').textContent =
+      (e.level === 'possible' ? prompt.getAttribute('data-possible') : prompt.getAttribute('data-certain')) + (zh ? '：' : ': ');
+    document.getElementById('emergency-reason').textContent = zh ? e.reason_zh : e.reason_en;
+    document.getElementById('emergency-then').textContent = prompt.getAttribute('data-then') + cat + ' · ' + (dispo ? (zh ? dispo.label_zh : dispo.label_en) : e.disposition);
+    prompt.dataset.level = e.level;
+    prompt.classList.remove('hidden');
+    document.getElementById('emergency-confirm').disabled = confirmed;
+  }
+  function confirmEmergency() {
+    if (!current || !current.emergency || current.emergency.level === 'none') return;
+    var e = current.emergency;
+    setSelect('urgency', 'emergency');
+    setSelect('category', e.category);
+    setDisposition(e.disposition);
+    confirmed = true;
+    var button = document.getElementById('emergency-confirm');
+    if (button) button.disabled = true;
+  }
+  if (prompt) document.getElementById('emergency-confirm').addEventListener('click', confirmEmergency);
+
   function ask() {
     var text = description.value.trim();
-    if (text.length < 4) { body.classList.add('hidden'); empty.classList.remove('hidden'); current = null; return; }
+    if (text.length < 4) { body.classList.add('hidden'); empty.classList.remove('hidden'); current = null; showEmergency(null); return; }
     var mine = ++seq;
     fetch('/api/v1/triage', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: text }) })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -294,6 +324,7 @@ document.addEventListener('submit', (e) => {
     if (!e.altKey || !current) return;
     var map = { n: 'nature', c: 'category', u: 'urgency', d: 'disposition' };
     var k = e.key.toLowerCase();
+    if (k === 'e') { e.preventDefault(); confirmEmergency(); return; }
     if (map[k]) { e.preventDefault(); acceptBest(map[k]); }
     if (k === 'a') { e.preventDefault(); ['nature', 'category', 'urgency', 'disposition'].forEach(acceptBest); }
   });

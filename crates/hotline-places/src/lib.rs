@@ -8,6 +8,7 @@
 //! does not disambiguate is reported as ambiguous, never guessed. Pure: built from the unit list,
 //! no IO.
 
+pub mod landmarks;
 pub mod polygons;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use hotline_domain::{Unit, UnitClass, UnitId};
 use serde::Serialize;
 
+pub use landmarks::Landmark;
 pub use polygons::DistrictMap;
 
 /// One indexed name of a unit.
@@ -126,9 +128,30 @@ pub fn spoken_names(name: &str, class: UnitClass) -> Vec<(String, bool)> {
     out
 }
 
+/// The district a unit lies in, from the nodes indexed so far.
+fn district_of(nodes: &HashMap<UnitId, Node>, id: UnitId) -> Option<UnitId> {
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        let node = nodes.get(&c)?;
+        if node.class == UnitClass::District {
+            return Some(c);
+        }
+        cur = node.parent;
+    }
+    None
+}
+
 impl Gazetteer {
-    /// Indexes the districts, streets/townships and communities among `units`.
+    /// Indexes the districts, streets/townships and communities among `units`, and the shipped
+    /// landmarks ([`landmarks::BEIJING`]) whose district and street are among them.
     pub fn new(units: &[Unit]) -> Self {
+        Self::with_landmarks(units, &landmarks::parse(landmarks::BEIJING))
+    }
+
+    /// Indexes `units` and `landmarks`. A landmark stands for its street (else its district); one
+    /// without a district is indexed as a name that decides no place. A landmark's name outranks a
+    /// unit's bare short form that it happens to share (双井 the area, not a village called 双井).
+    pub fn with_landmarks(units: &[Unit], landmarks: &[Landmark]) -> Self {
         let mut names: HashMap<String, Vec<Entry>> = HashMap::new();
         let mut nodes = HashMap::new();
         for u in units.iter().filter(|u| matches!(u.class, UnitClass::District | UnitClass::Street | UnitClass::Community)) {
@@ -138,9 +161,41 @@ impl Gazetteer {
                 names.entry(n).or_default().push(Entry { unit: u.id, strength: u8::from(suffixed) });
             }
         }
+        let find = |name: &str, class: UnitClass, within: Option<UnitId>| {
+            units.iter().find(|u| u.class == class && u.name == name && (within.is_none() || u.parent == within)).map(|u| u.id)
+        };
+        for l in landmarks {
+            let district = l.district.as_deref().and_then(|d| find(d, UnitClass::District, None));
+            if l.district.is_some() && district.is_none() {
+                continue; // another city's table
+            }
+            let street = l.street.as_deref().and_then(|s| find(s, UnitClass::Street, district));
+            for n in &l.names {
+                let entries = names.entry(n.clone()).or_default();
+                // A unit's own names stay what they are where they agree with the landmark's
+                // district (知春里 the community, 天通苑 the two streets): they say more. A short
+                // form of a unit elsewhere yields to the landmark everyone means (双井).
+                let elsewhere = |e: &Entry| match district {
+                    Some(d) => e.strength == 0 && district_of(&nodes, e.unit) != Some(d),
+                    None => false,
+                };
+                if !entries.iter().all(elsewhere) {
+                    continue;
+                }
+                entries.clear();
+                if let Some(unit) = street.or(district) {
+                    entries.push(Entry { unit, strength: 1 });
+                }
+            }
+        }
         let (patterns, entries): (Vec<String>, Vec<Vec<Entry>>) = names.into_iter().unzip();
-        // Overlapping search needs the standard match kind; longer mentions win afterwards.
-        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).expect("names build an automaton");
+        // Overlapping search needs the standard match kind; longer mentions win afterwards. English
+        // names of landmarks match in any case.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .expect("names build an automaton");
         Self { automaton, entries, nodes }
     }
 

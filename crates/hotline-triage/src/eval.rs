@@ -84,6 +84,23 @@ pub struct Answer {
     pub disposition: String,
     pub district: Option<String>,
     pub street: Option<String>,
+    /// The emergency decision: `emergency`, `possible` or `none` (a baseline without one: derived
+    /// from its urgency and disposition).
+    pub emergency: Option<String>,
+    /// The earlier line (or order) this one repeats, resolved to the first of its incident.
+    pub duplicate_of: Option<String>,
+}
+
+impl Answer {
+    /// Whether the answer treats the request as an emergency: its urgency or transfer says so.
+    fn says_emergency(&self) -> bool {
+        self.urgency == "emergency" || self.disposition.starts_with("transfer_")
+    }
+
+    /// Whether the operator is told it may be one (an emergency, or the possible-emergency prompt).
+    fn flags_emergency(&self) -> bool {
+        self.says_emergency() || self.emergency.as_deref().is_some_and(|l| l == "emergency" || l == "possible")
+    }
 }
 
 /// All decisions of one system over a labelled set.
@@ -91,12 +108,40 @@ pub struct Answer {
 pub struct Scores {
     pub decisions: BTreeMap<&'static str, Decision>,
     emergencies: usize,
+    /// Emergencies flagged (an emergency or the possible-emergency prompt).
     emergencies_caught: usize,
+    /// Emergencies answered as emergencies outright.
+    emergencies_certain: usize,
+    /// Everything flagged, and everything answered as an emergency outright.
+    flagged: usize,
+    certain: usize,
     emergencies_sent_as_general: usize,
+    /// Emergencies neither flagged nor prompted: the ids.
+    pub missed: Vec<String>,
+    duplicates_true: usize,
+    duplicates_predicted: usize,
+    duplicates_right: usize,
 }
 
-fn is_emergency(l: &Labelled) -> bool {
-    l.urgency == "emergency" || l.disposition.starts_with("transfer_")
+/// Rewrites each answer's `duplicate_of` to the first request of its incident in the truth (a
+/// repeat linked to another repeat of the same incident is right), given the set in order.
+pub fn resolve_duplicate_roots(set: &[Labelled], answers: &mut [Answer]) {
+    let truth: BTreeMap<&str, Option<&str>> = set.iter().map(|l| (l.id.as_str(), l.duplicate_of.as_deref())).collect();
+    let root = |id: &str| {
+        let mut id = id.to_owned();
+        for _ in 0..50 {
+            match truth.get(id.as_str()).copied().flatten() {
+                Some(up) => id = up.to_owned(),
+                None => break,
+            }
+        }
+        id
+    };
+    for a in answers.iter_mut() {
+        if let Some(d) = a.duplicate_of.take() {
+            a.duplicate_of = Some(root(&d));
+        }
+    }
 }
 
 impl Scores {
@@ -112,20 +157,62 @@ impl Scores {
         d("disposition", &truth.disposition, &answer.disposition);
         d("district", truth.district.as_deref().unwrap_or("-"), answer.district.as_deref().unwrap_or("-"));
         d("street", truth.street.as_deref().unwrap_or("-"), answer.street.as_deref().unwrap_or("-"));
-        if is_emergency(truth) {
-            self.emergencies += 1;
-            let caught = answer.urgency == "emergency" || answer.disposition.starts_with("transfer_");
-            self.emergencies_caught += usize::from(caught);
-            self.emergencies_sent_as_general += usize::from(answer.disposition == "dispatch" && answer.urgency != "emergency");
+        // Where the text determines the place: is it found?
+        if let Some(district) = truth.district.as_deref() {
+            d("district_named", district, answer.district.as_deref().unwrap_or("-"));
         }
+        if let Some(street) = truth.street.as_deref() {
+            d("street_named", street, answer.street.as_deref().unwrap_or("-"));
+        }
+        if truth.lang.as_deref() == Some("en") {
+            d("category_en", &truth.category, answer.category_path.first().map_or("", String::as_str));
+        }
+        let flagged = answer.flags_emergency();
+        self.flagged += usize::from(flagged);
+        self.certain += usize::from(answer.says_emergency());
+        if truth.is_emergency() {
+            self.emergencies += 1;
+            self.emergencies_caught += usize::from(flagged);
+            self.emergencies_certain += usize::from(answer.says_emergency());
+            if !flagged {
+                self.emergencies_sent_as_general += usize::from(answer.disposition == "dispatch");
+                self.missed.push(truth.id.clone());
+            }
+        }
+        self.duplicates_true += usize::from(truth.duplicate_of.is_some());
+        self.duplicates_predicted += usize::from(answer.duplicate_of.is_some());
+        self.duplicates_right += usize::from(answer.duplicate_of.is_some() && answer.duplicate_of == truth.duplicate_of);
     }
 
-    /// Share of emergencies (emergency urgency or a 110/119/120/122 transfer) the system flagged.
+    /// Share of emergencies (emergency urgency or a 110/119/120/122 transfer) the system flagged
+    /// (as an emergency or with the possible-emergency prompt).
     pub fn emergency_recall(&self) -> f64 {
-        if self.emergencies == 0 { 1.0 } else { self.emergencies_caught as f64 / self.emergencies as f64 }
+        ratio(self.emergencies_caught, self.emergencies)
     }
 
-    /// Emergencies the system would dispatch as ordinary requests: must be zero.
+    /// Share of what the system flagged that is an emergency.
+    pub fn emergency_precision(&self) -> f64 {
+        ratio(self.emergencies_caught, self.flagged)
+    }
+
+    /// Recall and precision of the answers that are emergencies outright (no prompt needed).
+    pub fn emergency_certain(&self) -> (f64, f64) {
+        (ratio(self.emergencies_certain, self.emergencies), ratio(self.emergencies_certain, self.certain))
+    }
+
+    /// Emergencies in the set.
+    pub fn emergencies(&self) -> usize {
+        self.emergencies
+    }
+
+    /// Precision, recall and F1 of the duplicates linked (right when linked to the same incident).
+    pub fn duplicates(&self) -> (f64, f64, f64) {
+        let p = ratio(self.duplicates_right, self.duplicates_predicted);
+        let r = ratio(self.duplicates_right, self.duplicates_true);
+        (p, r, if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
+    }
+
+    /// Emergencies the system would dispatch as ordinary requests without the prompt: must be zero.
     pub fn emergencies_dispatched_as_general(&self) -> usize {
         self.emergencies_sent_as_general
     }
@@ -147,16 +234,34 @@ impl Scores {
                 )
             })
             .collect();
+        let (certain_recall, certain_precision) = self.emergency_certain();
         out.insert(
             "emergency".into(),
             BTreeMap::from([
                 ("recall".to_owned(), self.emergency_recall()),
+                ("precision".to_owned(), self.emergency_precision()),
+                ("certain_recall".to_owned(), certain_recall),
+                ("certain_precision".to_owned(), certain_precision),
                 ("n".to_owned(), self.emergencies as f64),
                 ("dispatched_as_general".to_owned(), self.emergencies_sent_as_general as f64),
             ]),
         );
+        let (p, r, f1) = self.duplicates();
+        out.insert(
+            "duplicates".into(),
+            BTreeMap::from([
+                ("precision".to_owned(), p),
+                ("recall".to_owned(), r),
+                ("f1".to_owned(), f1),
+                ("n".to_owned(), self.duplicates_true as f64),
+            ]),
+        );
         out
     }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
 }
 
 /// The majority baseline: the most frequent truth of each decision, always.
@@ -176,6 +281,8 @@ pub fn majority(set: &[Labelled]) -> Answer {
         disposition: most(set.iter().map(|l| l.disposition.as_str())),
         district: None,
         street: None,
+        emergency: None,
+        duplicate_of: None,
     }
 }
 
@@ -221,7 +328,16 @@ pub fn keyword_rules(text: &str, nodes: &[KeywordNode]) -> Answer {
     let urgency =
         rule.as_ref().map(|r| r.urgency.to_owned()).or_else(|| best.map(|n| n.default_urgency.clone())).unwrap_or_else(|| "general".into());
     let disposition = rule.map_or_else(|| if nature == "consult" { "answer" } else { "dispatch" }.to_owned(), |r| r.disposition.to_owned());
-    Answer { nature: nature.to_owned(), category_path, urgency, disposition, district: None, street: None }
+    Answer {
+        nature: nature.to_owned(),
+        category_path,
+        urgency,
+        disposition,
+        district: None,
+        street: None,
+        emergency: None,
+        duplicate_of: None,
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
-fn fnv(kind: u8, s: &str) -> u32 {
+pub(crate) fn fnv(kind: u8, s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in std::iter::once(kind).chain(s.bytes()) {
         h ^= u32::from(b);

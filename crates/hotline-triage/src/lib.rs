@@ -7,6 +7,7 @@
 //! decides where files live.
 
 pub mod duplicates;
+pub mod emergency;
 pub mod eval;
 pub mod features;
 pub mod linear;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use emergency::{Level, Thresholds};
 pub use features::Featurizer;
 pub use linear::{Linear, TrainOptions};
 pub use rules::RuleHit;
@@ -42,6 +44,19 @@ pub struct Labelled {
     /// RFC 3339, when known (duplicates are looked for within a time window).
     #[serde(default)]
     pub received_at: Option<String>,
+    /// `zh`, `en` or `mixed`, when known (figures per language).
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// Who wrote it, for sets split by writer.
+    #[serde(default)]
+    pub writer: Option<String>,
+}
+
+impl Labelled {
+    /// An emergency: emergency urgency or a 110/119/120/122 transfer.
+    pub fn is_emergency(&self) -> bool {
+        self.urgency == "emergency" || self.disposition.starts_with("transfer_")
+    }
 }
 
 /// A decision's candidates, best first, with probabilities.
@@ -58,6 +73,22 @@ pub struct Suggestion {
     pub disposition: Ranked,
     /// The rule that overrode the model, if one fired.
     pub rule: Option<RuleHit>,
+    /// The emergency decision.
+    pub emergency: EmergencyCall,
+}
+
+/// The emergency decision for one text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmergencyCall {
+    pub level: Level,
+    /// The classifier's probability that this is an emergency (1 when a rule decided).
+    pub p: f32,
+    /// The situations described, those happening now first.
+    pub situations: Vec<emergency::Found>,
+    /// What to do if it is one: dispatch or a 110/119/120/122 transfer.
+    pub disposition: String,
+    /// The category to file it under if it is one.
+    pub category: String,
 }
 
 impl Suggestion {
@@ -123,9 +154,19 @@ pub struct TriageModel {
     urgency: Linear,
     /// dispatch / answer / redirect / transfer_* (duplicates are found by comparison, not learned).
     disposition: Linear,
+    /// Emergency or not, over the words plus the situations found ([`emergency::cue_features`]).
+    emergency: Linear,
+    /// For emergencies: dispatch or which service takes it.
+    emergency_disposition: Linear,
+    /// For emergencies: the deepest category.
+    emergency_category: Linear,
+    /// Where the emergency probability turns into a possible emergency and an emergency.
+    pub thresholds: Thresholds,
 }
 
-const MAGIC: &[u8; 8] = b"HLTRIAG1";
+/// Version 2 added the emergency decision; a version-1 file is refused as [`ModelError::Outdated`].
+const MAGIC: &[u8; 8] = b"HLTRIAG2";
+const MAGIC_V1: &[u8; 8] = b"HLTRIAG1";
 
 /// How many times each of the category tree's words is taught (see [`TriageModel::train`]).
 const HINT_REPEAT: usize = 10;
@@ -134,6 +175,8 @@ const HINT_REPEAT: usize = 10;
 pub enum ModelError {
     #[error("not a Hotline triage model file")]
     NotAModel,
+    #[error("a triage model of an earlier version (no emergency decision): train a new one with `hotline train`")]
+    Outdated,
     #[error("corrupt model file: {0}")]
     Corrupt(String),
 }
@@ -146,6 +189,9 @@ impl TriageModel {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        if bytes.starts_with(MAGIC_V1) {
+            return Err(ModelError::Outdated);
+        }
         let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(ModelError::NotAModel)?;
         postcard::from_bytes(body).map_err(|e| ModelError::Corrupt(e.to_string()))
     }
@@ -203,6 +249,34 @@ impl TriageModel {
             .collect();
         let urgency = fit(&|e| Some(e.urgency.clone()), &all, &no_hint);
         let disposition = fit(&|e| Some(e.disposition.clone()).filter(|d| d != "duplicate"), &all, &no_hint);
+        // The emergency decision sees the words plus the situations the text describes.
+        let emergency_feats: Vec<Vec<u32>> =
+            parallel_map(examples, |e| with_cues(featurizer.features(&e.text), emergency::cue_features(&e.text)));
+        let is_emergency_node = |c: &str| tree.default_urgency.get(c).is_some_and(|u| u == "emergency");
+        let emergency = {
+            let classes = vec!["no".to_owned(), "yes".to_owned()];
+            let mut data: Vec<(&[u32], usize)> =
+                examples.iter().zip(&emergency_feats).map(|(e, f)| (f.as_slice(), usize::from(e.is_emergency()))).collect();
+            for _ in 0..HINT_REPEAT {
+                data.extend(hint_feats.iter().map(|(f, c)| (f.as_slice(), usize::from(is_emergency_node(c)))));
+            }
+            Linear::train(&data, classes, opts)
+        };
+        let fit_emergencies = |label: &dyn Fn(&Labelled) -> Option<String>| {
+            let mut classes: Vec<String> = examples.iter().filter(|e| e.is_emergency()).filter_map(label).collect();
+            classes.sort();
+            classes.dedup();
+            let data: Vec<(&[u32], usize)> = examples
+                .iter()
+                .zip(&emergency_feats)
+                .filter(|(e, _)| e.is_emergency())
+                .filter_map(|(e, f)| label(e).and_then(|l| classes.binary_search(&l).ok()).map(|c| (f.as_slice(), c)))
+                .collect();
+            Linear::train(&data, classes, opts)
+        };
+        let emergency_disposition =
+            fit_emergencies(&|e| Some(e.disposition.clone()).filter(|d| d == "dispatch" || d.starts_with("transfer_")));
+        let emergency_category = fit_emergencies(&deepest);
         Self {
             info: ModelInfo { examples: examples.len(), ..info },
             vocabulary,
@@ -212,7 +286,21 @@ impl TriageModel {
             within,
             urgency,
             disposition,
+            emergency,
+            emergency_disposition,
+            emergency_category,
+            thresholds: Thresholds::default(),
         }
+    }
+
+    /// Sets the emergency thresholds on a development set (never the test set): `possible` catches
+    /// `recall` of its emergencies, `emergency` keeps `precision` of what it flags.
+    pub fn tune_emergency(&mut self, dev: &[Labelled], recall: f64, precision: f64) {
+        // Set on the classifier's own probabilities of every emergency of the set: rules and
+        // situations flag on top of it, so text that neither knows still reaches the prompt.
+        let engine = Engine::new(self.clone());
+        let scored: Vec<(f32, bool)> = dev.iter().map(|l| (engine.emergency_probability(&l.text), l.is_emergency())).collect();
+        self.thresholds = Thresholds::choose(&scored, recall, precision);
     }
 
     /// The number of weight rows, for reports.
@@ -222,7 +310,18 @@ impl TriageModel {
             + self.within.values().map(Linear::rows).sum::<usize>()
             + self.urgency.rows()
             + self.disposition.rows()
+            + self.emergency.rows()
+            + self.emergency_disposition.rows()
+            + self.emergency_category.rows()
     }
+}
+
+/// A text's features with its situation cues, sorted and unique.
+fn with_cues(mut features: Vec<u32>, cues: Vec<u32>) -> Vec<u32> {
+    features.extend(cues);
+    features.sort_unstable();
+    features.dedup();
+    features
 }
 
 /// Maps over items on all available cores (training featurises a million texts).
@@ -258,6 +357,65 @@ impl Engine {
     /// that has one).
     fn default_urgency(&self, code: &str) -> Option<&str> {
         path_of(code).iter().rev().find_map(|c| self.model.default_urgency.get(c)).map(String::as_str)
+    }
+
+    /// The emergency classifier's probability for a text.
+    pub fn emergency_probability(&self, text: &str) -> f32 {
+        self.emergency_probability_of(&self.featurizer.features(text), text)
+    }
+
+    fn emergency_probability_of(&self, features: &[u32], text: &str) -> f32 {
+        let f = with_cues(features.to_vec(), emergency::cue_features(text));
+        let m = &self.model.emergency;
+        let p = m.probs(&f);
+        m.classes.iter().position(|c| c == "yes").map_or(0.0, |i| p[i])
+    }
+
+    /// The emergency decision: a rule, the classifier against its thresholds, and what the other
+    /// decisions and the situations say, recall first.
+    fn emergency_call(
+        &self,
+        text: &str,
+        features: &[u32],
+        rule: Option<&RuleHit>,
+        category: &Ranked,
+        urgency: &Ranked,
+        disposition: &Ranked,
+    ) -> EmergencyCall {
+        let situations = emergency::situations(text);
+        let now = situations.iter().find(|s| !s.discounted);
+        let f = with_cues(features.to_vec(), emergency::cue_features(text));
+        let p = self.emergency_probability_of(features, text);
+        let learned = |m: &Linear| m.top(&f, 1).into_iter().next().map(|(c, _)| c).filter(|c| !c.is_empty());
+        // A rule decides unless the text puts the danger in the past, second-hand or in thanks
+        // ("上周电梯困人，已经救出来了"): then the classifier decides, and the rule at least prompts.
+        let discounted = emergency::Modality::of(&features::normalise(text)).discounted();
+        if let Some(hit) = rule.filter(|_| !discounted) {
+            return EmergencyCall {
+                level: Level::Emergency,
+                p: 1.0,
+                situations,
+                disposition: hit.disposition.to_owned(),
+                category: hit.category.last().map_or_else(|| "EMG".to_owned(), |c| (*c).to_owned()),
+            };
+        }
+        let disposition_if = learned(&self.model.emergency_disposition)
+            .or_else(|| now.map(|s| s.disposition.to_owned()))
+            .unwrap_or_else(|| "dispatch".to_owned());
+        let category_if =
+            learned(&self.model.emergency_category).or_else(|| now.map(|s| s.category.to_owned())).unwrap_or_else(|| "EMG".to_owned());
+        let t = self.model.thresholds;
+        let others_say_so = urgency.first().is_some_and(|(u, _)| u == "emergency")
+            || disposition.first().is_some_and(|(d, _)| d.starts_with("transfer_"))
+            || category.first().and_then(|(c, _)| self.default_urgency(c)).is_some_and(|u| u == "emergency");
+        let level = if p >= t.emergency {
+            Level::Emergency
+        } else if p >= t.possible || others_say_so || now.is_some() || rule.is_some() {
+            Level::Possible
+        } else {
+            Level::None
+        };
+        EmergencyCall { level, p, situations, disposition: disposition_if, category: category_if }
     }
 
     /// Suggests the decisions for one text.
@@ -308,31 +466,52 @@ impl Engine {
         }
         // Failures of water, power, gas and heating run on the 24-hour clock even when the words
         // do not say "urgent": the category's own default wins over a plain "general".
-        // A category whose default is an emergency (a gas leak, a blocked fire exit) is one whatever
-        // the wording.
-        if let Some(default) = category.first().and_then(|(c, _)| self.default_urgency(c)) {
-            let model = urgency.first().map_or("general", |(u, _)| u.as_str());
-            if (default == "emergency" && model != "emergency") || (default == "utility24h" && model == "general") {
-                let default = default.to_owned();
-                promote_with(&mut urgency, &default, 0.6);
-            }
+        if let Some(default) = category.first().and_then(|(c, _)| self.default_urgency(c))
+            && default == "utility24h"
+            && urgency.first().is_some_and(|(u, _)| u == "general")
+        {
+            promote_with(&mut urgency, "utility24h", 0.6);
         }
-        let rule = rules::emergency(text).or_else(|| rules::out_of_scope(text));
-        if let Some(hit) = &rule {
-            promote(&mut disposition, hit.disposition);
-            promote(&mut urgency, hit.urgency);
-            if let Some(deepest) = hit.category.last() {
-                // Keep the model's finer category when it agrees with the rule's branch.
-                let agrees = category.first().is_some_and(|(c, _)| c == deepest || c.starts_with(&format!("{deepest}/")));
-                if !agrees {
-                    promote(&mut category, deepest);
-                }
+        let emergency_rule = rules::emergency(text);
+        let emergency = self.emergency_call(text, &f, emergency_rule.as_ref(), &category, &urgency, &disposition);
+        if emergency.level == Level::Emergency {
+            promote(&mut urgency, "emergency");
+            promote(&mut disposition, &emergency.disposition);
+            // Keep the model's finer category when it agrees with the emergency's branch.
+            let branch = emergency.category.as_str();
+            let agrees = category.first().is_some_and(|(c, _)| c == branch || c.starts_with(&format!("{branch}/")));
+            if !agrees {
+                promote(&mut category, branch);
             }
-            if hit.urgency == "emergency" && nature.first().is_some_and(|(n, _)| n == "consult" || n == "praise" || n == "suggestion") {
+            if nature.first().is_some_and(|(n, _)| n == "consult" || n == "praise" || n == "suggestion") {
                 promote(&mut nature, "help");
             }
+        } else {
+            // Only the emergency decision makes an emergency: what the other decisions say about one
+            // is a possible emergency (the operator confirms), not an emergency on its own.
+            if urgency.first().is_some_and(|(u, _)| u == "emergency") {
+                let fallback = category
+                    .first()
+                    .and_then(|(c, _)| self.default_urgency(c))
+                    .filter(|u| *u != "emergency")
+                    .map_or_else(|| "general".to_owned(), str::to_owned);
+                let best_other = urgency.iter().find(|(u, _)| u != "emergency").map_or(fallback, |(u, _)| u.clone());
+                let p = urgency.iter().find(|(u, _)| *u == best_other).map_or(0.5, |(_, p)| p.max(0.5));
+                urgency.retain(|(u, _)| u != "emergency");
+                promote_with(&mut urgency, &best_other, p);
+            }
+            if disposition.first().is_some_and(|(d, _)| d.starts_with("transfer_")) {
+                let p = p_of(&disposition, "dispatch").max(0.5);
+                disposition.retain(|(d, _)| !d.starts_with("transfer_"));
+                promote_with(&mut disposition, "dispatch", p);
+            }
         }
-        Suggestion { nature, category, urgency, disposition, rule }
+        let rule = emergency_rule.or_else(|| rules::out_of_scope(text).filter(|_| emergency.level != Level::Emergency));
+        if let Some(hit) = rule.as_ref().filter(|h| h.rule == "out_of_scope") {
+            promote(&mut disposition, hit.disposition);
+            promote(&mut urgency, hit.urgency);
+        }
+        Suggestion { nature, category, urgency, disposition, rule, emergency }
     }
 }
 
@@ -377,6 +556,8 @@ mod tests {
             street: None,
             duplicate_of: None,
             received_at: None,
+            lang: None,
+            writer: None,
         }
     }
 
@@ -403,12 +584,31 @@ mod tests {
     }
 
     #[test]
-    fn a_model_survives_its_file_format_and_a_foreign_file_is_refused() {
+    fn a_model_survives_its_file_format_and_a_foreign_or_outdated_file_is_refused() {
         let m = small_model();
         let again = TriageModel::from_bytes(&m.to_bytes()).expect("round trip");
         assert_eq!(again, m);
         assert!(matches!(TriageModel::from_bytes(b"PNG...."), Err(ModelError::NotAModel)));
-        assert!(matches!(TriageModel::from_bytes(b"HLTRIAG1\xff\xff"), Err(ModelError::Corrupt(_))));
+        assert!(matches!(TriageModel::from_bytes(b"HLTRIAG2\xff\xff"), Err(ModelError::Corrupt(_))));
+        assert!(matches!(TriageModel::from_bytes(b"HLTRIAG1\x00\x01"), Err(ModelError::Outdated)));
+    }
+
+    #[test]
+    fn a_danger_described_by_its_circumstances_is_at_least_a_possible_emergency_and_a_past_one_is_not_forced() {
+        let engine = Engine::new(small_model());
+        // No trigger word: the situation (something loose above people walking) prompts.
+        let s = engine.suggest("五楼空调外机就剩一个角挂着了，一直晃，楼下就是小学门口");
+        assert_ne!(s.emergency.level, Level::None, "{:?}", s.emergency);
+        assert!(s.emergency.situations.iter().any(|f| f.code == "about_to_fall" && !f.discounted));
+        assert_eq!(s.emergency.category, "EMG/collapse/falling_objects");
+        // A rule's words in the past do not make an emergency outright.
+        let s = engine.suggest("上周楼里电梯困人，人已经救出来了，想问问电梯年检的事");
+        assert_ne!(s.emergency.level, Level::Emergency, "{:?}", s.emergency);
+        assert_ne!(s.urgency[0].0, "emergency");
+        // Ordinary text is no emergency, and only the emergency decision makes the urgency one.
+        let s = engine.suggest("我家暖气不热");
+        assert_eq!(s.emergency.level, Level::None);
+        assert_ne!(s.urgency[0].0, "emergency");
     }
 
     #[test]

@@ -257,8 +257,24 @@ const RULES: &[Rule] = &[
 ];
 
 /// Words that make what follows hypothetical: "万一着火", "真要着火了".
-const HYPOTHETICAL: &[&str] =
-    &["万一", "要是", "如果", "真要", "一旦", "容易", "隐患", "怕", "担心", "会不会", "if there", "in case", "worried"];
+const HYPOTHETICAL: &[&str] = &[
+    "万一",
+    "要是",
+    "如果",
+    "真要",
+    "一旦",
+    "容易",
+    "隐患",
+    "怕",
+    "担心",
+    "会不会",
+    "差点",
+    "差一点",
+    "if there",
+    "in case",
+    "worried",
+    "almost",
+];
 
 /// Matters that go to courts, arbitration or petition offices, or lie outside every unit's duty.
 const OUT_OF_SCOPE: &[&str] = &[
@@ -292,8 +308,16 @@ fn hypothetical_before(text: &str, at: usize) -> bool {
     HYPOTHETICAL.iter().any(|h| window.contains(h))
 }
 
+/// "打不着火" is a stove that will not light, not a fire: a match right after 不 is negated.
+fn negated_before(text: &str, at: usize) -> bool {
+    text[..at].ends_with('不')
+}
+
 fn find<'a>(text: &str, words: &[&'a str], check_hypothetical: bool) -> Option<&'a str> {
-    words.iter().copied().find(|w| text.match_indices(w).any(|(i, _)| !check_hypothetical || !hypothetical_before(text, i)))
+    words
+        .iter()
+        .copied()
+        .find(|w| text.match_indices(w).any(|(i, _)| !negated_before(text, i) && (!check_hypothetical || !hypothetical_before(text, i))))
 }
 
 /// The emergency rule the text fires, if any.
@@ -317,10 +341,49 @@ pub fn out_of_scope(text: &str) -> Option<RuleHit> {
 
 /// Words that say what kind of request this is, checked in order.
 const NATURE_CUES: &[(&str, &[&str])] = &[
-    ("report", &["举报", "我要揭发", "i want to report", "reporting a"]),
+    // A witness asking for someone else's violation to be investigated.
+    (
+        "report",
+        &[
+            "举报",
+            "我要揭发",
+            "请求查处",
+            "请查处",
+            "要求查处",
+            "予以查处",
+            "查查他",
+            "i want to report",
+            "reporting a",
+            "please investigate",
+        ],
+    ),
     ("praise", &["表扬", "感谢", "谢谢你们", "点赞", "锦旗", "thank you", "thanks to", "praise"]),
     ("suggestion", &["建议", "提个意见", "希望能增设", "i suggest", "suggestion", "it would be better if", "could you consider"]),
-    ("complaint", &["投诉", "太不负责", "不作为", "i want to complain", "complaint about"]),
+    // Someone who should act did wrong or did not act — often after being told already.
+    (
+        "complaint",
+        &[
+            "投诉",
+            "太不负责",
+            "不作为",
+            "报修了好几",
+            "报修过",
+            "报修三次",
+            "反映过",
+            "多次反映",
+            "打过电话",
+            "推诿",
+            "踢皮球",
+            "态度恶劣",
+            "态度很差",
+            "i want to complain",
+            "complaint about",
+            "nobody came",
+            "no one came",
+            "still not fixed",
+            "refused to",
+        ],
+    ),
     (
         "consult",
         &[

@@ -104,16 +104,26 @@ pub enum Command {
         /// The input file, or `-`.
         path: String,
     },
-    /// Accuracy and macro-F1 per decision, emergency recall and two baselines on a labelled set
-    /// (`handwritten` for the shipped hand-written set).
+    /// Accuracy and macro-F1 per decision, emergency recall and precision, duplicates and two
+    /// baselines on labelled sets, then the summary docs/triage.md reports. Sets, comma-separated:
+    /// `corpus:test` (the figures reported), `corpus:dev`, `corpus:train`, `handwritten`,
+    /// `generated:N`, or a JSON Lines file.
     Eval {
         #[command(flatten)]
         server: ServerArgs,
-        #[arg(long)]
+        #[arg(long, default_value = crate::triage::DEFAULT_EVAL_SETS)]
         labels: String,
         /// Also print confusion matrices.
         #[arg(long)]
         confusion: bool,
+        /// Instead: replay the corpus's training part as the floor's calls in this many steps, filing
+        /// each as an order and retraining from the stored orders after each step (accuracy on the
+        /// test part as orders and overrides accumulate).
+        #[arg(long)]
+        replay: Option<usize>,
+        /// Generated requests the replay's models learn beside the stored orders.
+        #[arg(long, default_value_t = 100_000)]
+        replay_generated: usize,
     },
     /// The month's assessment: response, resolution and satisfaction rates, score and rank of every
     /// unit, by unit class (a table, or CSV with --csv).

@@ -172,10 +172,13 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
-        Command::Eval { server, labels, confusion } => {
+        Command::Eval { server, labels, confusion, replay, replay_generated } => {
             let (config, store, app, _tmp) = startup::ephemeral_unless_configured(server, &load).await?;
             init_tracing(&config);
-            let result = hotline::triage::eval(&app, labels, *confusion).await;
+            let result = match replay {
+                Some(steps) => hotline::triage::replay(&app, *steps, *replay_generated).await,
+                None => hotline::triage::eval(&app, labels, *confusion).await,
+            };
             store.close().await;
             result
         }

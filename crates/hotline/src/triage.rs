@@ -21,6 +21,48 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../data/triage-default.model");
 /// The hand-written evaluation set (never trained on).
 pub const HANDWRITTEN: &str = include_str!("../../hotline-triage/data/handwritten.jsonl");
 
+/// The hand-written corpus (crates/hotline-triage/data/corpus/README.md), one file per writer, and the
+/// part each writer's file belongs to: split by writer, so no writer's style crosses from training
+/// into the figures.
+pub const CORPUS: [(&str, Part, &str); 7] = [
+    ("A", Part::Train, include_str!("../../hotline-triage/data/corpus/writer-a.jsonl")),
+    ("B", Part::Train, include_str!("../../hotline-triage/data/corpus/writer-b.jsonl")),
+    ("C", Part::Train, include_str!("../../hotline-triage/data/corpus/writer-c.jsonl")),
+    ("D", Part::Train, include_str!("../../hotline-triage/data/corpus/writer-d.jsonl")),
+    ("E", Part::Dev, include_str!("../../hotline-triage/data/corpus/writer-e.jsonl")),
+    ("F", Part::Test, include_str!("../../hotline-triage/data/corpus/writer-f.jsonl")),
+    ("G", Part::Test, include_str!("../../hotline-triage/data/corpus/writer-g.jsonl")),
+];
+
+/// A part of the corpus: trained on, tuned on (the emergency thresholds), or only ever measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Train,
+    Dev,
+    Test,
+}
+
+impl Part {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Train => "train",
+            Self::Dev => "dev",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// The corpus lines of one part, in file order (a repeat follows what it repeats).
+pub fn corpus(part: Part) -> anyhow::Result<Vec<Labelled>> {
+    let mut out = Vec::new();
+    for (writer, p, text) in CORPUS {
+        if p == part {
+            out.extend(read_labelled(text).with_context(|| format!("corpus writer {writer}"))?);
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
     /// Learn from the stored orders with their final labels (nature, category, urgency as last
@@ -38,6 +80,14 @@ pub struct TrainArgs {
     /// L2 penalty (larger: smaller weights, less confident on unfamiliar wording).
     #[arg(long, default_value_t = 1e-4)]
     pub l2: f32,
+    /// Also learn from the training part of the hand-written corpus, each line this many times
+    /// (0: not at all). Its development part always sets the emergency thresholds.
+    #[arg(long, default_value_t = 80)]
+    pub corpus_weight: usize,
+    /// Emergency recall the possible-emergency threshold is set for on the development part, by
+    /// the classifier alone (rules and situations flag on top of it).
+    #[arg(long, default_value_t = 0.95)]
+    pub emergency_recall: f64,
     /// Write the model here instead of `model_dir/triage-<time>.model`.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -59,8 +109,16 @@ pub fn load_model(config: &Config) -> anyhow::Result<(TriageModel, String)> {
     match newest_model_file(Path::new(&config.model_dir)) {
         Some(path) => {
             let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let model = TriageModel::from_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
-            Ok((model, path.display().to_string()))
+            match TriageModel::from_bytes(&bytes) {
+                Ok(model) => Ok((model, path.display().to_string())),
+                // A file from before the emergency decision: the shipped model serves until a new
+                // one is trained, rather than no triage at all.
+                Err(hotline_triage::ModelError::Outdated) => {
+                    tracing::warn!(file = %path.display(), "triage model of an earlier version: using the shipped model; run `hotline train`");
+                    Ok((TriageModel::from_bytes(DEFAULT_MODEL).context("the shipped model")?, "shipped default".into()))
+                }
+                Err(e) => Err(anyhow::Error::new(e).context(path.display().to_string())),
+            }
         }
         None => Ok((TriageModel::from_bytes(DEFAULT_MODEL).context("the shipped model")?, "shipped default".into())),
     }
@@ -143,6 +201,8 @@ async fn order_examples(app: &App) -> anyhow::Result<Vec<Labelled>> {
                 street: None,
                 duplicate_of: None,
                 received_at: None,
+                lang: None,
+                writer: None,
             });
         }
         if !page.has_more {
@@ -182,8 +242,11 @@ async fn answers(app: &App, set: &[Labelled]) -> anyhow::Result<Vec<Answer>> {
             disposition: t.disposition,
             district: t.district,
             street: t.street,
+            emergency: Some(t.emergency.level),
+            duplicate_of: t.duplicate_of,
         });
     }
+    hotline_triage::eval::resolve_duplicate_roots(set, &mut out);
     Ok(out)
 }
 
@@ -261,6 +324,7 @@ pub async fn train(app: Arc<App>, config: &Config, args: &TrainArgs, version: St
         examples.extend(generated_examples(args.generated, args.seed)?);
     }
     anyhow::ensure!(!examples.is_empty(), "no labelled orders to learn from; add --generated N to learn from generated requests");
+    let hand = if args.corpus_weight > 0 { corpus(Part::Train)? } else { Vec::new() };
     // Hold out every 10th example to report honest figures in the model file.
     let (train_set, held): (Vec<Labelled>, Vec<Labelled>) = {
         let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -269,15 +333,24 @@ pub async fn train(app: Arc<App>, config: &Config, args: &TrainArgs, version: St
         }
         (a, b)
     };
+    // The corpus is not held out here: its own development and test parts measure it.
+    let mut train_set = train_set;
+    for _ in 0..args.corpus_weight {
+        train_set.extend(hand.iter().cloned());
+    }
     let tree = tree_knowledge(&app);
-    let source = match (from_orders, args.generated) {
+    let mut source = match (from_orders, args.generated) {
         (0, _) => "generated".to_owned(),
         (_, 0) => "orders".to_owned(),
         _ => "orders+generated".to_owned(),
     };
+    if !hand.is_empty() {
+        source.push_str("+corpus");
+    }
     let opts = TrainOptions { epochs: args.epochs, seed: args.seed, l2: args.l2, ..TrainOptions::default() };
     eprintln!("training on {} examples ({from_orders} from orders) …", train_set.len());
     let mut model = TriageModel::train(&train_set, &tree, ModelInfo { version: version.clone(), source, ..ModelInfo::default() }, &opts);
+    model.tune_emergency(&corpus(Part::Dev)?, args.emergency_recall, 0.9);
     let trained_in = started.elapsed();
     app.set_triage_engine(Engine::new(model.clone()));
     let mut evaluation = BTreeMap::new();
@@ -285,10 +358,14 @@ pub async fn train(app: Arc<App>, config: &Config, args: &TrainArgs, version: St
     for (k, v) in held_scores[0].figures() {
         evaluation.insert(format!("held_out.{k}"), v);
     }
-    let hand = read_labelled(HANDWRITTEN)?;
-    let hand_scores = evaluate(&app, &hand).await?;
+    let handwritten = read_labelled(HANDWRITTEN)?;
+    let hand_scores = evaluate(&app, &handwritten).await?;
     for (k, v) in hand_scores[0].figures() {
         evaluation.insert(format!("handwritten.{k}"), v);
+    }
+    let test_scores = evaluate(&app, &corpus(Part::Test)?).await?;
+    for (k, v) in test_scores[0].figures() {
+        evaluation.insert(format!("corpus_test.{k}"), v);
     }
     model.info.evaluation = evaluation;
     let bytes = model.to_bytes();
@@ -306,6 +383,11 @@ pub async fn train(app: Arc<App>, config: &Config, args: &TrainArgs, version: St
     let mut stderr = std::io::stderr();
     print_report("held-out 10% of the training data", &held_scores, false, &mut stderr)?;
     print_report("hand-written set (never trained on)", &hand_scores, false, &mut stderr)?;
+    print_report("corpus test part (never trained or tuned on)", &test_scores, false, &mut stderr)?;
+    eprintln!(
+        "emergency thresholds (set on the corpus development part): possible ≥ {:.3}, emergency ≥ {:.3}",
+        model.thresholds.possible, model.thresholds.emergency
+    );
     eprintln!(
         "trained in {:.1} s; {} weight rows; model file {} ({:.1} MB)",
         trained_in.as_secs_f64(),
@@ -369,16 +451,202 @@ pub async fn triage(app: &App, input: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `hotline eval --labels FILE`.
+/// The sets `hotline eval` measures when none is named: the corpus's test part (the figures
+/// reported), its development part, the older hand-written set and generated text.
+pub const DEFAULT_EVAL_SETS: &str = "corpus:test,corpus:dev,handwritten,generated:20000";
+
+/// A set named on the command line: `handwritten`, `corpus:train|dev|test`, `generated:N`, or a file.
+fn labelled_set(spec: &str) -> anyhow::Result<Vec<Labelled>> {
+    match spec.split_once(':') {
+        _ if spec == "handwritten" => read_labelled(HANDWRITTEN),
+        Some(("corpus", part)) => corpus(match part {
+            "train" => Part::Train,
+            "dev" => Part::Dev,
+            "test" => Part::Test,
+            other => anyhow::bail!("no corpus part {other:?}: train, dev or test"),
+        }),
+        Some(("generated", n)) => {
+            let n: usize = n.parse().with_context(|| format!("generated:{n} needs a number"))?;
+            // Another seed than training's, so the lines are new.
+            generated_examples(n, 9)
+        }
+        _ => read_labelled(&std::fs::read_to_string(spec).with_context(|| format!("cannot read {spec}"))?),
+    }
+}
+
+/// `hotline eval --labels SET[,SET…]`: a report per set, then the summary of docs/triage.md.
 pub async fn eval(app: &App, labels: &str, confusion: bool) -> anyhow::Result<()> {
-    let text = if labels == "handwritten" {
-        HANDWRITTEN.to_owned()
-    } else {
-        std::fs::read_to_string(labels).with_context(|| format!("cannot read {labels}"))?
-    };
-    let set = read_labelled(&text)?;
-    let scores = evaluate(app, &set).await?;
     let model = app.triage_engine().map(|e| e.model.info.version.clone()).unwrap_or_default();
-    print_report(&format!("{labels} ({} requests; model {model})", set.len()), &scores, confusion, &mut std::io::stdout())?;
+    let mut out = std::io::stdout();
+    let mut summary = Vec::new();
+    for spec in labels.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let set = labelled_set(spec)?;
+        let scores = evaluate(app, &set).await?;
+        print_report(&format!("{spec} ({} requests; model {model})", set.len()), &scores, confusion, &mut out)?;
+        if !scores[0].missed.is_empty() {
+            writeln!(out, "emergencies missed (no emergency, no prompt): {}", scores[0].missed.join(" "))?;
+        }
+        writeln!(out)?;
+        summary.push((spec.to_owned(), scores[0].clone()));
+    }
+    print_summary(&summary, &mut out)?;
+    Ok(())
+}
+
+/// One column per set: the figures docs/triage.md reports.
+fn print_summary(sets: &[(String, Scores)], out: &mut impl Write) -> std::io::Result<()> {
+    fn pct(v: f64) -> String {
+        format!("{:.1}%", v * 100.0)
+    }
+    fn accuracy(s: &Scores, d: &str) -> String {
+        s.decisions.get(d).map_or_else(|| "-".to_owned(), |d| pct(d.report().accuracy))
+    }
+    type Row = (&'static str, Box<dyn Fn(&Scores) -> String>);
+    let rows: Vec<Row> = vec![
+        ("requests", Box::new(|s: &Scores| s.decisions.get("nature").map_or(0, |d| d.report().n).to_string())),
+        ("first-level category", Box::new(|s: &Scores| accuracy(s, "category"))),
+        ("deepest category", Box::new(|s: &Scores| accuracy(s, "category_path"))),
+        ("nature", Box::new(|s: &Scores| accuracy(s, "nature"))),
+        ("urgency", Box::new(|s: &Scores| accuracy(s, "urgency"))),
+        ("disposition", Box::new(|s: &Scores| accuracy(s, "disposition"))),
+        ("emergencies", Box::new(|s: &Scores| s.emergencies().to_string())),
+        ("emergency recall (flagged or prompted)", Box::new(|s: &Scores| pct(s.emergency_recall()))),
+        ("emergency precision (flagged or prompted)", Box::new(|s: &Scores| pct(s.emergency_precision()))),
+        ("emergency recall, no prompt needed", Box::new(|s: &Scores| pct(s.emergency_certain().0))),
+        ("emergency precision, no prompt needed", Box::new(|s: &Scores| pct(s.emergency_certain().1))),
+        ("emergencies sent as general, no prompt", Box::new(|s: &Scores| s.emergencies_dispatched_as_general().to_string())),
+        ("district where the text names it", Box::new(|s: &Scores| accuracy(s, "district_named"))),
+        ("street where the text names it", Box::new(|s: &Scores| accuracy(s, "street_named"))),
+        ("English first-level category", Box::new(|s: &Scores| accuracy(s, "category_en"))),
+        ("duplicate F1", Box::new(|s: &Scores| pct(s.duplicates().2))),
+    ];
+    writeln!(out, "== summary")?;
+    write!(out, "{:<42}", "figure")?;
+    for (name, _) in sets {
+        write!(out, " {name:>16}")?;
+    }
+    writeln!(out)?;
+    for (label, f) in &rows {
+        write!(out, "{label:<42}")?;
+        for (_, s) in sets {
+            write!(out, " {:>16}", f(s))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// A corpus line as the history file line of the order an operator filed for it: the operator's
+/// final labels, the state its disposition leads to. `None` for what a history file cannot say
+/// (a transfer to 110/119/120/122 keeps no service in it).
+fn floor_history_line(app: &App, l: &Labelled, received: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let at = |minutes: i64| (received + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let deepest = l.category_path.last().cloned().unwrap_or_else(|| l.category.clone());
+    let mut line = serde_json::json!({
+        "received_at": at(0),
+        "channel": l.channel.clone().unwrap_or_else(|| "phone".into()),
+        "text": l.text,
+        "nature": l.nature,
+        "category": deepest,
+        "urgency": l.urgency,
+        "district": l.district,
+        "street": l.street,
+    });
+    let obj = line.as_object_mut()?;
+    match l.disposition.as_str() {
+        "dispatch" => {
+            let unit = app.suggest_dispatch(&deepest, None, None)?.main_unit.code;
+            obj.insert("state".into(), "closed".into());
+            obj.insert("unit".into(), unit.into());
+            obj.insert("dispatched_at".into(), at(10).into());
+            obj.insert("replied_at".into(), at(60 * 24).into());
+            obj.insert("closed_at".into(), at(60 * 48).into());
+        }
+        "answer" => {
+            obj.insert("state".into(), "answered_directly".into());
+            obj.insert("closed_at".into(), at(5).into());
+        }
+        "redirect" => {
+            obj.insert("state".into(), "redirected".into());
+            obj.insert("closed_at".into(), at(5).into());
+        }
+        _ => return None,
+    }
+    Some(line.to_string())
+}
+
+/// `hotline eval --replay N`: the floor at work. The corpus's training part arrives as the floor's
+/// calls in N steps; for each call the current model suggests and the operator files the order with
+/// the right labels (each decision that differs is an override); the orders are stored as the
+/// history import stores them; then `hotline train`'s own reading of the stored orders (final labels,
+/// the same that an upheld dispute corrects) retrains the model beside the generated requests, and
+/// the test part is measured again. Starts from a model trained on generated requests alone.
+pub async fn replay(app: &App, steps: usize, generated: usize) -> anyhow::Result<()> {
+    let floor = corpus(Part::Train)?;
+    let test = corpus(Part::Test)?;
+    let dev = corpus(Part::Dev)?;
+    let base = generated_examples(generated, 1)?;
+    let tree = tree_knowledge(app);
+    let opts = TrainOptions::default();
+    let fit = |examples: &[Labelled], version: String| {
+        let mut m = TriageModel::train(examples, &tree, ModelInfo { version, source: "replay".into(), ..ModelInfo::default() }, &opts);
+        m.tune_emergency(&dev, 0.95, 0.9);
+        Engine::new(m)
+    };
+    app.set_triage_engine(fit(&base, "replay-0".into()));
+    let ctx = app.history_context("replay of the floor").await?;
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
+        "replay: {} calls in {steps} steps, beside {generated} generated requests; measured on the corpus test part",
+        floor.len()
+    )?;
+    writeln!(
+        out,
+        "{:>4} {:>7} {:>9}   {:>9} {:>7} {:>7} {:>11} {:>16}",
+        "step", "orders", "overrides", "category", "nature", "urgency", "disposition", "emergency recall"
+    )?;
+    let report = |step: usize, orders: usize, overrides: usize, s: &Scores, out: &mut std::io::Stdout| -> std::io::Result<()> {
+        let acc = |d: &str| s.decisions.get(d).map_or(0.0, |d| d.report().accuracy * 100.0);
+        writeln!(
+            out,
+            "{step:>4} {orders:>7} {overrides:>9}   {:>8.1}% {:>6.1}% {:>6.1}% {:>10.1}% {:>15.1}%",
+            acc("category"),
+            acc("nature"),
+            acc("urgency"),
+            acc("disposition"),
+            s.emergency_recall() * 100.0
+        )
+    };
+    report(0, 0, 0, &evaluate(app, &test).await?[0], &mut out)?;
+    let start = app.clock.now() - chrono::Duration::days(60);
+    let (mut stored, mut overrides, mut line_no) = (0usize, 0usize, 0u64);
+    for (step, calls) in floor.chunks(floor.len().div_ceil(steps.max(1))).enumerate() {
+        let mut rows = Vec::new();
+        for l in calls {
+            line_no += 1;
+            let t = app.triage(None, &l.text, None, None).await.map_err(|e| anyhow::anyhow!("{}: {e}", l.id))?;
+            overrides += [
+                t.nature != l.nature,
+                t.category_path.last() != l.category_path.last(),
+                t.urgency != l.urgency,
+                t.disposition != l.disposition,
+            ]
+            .iter()
+            .filter(|changed| **changed)
+            .count();
+            let at = start + chrono::Duration::minutes(i64::try_from(line_no).unwrap_or(0) * 20);
+            if let Some(line) = floor_history_line(app, l, at)
+                && let Ok(order) = ctx.order(line_no, &line)
+            {
+                rows.push(order);
+            }
+        }
+        stored += app.store_history(&rows, &format!("replay-step-{step}"), line_no).await?;
+        let mut examples = order_examples(app).await?;
+        examples.extend(base.iter().cloned());
+        app.set_triage_engine(fit(&examples, format!("replay-{}", step + 1)));
+        report(step + 1, stored, overrides, &evaluate(app, &test).await?[0], &mut out)?;
+    }
     Ok(())
 }

@@ -143,8 +143,10 @@ fn train_writes_a_versioned_model_the_server_can_load() {
     assert!(path.contains("triage-") && path.ends_with(".model"), "{path}");
     let bytes = std::fs::read(&path).expect("the model file");
     let model = hotline_triage::TriageModel::from_bytes(&bytes).expect("a model");
-    assert_eq!(model.info.source, "generated");
+    assert_eq!(model.info.source, "generated+corpus", "the corpus's training part is learned by default");
     assert!(model.info.evaluation.contains_key("handwritten.category"), "the file carries its figures: {:?}", model.info.evaluation.keys());
+    assert!(model.info.evaluation.contains_key("corpus_test.emergency"), "and the corpus test part's: {:?}", model.info.evaluation.keys());
+    assert!(model.thresholds.possible > 0.0 && model.thresholds.possible <= model.thresholds.emergency, "{:?}", model.thresholds);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("hand-written set"), "{err}");
     // With no orders and nothing generated there is nothing to learn from: a clear error.

@@ -94,7 +94,8 @@ const COLLOQUIAL: &[Row] = &[
     ("我住回龙观，暖气不热", "昌平区", Some("回龙观街道"), None),
     ("望京有个工地晚上施工", "朝阳区", Some("望京街道"), None),
     ("我家在和平里，楼下天天有人遛狗不拴绳", "东城区", Some("和平里街道"), None),
-    ("王府井步行街上有人发小广告", "东城区", Some("东华门街道"), Some("王府井社区居委会")),
+    // A landmark (the pedestrian street) names the street, not the community inside it.
+    ("王府井步行街上有人发小广告", "东城区", Some("东华门街道"), None),
     ("南锣鼓巷那边人太多了，胡同里全是垃圾", "东城区", Some("交道口街道"), Some("南锣鼓巷社区居委会")),
     ("护国寺那边有家餐馆油烟很大", "西城区", Some("什刹海街道"), Some("护国寺社区居委会")),
     ("我在金融街上班，附近共享单车乱停", "西城区", Some("金融街街道"), None),
@@ -441,5 +442,22 @@ fn coordinates_of_well_known_places_fall_in_their_districts() {
     ];
     for (place, lng, lat, want) in cases {
         assert_eq!(name(map.locate(lng, lat)), want, "{place} ({lng}, {lat})");
+    }
+}
+
+/// Landmarks people name instead of an address (crates/hotline-places/data/landmarks.csv).
+#[test]
+fn landmarks_resolve_to_their_district_and_street_and_roads_across_districts_decide_nothing() {
+    for (text, district, street) in [
+        ("国贸地铁站A口的扶梯停了一个礼拜", Some("朝阳区"), Some("建外街道")),
+        ("I'm at Guomao and the escalator is broken", Some("朝阳区"), Some("建外街道")),
+        ("北京西站出站口黑车拉客", Some("丰台区"), None),
+        ("协和医院门口号贩子倒号", Some("东城区"), Some("东华门街道")),
+        // A community of the same name in the landmark's district says more: its street.
+        ("颐和园门票能用老年卡吗", Some("海淀区"), Some("青龙桥街道")),
+        ("四环主路上有个轮胎", None, None),
+    ] {
+        let p = GAZETTEER.resolve(text);
+        assert_eq!((name(&p.district), name(&p.street)), (district, street), "{text}: {p:?}");
     }
 }

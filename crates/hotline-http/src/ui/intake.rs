@@ -71,6 +71,12 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                     }
                     label for="description" { (lang.t("诉求内容", "What the caller says")) }
                     textarea id="description" name="description" required maxlength="4000" { (v("description")) }
+                    div #emergency-prompt .emergency-prompt .hidden role="alert" aria-live="assertive"
+                        data-possible=(lang.t("可能紧急", "Possible emergency")) data-certain=(lang.t("紧急", "Emergency"))
+                        data-then=(lang.t("确认后：", "Confirming sets: ")) {
+                        strong #emergency-title {} " " span #emergency-reason {} " " span.muted #emergency-then {}
+                        " " button.danger type="button" #emergency-confirm { (lang.t("确认紧急", "Confirm emergency")) " " kbd { "Alt+E" } }
+                    }
                     div.grid3 {
                         div { label for="district" { (lang.t("区", "District")) }
                             select name="district" id="district" {

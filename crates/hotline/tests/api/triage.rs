@@ -27,6 +27,28 @@ async fn an_emergency_is_never_suggested_as_a_general_request() {
 }
 
 #[tokio::test]
+async fn a_danger_told_only_by_its_circumstances_is_flagged_with_its_reason_and_a_past_one_is_not_an_emergency() {
+    let app = spawn_app().await;
+    for text in [
+        "河边冰面上有几个小孩在玩，冰都快化了",
+        "五楼空调外机就剩一个角挂着了，一直晃，楼下就是小学门口",
+        "我妈正在电话里跟一个自称公安的人说话，说要把存款转到安全账户",
+    ] {
+        let t = triage(&app, "operator", text).await;
+        let level = t["emergency"]["level"].as_str().expect("a level");
+        assert!(level == "emergency" || level == "possible", "{text}: {t:#}");
+        assert!(!t["emergency"]["reason_zh"].as_str().unwrap_or("").is_empty(), "a reason: {t:#}");
+        assert!(t["emergency"]["situations"].as_array().is_some_and(|s| !s.is_empty()), "{t:#}");
+        assert_ne!(t["disposition"], "answer", "{text}");
+    }
+    let t = triage(&app, "operator", "上周楼里电梯困人，人已经救出来了，想问问电梯年检合格标志贴在哪儿").await;
+    assert_ne!(t["emergency"]["level"], "emergency", "{t:#}");
+    assert_ne!(t["urgency"], "emergency", "{t:#}");
+    let t = triage(&app, "operator", "请问居住证怎么办理").await;
+    assert_eq!(t["emergency"]["level"], "none");
+}
+
+#[tokio::test]
 async fn triage_names_the_place_the_unit_and_three_alternatives_per_decision() {
     let app = spawn_app().await;
     let t = triage(&app, "operator", "市民来电反映：朝阳区望京街道望京西园三区小区门口长期有车辆乱停，占用消防通道").await;
