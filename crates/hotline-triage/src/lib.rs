@@ -365,9 +365,12 @@ impl Engine {
     }
 
     fn emergency_probability_of(&self, features: &[u32], text: &str) -> f32 {
-        let f = with_cues(features.to_vec(), emergency::cue_features(text));
+        self.emergency_probability_with_cues(&with_cues(features.to_vec(), emergency::cue_features(text)))
+    }
+
+    fn emergency_probability_with_cues(&self, f: &[u32]) -> f32 {
         let m = &self.model.emergency;
-        let p = m.probs(&f);
+        let p = m.probs(f);
         m.classes.iter().position(|c| c == "yes").map_or(0.0, |i| p[i])
     }
 
@@ -385,7 +388,7 @@ impl Engine {
         let situations = emergency::situations(text);
         let now = situations.iter().find(|s| !s.discounted);
         let f = with_cues(features.to_vec(), emergency::cue_features(text));
-        let p = self.emergency_probability_of(features, text);
+        let p = self.emergency_probability_with_cues(&f);
         let learned = |m: &Linear| m.top(&f, 1).into_iter().next().map(|(c, _)| c).filter(|c| !c.is_empty());
         // A rule decides unless the text puts the danger in the past, second-hand or in thanks
         // ("上周电梯困人，已经救出来了"): then the classifier decides, and the rule at least prompts.

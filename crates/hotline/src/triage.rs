@@ -555,7 +555,12 @@ fn floor_history_line(app: &App, l: &Labelled, received: chrono::DateTime<chrono
     let obj = line.as_object_mut()?;
     match l.disposition.as_str() {
         "dispatch" => {
-            let unit = app.suggest_dispatch(&deepest, None, None)?.main_unit.code;
+            // The catalogue's unit where it names one without a place; else a city department (the
+            // replay learns labels, not who handled them).
+            let unit = app
+                .suggest_dispatch(&deepest, None, None)
+                .map(|d| d.main_unit.code)
+                .or_else(|| app.units().all().iter().find(|u| u.class == hotline_domain::UnitClass::Department).map(|u| u.code.clone()))?;
             obj.insert("state".into(), "closed".into());
             obj.insert("unit".into(), unit.into());
             obj.insert("dispatched_at".into(), at(10).into());
@@ -620,7 +625,7 @@ pub async fn replay(app: &App, steps: usize, generated: usize) -> anyhow::Result
     };
     report(0, 0, 0, &evaluate(app, &test).await?[0], &mut out)?;
     let start = app.clock.now() - chrono::Duration::days(60);
-    let (mut stored, mut overrides, mut line_no) = (0usize, 0usize, 0u64);
+    let (mut stored, mut overrides, mut line_no, mut skipped, mut not_storable) = (0usize, 0usize, 0u64, 0usize, 0usize);
     for (step, calls) in floor.chunks(floor.len().div_ceil(steps.max(1))).enumerate() {
         let mut rows = Vec::new();
         for l in calls {
@@ -636,10 +641,15 @@ pub async fn replay(app: &App, steps: usize, generated: usize) -> anyhow::Result
             .filter(|changed| **changed)
             .count();
             let at = start + chrono::Duration::minutes(i64::try_from(line_no).unwrap_or(0) * 20);
-            if let Some(line) = floor_history_line(app, l, at)
-                && let Ok(order) = ctx.order(line_no, &line)
-            {
-                rows.push(order);
+            match floor_history_line(app, l, at).map(|line| ctx.order(line_no, &line)) {
+                Some(Ok(order)) => rows.push(order),
+                Some(Err(e)) => {
+                    skipped += 1;
+                    if skipped <= 3 {
+                        eprintln!("{}: not stored: {}", l.id, hotline_app::history::line_error(line_no, &e));
+                    }
+                }
+                None => not_storable += 1,
             }
         }
         stored += app.store_history(&rows, &format!("replay-step-{step}"), line_no).await?;
@@ -648,5 +658,9 @@ pub async fn replay(app: &App, steps: usize, generated: usize) -> anyhow::Result
         app.set_triage_engine(fit(&examples, format!("replay-{}", step + 1)));
         report(step + 1, stored, overrides, &evaluate(app, &test).await?[0], &mut out)?;
     }
+    writeln!(
+        out,
+        "not stored: {not_storable} transfers and duplicates (a history line keeps no service or link), {skipped} refused by the import's checks"
+    )?;
     Ok(())
 }

@@ -109,6 +109,7 @@ pub(super) async fn triage(requests: usize, train: usize) -> anyhow::Result<()> 
         .into_iter()
         .map(|l| l.text)
         .chain(crate::triage::generated_examples(2_000, 7)?.into_iter().map(|l| l.text))
+        .chain(crate::triage::corpus(crate::triage::Part::Test)?.into_iter().map(|l| l.text))
         .collect();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     for t in &texts {
