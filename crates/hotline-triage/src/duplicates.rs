@@ -36,8 +36,38 @@ pub struct Match {
 }
 
 /// Words people use when they call about the same thing again.
-const REPEAT_CUES: &[&str] =
-    &["再催", "又来", "又打", "又反映", "还没", "还是没", "已经有人打过", "上次反映", "之前反映", "again", "still", "already reported"];
+const REPEAT_CUES: &[&str] = &[
+    "再催",
+    "又来",
+    "又打",
+    "又反映",
+    "又开始",
+    "又支起来",
+    "还没",
+    "还是没",
+    "还是那",
+    "还在",
+    "依旧",
+    "仍未",
+    "仍在",
+    "已经有人打过",
+    "打过电话",
+    "再打",
+    "上回",
+    "上次",
+    "之前反映",
+    "之前已",
+    "此前",
+    "已反映",
+    "反映过",
+    "第几回",
+    "again",
+    "still",
+    "already reported",
+    "following up",
+    "follow up",
+    "reported this",
+];
 
 pub fn has_repeat_cue(text: &str) -> bool {
     let t = crate::features::normalise(text);
@@ -153,5 +183,32 @@ mod tests {
         assert_eq!(idx.check_and_add(later), None, "a month later is a new incident");
         let other_matter = cand(&f, "e", "望京街道门口乱停车", Some("望京街道"), "TRF", 2);
         assert_eq!(idx.check_and_add(other_matter), None);
+    }
+}
+
+#[cfg(test)]
+mod retold {
+    use super::*;
+    use crate::Featurizer;
+
+    #[test]
+    fn a_problem_retold_with_a_repeat_word_at_the_same_street_matches() {
+        let f = Featurizer::default();
+        let c = |id: &str, text: &str| Candidate {
+            id: id.into(),
+            fingerprint: f.fingerprint(text),
+            district: Some("东城区".into()),
+            street: Some("北新桥街道".into()),
+            community: None,
+            category: Some("ENV".into()),
+            deepest: Some("ENV/fumes/restaurant".into()),
+            nature: Some("complaint".into()),
+            at_ms: Some(0),
+            repeat_cue: has_repeat_cue(text),
+        };
+        let a = c("a", "我住北新桥三条一个大杂院儿，簋街那家小龙虾店把排烟管子直接怼到我们院墙上，每天从下午四点熏到后半夜两点");
+        let b = c("b", "这都第几回了！我跟您说的北新桥三条那院儿，簋街那小龙虾馆子的排烟筒子，还冲我们院儿喷呢，今儿下午又开始了");
+        assert!(b.repeat_cue);
+        assert!(score(&b, &a, 1000) > 0.0, "overlap {}", overlap(&b.fingerprint, &a.fingerprint));
     }
 }

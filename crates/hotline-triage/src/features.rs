@@ -13,6 +13,7 @@ const WORD: u8 = b'w';
 const UNI: u8 = b'u';
 const BI: u8 = b'b';
 const EN: u8 = b'e';
+const EN_PAIR: u8 = b'p';
 
 const ENGLISH_STOPWORDS: &[&str] = &[
     "a", "an", "the", "and", "or", "but", "is", "are", "was", "were", "be", "been", "am", "i", "me", "my", "we", "our", "you", "your",
@@ -136,7 +137,18 @@ impl Featurizer {
     /// The hashed features of a text: sorted, without repeats.
     pub fn features(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len());
-        self.each_token(&normalise(text), |kind, tok| out.push(fnv(kind, tok)));
+        // English word pairs too ("power outage", "fire exit"): English has no characters to pair.
+        let mut previous_english: Option<String> = None;
+        self.each_token(&normalise(text), |kind, tok| {
+            out.push(fnv(kind, tok));
+            if kind == EN {
+                if let Some(p) = previous_english.replace(tok.to_owned()) {
+                    out.push(fnv(EN_PAIR, &format!("{p} {tok}")));
+                }
+            } else if kind == WORD {
+                previous_english = None;
+            }
+        });
         out.sort_unstable();
         out.dedup();
         out

@@ -448,7 +448,7 @@ impl Engine {
             let p = nature.iter().find(|(n, _)| n == cued).map_or(0.5, |(_, p)| p.max(0.5));
             promote_with(&mut nature, cued, p);
         }
-        if rules::nature_cue(text).is_none() && rules::is_question(text) && nature.first().is_some_and(|(n, p)| n != "consult" && *p < 0.99)
+        if rules::nature_cue(text).is_none() && rules::is_question(text) && nature.first().is_some_and(|(n, p)| n != "consult" && *p < 0.6)
         {
             let p = nature.iter().find(|(n, _)| n == "consult").map_or(0.5, |(_, p)| p.max(0.5));
             promote_with(&mut nature, "consult", p);
