@@ -254,3 +254,24 @@ fn kb_import_loads_a_folder_of_markdown_once_and_refuses_a_bad_file_without_savi
     assert!(String::from_utf8_lossy(&out.stdout).contains(&expected), "the edit was not saved by the failed run");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn eval_prints_the_summary_per_set_and_no_emergency_of_the_dev_part_or_the_hand_written_set_goes_unprompted() {
+    let dir = temp("eval-summary");
+    let out = hotline()
+        .args(["eval", "--labels", "corpus:dev,handwritten"])
+        .current_dir(&dir)
+        .env_remove("HOTLINE_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let summary = text.split("== summary").nth(1).expect("a summary");
+    for row in ["first-level category", "nature", "emergency recall (flagged or prompted)", "emergency precision", "duplicate F1"] {
+        assert!(summary.lines().any(|l| l.starts_with(row)), "{row} missing:\n{summary}");
+    }
+    let unprompted = summary.lines().find(|l| l.starts_with("emergencies sent as general, no prompt")).expect("the row");
+    let counts: Vec<&str> = unprompted.split_whitespace().rev().take(2).collect();
+    assert_eq!(counts, ["0", "0"], "{unprompted}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

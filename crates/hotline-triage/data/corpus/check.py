@@ -57,20 +57,12 @@ def check(path):
             i = r["id"]
             if i in seen:
                 errors.append(f"{where}: duplicate id {i}")
-            if r["voice"] not in VOICES:
-                errors.append(f"{where}: voice {r['voice']!r} not in {sorted(VOICES)}")
-            if r["channel"] not in CHANNELS:
-                errors.append(f"{where}: channel {r['channel']!r}")
-            if r["lang"] not in LANGS:
-                errors.append(f"{where}: lang {r['lang']!r}")
+            for field, allowed in [("voice", VOICES), ("channel", CHANNELS), ("lang", LANGS), ("nature", NATURES),
+                                   ("urgency", URGENCIES), ("disposition", DISPOSITIONS)]:
+                if r[field] not in allowed:
+                    errors.append(f"{where}: {field} {r[field]!r} not in {sorted(allowed)}")
             if not isinstance(r["text"], str) or len(r["text"].strip()) < 2:
                 errors.append(f"{where}: empty text")
-            if r["nature"] not in NATURES:
-                errors.append(f"{where}: nature {r['nature']!r}")
-            if r["urgency"] not in URGENCIES:
-                errors.append(f"{where}: urgency {r['urgency']!r}")
-            if r["disposition"] not in DISPOSITIONS:
-                errors.append(f"{where}: disposition {r['disposition']!r}")
             p = r["category_path"]
             if not isinstance(p, list) or not p:
                 errors.append(f"{where}: category_path must be a non-empty list")
