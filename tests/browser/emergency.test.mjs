@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demo, startDemo, stopDemo, withPage, shot, text, login } from './harness.mjs';
+import { demo, startDemo, stopDemo, withPage, shot, text, login, navigate } from './harness.mjs';
 
 before(startDemo);
 after(stopDemo);
@@ -40,5 +40,30 @@ test('a hypothetical danger is not prompted as an emergency', { timeout: 30000 }
     assert.ok(await page.locator('#emergency-prompt').isHidden(), 'no prompt for "what if"');
     assert.notEqual(await text(page, '#triage-urgency .chip.best'), '', 'suggestions are shown');
     await shot(page, 'emergency-hypothetical');
+  });
+});
+
+test('a web-form order describing a danger shows the prompt on the order page, and confirming sets urgency and category', { timeout: 60000 }, async () => {
+  let number;
+  await withPage('emergency-web-citizen', async (page) => {
+    await page.goto(`${demo.base}/citizen`);
+    await page.fill('#c-description', '河边冰面上有几个小孩在玩，冰都快化了，没有大人管');
+    await page.selectOption('#c-district', { label: '朝阳区' });
+    await page.fill('#c-address', '朝阳公园南门外河边');
+    await page.fill('#c-phone', '13911115555');
+    await navigate(page, () => page.click('#citizen-submit'));
+    number = (await text(page, '#receipt-number')).trim();
+  });
+  await withPage('emergency-web-order', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${demo.base}/orders/${number}`);
+    const prompt = page.locator('#order-emergency-prompt');
+    assert.equal(await prompt.count(), 1, 'the prompt is on the order page');
+    assert.match(await prompt.innerText(), /可能紧急|紧急/);
+    assert.match(await prompt.innerText(), /孩子或老人身处险境/, 'with its reason');
+    await page.click('#order-emergency-confirm');
+    assert.equal(await page.locator('#t-urgency').inputValue(), 'emergency');
+    assert.notEqual(await page.locator('#t-category').inputValue(), '');
+    await shot(page, 'emergency-web-order');
   });
 });

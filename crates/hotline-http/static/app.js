@@ -506,4 +506,12 @@ document.addEventListener('submit', (e) => {
       });
     });
   });
+  // A possible emergency on the order page: the button sets urgency and category as proposed.
+  document.querySelectorAll('[data-emergency-category]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      fill('t-urgency', 'emergency');
+      fill('t-category', b.getAttribute('data-emergency-category'));
+      b.disabled = true;
+    });
+  });
 })();

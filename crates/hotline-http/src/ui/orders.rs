@@ -127,6 +127,15 @@ fn triage_help(lang: Lang, t: &hotline_app::triage::TriageOut) -> Markup {
         div.suggest #order-triage-help {
             strong { (lang.t("智能分拣建议", "Triage suggestions")) }
             @if let Some(r) = &t.rule { p.badge.emergency { (lang.t("规则：", "Rule: ")) (r.matched) } }
+            @if t.emergency.level != "none" {
+                div.emergency-prompt #order-emergency-prompt role="alert" {
+                    strong { (if t.emergency.level == "possible" { lang.t("可能紧急：", "Possible emergency: ") } else { lang.t("紧急：", "Emergency: ") }) }
+                    (if lang.zh() { &t.emergency.reason_zh } else { &t.emergency.reason_en }) " "
+                    button.danger type="button" #order-emergency-confirm data-emergency-category=(t.emergency.category) {
+                        (lang.t("确认紧急（紧急程度与分类）", "Confirm emergency (urgency and category)"))
+                    }
+                }
+            }
             dl.kv {
                 dt { (lang.t("性质", "Nature")) } dd { (chips("t-nature", &t.alternatives.nature)) }
                 dt { (lang.t("分类", "Category")) } dd { (chips("t-category", &t.alternatives.category)) }
