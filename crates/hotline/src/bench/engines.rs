@@ -101,8 +101,11 @@ pub(super) fn places(iterations: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) async fn triage(requests: usize, train: usize) -> anyhow::Result<()> {
-    let server = start_server().await?;
+pub(super) async fn triage(requests: usize, train: usize, database: Option<&str>) -> anyhow::Result<()> {
+    let server = match database {
+        Some(url) => super::start_server_with(|c| c.database_url = crate::config::DatabaseUrl(url.to_owned())).await?,
+        None => start_server().await?,
+    };
     let app = server.app.clone();
     let engine = app.triage_engine().ok_or_else(|| anyhow::anyhow!("no triage model"))?;
     let texts: Vec<String> = crate::triage::read_labelled(crate::triage::HANDWRITTEN)?

@@ -65,6 +65,10 @@ pub enum BenchCommand {
         /// Generated requests to train on (the figure is for 1,000,000).
         #[arg(long, default_value_t = 1_000_000)]
         train: usize,
+        /// Store the orders here (a PostgreSQL URL, for the full use case's duplicate query)
+        /// instead of a fresh SQLite file.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Deadline scheduler passes with many open orders stored: a pass when nothing is due (the
     /// steady state) and the pass that fires the notices of the orders whose deadlines have passed.
@@ -339,7 +343,7 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Analytics { orders, runs, no_duckdb, keep } => analytics::analytics(*orders, *runs, !*no_duckdb, keep.clone()).await,
         BenchCommand::AnalyticsIo { orders } => analytics::analytics_io(*orders).await,
         BenchCommand::Ask { rounds } => analytics::ask(*rounds),
-        BenchCommand::Triage { requests, train } => triage(*requests, *train).await,
+        BenchCommand::Triage { requests, train, database } => triage(*requests, *train, database.as_deref()).await,
         BenchCommand::Scheduler { orders, due } => scheduler(*orders, *due).await,
         BenchCommand::Assess { orders } => assess(*orders).await,
         BenchCommand::Open311 { orders, queries } => open311(*orders, *queries).await,
