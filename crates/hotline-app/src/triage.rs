@@ -250,7 +250,8 @@ impl App {
         duplicates.sort_by(|a, b| b.score.total_cmp(&a.score));
         duplicates.truncate(5);
 
-        let emergency = s.urgency.first().is_some_and(|(u, _)| u == "emergency") || s.emergency.level != hotline_triage::Level::None;
+        // Only the emergency decision makes an urgency `emergency`, so its level says it all.
+        let emergency = s.emergency.level != hotline_triage::Level::None;
         // A repeat with nothing new is linked; an emergency (or a possible one) is never held back
         // as a duplicate.
         let duplicate = duplicates.first().filter(|_| !emergency && s.rule.is_none());

@@ -184,30 +184,16 @@ mod tests {
         let other_matter = cand(&f, "e", "望京街道门口乱停车", Some("望京街道"), "TRF", 2);
         assert_eq!(idx.check_and_add(other_matter), None);
     }
-}
-
-#[cfg(test)]
-mod retold {
-    use super::*;
-    use crate::Featurizer;
 
     #[test]
     fn a_problem_retold_with_a_repeat_word_at_the_same_street_matches() {
         let f = Featurizer::default();
-        let c = |id: &str, text: &str| Candidate {
-            id: id.into(),
-            fingerprint: f.fingerprint(text),
-            district: Some("东城区".into()),
-            street: Some("北新桥街道".into()),
-            community: None,
-            category: Some("ENV".into()),
+        let retold = |id: &str, text: &str| Candidate {
             deepest: Some("ENV/fumes/restaurant".into()),
-            nature: Some("complaint".into()),
-            at_ms: Some(0),
-            repeat_cue: has_repeat_cue(text),
+            ..cand(&f, id, text, Some("北新桥街道"), "ENV", 0)
         };
-        let a = c("a", "我住北新桥三条一个大杂院儿，簋街那家小龙虾店把排烟管子直接怼到我们院墙上，每天从下午四点熏到后半夜两点");
-        let b = c("b", "这都第几回了！我跟您说的北新桥三条那院儿，簋街那小龙虾馆子的排烟筒子，还冲我们院儿喷呢，今儿下午又开始了");
+        let a = retold("a", "我住北新桥三条一个大杂院儿，簋街那家小龙虾店把排烟管子直接怼到我们院墙上，每天从下午四点熏到后半夜两点");
+        let b = retold("b", "这都第几回了！我跟您说的北新桥三条那院儿，簋街那小龙虾馆子的排烟筒子，还冲我们院儿喷呢，今儿下午又开始了");
         assert!(b.repeat_cue);
         assert!(score(&b, &a, 1000) > 0.0, "overlap {}", overlap(&b.fingerprint, &a.fingerprint));
     }

@@ -1070,57 +1070,67 @@ impl Modality {
     }
 }
 
-/// The situations a text describes (each with the words that matched), best first: those stated as
-/// happening now before discounted ones.
-pub fn situations(text: &str) -> Vec<Found> {
+/// What the emergency decision reads in a text, in one pass over it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The situations described, best first: those stated as happening now before discounted ones.
+    pub situations: Vec<Found>,
+    /// The features the classifier adds to the text's words ([`cue_features`]).
+    pub cues: Vec<u32>,
+    /// The modality of the text as written (the rules' discount).
+    pub modality: Modality,
+}
+
+/// Reads a text once for the situations it describes and the classifier's cue features: each
+/// situation found (and whether it is discounted), each group of each situation that matched (a
+/// partial situation), and the modality markers.
+pub fn read(text: &str) -> Reading {
     let t = padded(text);
-    let modality = Modality::of(&t);
-    let mut out: Vec<Found> = SITUATIONS
-        .iter()
-        .filter_map(|s| {
-            let matched: Option<Vec<&'static str>> = s.groups.iter().map(|g| first_in(&t, g)).collect();
-            let matched = matched?;
-            Some(Found {
+    let around = Modality::of(&t);
+    let when = if around.discounted() { "discounted" } else { "now" };
+    let mut situations = Vec::new();
+    let mut cues = Vec::new();
+    for s in SITUATIONS {
+        let hits: Vec<Option<&'static str>> = s.groups.iter().map(|g| first_in(&t, g)).collect();
+        for (i, hit) in hits.iter().enumerate() {
+            if hit.is_some() {
+                cues.push(fnv(b'g', &format!("{}#{i}", s.code)));
+            }
+        }
+        if let Some(matched) = hits.into_iter().collect::<Option<Vec<_>>>() {
+            cues.push(fnv(b's', s.code));
+            cues.push(fnv(b's', &format!("any:{when}")));
+            cues.push(fnv(b's', &format!("{}:{when}", s.code)));
+            situations.push(Found {
                 code: s.code,
                 zh: s.zh,
                 en: s.en,
                 disposition: s.disposition,
                 category: s.category,
                 matched,
-                discounted: modality.discounted(),
-            })
-        })
-        .collect();
-    out.sort_by_key(|f| f.discounted);
-    out
+                discounted: around.discounted(),
+            });
+        }
+    }
+    situations.sort_by_key(|f| f.discounted);
+    for (flag, name) in [(around.hypothetical, "hypothetical"), (around.past, "past"), (around.second_hand, "second_hand")] {
+        if flag {
+            cues.push(fnv(b'm', name));
+        }
+    }
+    // The text itself, without the padding the cue words need.
+    let modality = Modality::of(&t[1..t.len() - 1]);
+    Reading { situations, cues, modality }
 }
 
-/// The features the emergency classifier adds to the text's words: each situation found (and whether
-/// it is discounted), each group of each situation that matched (a partial situation), and the
-/// modality markers.
+/// The situations a text describes (each with the words that matched), best first.
+pub fn situations(text: &str) -> Vec<Found> {
+    read(text).situations
+}
+
+/// The features the emergency classifier adds to the text's words (see [`read`]).
 pub fn cue_features(text: &str) -> Vec<u32> {
-    let t = padded(text);
-    let modality = Modality::of(&t);
-    let mut out = Vec::new();
-    for s in SITUATIONS {
-        let hits: Vec<bool> = s.groups.iter().map(|g| any_in(&t, g)).collect();
-        for (i, hit) in hits.iter().enumerate() {
-            if *hit {
-                out.push(fnv(b'g', &format!("{}#{i}", s.code)));
-            }
-        }
-        if hits.iter().all(|h| *h) {
-            out.push(fnv(b's', s.code));
-            out.push(fnv(b's', if modality.discounted() { "any:discounted" } else { "any:now" }));
-            out.push(fnv(b's', &format!("{}:{}", s.code, if modality.discounted() { "discounted" } else { "now" })));
-        }
-    }
-    for (flag, name) in [(modality.hypothetical, "hypothetical"), (modality.past, "past"), (modality.second_hand, "second_hand")] {
-        if flag {
-            out.push(fnv(b'm', name));
-        }
-    }
-    out
+    read(text).cues
 }
 
 /// Thresholds on the classifier's probability, chosen on a development set at training time.

@@ -94,7 +94,7 @@ pub struct Answer {
 impl Answer {
     /// Whether the answer treats the request as an emergency: its urgency or transfer says so.
     fn says_emergency(&self) -> bool {
-        self.urgency == "emergency" || self.disposition.starts_with("transfer_")
+        crate::is_emergency(&self.urgency, &self.disposition)
     }
 
     /// Whether the operator is told it may be one (an emergency, or the possible-emergency prompt).
@@ -123,11 +123,11 @@ pub struct Scores {
     duplicates_right: usize,
 }
 
-/// Rewrites each answer's `duplicate_of` to the first request of its incident in the truth (a
-/// repeat linked to another repeat of the same incident is right), given the set in order.
-pub fn resolve_duplicate_roots(set: &[Labelled], answers: &mut [Answer]) {
+/// The first request of an incident, for any request of a set in order: a repeat of a repeat leads
+/// back to it.
+fn duplicate_root(set: &[Labelled]) -> impl Fn(&str) -> String + '_ {
     let truth: BTreeMap<&str, Option<&str>> = set.iter().map(|l| (l.id.as_str(), l.duplicate_of.as_deref())).collect();
-    let root = |id: &str| {
+    move |id: &str| {
         let mut id = id.to_owned();
         for _ in 0..50 {
             match truth.get(id.as_str()).copied().flatten() {
@@ -136,12 +136,25 @@ pub fn resolve_duplicate_roots(set: &[Labelled], answers: &mut [Answer]) {
             }
         }
         id
-    };
+    }
+}
+
+/// Rewrites each answer's `duplicate_of` to the first request of its incident in the truth (a
+/// repeat linked to another repeat of the same incident is right), given the set in order.
+pub fn resolve_duplicate_roots(set: &[Labelled], answers: &mut [Answer]) {
+    let root = duplicate_root(set);
     for a in answers.iter_mut() {
         if let Some(d) = a.duplicate_of.take() {
             a.duplicate_of = Some(root(&d));
         }
     }
+}
+
+/// The set with each truth's `duplicate_of` resolved the same way, so that answers and truths are
+/// compared incident to incident.
+pub fn with_duplicate_roots(set: &[Labelled]) -> Vec<Labelled> {
+    let root = duplicate_root(set);
+    set.iter().map(|l| Labelled { duplicate_of: l.duplicate_of.as_deref().map(&root), ..l.clone() }).collect()
 }
 
 impl Scores {
@@ -356,6 +369,32 @@ mod tests {
         // F1(a) = 2·2/(2·2+0+1) = 0.8; F1(b) = 2·1/(2·1+1+0) = 0.6667.
         assert!((r.macro_f1 - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-9, "{}", r.macro_f1);
         assert!(d.confusion(10).contains("truth\\pred"));
+    }
+
+    #[test]
+    fn a_repeat_of_a_repeat_leads_back_to_the_first_request_in_answers_and_truths() {
+        let line = |id: &str, of: Option<&str>| Labelled {
+            id: id.into(),
+            channel: None,
+            text: String::new(),
+            nature: "complaint".into(),
+            category: "UTL".into(),
+            category_path: vec!["UTL".into()],
+            urgency: "general".into(),
+            disposition: if of.is_some() { "duplicate" } else { "dispatch" }.into(),
+            district: None,
+            street: None,
+            duplicate_of: of.map(str::to_owned),
+            received_at: None,
+            lang: None,
+            writer: None,
+        };
+        let set = [line("a", None), line("b", Some("a")), line("c", Some("b"))];
+        let truths = with_duplicate_roots(&set);
+        assert_eq!(truths.iter().map(|l| l.duplicate_of.as_deref()).collect::<Vec<_>>(), [None, Some("a"), Some("a")]);
+        let mut answers = vec![Answer { duplicate_of: Some("b".into()), ..Answer::default() }];
+        resolve_duplicate_roots(&set, &mut answers);
+        assert_eq!(answers[0].duplicate_of.as_deref(), Some("a"));
     }
 
     #[test]

@@ -53,10 +53,16 @@ pub struct Labelled {
 }
 
 impl Labelled {
-    /// An emergency: emergency urgency or a 110/119/120/122 transfer.
+    /// An emergency: see [`is_emergency`].
     pub fn is_emergency(&self) -> bool {
-        self.urgency == "emergency" || self.disposition.starts_with("transfer_")
+        is_emergency(&self.urgency, &self.disposition)
     }
+}
+
+/// Whether an urgency and a disposition make an emergency: emergency urgency or a 110/119/120/122
+/// transfer (labels and answers alike).
+pub fn is_emergency(urgency: &str, disposition: &str) -> bool {
+    urgency == "emergency" || disposition.starts_with("transfer_")
 }
 
 /// A decision's candidates, best first, with probabilities.
@@ -206,7 +212,20 @@ impl TriageModel {
         let hints = &tree.hints;
         let vocabulary = tree.vocabulary.clone();
         let featurizer = Featurizer::new(vocabulary.iter().map(String::as_str));
-        let feats: Vec<Vec<u32>> = parallel_map(examples, |e| featurizer.features(&e.text));
+        // Each distinct text is read once: the corpus's lines repeat by their weight.
+        let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut unique: Vec<&str> = Vec::new();
+        let text_of: Vec<usize> = examples
+            .iter()
+            .map(|e| {
+                *first_of.entry(e.text.as_str()).or_insert_with(|| {
+                    unique.push(e.text.as_str());
+                    unique.len() - 1
+                })
+            })
+            .collect();
+        let unique_feats: Vec<Vec<u32>> = parallel_map(&unique, |t| featurizer.features(t));
+        let feats: Vec<Vec<u32>> = text_of.iter().map(|&i| unique_feats[i].clone()).collect();
         let hint_feats: Vec<(Vec<u32>, String)> = hints.iter().map(|(t, c)| (featurizer.features(t), c.clone())).collect();
         let fit = |label: &dyn Fn(&Labelled) -> Option<String>,
                    subset: &dyn Fn(&Labelled) -> bool,
@@ -250,8 +269,11 @@ impl TriageModel {
         let urgency = fit(&|e| Some(e.urgency.clone()), &all, &no_hint);
         let disposition = fit(&|e| Some(e.disposition.clone()).filter(|d| d != "duplicate"), &all, &no_hint);
         // The emergency decision sees the words plus the situations the text describes.
-        let emergency_feats: Vec<Vec<u32>> =
-            parallel_map(examples, |e| with_cues(featurizer.features(&e.text), emergency::cue_features(&e.text)));
+        let unique_emergency: Vec<Vec<u32>> = parallel_map(&unique.iter().zip(&unique_feats).collect::<Vec<_>>(), |(t, f)| {
+            with_cues((*f).clone(), emergency::cue_features(t))
+        });
+        drop(unique_feats);
+        let emergency_feats: Vec<Vec<u32>> = text_of.iter().map(|&i| unique_emergency[i].clone()).collect();
         let is_emergency_node = |c: &str| tree.default_urgency.get(c).is_some_and(|u| u == "emergency");
         let emergency = {
             let classes = vec!["no".to_owned(), "yes".to_owned()];
@@ -361,11 +383,7 @@ impl Engine {
 
     /// The emergency classifier's probability for a text.
     pub fn emergency_probability(&self, text: &str) -> f32 {
-        self.emergency_probability_of(&self.featurizer.features(text), text)
-    }
-
-    fn emergency_probability_of(&self, features: &[u32], text: &str) -> f32 {
-        self.emergency_probability_with_cues(&with_cues(features.to_vec(), emergency::cue_features(text)))
+        self.emergency_probability_with_cues(&with_cues(self.featurizer.features(text), emergency::cue_features(text)))
     }
 
     fn emergency_probability_with_cues(&self, f: &[u32]) -> f32 {
@@ -385,15 +403,14 @@ impl Engine {
         urgency: &Ranked,
         disposition: &Ranked,
     ) -> EmergencyCall {
-        let situations = emergency::situations(text);
+        let emergency::Reading { situations, cues, modality } = emergency::read(text);
         let now = situations.iter().find(|s| !s.discounted);
-        let f = with_cues(features.to_vec(), emergency::cue_features(text));
+        let f = with_cues(features.to_vec(), cues);
         let p = self.emergency_probability_with_cues(&f);
         let learned = |m: &Linear| m.top(&f, 1).into_iter().next().map(|(c, _)| c).filter(|c| !c.is_empty());
         // A rule decides unless the text puts the danger in the past, second-hand or in thanks
         // ("上周电梯困人，已经救出来了"): then the classifier decides, and the rule at least prompts.
-        let discounted = emergency::Modality::of(&features::normalise(text)).discounted();
-        if let Some(hit) = rule.filter(|_| !discounted) {
+        if let Some(hit) = rule.filter(|_| !modality.discounted()) {
             return EmergencyCall {
                 level: Level::Emergency,
                 p: 1.0,

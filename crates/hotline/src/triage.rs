@@ -43,6 +43,8 @@ pub enum Part {
 }
 
 impl Part {
+    pub const ALL: [Part; 3] = [Part::Train, Part::Dev, Part::Test];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Train => "train",
@@ -264,7 +266,8 @@ pub async fn evaluate(app: &App, set: &[Labelled]) -> anyhow::Result<[Scores; 3]
     let model = answers(app, set).await?;
     let majority_answer = majority(set);
     let (mut m, mut maj, mut kw) = (Scores::default(), Scores::default(), Scores::default());
-    for (l, a) in set.iter().zip(&model) {
+    // Answers link to the first request of an incident; so are the truths compared with them.
+    for (l, a) in hotline_triage::eval::with_duplicate_roots(set).iter().zip(&model) {
         m.add(l, a);
         maj.add(l, &majority_answer);
         kw.add(l, &keyword_rules(&l.text, &nodes));
@@ -459,12 +462,10 @@ pub const DEFAULT_EVAL_SETS: &str = "corpus:test,corpus:dev,handwritten,generate
 fn labelled_set(spec: &str) -> anyhow::Result<Vec<Labelled>> {
     match spec.split_once(':') {
         _ if spec == "handwritten" => read_labelled(HANDWRITTEN),
-        Some(("corpus", part)) => corpus(match part {
-            "train" => Part::Train,
-            "dev" => Part::Dev,
-            "test" => Part::Test,
-            other => anyhow::bail!("no corpus part {other:?}: train, dev or test"),
-        }),
+        Some(("corpus", name)) => match Part::ALL.into_iter().find(|p| p.name() == name) {
+            Some(part) => corpus(part),
+            None => anyhow::bail!("no corpus part {name:?}: train, dev or test"),
+        },
         Some(("generated", n)) => {
             let n: usize = n.parse().with_context(|| format!("generated:{n} needs a number"))?;
             // Another seed than training's, so the lines are new.
@@ -501,24 +502,24 @@ fn print_summary(sets: &[(String, Scores)], out: &mut impl Write) -> std::io::Re
     fn accuracy(s: &Scores, d: &str) -> String {
         s.decisions.get(d).map_or_else(|| "-".to_owned(), |d| pct(d.report().accuracy))
     }
-    type Row = (&'static str, Box<dyn Fn(&Scores) -> String>);
+    type Row = (&'static str, fn(&Scores) -> String);
     let rows: Vec<Row> = vec![
-        ("requests", Box::new(|s: &Scores| s.decisions.get("nature").map_or(0, |d| d.report().n).to_string())),
-        ("first-level category", Box::new(|s: &Scores| accuracy(s, "category"))),
-        ("deepest category", Box::new(|s: &Scores| accuracy(s, "category_path"))),
-        ("nature", Box::new(|s: &Scores| accuracy(s, "nature"))),
-        ("urgency", Box::new(|s: &Scores| accuracy(s, "urgency"))),
-        ("disposition", Box::new(|s: &Scores| accuracy(s, "disposition"))),
-        ("emergencies", Box::new(|s: &Scores| s.emergencies().to_string())),
-        ("emergency recall (flagged or prompted)", Box::new(|s: &Scores| pct(s.emergency_recall()))),
-        ("emergency precision (flagged or prompted)", Box::new(|s: &Scores| pct(s.emergency_precision()))),
-        ("emergency recall, no prompt needed", Box::new(|s: &Scores| pct(s.emergency_certain().0))),
-        ("emergency precision, no prompt needed", Box::new(|s: &Scores| pct(s.emergency_certain().1))),
-        ("emergencies sent as general, no prompt", Box::new(|s: &Scores| s.emergencies_dispatched_as_general().to_string())),
-        ("district where the text names it", Box::new(|s: &Scores| accuracy(s, "district_named"))),
-        ("street where the text names it", Box::new(|s: &Scores| accuracy(s, "street_named"))),
-        ("English first-level category", Box::new(|s: &Scores| accuracy(s, "category_en"))),
-        ("duplicate F1", Box::new(|s: &Scores| pct(s.duplicates().2))),
+        ("requests", |s: &Scores| s.decisions.get("nature").map_or(0, |d| d.report().n).to_string()),
+        ("first-level category", |s: &Scores| accuracy(s, "category")),
+        ("deepest category", |s: &Scores| accuracy(s, "category_path")),
+        ("nature", |s: &Scores| accuracy(s, "nature")),
+        ("urgency", |s: &Scores| accuracy(s, "urgency")),
+        ("disposition", |s: &Scores| accuracy(s, "disposition")),
+        ("emergencies", |s: &Scores| s.emergencies().to_string()),
+        ("emergency recall (flagged or prompted)", |s: &Scores| pct(s.emergency_recall())),
+        ("emergency precision (flagged or prompted)", |s: &Scores| pct(s.emergency_precision())),
+        ("emergency recall, no prompt needed", |s: &Scores| pct(s.emergency_certain().0)),
+        ("emergency precision, no prompt needed", |s: &Scores| pct(s.emergency_certain().1)),
+        ("emergencies sent as general, no prompt", |s: &Scores| s.emergencies_dispatched_as_general().to_string()),
+        ("district where the text names it", |s: &Scores| accuracy(s, "district_named")),
+        ("street where the text names it", |s: &Scores| accuracy(s, "street_named")),
+        ("English first-level category", |s: &Scores| accuracy(s, "category_en")),
+        ("duplicate F1", |s: &Scores| pct(s.duplicates().2)),
     ];
     writeln!(out, "== summary")?;
     write!(out, "{:<42}", "figure")?;
