@@ -128,12 +128,12 @@ pub fn spoken_names(name: &str, class: UnitClass) -> Vec<(String, bool)> {
     out
 }
 
-/// The district a unit lies in, from the nodes indexed so far.
-fn district_of(nodes: &HashMap<UnitId, Node>, id: UnitId) -> Option<UnitId> {
+/// The unit of `class` that `id` lies in (itself included), through the unit tree.
+fn ancestor_in(nodes: &HashMap<UnitId, Node>, id: UnitId, class: UnitClass) -> Option<UnitId> {
     let mut cur = Some(id);
     while let Some(c) = cur {
         let node = nodes.get(&c)?;
-        if node.class == UnitClass::District {
+        if node.class == class {
             return Some(c);
         }
         cur = node.parent;
@@ -162,21 +162,33 @@ impl Gazetteer {
             }
         }
         let find = |name: &str, class: UnitClass, within: Option<UnitId>| {
-            units.iter().find(|u| u.class == class && u.name == name && (within.is_none() || u.parent == within)).map(|u| u.id)
+            let official = names.get(name)?;
+            official
+                .iter()
+                .filter(|e| e.strength == 2)
+                .map(|e| e.unit)
+                .find(|u| nodes.get(u).is_some_and(|n: &Node| n.class == class && (within.is_none() || n.parent == within)))
         };
-        for l in landmarks {
-            let district = l.district.as_deref().and_then(|d| find(d, UnitClass::District, None));
-            if l.district.is_some() && district.is_none() {
-                continue; // another city's table
-            }
-            let street = l.street.as_deref().and_then(|s| find(s, UnitClass::Street, district));
+        // Where each landmark lies, by the official names just indexed (another city's rows find
+        // no district and are left out).
+        let placed: Vec<(&Landmark, Option<UnitId>, Option<UnitId>)> = landmarks
+            .iter()
+            .filter_map(|l| {
+                let district = l.district.as_deref().and_then(|d| find(d, UnitClass::District, None));
+                if l.district.is_some() && district.is_none() {
+                    return None;
+                }
+                Some((l, district, l.street.as_deref().and_then(|s| find(s, UnitClass::Street, district))))
+            })
+            .collect();
+        for (l, district, street) in placed {
             for n in &l.names {
                 let entries = names.entry(n.clone()).or_default();
                 // A unit's own names stay what they are where they agree with the landmark's
                 // district (知春里 the community, 天通苑 the two streets): they say more. A short
                 // form of a unit elsewhere yields to the landmark everyone means (双井).
                 let elsewhere = |e: &Entry| match district {
-                    Some(d) => e.strength == 0 && district_of(&nodes, e.unit) != Some(d),
+                    Some(d) => e.strength == 0 && ancestor_in(&nodes, e.unit, UnitClass::District) != Some(d),
                     None => false,
                 };
                 if !entries.iter().all(elsewhere) {
@@ -200,15 +212,7 @@ impl Gazetteer {
     }
 
     fn ancestor(&self, id: UnitId, class: UnitClass) -> Option<UnitId> {
-        let mut cur = Some(id);
-        while let Some(c) = cur {
-            let node = self.nodes.get(&c)?;
-            if node.class == class {
-                return Some(c);
-            }
-            cur = node.parent;
-        }
-        None
+        ancestor_in(&self.nodes, id, class)
     }
 
     fn place_ref(&self, id: UnitId) -> PlaceRef {
