@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demo, startDemo, stopDemo, withPage, shot, navigate, text, login, fileOrder, act } from './harness.mjs';
+import { demo, startDemo, stopDemo, withPage, shot, navigate, text, login, fileOrder, fileCitizenRequest, act } from './harness.mjs';
 
 before(startDemo);
 after(stopDemo);
@@ -229,13 +229,12 @@ test('9. the first deadline version shows when it was installed, not 1970', { ti
 test('11. an order from the web form gets the intake page\'s triage help, category filter and dispatch units', { timeout: 60000 }, async () => {
   let number;
   await withPage('defects-web-citizen', async (page) => {
-    await page.goto(`${demo.base}/citizen`);
-    await page.fill('#c-description', '望京街道阜通东大街小区暖气片不热，屋里只有十五度，老人孩子受不了。');
-    await page.selectOption('#c-district', { label: '朝阳区' });
-    await page.fill('#c-address', '望京街道阜通东大街 6 号院');
-    await page.fill('#c-phone', '13911114444');
-    await navigate(page, () => page.click('#citizen-submit'));
-    number = (await text(page, '#receipt-number')).trim();
+    number = await fileCitizenRequest(page, {
+      description: '望京街道阜通东大街小区暖气片不热，屋里只有十五度，老人孩子受不了。',
+      district: '朝阳区',
+      address: '望京街道阜通东大街 6 号院',
+      phone: '13911114444',
+    });
   });
   await withPage('defects-web-dispatcher', async (page) => {
     await login(page, 'supervisor');

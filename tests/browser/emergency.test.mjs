@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demo, startDemo, stopDemo, withPage, shot, text, login, navigate } from './harness.mjs';
+import { demo, startDemo, stopDemo, withPage, shot, text, login, fileCitizenRequest } from './harness.mjs';
 
 before(startDemo);
 after(stopDemo);
@@ -46,13 +46,12 @@ test('a hypothetical danger is not prompted as an emergency', { timeout: 30000 }
 test('a web-form order describing a danger shows the prompt on the order page, and confirming sets urgency and category', { timeout: 60000 }, async () => {
   let number;
   await withPage('emergency-web-citizen', async (page) => {
-    await page.goto(`${demo.base}/citizen`);
-    await page.fill('#c-description', '河边冰面上有几个小孩在玩，冰都快化了，没有大人管');
-    await page.selectOption('#c-district', { label: '朝阳区' });
-    await page.fill('#c-address', '朝阳公园南门外河边');
-    await page.fill('#c-phone', '13911115555');
-    await navigate(page, () => page.click('#citizen-submit'));
-    number = (await text(page, '#receipt-number')).trim();
+    number = await fileCitizenRequest(page, {
+      description: '河边冰面上有几个小孩在玩，冰都快化了，没有大人管',
+      district: '朝阳区',
+      address: '朝阳公园南门外河边',
+      phone: '13911115555',
+    });
   });
   await withPage('emergency-web-order', async (page) => {
     await login(page, 'supervisor');

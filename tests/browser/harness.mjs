@@ -233,6 +233,17 @@ export async function fileOrder(page, fields) {
   return decodeURIComponent(m[1]);
 }
 
+/** Files a request through the citizen's web form (no login) and returns its receipt number. */
+export async function fileCitizenRequest(page, { description, district, address, phone }) {
+  await page.goto(`${demo.base}/citizen`);
+  await page.fill('#c-description', description);
+  await page.selectOption('#c-district', { label: district });
+  await page.fill('#c-address', address);
+  await page.fill('#c-phone', phone);
+  await navigate(page, () => page.click('#citizen-submit'));
+  return (await text(page, '#receipt-number')).trim();
+}
+
 /** Submits one of the action forms on an order page and checks the success flash. */
 export async function act(page, action, fill) {
   const form = page.locator(`form#act-${action}`);

@@ -105,17 +105,18 @@ fn categories_and_dispatch_rules_export_import_and_list_versions_and_check_repor
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `hotline eval ARGS…` on the embedded defaults in a scratch directory: its standard output.
+fn eval_output(name: &str, args: &[&str]) -> String {
+    let dir = temp(name);
+    let out = hotline().arg("eval").args(args).current_dir(&dir).env_remove("HOTLINE_DATABASE_URL").output().expect("run");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn eval_on_the_hand_written_set_reports_every_decision_and_no_emergency_dispatched_as_general() {
-    let dir = temp("eval");
-    let out = hotline()
-        .args(["eval", "--labels", "handwritten", "--confusion"])
-        .current_dir(&dir)
-        .env_remove("HOTLINE_DATABASE_URL")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = eval_output("eval", &["--labels", "handwritten", "--confusion"]);
     for decision in ["nature", "category", "category_path", "urgency", "disposition", "district", "street"] {
         assert!(text.lines().any(|l| l.starts_with(decision)), "{decision} missing:\n{text}");
     }
@@ -126,7 +127,6 @@ fn eval_on_the_hand_written_set_reports_every_decision_and_no_emergency_dispatch
     let row = text.lines().find(|l| l.starts_with("category ")).expect("category row");
     let pcts: Vec<f64> = row.split_whitespace().filter_map(|c| c.strip_suffix('%')).filter_map(|v| v.parse().ok()).collect();
     assert!(pcts[0] > pcts[2] && pcts[0] > pcts[4], "{row}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -257,15 +257,7 @@ fn kb_import_loads_a_folder_of_markdown_once_and_refuses_a_bad_file_without_savi
 
 #[test]
 fn eval_prints_the_summary_per_set_and_no_emergency_of_the_dev_part_or_the_hand_written_set_goes_unprompted() {
-    let dir = temp("eval-summary");
-    let out = hotline()
-        .args(["eval", "--labels", "corpus:dev,handwritten"])
-        .current_dir(&dir)
-        .env_remove("HOTLINE_DATABASE_URL")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = eval_output("eval-summary", &["--labels", "corpus:dev,handwritten"]);
     let summary = text.split("== summary").nth(1).expect("a summary");
     for row in ["first-level category", "nature", "emergency recall (flagged or prompted)", "emergency precision", "duplicate F1"] {
         assert!(summary.lines().any(|l| l.starts_with(row)), "{row} missing:\n{summary}");
@@ -273,5 +265,4 @@ fn eval_prints_the_summary_per_set_and_no_emergency_of_the_dev_part_or_the_hand_
     let unprompted = summary.lines().find(|l| l.starts_with("emergencies sent as general, no prompt")).expect("the row");
     let counts: Vec<&str> = unprompted.split_whitespace().rev().take(2).collect();
     assert_eq!(counts, ["0", "0"], "{unprompted}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
