@@ -212,20 +212,7 @@ impl TriageModel {
         let hints = &tree.hints;
         let vocabulary = tree.vocabulary.clone();
         let featurizer = Featurizer::new(vocabulary.iter().map(String::as_str));
-        // Each distinct text is read once: the corpus's lines repeat by their weight.
-        let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        let mut unique: Vec<&str> = Vec::new();
-        let text_of: Vec<usize> = examples
-            .iter()
-            .map(|e| {
-                *first_of.entry(e.text.as_str()).or_insert_with(|| {
-                    unique.push(e.text.as_str());
-                    unique.len() - 1
-                })
-            })
-            .collect();
-        let unique_feats: Vec<Vec<u32>> = parallel_map(&unique, |t| featurizer.features(t));
-        let feats: Vec<Vec<u32>> = text_of.iter().map(|&i| unique_feats[i].clone()).collect();
+        let feats: Vec<Vec<u32>> = parallel_map(examples, |e| featurizer.features(&e.text));
         let hint_feats: Vec<(Vec<u32>, String)> = hints.iter().map(|(t, c)| (featurizer.features(t), c.clone())).collect();
         let fit = |label: &dyn Fn(&Labelled) -> Option<String>,
                    subset: &dyn Fn(&Labelled) -> bool,
@@ -269,11 +256,10 @@ impl TriageModel {
         let urgency = fit(&|e| Some(e.urgency.clone()), &all, &no_hint);
         let disposition = fit(&|e| Some(e.disposition.clone()).filter(|d| d != "duplicate"), &all, &no_hint);
         // The emergency decision sees the words plus the situations the text describes.
-        let unique_emergency: Vec<Vec<u32>> = parallel_map(&unique.iter().zip(&unique_feats).collect::<Vec<_>>(), |(t, f)| {
-            with_cues((*f).clone(), emergency::cue_features(t))
+        // The words are read once for every decision; the emergency adds the situations to them.
+        let emergency_feats: Vec<Vec<u32>> = parallel_map(&examples.iter().zip(&feats).collect::<Vec<_>>(), |(e, f)| {
+            with_cues((*f).clone(), emergency::cue_features(&e.text))
         });
-        drop(unique_feats);
-        let emergency_feats: Vec<Vec<u32>> = text_of.iter().map(|&i| unique_emergency[i].clone()).collect();
         let is_emergency_node = |c: &str| tree.default_urgency.get(c).is_some_and(|u| u == "emergency");
         let emergency = {
             let classes = vec!["no".to_owned(), "yes".to_owned()];
