@@ -9,6 +9,7 @@
 //!   API and "ask the data" use; [`engine`] answers it by a parallel column scan.
 //! - [`ask`]: questions in Chinese or English parsed into that model, offline and deterministic.
 //! - [`export`]: the open-data files (CSV, Parquet) with the query model's column names.
+//! - [`warning`]: early warning, surges in calls by place and category as they start.
 //!
 //! Pure but for its own files: no clock (time is passed in), no database.
 
@@ -22,6 +23,7 @@ pub mod export;
 pub mod fact;
 pub mod query;
 pub mod store;
+pub mod warning;
 
 use std::path::{Path, PathBuf};
 

@@ -63,7 +63,7 @@ impl AnalyticsState {
     }
 }
 
-fn analytics_err(e: hotline_analytics::AnalyticsError) -> AppError {
+pub(crate) fn analytics_err(e: hotline_analytics::AnalyticsError) -> AppError {
     match e {
         hotline_analytics::AnalyticsError::Query(v) => AppError::Validation(v),
         other => AppError::internal(other),

@@ -21,6 +21,7 @@ pub mod search;
 pub mod triage;
 pub mod units;
 pub mod views;
+pub mod warning;
 
 use std::sync::{Arc, RwLock};
 
@@ -85,6 +86,8 @@ pub struct App {
     analytics: RwLock<analytics::AnalyticsState>,
     analytics_sync: tokio::sync::Mutex<()>,
     analytics_nudge: tokio::sync::Notify,
+    /// What early warning keeps between passes (the seasons of the day).
+    warning: RwLock<warning::WarningState>,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -138,6 +141,9 @@ impl App {
     pub fn feeds(&self) -> &dyn hotline_store::FeedStore {
         &*self.store
     }
+    pub fn alerts(&self) -> &dyn hotline_store::AlertStore {
+        &*self.store
+    }
     pub fn open311_store(&self) -> &dyn hotline_store::Open311Store {
         &*self.store
     }
@@ -171,6 +177,7 @@ impl App {
             analytics: RwLock::new(analytics::AnalyticsState::new()),
             analytics_sync: tokio::sync::Mutex::new(()),
             analytics_nudge: tokio::sync::Notify::new(),
+            warning: RwLock::new(warning::WarningState::default()),
         };
         app.reload_reference().await?;
         if app.reference().current_policy(app.clock.now()).await?.is_none() && app.reference().list_policies().await?.is_empty() {

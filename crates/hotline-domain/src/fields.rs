@@ -53,6 +53,7 @@ pub fn label(field: &str) -> (&'static str, &'static str) {
         "owner" => ("负责单位", "owner unit"),
         "slug" => ("文章标识", "article identifier"),
         "status" => ("状态", "status"),
+        "kind" => ("类型", "kind"),
         "state" => ("工单状态", "order state"),
         "action" => ("操作", "action"),
         "month" => ("月份", "month"),

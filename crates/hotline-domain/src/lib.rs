@@ -7,6 +7,7 @@
 //! argument, so deadline behaviour is deterministic in tests.
 
 pub mod action;
+pub mod alert;
 pub mod assessment;
 pub mod deadline;
 pub mod dispatch;
@@ -26,6 +27,7 @@ pub mod unit;
 pub mod vocab;
 
 pub use action::{Action, ActionKind, ArbitrationDecision};
+pub use alert::{AlertKind, AlertStatus};
 pub use deadline::{DeadlinePolicy, DurationSpec, DurationUnit, StageDeadlines, WorkCalendar};
 pub use error::{DomainError, ValidationError};
 pub use event::{EventDraft, EventPayload};

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: extract, call one use case, map the result.
 //! Each carries its OpenAPI description; `openapi()` assembles the document CI checks for drift.
 
+pub mod alerts;
 pub mod analytics;
 pub mod catalogue;
 pub mod handling;
@@ -54,6 +55,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/public/requests", post(submit_public_request))
         .route("/public/track", post(track_public))
         .route("/openapi.json", get(openapi_json))
+        .merge(alerts::router())
         .merge(analytics::router())
         .merge(catalogue::router())
         .merge(handling::router())
@@ -546,7 +548,8 @@ impl utoipa::Modify for SecurityAddon {
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
         catalogue::rule_versions, catalogue::rule_version_csv, handling::callback_queue, handling::rating, handling::rate,
         handling::list_schemes, handling::save_scheme, kb::list_articles, kb::get_article, kb::article_versions, kb::save_article, kb::to_review,
-        search::search_articles, search::search_orders, analytics::query, analytics::ask),
+        search::search_articles, search::search_orders, analytics::query, analytics::ask, alerts::list_alerts, alerts::get_alert,
+        alerts::act_on_alert),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
 )]

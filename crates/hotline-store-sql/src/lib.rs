@@ -8,6 +8,7 @@
 //! `hotline-store` runs against both in CI.
 
 mod accounts;
+mod alerts;
 mod assessment;
 mod batch;
 pub mod bench;
@@ -73,6 +74,7 @@ impl Backend {
                 (9, "knowledge base", include_str!("../migrations/sqlite/0009_knowledge_base.sql")),
                 (10, "domain checks", include_str!("../migrations/sqlite/0010_domain_checks.sql")),
                 (11, "history import", include_str!("../migrations/sqlite/0011_history_import.sql")),
+                (12, "alerts", include_str!("../migrations/sqlite/0012_alerts.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -86,6 +88,7 @@ impl Backend {
                 (9, "knowledge base", include_str!("../migrations/postgres/0009_knowledge_base.sql")),
                 (10, "domain checks", include_str!("../migrations/postgres/0010_domain_checks.sql")),
                 (11, "history import", include_str!("../migrations/postgres/0011_history_import.sql")),
+                (12, "alerts", include_str!("../migrations/postgres/0012_alerts.sql")),
             ],
         };
         let migrations = files
@@ -169,12 +172,18 @@ impl hotline_store::Store for SqlStore {
 
 #[cfg(test)]
 mod schema_tests {
-    use hotline_domain::{ActionKind, Role, State, UnitClass};
+    use hotline_domain::{ActionKind, AlertKind, AlertStatus, Role, State, UnitClass};
 
-    const SQLITE: [&str; 2] =
-        [include_str!("../migrations/sqlite/0010_domain_checks.sql"), include_str!("../migrations/sqlite/0011_history_import.sql")];
-    const POSTGRES: [&str; 2] =
-        [include_str!("../migrations/postgres/0010_domain_checks.sql"), include_str!("../migrations/postgres/0011_history_import.sql")];
+    const SQLITE: [&str; 3] = [
+        include_str!("../migrations/sqlite/0010_domain_checks.sql"),
+        include_str!("../migrations/sqlite/0011_history_import.sql"),
+        include_str!("../migrations/sqlite/0012_alerts.sql"),
+    ];
+    const POSTGRES: [&str; 3] = [
+        include_str!("../migrations/postgres/0010_domain_checks.sql"),
+        include_str!("../migrations/postgres/0011_history_import.sql"),
+        include_str!("../migrations/postgres/0012_alerts.sql"),
+    ];
 
     /// The quoted codes of the check named `name` as the newest migration defining it has it: a
     /// PostgreSQL `check (… in (…))`, or a SQLite trigger's `when not (…)` (an `in` list or a chain
@@ -198,6 +207,8 @@ mod schema_tests {
         let kinds: Vec<String> = ActionKind::ALL.iter().map(|k| k.code().to_owned()).collect();
         let classes: Vec<String> = UnitClass::ALL.iter().map(|c| c.code().to_owned()).collect();
         let roles: Vec<String> = Role::ALL.iter().map(|r| r.code().to_owned()).collect();
+        let alert_kinds: Vec<String> = AlertKind::ALL.iter().map(|k| k.code().to_owned()).collect();
+        let alert_statuses: Vec<String> = AlertStatus::ALL.iter().map(|s| s.code().to_owned()).collect();
         let mut actor_roles = roles.clone();
         actor_roles.push("citizen".into());
         for sql in [&SQLITE[..], &POSTGRES[..]] {
@@ -208,6 +219,8 @@ mod schema_tests {
             assert_eq!(codes(sql, "order_event_actor_role_check"), actor_roles);
             assert_eq!(codes(sql, "unit_class_check"), classes);
             assert_eq!(codes(sql, "app_user_role_check"), roles);
+            assert_eq!(codes(sql, "alert_kind_check"), alert_kinds);
+            assert_eq!(codes(sql, "alert_status_check"), alert_statuses);
         }
     }
 }

@@ -253,18 +253,18 @@ async fn import_rows(conn: &mut AnyConnection, rows: &[ImportedOrder], sqlite: b
 }
 
 /// A dynamic `where` clause with numbered parameters, bound in the order they are pushed.
-struct Filter {
-    sql: String,
-    args: AnyArguments<'static>,
+pub(crate) struct Filter {
+    pub(crate) sql: String,
+    pub(crate) args: AnyArguments<'static>,
     n: usize,
 }
 
 impl Filter {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { sql: String::from(" where 1 = 1"), args: AnyArguments::default(), n: 0 }
     }
 
-    fn param<T>(&mut self, v: T) -> Result<String>
+    pub(crate) fn param<T>(&mut self, v: T) -> Result<String>
     where
         T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
     {
@@ -273,7 +273,7 @@ impl Filter {
         Ok(format!("${}", self.n))
     }
 
-    fn params<T>(&mut self, vs: impl IntoIterator<Item = T>) -> Result<String>
+    pub(crate) fn params<T>(&mut self, vs: impl IntoIterator<Item = T>) -> Result<String>
     where
         T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
     {

@@ -33,7 +33,8 @@ async fn run_story(url: String) -> Result<(), tokio::task::JoinError> {
 }
 
 /// Writes that bypass the application with codes the domain does not have are refused by the
-/// database itself (migration 0010): a state, an event kind, a unit class, a role.
+/// database itself (migrations 0010, 0012): a state, an event kind, a unit class, a role, an alert's
+/// kind and status.
 async fn schema_refuses_codes_outside_the_domain(url: &str) {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await.expect("a raw connection");
@@ -43,10 +44,17 @@ async fn schema_refuses_codes_outside_the_domain(url: &str) {
         "update order_event set kind = 'teleport' where event_id = (select min(event_id) from order_event)",
         "insert into unit (code, name, class) values ('X-MIN', '某部', 'ministry')",
         "update app_user set role = 'root' where user_id = (select min(user_id) from app_user)",
+        "update alert set kind = 'flood' where alert_id = (select min(alert_id) from alert)",
+        "update alert set status = 'closed' where alert_id = (select min(alert_id) from alert)",
     ] {
         let refused = conn.execute(bad).await;
         assert!(refused.is_err(), "the schema accepted: {bad}");
     }
+    // A second ongoing alert of one series (two passes racing) is refused too (migration 0012).
+    let twin = "insert into alert (kind, series, started_at, observed, expected, score, recurrence_days, detected_at, last_seen_at, \
+                status) select kind, series, started_at, observed, expected, score, recurrence_days, detected_at, last_seen_at, status \
+                from alert where alert_id = (select min(alert_id) from alert where ended_at is null)";
+    assert!(conn.execute(twin).await.is_err(), "the schema accepted a second ongoing alert of a series");
     // The same kinds of writes with the domain's codes go through.
     conn.execute("update work_order set state = state where order_id = (select min(order_id) from work_order)")
         .await

@@ -1,12 +1,13 @@
 //! The storage port, split by capability as each use case needs it: [`OrderStore`],
 //! [`AccountStore`], [`ReferenceStore`], [`NoticeStore`], [`AssessmentStore`], [`KnowledgeStore`],
-//! [`FeedStore`], [`Open311Store`]; [`Store`] is all of them, what a backend (SQLite,
+//! [`FeedStore`], [`Open311Store`], [`AlertStore`]; [`Store`] is all of them, what a backend (SQLite,
 //! PostgreSQL) implements and what the app holds.
 //!
 //! Each method is one use-case step and one transaction: a store never leaves half a write behind.
 //! No backend's SQL or types appear here: ids, timestamps and domain types only.
 
 mod accounts;
+mod alerts;
 mod assessment;
 mod feeds;
 mod kb;
@@ -18,6 +19,7 @@ mod reference;
 pub mod testing;
 
 pub use accounts::*;
+pub use alerts::*;
 pub use assessment::*;
 pub use feeds::*;
 pub use kb::*;
@@ -58,7 +60,17 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every capability: what a backend implements and the application holds.
 #[async_trait::async_trait]
 pub trait Store:
-    ReferenceStore + AccountStore + OrderStore + NoticeStore + AssessmentStore + KnowledgeStore + FeedStore + Open311Store + Send + Sync
+    ReferenceStore
+    + AccountStore
+    + OrderStore
+    + NoticeStore
+    + AssessmentStore
+    + KnowledgeStore
+    + FeedStore
+    + Open311Store
+    + AlertStore
+    + Send
+    + Sync
 {
     /// A name for logs and /healthz: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

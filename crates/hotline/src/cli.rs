@@ -176,6 +176,20 @@ pub enum Command {
         #[arg(long, default_value = "export")]
         dir: PathBuf,
     },
+    /// Early warning: the surges signalling at a moment (default: now), detected over the analytics
+    /// read model exactly as the server's pass does — live orders and imported history alike (the
+    /// read model is brought up to date first). Nothing is stored; the server records alerts.
+    Alerts {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Print a JSON array of `{kind, series, district, street, category, started_at, observed,
+        /// expected, score, recurrence_days}`.
+        #[arg(long)]
+        json: bool,
+        /// The moment to detect at (RFC 3339, e.g. 2023-07-31T12:00:00+08:00).
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
     /// Ask the data (问数): a question in Chinese or English, read into the analytics query model
     /// and answered from the database (the read model is brought up to date first).
     Ask {

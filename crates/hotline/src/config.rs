@@ -23,6 +23,9 @@ pub struct Config {
     pub model_dir: String,
     /// Seconds between deadline scheduler passes; 0 turns the scheduler off on this node.
     pub scheduler_interval_secs: u64,
+    /// Seconds between early-warning passes over the analytics read model (surge detection); 0
+    /// turns them off on this node.
+    pub early_warning_interval_secs: u64,
     /// The public address of the citizen pages (`https://12345.example.gov.cn`), used in links sent
     /// by SMS (the rating link); empty: links are paths.
     pub public_url: String,
@@ -53,6 +56,7 @@ impl Default for Config {
             log: "info,tower_http=warn,sqlx=warn".into(),
             model_dir: "models".into(),
             scheduler_interval_secs: 30,
+            early_warning_interval_secs: 60,
             public_url: String::new(),
             search_index_dir: String::new(),
             search_refresh_ms: 1000,

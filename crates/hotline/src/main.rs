@@ -232,6 +232,41 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Alerts { server, json, now } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let found = async {
+                app.sync_analytics().await?;
+                app.detect_surges(now.map(|t| t.with_timezone(&chrono::Utc))).await
+            }
+            .await;
+            store.close().await;
+            let (signals, series) = found?;
+            let named = app.name_signals(&signals);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&named)?);
+            } else {
+                println!("{} series watched, {} signalling", series, named.len());
+                for s in &named {
+                    println!(
+                        "{}\t{}\t{}\t{}\tsince {}\t{} calls vs {:.1} expected\tscore {:.1}\tRI {:.0} d",
+                        s.kind,
+                        s.district.as_deref().unwrap_or("-"),
+                        s.street.as_deref().unwrap_or("-"),
+                        s.category.as_deref().unwrap_or("*"),
+                        s.started_at.to_rfc3339(),
+                        s.observed,
+                        s.expected,
+                        s.score,
+                        s.recurrence_days
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Ask { server, json, now, parse_only, eval, question } => {
             if let Some(path) = eval {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

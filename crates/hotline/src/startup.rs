@@ -197,6 +197,8 @@ impl Application {
                 }
             })
         });
+        let watcher = (self.config.early_warning_interval_secs > 0 && self.config.search_refresh_ms > 0)
+            .then(|| tokio::spawn(keep_watch(self.app.clone(), std::time::Duration::from_secs(self.config.early_warning_interval_secs))));
         let indexer = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_search_index(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
         let exporter = (!self.config.export_dir.trim().is_empty()).then(|| {
@@ -215,6 +217,9 @@ impl Application {
         }
         if let Some(a) = analyst {
             a.abort();
+        }
+        if let Some(w) = watcher {
+            w.abort();
         }
         if let Some(e) = exporter {
             e.abort();
@@ -255,6 +260,19 @@ async fn keep_analytics(app: Arc<App>, every: std::time::Duration) {
         }
         tokio::select! { () = app.analytics_nudged() => {}, () = tokio::time::sleep(every) => {} }
         tokio::time::sleep(GATHER).await;
+    }
+}
+
+/// Early warning: a detection pass over the analytics read model every `every` (it needs the read
+/// model kept current, so it runs only where `keep_analytics` does).
+async fn keep_watch(app: Arc<App>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.run_warning_pass().await {
+            tracing::warn!(error = %e, "early-warning pass failed; retrying next interval");
+        }
     }
 }
 

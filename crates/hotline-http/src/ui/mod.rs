@@ -3,6 +3,7 @@
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
 mod admin;
+mod alerts;
 mod analytics;
 mod assessment;
 mod catalogue;
@@ -69,6 +70,9 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route("/admin/dispatch/versions/{file}", get(catalogue::rules_version))
         .route("/notifications", get(notices::notifications_page))
+        .route("/alerts", get(alerts::alerts_page))
+        .route("/alerts/{id}", get(alerts::alert_page))
+        .route("/alerts/{id}/{action}", post(alerts::alert_action))
         .route("/callbacks", get(handling::callbacks_page))
         .route("/kb", get(kb::kb_page))
         .route("/kb/new", get(kb::new_article_page))
@@ -181,6 +185,7 @@ pub(crate) enum Nav {
     Inbox,
     Admin,
     Notifications,
+    Alerts,
     Callbacks,
     Kb,
     Search,
@@ -212,6 +217,7 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if !u.role.is_unit_role() { (link("/queue", lang.t("工单队列", "Queue"), Nav::Queue)) }
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
                             (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
+                            @if !matches!(u.role, Role::CallbackAgent) { (link("/alerts", lang.t("预警", "Alerts"), Nav::Alerts)) }
                             @if matches!(u.role, Role::CallbackAgent | Role::Supervisor) { (link("/callbacks", lang.t("回访队列", "Callbacks"), Nav::Callbacks)) }
                             (link("/kb", lang.t("知识库", "Knowledge base"), Nav::Kb))
                             (link("/search", lang.t("检索", "Search"), Nav::Search))

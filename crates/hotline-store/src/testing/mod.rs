@@ -17,10 +17,12 @@ use crate::{
     NewUser, NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
 };
 
+mod alerts;
 mod handling;
 mod orders;
 mod reference;
 
+use alerts::alerts;
 use handling::{feeds, handling, knowledge_base, notices};
 use orders::{import, orders};
 use reference::{accounts, categories, policies, units};
@@ -102,6 +104,7 @@ pub async fn conformance_story(store: &dyn Store) {
     notices(store, &units, &policy).await;
     handling(store, &units, &policy).await;
     knowledge_base(store, &units).await;
+    alerts(store, &units, &people).await;
     feeds(store, &units, &people, &policy).await;
 }
 

@@ -46,7 +46,7 @@ fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
 }
 
 /// The shipped reference data as the engine reads it.
-fn catalog() -> anyhow::Result<(Catalog, Vec<hotline_domain::Unit>, Vec<String>)> {
+pub(super) fn catalog() -> anyhow::Result<(Catalog, Vec<hotline_domain::Unit>, Vec<String>)> {
     let units = crate::seed::shipped_units()?;
     let categories = hotline_app::reference::categories_from_csv(crate::seed::CATEGORIES).map_err(anyhow::Error::new)?;
     let leaves: Vec<String> = categories
@@ -58,7 +58,7 @@ fn catalog() -> anyhow::Result<(Catalog, Vec<hotline_domain::Unit>, Vec<String>)
 }
 
 /// Writes `n` facts received evenly over `[start, start + days)` (Beijing time), in order of id.
-fn generate(
+pub(super) fn generate(
     store: &FactStore,
     units: &[hotline_domain::Unit],
     leaves: &[String],

@@ -15,6 +15,7 @@ use crate::config::{Config, DatabaseUrl};
 use crate::startup::{self, Application};
 
 mod analytics;
+mod early_warning;
 mod engines;
 mod http;
 mod search;
@@ -128,6 +129,24 @@ pub enum BenchCommand {
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
     },
+    /// Early warning on generated streams with planted events at Beijing's scale: delay to the
+    /// first alert of 3× and 2× street surges, a rainstorm's worst-hit streets flagged within 2 h,
+    /// false alarms over surge-free days beside the naive rule (this hour > 2 × the same hour last
+    /// week), and one detection pass over seven years of history.
+    EarlyWarning {
+        /// Planted street surges of each size.
+        #[arg(long, default_value_t = 20)]
+        surges: usize,
+        /// Surge-free days for the false-alarm count.
+        #[arg(long, default_value_t = 90)]
+        quiet_days: i64,
+        /// Minutes between passes in the false-alarm count.
+        #[arg(long, default_value_t = 60)]
+        every: i64,
+        /// Facts of history (seven years) for the timed pass; 0 skips it.
+        #[arg(long, default_value_t = 180_000_000)]
+        history: u64,
+    },
     /// History import into SQLite (and PostgreSQL with HOTLINE_BENCH_POSTGRES_URL), the read
     /// model's rebuild rate from the store, and how soon a new order is counted.
     AnalyticsIo {
@@ -177,6 +196,7 @@ pub(super) async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> anyho
         database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())),
         // Benchmarks run scheduler passes themselves.
         scheduler_interval_secs: 0,
+        early_warning_interval_secs: 0,
         ..Config::default()
     };
     adjust(&mut config);
@@ -341,6 +361,9 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Places { iterations } => places(*iterations),
         BenchCommand::Analytics { orders, runs, no_duckdb, keep } => analytics::analytics(*orders, *runs, !*no_duckdb, keep.clone()).await,
+        BenchCommand::EarlyWarning { surges, quiet_days, every, history } => {
+            early_warning::early_warning(*surges, *quiet_days, *every, *history)
+        }
         BenchCommand::AnalyticsIo { orders } => analytics::analytics_io(*orders).await,
         BenchCommand::Ask { rounds } => analytics::ask(*rounds),
         BenchCommand::Triage { requests, train, database } => triage(*requests, *train, database.as_deref()).await,

@@ -83,6 +83,7 @@ pub async fn spawn_app() -> TestApp {
         log: "warn".into(),
         // Tests run scheduler passes themselves, at the instants they choose.
         scheduler_interval_secs: 0,
+        early_warning_interval_secs: 0,
         ..Config::default()
     };
     let store = open_store(&config).await.expect("open the test database");
@@ -121,6 +122,7 @@ impl TestApp {
             argon2_memory_kib: 1024,
             argon2_iterations: 1,
             scheduler_interval_secs: 0,
+            early_warning_interval_secs: 0,
             ..Config::default()
         };
         let store = open_store(&config).await.expect("open the database again");

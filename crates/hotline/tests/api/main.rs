@@ -1,6 +1,7 @@
 //! Black-box tests of the JSON API: the real application on port 0, a fresh SQLite file per test, the
 //! demo users, and `reqwest` as the client.
 
+mod alerts;
 mod analytics;
 mod assessment;
 mod auth;
