@@ -62,8 +62,8 @@ async function waitHealthy(url, ms) {
   throw new Error(`hotline not healthy after ${ms} ms (${last}):\n${demo.log}`);
 }
 
-/** Starts the demo server and the browser (call from `before`). */
-export async function startDemo() {
+/** Starts the demo server and the browser (call from `before`); `env` adds to the server's environment. */
+export async function startDemo({ env = {} } = {}) {
   assert.ok(existsSync(bin), `hotline binary not found at ${bin}; build it with: cargo build -p hotline (or set HOTLINE_BIN)`);
   await mkdir(shots, { recursive: true });
   demo.workDir = await mkdtemp(path.join(tmpdir(), 'hotline-browser-'));
@@ -73,7 +73,7 @@ export async function startDemo() {
     // A short history (the analytics pages need one; the full 18 months is the demo's default).
     '--history-days', '45', '--per-day', '40'], {
     cwd: demo.workDir, // so no ./hotline.toml of the developer's is picked up
-    env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1' },
+    env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk) => { demo.log = (demo.log + chunk.toString()).slice(-20000); };
@@ -267,3 +267,21 @@ export function assertSubsequence(actual, expected, what) {
 
 /** Local Beijing time `hours` from now, as a `datetime-local` value. */
 export const beijingLocal = (hours) => new Date(Date.now() + (8 + hours) * 3600e3).toISOString().slice(0, 16);
+
+/** A JSON API client signed in as `username` (session cookie): `call(method, path, body)` answers `{ status, body }`. */
+export async function apiAs(username) {
+  const res = await fetch(`${demo.base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `API login as ${username}`);
+  const cookie = (res.headers.get('set-cookie') || '').split(';')[0];
+  return async (method, path, body) => {
+    const r = await fetch(`${demo.base}${path}`, {
+      method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, body: json ?? text };
+  };
+}

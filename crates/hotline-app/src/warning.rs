@@ -188,9 +188,9 @@ impl App {
                 category: s.series.category.clone(),
                 started_at: moment(s.started),
                 observed: s.observed,
-                expected: round2(s.expected),
-                score: round2(s.score),
-                recurrence_days: round2(s.recurrence_days),
+                expected: round3(s.expected),
+                score: round3(s.score),
+                recurrence_days: round3(s.recurrence_days),
             })
             .collect()
     }
@@ -288,9 +288,9 @@ impl App {
             last_seen_at: a.last_seen_at,
             ended_at: a.ended_at,
             observed: s.observed,
-            expected: round2(s.expected),
-            score: round2(s.score),
-            recurrence_days: round2(s.recurrence_days),
+            expected: round3(s.expected),
+            score: round3(s.score),
+            recurrence_days: round3(s.recurrence_days),
             status: a.status.code().into(),
             acted_by: a.acted_by.map(|u| u.0),
             acted_at: a.acted_at,
@@ -391,6 +391,6 @@ fn local_time(t: DateTime<Utc>, offset: i32) -> String {
     (t + Duration::minutes(i64::from(offset))).format("%m-%d %H:%M").to_string()
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }

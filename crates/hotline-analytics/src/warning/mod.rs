@@ -144,7 +144,7 @@ impl Spans {
     }
 }
 
-/// How much each first-level category (and the city in total) is called about per day in each
+/// How much each first- and second-level category (and the city in total) is called about per day in each
 /// regime, relative to its rate all year: 3.0 in the heating season means three times its usual
 /// daily calls then.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,7 +153,7 @@ pub struct Seasons {
     city: [f64; 3],
 }
 
-/// Calls counted per regime (the city's, and each first-level category's), and the days of each
+/// Calls counted per regime (the city's, and each first- and second-level category's), and the days of each
 /// regime that had calls.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SeasonCounts {
@@ -163,14 +163,13 @@ pub struct SeasonCounts {
 }
 
 impl SeasonCounts {
-    pub fn add(&mut self, first_level: &str, regime: Regime, n: u64) {
+    /// Counts `n` calls of a category path in a regime: for the city, its first level and its
+    /// second level (the heating season is `UTL/heating`'s, not all of `UTL`'s).
+    pub fn add(&mut self, path: &str, regime: Regime, n: u64) {
         self.city[regime.index()] += n;
-        if let Some(c) = self.by_category.get_mut(first_level) {
-            c[regime.index()] += n;
-        } else {
-            let mut c = [0; 3];
-            c[regime.index()] = n;
-            self.by_category.insert(first_level.to_owned(), c);
+        let (first, second) = levels(path);
+        for key in std::iter::once(first).chain(second) {
+            self.by_category.entry(key).or_default()[regime.index()] += n;
         }
     }
 }
@@ -211,11 +210,11 @@ impl Seasons {
         out
     }
 
-    /// The factor of a series' first-level category in a regime (the city's for all categories
-    /// together; 1 when unknown).
-    pub fn factor(&self, first_level: Option<&str>, r: Regime) -> f64 {
-        match first_level {
-            Some(c) => self.factors.get(c).map_or(1.0, |f| f[r.index()]),
+    /// The factor of a series' category (first or second level; a second level never seen falls
+    /// back to its first) in a regime; the city's for all categories together; 1 when unknown.
+    pub fn factor(&self, category: Option<&str>, r: Regime) -> f64 {
+        match category {
+            Some(c) => self.factors.get(c).or_else(|| self.factors.get(c.split('/').next().unwrap_or(c))).map_or(1.0, |f| f[r.index()]),
             None if self.city == [0.0; 3] => 1.0,
             None => self.city[r.index()],
         }
@@ -301,7 +300,8 @@ pub struct Signal {
     pub expected: f64,
     /// The CUSUM now.
     pub score: f64,
-    /// How often chance alone gives a score this high in the district (days).
+    /// How often chance alone gives a score this high in the district (days, at most
+    /// [`MAX_RECURRENCE_DAYS`]).
     pub recurrence_days: f64,
 }
 
@@ -403,6 +403,10 @@ fn threshold(bins: f64, mean_drift: f64, rho: f64) -> f64 {
     }
     hi
 }
+
+/// Recurrence intervals are reported up to a thousand years (past that the approximation means
+/// nothing more than "never by chance").
+pub const MAX_RECURRENCE_DAYS: f64 = 365_250.0;
 
 /// The largest surge ratio a CUSUM is tuned to.
 const MAX_RATIO: f64 = 10.0;
@@ -529,9 +533,9 @@ pub fn detect(obs: &Observations, settings: &Settings) -> Detection {
         if s.recent_total == 0 {
             continue; // a series without calls cannot be surging
         }
-        let first = key.first_level();
-        let (exposure, shape) = shapes.entry(first).or_insert_with(|| {
-            let factor = |reg: Regime| obs.seasons.factor(first, reg);
+        let cat = key.category.as_deref();
+        let (exposure, shape) = shapes.entry(cat).or_insert_with(|| {
+            let factor = |reg: Regime| obs.seasons.factor(cat, reg);
             let exposure: f64 = Regime::ALL.iter().map(|reg| baseline_regime[reg.index()] * factor(*reg)).sum();
             (exposure, bin_weight.iter().map(|(wt, reg)| wt * factor(*reg)).collect())
         });
@@ -568,7 +572,7 @@ pub fn detect(obs: &Observations, settings: &Settings) -> Detection {
         let observed: u64 = s.recent[b0..].iter().map(|x| u64::from(*x)).sum();
         if observed >= MIN_SURGE_CALLS {
             let exp: f64 = shape[b0..].iter().map(|w| rate * w).sum();
-            let ri = run_length(cusum, mean_drift, rho) / BINS_PER_DAY as f64 / series_in_district;
+            let ri = (run_length(cusum, mean_drift, rho) / BINS_PER_DAY as f64 / series_in_district).min(MAX_RECURRENCE_DAYS);
             signals.push(Signal {
                 series: key.clone(),
                 started: span.recent.0 + b0 as i64 * BIN_MINUTES,

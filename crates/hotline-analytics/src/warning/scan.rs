@@ -142,8 +142,6 @@ pub fn observe(
 pub fn season_counts(store: &FactStore, now: Minute, utc_offset_minutes: i32) -> Result<SeasonCounts> {
     let spans = Spans::at(now);
     let category_of = categories(store);
-    let first_of: Vec<Option<String>> =
-        category_of.iter().map(|c| c.as_deref().map(|p| p.split('/').next().unwrap_or(p).to_owned())).collect();
     let offset = i64::from(utc_offset_minutes);
     let first_day = (spans.season.0 + offset).div_euclid(1440);
     let days = usize::try_from((spans.season.1 - spans.season.0) / 1440 + 2).unwrap_or(0);
@@ -152,7 +150,7 @@ pub fn season_counts(store: &FactStore, now: Minute, utc_offset_minutes: i32) ->
     let accs = store.scan(
         Need::default().with(Col::Category),
         time_range(spans.season),
-        || (vec![[0u64; 3]; first_of.len()], vec![false; days]),
+        || (vec![[0u64; 3]; category_of.len()], vec![false; days]),
         |(acc, seen), b| {
             for i in 0..b.len {
                 let Some(m) = minute_of(b.time[i]) else { continue };
@@ -189,8 +187,8 @@ pub fn season_counts(store: &FactStore, now: Minute, utc_offset_minutes: i32) ->
                 if n == 0 {
                     continue;
                 }
-                match first_of.get(i).cloned().flatten() {
-                    Some(first) => counts.add(&first, r, n),
+                match category_of.get(i).cloned().flatten() {
+                    Some(path) => counts.add(&path, r, n),
                     None => counts.city[r as usize] += n,
                 }
             }

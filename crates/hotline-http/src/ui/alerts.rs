@@ -44,7 +44,24 @@ fn category(lang: Lang, a: &AlertView) -> String {
 }
 
 fn ratio(a: &AlertView) -> String {
-    if a.expected > 0.0 { format!("×{:.1}", a.observed as f64 / a.expected) } else { "—".into() }
+    if a.expected >= 0.01 { format!("×{:.1}", a.observed as f64 / a.expected) } else { "≫".into() }
+}
+
+/// Expected calls: two decimals below one (a quiet street expects 0.05 calls), else one.
+fn expected(a: &AlertView) -> String {
+    if a.expected < 1.0 { format!("{:.2}", a.expected) } else { format!("{:.1}", a.expected) }
+}
+
+/// The recurrence interval in days, years past a year, and "over a century" past that.
+fn recurrence(lang: Lang, a: &AlertView) -> String {
+    let d = a.recurrence_days;
+    if d >= 36_500.0 {
+        lang.t("百年以上", "over 100 years").to_owned()
+    } else if d >= 365.0 {
+        format!("{:.0}{}", d / 365.0, lang.t(" 年", " years"))
+    } else {
+        format!("{d:.0}{}", lang.t(" 天", " days"))
+    }
 }
 
 /// The districts shaded by their ongoing alerts.
@@ -74,7 +91,7 @@ fn actions(lang: Lang, a: &AlertView, back: &str) -> Markup {
         html! {
             form.inline method="post" action={ "/alerts/" (a.id) "/" (action) } {
                 input type="hidden" name="back" value=(back);
-                input type="text" name="note" maxlength="500" placeholder=(lang.t("备注（可选）", "Note (optional)")) aria-label=(lang.t("备注", "Note"));
+                label { (lang.t("备注", "Note")) " " input type="text" name="note" maxlength="500" placeholder=(lang.t("可选", "optional")); }
                 button type="submit" class=(class) data-action=(action) { (label) }
             }
         }
@@ -105,8 +122,8 @@ fn alert_rows(lang: Lang, clock: Clock, alerts: &[AlertView]) -> Markup {
                         td { (place(lang, a)) }
                         td { (category(lang, a)) }
                         td { (clock.fmt(a.started_at)) }
-                        td.num { (a.observed) " / " (format!("{:.1}", a.expected)) " " span.muted { (ratio(a)) } }
-                        td.num { (format!("{:.0}", a.recurrence_days)) (lang.t(" 天", " d")) }
+                        td.num { (a.observed) " / " (expected(a)) " " span.muted { (ratio(a)) } }
+                        td.num { (recurrence(lang, a)) }
                         td { (clock.fmt(a.last_seen_at)) }
                         td { a href={ "/alerts/" (a.id) } { (lang.t("查看工单", "Orders")) } }
                     }
@@ -140,13 +157,18 @@ pub async fn alerts_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff
             @if list.is_empty() {
                 p #no-alerts { (lang.t("最近7天没有预警。", "No alerts in the last 7 days.")) }
             } @else {
+                section.card #alert-list {
+                    h2 { (lang.t("预警列表", "Alerts")) }
+                    (alert_rows(lang, clock, &list))
+                }
                 div.grid2 {
                     section.card #alert-map { h2 { (lang.t("进行中的预警", "Ongoing alerts")) } (alert_map(&app, lang, &ongoing)) }
-                    section.card #alert-list {
-                        h2 { (lang.t("预警列表", "Alerts")) }
-                        (alert_rows(lang, clock, &list))
-                        @for a in list.iter().filter(|a| a.can_act && a.ended_at.is_none()) {
-                            div.alert-act data-alert=(a.id) { strong { (place(lang, a)) " · " (category(lang, a)) } (actions(lang, a, "/alerts")) }
+                    @if list.iter().any(|a| a.can_act && a.ended_at.is_none()) {
+                        section.card #alert-acts {
+                            h2 { (lang.t("处理", "Act")) }
+                            @for a in list.iter().filter(|a| a.can_act && a.ended_at.is_none()) {
+                                div.alert-act data-alert=(a.id) { strong { (place(lang, a)) " · " (category(lang, a)) } (actions(lang, a, "/alerts")) }
+                            }
                         }
                     }
                 }
@@ -186,8 +208,8 @@ pub async fn alert_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff,
                         dt { (lang.t("开始于", "Since")) } dd { (clock.fmt(a.started_at)) }
                         dt { (lang.t("发现于", "Detected")) } dd { (clock.fmt(a.detected_at)) }
                         dt { (lang.t("最近", "Last seen")) } dd { (clock.fmt(a.last_seen_at)) @if let Some(e) = a.ended_at { " · " (lang.t("结束于 ", "ended ")) (clock.fmt(e)) } }
-                        dt { (lang.t("来电 / 预期", "Calls / expected")) } dd #alert-figures { (a.observed) " / " (format!("{:.1}", a.expected)) " (" (ratio(a)) ")" }
-                        dt { (lang.t("重现期", "Recurrence interval")) } dd { (format!("{:.0}", a.recurrence_days)) (lang.t(" 天", " days")) }
+                        dt { (lang.t("来电 / 预期", "Calls / expected")) } dd #alert-figures { (a.observed) " / " (expected(a)) " (" (ratio(a)) ")" }
+                        dt { (lang.t("重现期", "Recurrence interval")) } dd { (recurrence(lang, a)) }
                         dt { (lang.t("得分", "Score")) } dd { (format!("{:.1}", a.score)) }
                         @if let Some(n) = &a.note { dt { (lang.t("备注", "Note")) } dd { (n) } }
                     }

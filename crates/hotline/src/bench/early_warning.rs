@@ -249,8 +249,7 @@ fn seasons(city: &City) -> Seasons {
         let days = counts.days[ri] as f64;
         let volume = CALLS_PER_DAY * city.regime_volume[ri] * days;
         for (i, c) in city.categories.iter().enumerate() {
-            let first = c.split('/').next().unwrap_or(c);
-            counts.add(first, r, (volume * city.category_share[ri][i]).round() as u64);
+            counts.add(c, r, (volume * city.category_share[ri][i]).round() as u64);
         }
     }
     Seasons::from_counts(&counts)
@@ -344,7 +343,14 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 /// Delays to the first alert of street surges of `ratio` (minutes; `None`: not within 6 hours).
-fn surge_delays(city: &City, seasons: &Seasons, ratio: f64, count: usize, seed: u64) -> (Vec<Option<i64>>, Vec<Option<i64>>, f64) {
+/// Also answers each surge's street's usual calls per hour.
+fn surge_delays(
+    city: &City,
+    seasons: &Seasons,
+    ratio: f64,
+    count: usize,
+    seed: u64,
+) -> (Vec<Option<i64>>, Vec<Option<i64>>, f64, Vec<f64>) {
     let mut rng = Rng(seed);
     let start = minute_of(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(), 0);
     let first = start + 90 * 1440;
@@ -384,7 +390,8 @@ fn surge_delays(city: &City, seasons: &Seasons, ratio: f64, count: usize, seed: 
         ours.push(found);
         base.push(found_naive);
     }
-    (ours, base, median(&mut pass_ms))
+    let sizes = plants.iter().map(|p| city.street_share[p.street] * CALLS_PER_DAY / 24.0).collect();
+    (ours, base, median(&mut pass_ms), sizes)
 }
 
 /// The rainstorm: leaks and drainage calls rise across the city, most in a few streets. Answers
@@ -443,6 +450,7 @@ fn false_alarms(city: &City, seasons: &Seasons, days: i64, every: i64, seed: u64
     let (mut ours, mut theirs) = (0usize, 0usize);
     let (mut prev, mut prev_naive): (HashSet<SeriesKey>, HashSet<SeriesKey>) = Default::default();
     let mut examples = Vec::new();
+    let mut per_week: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
     let mut t = first;
     while t < first + days * 1440 {
         let obs = observe(city, &calls, t, seasons);
@@ -450,6 +458,7 @@ fn false_alarms(city: &City, seasons: &Seasons, days: i64, every: i64, seed: u64
         let now: HashSet<SeriesKey> = warning::most_specific(d.signals.clone()).into_iter().map(|s| s.series).collect();
         for s in d.signals.iter().filter(|s| now.contains(&s.series) && !prev.contains(&s.series)) {
             ours += 1;
+            *per_week.entry((t - first) / (7 * 1440)).or_default() += 1;
             if examples.len() < 5 {
                 let (day, hour) = local(t);
                 examples.push(format!(
@@ -466,6 +475,9 @@ fn false_alarms(city: &City, seasons: &Seasons, days: i64, every: i64, seed: u64
         prev = d.signals.into_iter().map(|s| s.series).collect();
         prev_naive = n;
         t += every;
+    }
+    if std::env::var_os("HOTLINE_BENCH_DETAIL").is_some() {
+        println!("  alerts per week from {}: {per_week:?}", local(first).0);
     }
     let districts = city.streets.iter().map(|s| s.1).collect::<HashSet<_>>().len().max(1) as f64;
     let per = |n: usize| n as f64 / districts / (days as f64 / 30.0);
@@ -493,12 +505,23 @@ pub fn early_warning(surges: usize, quiet_days: i64, every: i64, history: u64) -
     );
     for (ratio, seed) in [(3.0, 31), (2.0, 32)] {
         let started = Instant::now();
-        let (ours, naive_delays, pass_ms) = surge_delays(&city, &seasons, ratio, surges, seed);
+        let (ours, naive_delays, pass_ms, sizes) = surge_delays(&city, &seasons, ratio, surges, seed);
         println!(
             "street surges ×{ratio}: ours {}; naive {} ({:.0} s, median pass {pass_ms:.0} ms)",
             show(&ours),
             show(&naive_delays),
             started.elapsed().as_secs_f64()
+        );
+        // The delay depends on how busy the street is: a 3× surge in a street of two calls an hour
+        // is four extra calls an hour, which no method tells from chance in minutes.
+        let mut by_size: Vec<(f64, Option<i64>)> = sizes.into_iter().zip(ours).collect();
+        by_size.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (small, busy): (Vec<_>, Vec<_>) = by_size.iter().partition(|(s, _)| *s < 8.0);
+        let part = |v: &[&(f64, Option<i64>)]| show(&v.iter().map(|(_, d)| *d).collect::<Vec<_>>());
+        println!("  streets under 8 calls/h: {}; 8 or more: {}", part(&small), part(&busy));
+        println!(
+            "  per surge (usual calls/h: minutes to alert): {}",
+            by_size.iter().map(|(s, d)| format!("{s:.1}: {}", d.map_or("-".into(), |d| d.to_string()))).collect::<Vec<_>>().join(", ")
         );
     }
     let started = Instant::now();
