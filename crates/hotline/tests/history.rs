@@ -111,3 +111,37 @@ fn the_export_writes_a_file_a_day_with_the_query_models_columns_and_no_personal_
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "a Parquet file");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn early_warning_over_an_imported_history_finds_its_rainstorm_and_not_an_ordinary_afternoon() {
+    let dir = temp("alerts");
+    // 300 a day: at 60 a day a district's rain calls in the storm's first hours are too few to tell
+    // from chance (a surge is at least 8 calls).
+    let file = generate(&dir, "40", "300");
+    let url = db(&dir);
+    ok(&hotline(&["import-history", "--database", &url, file.to_str().expect("path")]));
+
+    // The generated rainstorm begins on 31 July 2025 at 14:00 (Beijing).
+    let storm = ok(&hotline(&["alerts", "--json", "--database", &url, "--now", "2025-07-31T16:00:00+08:00"]));
+    let signals: serde_json::Value = serde_json::from_str(&storm).expect("json");
+    let signals = signals.as_array().expect("an array");
+    assert!(!signals.is_empty(), "the rainstorm signals: {storm}");
+    for s in signals {
+        for key in ["kind", "district", "street", "category", "started_at", "observed", "expected", "score"] {
+            assert!(s.get(key).is_some(), "{key} in {s}");
+        }
+        assert_eq!(s["kind"], "surge");
+        assert!(s["observed"].as_f64().expect("observed") > s["expected"].as_f64().expect("expected"), "{s}");
+    }
+    assert!(
+        signals.iter().any(|s| s["started_at"].as_str().is_some_and(|t| t.starts_with("2025-07-31T0") || t.starts_with("2025-07-31T1"))),
+        "a surge began with the storm: {storm}"
+    );
+
+    let quiet = ok(&hotline(&["alerts", "--json", "--database", &url, "--now", "2025-07-24T16:00:00+08:00"]));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&quiet).expect("json"), serde_json::json!([]), "an ordinary Thursday: {quiet}");
+
+    let bad = hotline(&["alerts", "--database", &url, "--now", "yesterday"]);
+    assert!(!bad.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,15 +28,15 @@ use hotline_domain::deadline::WorkCalendar;
 const BEIJING: i32 = 480;
 const CALLS_PER_DAY: f64 = 70_000.0;
 
-/// xorshift64*, with the draws the stream needs.
-struct Rng(u64);
+/// The analytics benchmark's generator, with the draws the stream needs.
+struct Rng(super::analytics::Rng);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(super::analytics::Rng(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.0.next()
     }
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
@@ -210,7 +210,7 @@ type Call = (Minute, u16, u16);
 
 /// Calls over `[from, to)`, sorted by minute; `plants` add their extra calls.
 fn generate(city: &City, from: Minute, to: Minute, seed: u64, plants: &[Plant]) -> Vec<Call> {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed | 1);
     let mut calls = Vec::with_capacity(((to - from) as f64 / 1440.0 * CALLS_PER_DAY * 1.2) as usize);
     let mut day_swing = 1.0;
     let mut m = from;
@@ -342,16 +342,13 @@ fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
 }
 
-/// Delays to the first alert of street surges of `ratio` (minutes; `None`: not within 6 hours).
-/// Also answers each surge's street's usual calls per hour.
-fn surge_delays(
-    city: &City,
-    seasons: &Seasons,
-    ratio: f64,
-    count: usize,
-    seed: u64,
-) -> (Vec<Option<i64>>, Vec<Option<i64>>, f64, Vec<f64>) {
-    let mut rng = Rng(seed);
+/// Delays (ours, naive), the median pass in ms, and each surge's street's usual calls per hour.
+type SurgeRun = (Vec<Option<i64>>, Vec<Option<i64>>, f64, Vec<f64>);
+
+/// Delays to the first alert of street surges of `ratio` (minutes; `None`: not within 6 hours),
+/// with each surge's street's usual calls per hour.
+fn surge_delays(city: &City, seasons: &Seasons, ratio: f64, count: usize, seed: u64) -> SurgeRun {
+    let mut rng = Rng::new(seed);
     let start = minute_of(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(), 0);
     let first = start + 90 * 1440;
     // One surge every 18 hours, at any hour of the day, in a random street, about a second-level
@@ -397,7 +394,7 @@ fn surge_delays(
 /// The rainstorm: leaks and drainage calls rise across the city, most in a few streets. Answers
 /// how many of the 10 worst-hit streets are flagged within 2 hours, ours and naive.
 fn rainstorm(city: &City, seasons: &Seasons, seed: u64) -> (usize, usize, Vec<Option<i64>>) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let start = minute_of(NaiveDate::from_ymd_opt(2026, 4, 20).unwrap_or_default(), 0);
     let onset = minute_of(NaiveDate::from_ymd_opt(2026, 7, 29).unwrap_or_default(), 17) + 20;
     // 60 streets hit, the extra calls heavy-tailed (a few streets flood badly).
@@ -492,7 +489,7 @@ fn show(delays: &[Option<i64>]) -> String {
 }
 
 pub fn early_warning(surges: usize, quiet_days: i64, every: i64, history: u64) -> anyhow::Result<()> {
-    let mut rng = Rng(0x5EED_1234_ABCD);
+    let mut rng = Rng::new(0x5EED_1234_ABCD);
     let city = City::new(&mut rng)?;
     let seasons = seasons(&city);
     println!(
