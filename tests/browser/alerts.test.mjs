@@ -34,14 +34,19 @@ test('a street flooded with calls is an alert on the supervisor\'s page within s
   await rainstorm(14);
   await withPage('alerts-supervisor', async (page) => {
     await login(page, 'supervisor');
-    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' });
+    // The supervisor's queue says so first.
+    const banner = page.locator('#alerts-banner');
     const deadline = Date.now() + 45000;
     for (;;) {
-      await page.goto(`${demo.base}/alerts`);
-      if (await row.count() > 0) break;
-      assert.ok(Date.now() < deadline, `no alert for 望京街道 within 45 s:\n${await text(page)}`);
+      await page.goto(`${demo.base}/queue`);
+      if (await banner.count() > 0) break;
+      assert.ok(Date.now() < deadline, `no alert banner on the queue within 45 s:\n${await text(page)}`);
       await sleep(1500);
     }
+    assert.match(await text(page, '#alerts-banner'), /预警/);
+    await navigate(page, () => banner.locator('a').click());
+    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' });
+    assert.ok(await row.count() > 0, `the flooded street is listed:\n${await text(page)}`);
     const line = await row.first().innerText();
     assert.match(line, /待处理/, line);
     assert.match(line, /排水|污水/, 'the category is named');

@@ -90,9 +90,22 @@ async fn list_page(app: Arc<App>, Staff { who, lang }: Staff, q: ListQuery, inbo
     };
     // Owner units keep their knowledge-base articles current: the inbox says when one is due.
     let review = if inbox { app.articles_to_review(&who).await.unwrap_or_default() } else { Vec::new() };
+    // Surges waiting for the centre (their district's, for a unit), above the orders.
+    let open_alerts = app
+        .list_alerts(&who, Some(hotline_domain::AlertStatus::Open), 7)
+        .await
+        .map_or(0, |l| l.iter().filter(|a| a.ended_at.is_none()).count());
     let body = match app.list_orders(&who, &input).await {
         Ok(list) => html! {
             h1 { (title) @if let Some(u) = who.unit.and_then(|u| app.units().get(u).cloned()) { " · " (u.name) } }
+            @if open_alerts > 0 {
+                p.coverage.gap #alerts-banner {
+                    a href="/alerts" {
+                        (lang.t("预警：", "Early warning: ")) (open_alerts)
+                        (lang.t(" 处来电突增待处理", " surges of calls not yet acknowledged"))
+                    }
+                }
+            }
             @if !review.is_empty() {
                 p.coverage.gap #review-due {
                     a href="/kb" {
