@@ -236,16 +236,12 @@ impl App {
     fn alert_message(&self, s: &AlertSignal) -> String {
         let units = self.units();
         let place = s.street.or(s.district).and_then(|u| units.get(u)).map_or_else(|| "全市".to_owned(), |u| u.name.clone());
-        let category = s.category.as_deref().map_or_else(|| "各类诉求".to_owned(), |c| self.category_name(c).0);
+        let (category_zh, category_en) =
+            s.category.as_deref().map_or_else(|| ("各类诉求".to_owned(), "all categories".to_owned()), |c| self.category_name(c));
+        let since = local_time(s.started_at, self.policy_offset_minutes());
+        let (observed, expected) = (s.observed, s.expected);
         format!(
-            "【12345预警】{place}{category}来电突增：自{}起{}件，预期{:.0}件。/ Surge: {place} {}, {} calls since {} vs {:.0} expected.",
-            local_time(s.started_at, self.policy_offset_minutes()),
-            s.observed,
-            s.expected,
-            s.category.as_deref().map_or_else(|| "all categories".to_owned(), |c| self.category_name(c).1),
-            s.observed,
-            local_time(s.started_at, self.policy_offset_minutes()),
-            s.expected
+            "【12345预警】{place}{category_zh}来电突增：自{since}起{observed}件，预期{expected:.0}件。/ Surge: {place} {category_en}, {observed} calls since {since} vs {expected:.0} expected."
         )
     }
 
