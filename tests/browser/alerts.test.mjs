@@ -72,3 +72,64 @@ test('a street flooded with calls is an alert on the supervisor\'s page within s
     assert.equal(await page.locator('button[data-action]').count(), 0, 'only the centre acts on alerts');
   });
 });
+
+// Emergency mode (issue #15, "done when"): the supervisor turns the flooded street's alert into an
+// incident with a script; the operator's intake shows the incident's banner and script, and one key
+// (Alt+I) files the next rain call under it, dispatched to the lead unit; the incident page shows
+// the calls by district and street and links and dispatches the earlier calls in bulk.
+test('the supervisor confirms the alert as an incident, the next rain call is filed under it with one key, and the incident page acts in bulk', { timeout: 90000 }, async () => {
+  const script = '望京地区暴雨积水，排水集团正在抢排，请市民注意安全、远离积水。';
+  await withPage('incident-supervisor', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${demo.base}/alerts`);
+    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' });
+    assert.ok(await row.count() > 0, `the flooded street's alert is listed:\n${await text(page)}`);
+    await navigate(page, () => row.first().locator('a').click());
+    await page.fill('#confirm-incident input[name=script]', script);
+    await navigate(page, () => page.click('#confirm-incident button[type=submit]'));
+    assert.match(await text(page, '#incident-title'), /望京街道/);
+    assert.match(await text(page, '#incident-title'), /进行中/);
+    assert.match(await text(page, '#incident-lead'), /望京街道/, 'the alert\'s street leads');
+    assert.match(await text(page, '#script-text'), /排水集团正在抢排/);
+    assert.ok(await page.locator('#unlinked-orders tbody tr').count() >= 8, 'the storm\'s earlier calls wait to be linked');
+    await shot(page, 'incident-declared');
+  });
+
+  let filed;
+  await withPage('incident-intake', async (page) => {
+    await login(page, 'operator');
+    await page.goto(`${demo.base}/intake`);
+    assert.match(await text(page, '#incident-banner'), /突发事件/);
+    assert.match(await text(page, '#incident-banner'), /排水集团正在抢排/, 'the script is on the intake page');
+    await shot(page, 'intake-emergency-mode');
+    await page.fill('#phone', '13900009999');
+    await page.fill('#name', '李女士');
+    await page.fill('#description', '望京西园三区楼下积水很深，车库进水了，老人出不了门');
+    await page.fill('#address', '望京西园三区');
+    await navigate(page, () => page.keyboard.press('Alt+i'));
+    assert.match(page.url(), /\/orders\/\d+/, `the call is filed:\n${await text(page)}`);
+    const body = await text(page);
+    assert.match(body, /已派单|Dispatched/, 'dispatched at once');
+    assert.match(body, /望京街道/, 'to the incident\'s lead unit');
+    filed = page.url().split('/orders/')[1].split('?')[0];
+    await shot(page, 'incident-call-filed');
+  });
+
+  await withPage('incident-page', async (page) => {
+    await login(page, 'supervisor');
+    await page.goto(`${demo.base}/incidents`);
+    const link = page.locator('#incidents a', { hasText: '望京街道' });
+    await navigate(page, () => link.first().click());
+    assert.equal(await text(page, '#incident-linked'), '1', 'the call filed with one key is linked');
+    assert.ok(await page.locator(`#linked-orders tr[data-order="${filed}"]`).count() === 1, 'and listed');
+    assert.ok(await page.locator('#worst-streets tbody tr', { hasText: '望京街道' }).count() === 1, 'the worst-hit street is counted');
+    const before = await page.locator('#unlinked-orders tbody tr').count();
+    // The storm's earlier calls (already with 望京街道) are linked in bulk.
+    await page.locator('#unlinked-orders input[type=checkbox]').evaluateAll((boxes) => boxes.forEach((b) => { b.checked = true; }));
+    await navigate(page, () => page.click('#bulk-unlinked button[value=dispatch]'));
+    assert.match(await text(page), new RegExp(`已处理 ${before} 件`), await text(page));
+    assert.equal(await text(page, '#incident-linked'), String(before + 1));
+    assert.equal(await page.locator('#unlinked-orders tbody tr').count(), 0, 'none left unlinked');
+    await shot(page, 'incident-bulk-linked');
+  });
+});

@@ -62,8 +62,11 @@ async function waitHealthy(url, ms) {
   throw new Error(`hotline not healthy after ${ms} ms (${last}):\n${demo.log}`);
 }
 
-/** Starts the demo server and the browser (call from `before`); `env` adds to the server's environment. */
-export async function startDemo({ env = {} } = {}) {
+/**
+ * Starts the demo server and the browser (call from `before`); `env` adds to the server's
+ * environment, `history` replaces the short generated history's flags.
+ */
+export async function startDemo({ env = {}, history = ['--history-days', '45', '--per-day', '40'] } = {}) {
   assert.ok(existsSync(bin), `hotline binary not found at ${bin}; build it with: cargo build -p hotline (or set HOTLINE_BIN)`);
   await mkdir(shots, { recursive: true });
   demo.workDir = await mkdtemp(path.join(tmpdir(), 'hotline-browser-'));
@@ -71,7 +74,7 @@ export async function startDemo({ env = {} } = {}) {
   demo.base = `http://127.0.0.1:${port}`;
   demo.server = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${path.join(demo.workDir, 'hotline.db')}?mode=rwc`, '--orders', '40',
     // A short history (the analytics pages need one; the full 18 months is the demo's default).
-    '--history-days', '45', '--per-day', '40'], {
+    ...history], {
     cwd: demo.workDir, // so no ./hotline.toml of the developer's is picked up
     env: { ...process.env, HOTLINE_ARGON2_MEMORY_KIB: '1024', HOTLINE_ARGON2_ITERATIONS: '1', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

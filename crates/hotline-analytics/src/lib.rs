@@ -10,10 +10,13 @@
 //! - [`ask`]: questions in Chinese or English parsed into that model, offline and deterministic.
 //! - [`export`]: the open-data files (CSV, Parquet) with the query model's column names.
 //! - [`warning`]: early warning, surges in calls by place and category as they start.
+//! - [`forecast`]: 未诉先办, each district's weekly calls per category eight weeks ahead.
+//! - [`candidates`]: 每月一题, the month's chronic problems ranked with their evidence.
 //!
 //! Pure but for its own files: no clock (time is passed in), no database.
 
 pub mod ask;
+pub mod candidates;
 pub mod catalog;
 mod cells;
 pub mod codes;
@@ -21,6 +24,7 @@ pub mod dict;
 pub mod engine;
 pub mod export;
 pub mod fact;
+pub mod forecast;
 pub mod query;
 pub mod store;
 pub mod warning;

@@ -114,6 +114,9 @@ fn what_zh(what: &str) -> &'static str {
         "category" => "分类",
         "dispatch rule" => "派单规则",
         "version" => "版本",
+        "alert" => "预警",
+        "incident" => "突发事件",
+        "problem" => "每月一题",
         _ => "记录",
     }
 }

@@ -7,17 +7,22 @@
 pub mod analytics;
 pub mod assessment;
 pub mod auth;
+pub mod candidates;
 pub mod catalogue;
 pub mod clock;
 pub mod error;
+pub mod forecast;
 pub mod handling;
 pub mod history;
+pub mod incidents;
 pub mod kb;
 pub mod open311;
 pub mod orders;
+pub mod problems;
 pub mod reference;
 pub mod scheduler;
 pub mod search;
+pub mod topics;
 pub mod triage;
 pub mod units;
 pub mod views;
@@ -88,6 +93,10 @@ pub struct App {
     analytics_nudge: tokio::sync::Notify,
     /// What early warning keeps between passes (the seasons of the day).
     warning: RwLock<warning::WarningState>,
+    /// What the text's topics keep between passes (the baseline of the day, the last pass).
+    topics: std::sync::Mutex<topics::TopicState>,
+    /// The forecasts fitted today (未诉先办).
+    forecast: RwLock<forecast::ForecastState>,
 }
 
 /// Failed attempts per key (an order number) within a window, kept in memory on each node.
@@ -178,6 +187,8 @@ impl App {
             analytics_sync: tokio::sync::Mutex::new(()),
             analytics_nudge: tokio::sync::Notify::new(),
             warning: RwLock::new(warning::WarningState::default()),
+            topics: std::sync::Mutex::new(topics::TopicState::default()),
+            forecast: RwLock::new(forecast::ForecastState::default()),
         };
         app.reload_reference().await?;
         if app.reference().current_policy(app.clock.now()).await?.is_none() && app.reference().list_policies().await?.is_empty() {

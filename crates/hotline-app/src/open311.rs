@@ -408,6 +408,7 @@ impl App {
             triage: None,
             disposition: None,
             suggestion: None,
+            incident: None,
         };
         let mut new = self.parse_new_order(Channel::Open311, &input).map_err(Open311Error::from)?;
         // Uploaded files win over media_url (v2.1): stored, then served at /open311/v2/media/{id}.

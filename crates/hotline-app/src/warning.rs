@@ -42,8 +42,10 @@ pub struct AlertView {
     pub kind: String,
     pub district: Option<UnitRef>,
     pub street: Option<UnitRef>,
-    /// A first- or second-level category; none for all categories.
+    /// A first- or second-level category; none for all categories (and for topics).
     pub category: Option<CategoryRef>,
+    /// A topic's words (space-separated); none for a surge.
+    pub terms: Option<String>,
     pub started_at: DateTime<Utc>,
     pub detected_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -84,6 +86,8 @@ pub struct SurgeOut {
     pub street: Option<String>,
     /// Category path, or null.
     pub category: Option<String>,
+    /// A topic's words (space-separated), or null for a surge.
+    pub terms: Option<String>,
     pub started_at: DateTime<Utc>,
     pub observed: u64,
     pub expected: f64,
@@ -186,6 +190,7 @@ impl App {
                 district: name(s.series.district),
                 street: s.series.street.and_then(name),
                 category: s.series.category.clone(),
+                terms: None,
                 started_at: moment(s.started),
                 observed: s.observed,
                 expected: round3(s.expected),
@@ -225,6 +230,12 @@ impl App {
                 SignalWrite { signal, outbox_if_new: outbox }
             })
             .collect();
+        let mut writes = writes;
+        // The text's topics, every ten minutes; a failure there must not cost the surges.
+        match self.topic_writes(now).await {
+            Ok(topics) => writes.extend(topics),
+            Err(e) => tracing::warn!(error = %e, "emerging topics: the pass failed"),
+        }
         let opened = self.alerts().record_alert_pass(&writes, now, QUIET_HOURS * 3_600_000).await?;
         if !opened.is_empty() {
             tracing::info!(opened = opened.len(), signalling = writes.len(), "early-warning alerts opened");
@@ -245,7 +256,7 @@ impl App {
         )
     }
 
-    fn category_name(&self, code: &str) -> (String, String) {
+    pub(crate) fn category_name(&self, code: &str) -> (String, String) {
         self.categories()
             .iter()
             .find(|c| c.code == code)
@@ -255,7 +266,7 @@ impl App {
     /// Which districts' alerts `who` may read (`None`: all). Centre roles read every alert; a
     /// unit's people read their district's (a street's, or a district's own); departments and
     /// callback agents read none.
-    fn alert_districts(&self, who: &Principal) -> AppResult<Option<Vec<UnitId>>> {
+    pub(crate) fn alert_districts(&self, who: &Principal) -> AppResult<Option<Vec<UnitId>>> {
         match who.role {
             Role::Operator | Role::Supervisor | Role::Analyst | Role::Admin => Ok(None),
             Role::CallbackAgent => Err(AppError::forbidden("回访员不能查看预警", "Callback agents cannot read alerts")),
@@ -279,6 +290,7 @@ impl App {
                 let (zh, en) = self.category_name(c);
                 CategoryRef { code: c.to_owned(), name_zh: zh, name_en: en }
             }),
+            terms: s.terms.clone(),
             started_at: s.started_at,
             detected_at: a.detected_at,
             last_seen_at: a.last_seen_at,
@@ -309,7 +321,7 @@ impl App {
         Ok(self.alerts().list_alerts(&filter).await?.iter().map(|a| self.alert_view(a, who)).collect())
     }
 
-    async fn visible_alert(&self, who: &Principal, id: i64) -> AppResult<Alert> {
+    pub(crate) async fn visible_alert(&self, who: &Principal, id: i64) -> AppResult<Alert> {
         let districts = self.alert_districts(who)?;
         let alert = match self.alerts().get_alert(id).await {
             Err(hotline_store::StoreError::NotFound) => return Err(AppError::NotFound { what: "alert" }),
@@ -324,6 +336,11 @@ impl App {
     /// An alert with the orders behind it: its place and category, received since it began.
     pub async fn alert_detail(&self, who: &Principal, id: i64) -> AppResult<AlertDetail> {
         let alert = self.visible_alert(who, id).await?;
+        if alert.signal.kind == AlertKind::Topic {
+            let policy = self.policy().await?;
+            let orders = self.topic_orders(who, &alert).await?.iter().map(|o| self.view(who, o, &policy)).collect();
+            return Ok(AlertDetail { alert: self.alert_view(&alert, who), orders });
+        }
         let s = &alert.signal;
         let categories: Vec<String> = match &s.category {
             Some(prefix) => self

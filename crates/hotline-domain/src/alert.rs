@@ -14,6 +14,13 @@ crate::vocab::vocabulary!(/// Where an alert stands with the people watching it.
     Dismissed = "dismissed", "已忽略", "Dismissed";
 });
 
+crate::vocab::vocabulary!(/// Where an incident (突发事件) stands: while active, intake shows its banner and script and
+    /// calls are linked to it; closed, it is history.
+    IncidentStatus, "status" {
+    Active = "active", "进行中", "Active";
+    Closed = "closed", "已结束", "Closed";
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +36,9 @@ mod tests {
         assert_eq!((AlertKind::Topic.label(true), AlertKind::Topic.label(false)), ("新问题", "Emerging topic"));
         assert_eq!(AlertStatus::Dismissed.label(true), "已忽略");
         assert!(AlertStatus::parse("closed").is_err());
+        for s in IncidentStatus::ALL {
+            assert_eq!(IncidentStatus::parse(s.code()), Ok(*s));
+        }
+        assert_eq!(IncidentStatus::Active.label(false), "Active");
     }
 }

@@ -27,7 +27,7 @@ pub mod unit;
 pub mod vocab;
 
 pub use action::{Action, ActionKind, ArbitrationDecision};
-pub use alert::{AlertKind, AlertStatus};
+pub use alert::{AlertKind, AlertStatus, IncidentStatus};
 pub use deadline::{DeadlinePolicy, DurationSpec, DurationUnit, StageDeadlines, WorkCalendar};
 pub use error::{DomainError, ValidationError};
 pub use event::{EventDraft, EventPayload};

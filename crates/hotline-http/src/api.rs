@@ -5,7 +5,9 @@ pub mod alerts;
 pub mod analytics;
 pub mod catalogue;
 pub mod handling;
+pub mod incidents;
 pub mod kb;
+pub mod problems;
 pub mod search;
 
 use std::sync::Arc;
@@ -56,6 +58,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/public/track", post(track_public))
         .route("/openapi.json", get(openapi_json))
         .merge(alerts::router())
+        .merge(incidents::router())
+        .merge(problems::router())
         .merge(analytics::router())
         .merge(catalogue::router())
         .merge(handling::router())
@@ -548,8 +552,11 @@ impl utoipa::Modify for SecurityAddon {
         catalogue::category_version_csv, catalogue::list_rules, catalogue::save_rule, catalogue::remove_rule, catalogue::replace_rules,
         catalogue::rule_versions, catalogue::rule_version_csv, handling::callback_queue, handling::rating, handling::rate,
         handling::list_schemes, handling::save_scheme, kb::list_articles, kb::get_article, kb::article_versions, kb::save_article, kb::to_review,
-        search::search_articles, search::search_orders, analytics::query, analytics::ask, alerts::list_alerts, alerts::get_alert,
-        alerts::act_on_alert),
+        search::search_articles, search::search_orders, analytics::query, analytics::ask, analytics::forecast, analytics::candidates, alerts::list_alerts, alerts::get_alert,
+        alerts::act_on_alert,
+        incidents::list_incidents, incidents::declare_incident, incidents::get_incident, incidents::edit_incident,
+        incidents::close_incident, incidents::bulk_action, problems::list_problems, problems::adopt_problem, problems::get_problem,
+        problems::close_problem),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
 )]

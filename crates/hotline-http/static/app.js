@@ -515,3 +515,64 @@ document.addEventListener('submit', (e) => {
     });
   });
 })();
+
+// Emergency mode. On intake, "use the script as the answer" puts the incident's script in the
+// answer box and chooses the answer disposition (the incident key then files the answered call
+// under the incident). On an incident page, the linked and unresolved counts and the street
+// tables follow the incident live.
+(function () {
+  'use strict';
+  document.querySelectorAll('button.use-script').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var answer = document.getElementById('answer');
+      var radio = document.querySelector('input[name="disposition"][value="answer"]');
+      if (!answer || !radio) return;
+      answer.value = b.getAttribute('data-script') || '';
+      radio.checked = true;
+      radio.dispatchEvent(new Event('change', { bubbles: true }));
+      answer.focus();
+    });
+  });
+  // Alt+I is the incident key's accesskey; browsers differ on accesskey chords, so say it here too.
+  var key = document.getElementById('incident-key');
+  if (key) {
+    document.addEventListener('keydown', function (e) {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key || '').toLowerCase() === 'i') {
+        e.preventDefault();
+        key.click();
+      }
+    });
+  }
+  var live = document.getElementById('incident-live');
+  if (!live) return;
+  function rows(id, list, withStreet) {
+    var body = document.querySelector('#' + id + ' tbody');
+    if (!body || !list) return;
+    var max = Math.max(1, Math.max.apply(null, list.map(function (r) { return r.count; }).concat([0])));
+    body.textContent = '';
+    list.forEach(function (r) {
+      var tr = document.createElement('tr');
+      var cells = [r.district || '—'];
+      if (withStreet) cells.push(r.street || '—');
+      cells.forEach(function (t) { var td = document.createElement('td'); td.textContent = t; tr.appendChild(td); });
+      var n = document.createElement('td'); n.className = 'num'; n.textContent = r.count; tr.appendChild(n);
+      var bar = document.createElement('td'); var span = document.createElement('span');
+      span.className = 'meter'; span.style.width = Math.round(r.count * 100 / max) + '%'; bar.appendChild(span); tr.appendChild(bar);
+      body.appendChild(tr);
+    });
+  }
+  function refresh() {
+    fetch(live.getAttribute('data-src'), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (!d) return;
+        document.getElementById('incident-linked').textContent = d.incident.linked;
+        document.getElementById('incident-unresolved').textContent = d.unresolved;
+        rows('scope-districts', d.scope_by_district, false);
+        rows('worst-streets', d.worst_streets, true);
+        rows('linked-streets', d.linked_by_street, true);
+      })
+      .catch(function () { /* the page still shows the last figures */ });
+  }
+  setInterval(refresh, 15000);
+})();

@@ -13,10 +13,12 @@ mod assessment;
 mod batch;
 pub mod bench;
 mod feeds;
+mod incidents;
 mod kb;
 mod notices;
 mod open311;
 mod orders;
+mod problems;
 mod reference;
 mod rows;
 
@@ -75,6 +77,8 @@ impl Backend {
                 (10, "domain checks", include_str!("../migrations/sqlite/0010_domain_checks.sql")),
                 (11, "history import", include_str!("../migrations/sqlite/0011_history_import.sql")),
                 (12, "alerts", include_str!("../migrations/sqlite/0012_alerts.sql")),
+                (13, "incidents", include_str!("../migrations/sqlite/0013_incidents.sql")),
+                (14, "problems", include_str!("../migrations/sqlite/0014_problems.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -89,6 +93,8 @@ impl Backend {
                 (10, "domain checks", include_str!("../migrations/postgres/0010_domain_checks.sql")),
                 (11, "history import", include_str!("../migrations/postgres/0011_history_import.sql")),
                 (12, "alerts", include_str!("../migrations/postgres/0012_alerts.sql")),
+                (13, "incidents", include_str!("../migrations/postgres/0013_incidents.sql")),
+                (14, "problems", include_str!("../migrations/postgres/0014_problems.sql")),
             ],
         };
         let migrations = files
@@ -172,17 +178,19 @@ impl hotline_store::Store for SqlStore {
 
 #[cfg(test)]
 mod schema_tests {
-    use hotline_domain::{ActionKind, AlertKind, AlertStatus, Role, State, UnitClass};
+    use hotline_domain::{ActionKind, AlertKind, AlertStatus, IncidentStatus, Role, State, UnitClass};
 
-    const SQLITE: [&str; 3] = [
+    const SQLITE: [&str; 4] = [
         include_str!("../migrations/sqlite/0010_domain_checks.sql"),
         include_str!("../migrations/sqlite/0011_history_import.sql"),
         include_str!("../migrations/sqlite/0012_alerts.sql"),
+        include_str!("../migrations/sqlite/0013_incidents.sql"),
     ];
-    const POSTGRES: [&str; 3] = [
+    const POSTGRES: [&str; 4] = [
         include_str!("../migrations/postgres/0010_domain_checks.sql"),
         include_str!("../migrations/postgres/0011_history_import.sql"),
         include_str!("../migrations/postgres/0012_alerts.sql"),
+        include_str!("../migrations/postgres/0013_incidents.sql"),
     ];
 
     /// The quoted codes of the check named `name` as the newest migration defining it has it: a
@@ -209,6 +217,7 @@ mod schema_tests {
         let roles: Vec<String> = Role::ALL.iter().map(|r| r.code().to_owned()).collect();
         let alert_kinds: Vec<String> = AlertKind::ALL.iter().map(|k| k.code().to_owned()).collect();
         let alert_statuses: Vec<String> = AlertStatus::ALL.iter().map(|s| s.code().to_owned()).collect();
+        let incident_statuses: Vec<String> = IncidentStatus::ALL.iter().map(|s| s.code().to_owned()).collect();
         let mut actor_roles = roles.clone();
         actor_roles.push("citizen".into());
         for sql in [&SQLITE[..], &POSTGRES[..]] {
@@ -221,6 +230,7 @@ mod schema_tests {
             assert_eq!(codes(sql, "app_user_role_check"), roles);
             assert_eq!(codes(sql, "alert_kind_check"), alert_kinds);
             assert_eq!(codes(sql, "alert_status_check"), alert_statuses);
+            assert_eq!(codes(sql, "incident_status_check"), incident_statuses);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The storage port, split by capability as each use case needs it: [`OrderStore`],
 //! [`AccountStore`], [`ReferenceStore`], [`NoticeStore`], [`AssessmentStore`], [`KnowledgeStore`],
-//! [`FeedStore`], [`Open311Store`], [`AlertStore`]; [`Store`] is all of them, what a backend (SQLite,
+//! [`FeedStore`], [`Open311Store`], [`AlertStore`], [`IncidentStore`], [`ProblemStore`]; [`Store`] is all of them, what a backend (SQLite,
 //! PostgreSQL) implements and what the app holds.
 //!
 //! Each method is one use-case step and one transaction: a store never leaves half a write behind.
@@ -10,10 +10,12 @@ mod accounts;
 mod alerts;
 mod assessment;
 mod feeds;
+mod incidents;
 mod kb;
 mod notices;
 mod open311;
 mod orders;
+mod problems;
 mod reference;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,10 +24,12 @@ pub use accounts::*;
 pub use alerts::*;
 pub use assessment::*;
 pub use feeds::*;
+pub use incidents::*;
 pub use kb::*;
 pub use notices::*;
 pub use open311::*;
 pub use orders::*;
+pub use problems::*;
 pub use reference::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,8 @@ pub trait Store:
     + FeedStore
     + Open311Store
     + AlertStore
+    + IncidentStore
+    + ProblemStore
     + Send
     + Sync
 {

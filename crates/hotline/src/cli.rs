@@ -182,13 +182,49 @@ pub enum Command {
     Alerts {
         #[command(flatten)]
         server: ServerArgs,
-        /// Print a JSON array of `{kind, series, district, street, category, started_at, observed,
-        /// expected, score, recurrence_days}`.
+        /// Print a JSON array of `{kind, series, district, street, category, terms, started_at,
+        /// observed, expected, score, recurrence_days}` (surges, then the text's topics).
         #[arg(long)]
         json: bool,
         /// The moment to detect at (RFC 3339, e.g. 2023-07-31T12:00:00+08:00).
         #[arg(long)]
         now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
+    /// 每月一题 candidates: the month's chronic problems (a category in a street, or in a district),
+    /// ranked with their evidence over the analytics read model (brought up to date first), for
+    /// the whole city.
+    Candidates {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Print a JSON array of `{key, rank, score, level, district, street, category,
+        /// category_label, volume, months_persistent, repeat_share, dissatisfied_share,
+        /// unresolved_share, units, streets, evidence, …}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 未诉先办 forecasts: each district's calls per first-level category for the next 8 weeks, with
+    /// 80% and 95% prediction intervals and the held-out error of the model beside the
+    /// seasonal-naive baseline's, fitted on the complete weeks of the analytics read model (brought
+    /// up to date first). Nothing is stored.
+    Forecast {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Print a JSON array of `{district, category, week, forecast, lower80, upper80, lower95,
+        /// upper95, model_mae, naive_mae, model_wape, naive_wape}`, one per series and week ahead.
+        #[arg(long)]
+        json: bool,
+        /// The moment to forecast from (RFC 3339): its week and the weeks after are the future.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// One district (official name, unit code or id); default every district and the city.
+        #[arg(long)]
+        district: Option<String>,
+        /// One first-level category code (UTL); default each one and all together.
+        #[arg(long)]
+        category: Option<String>,
     },
     /// Ask the data (问数): a question in Chinese or English, read into the analytics query model
     /// and answered from the database (the read model is brought up to date first).

@@ -188,6 +188,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             triage: (!untriaged).then(|| TriageInput { nature: g.nature.clone(), category: category.clone(), urgency: g.urgency.clone() }),
             disposition: if untriaged { None } else { disposition },
             suggestion: None,
+            incident: None,
         };
         let (view, _) = app.create_order(&operator, &input, Some(&format!("demo-{seed}-{i}"))).await.map_err(err)?;
         numbers.insert(g.id.clone(), view.number.clone());
@@ -332,6 +333,7 @@ pub async fn seed_orders(store: Arc<dyn hotline_store::Store>, count: usize, now
             triage: None,
             disposition: Some(Command::LinkDuplicate { of: o.number.clone() }),
             suggestion: None,
+            incident: None,
         };
         app.create_order(&operator, &dup, Some("demo-duplicate")).await.map_err(err)?;
     }

@@ -238,14 +238,18 @@ async fn main() -> anyhow::Result<()> {
             let store = startup::open_store(&config).await?;
             let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
             startup::install_analytics(&config, &app)?;
+            let at = now.map(|t| t.with_timezone(&chrono::Utc));
             let found = async {
                 app.sync_analytics().await?;
-                app.detect_surges(now.map(|t| t.with_timezone(&chrono::Utc))).await
+                let surges = app.detect_surges(at).await?;
+                let (topics, _) = app.detect_topics(at).await?;
+                Ok::<_, hotline_app::AppError>((surges, topics))
             }
             .await;
             store.close().await;
-            let (signals, series) = found?;
-            let named = app.name_signals(&signals);
+            let ((signals, series), topics) = found?;
+            let mut named = app.name_signals(&signals);
+            named.extend(app.name_topics(&topics));
             if *json {
                 println!("{}", serde_json::to_string_pretty(&named)?);
             } else {
@@ -256,12 +260,88 @@ async fn main() -> anyhow::Result<()> {
                         s.kind,
                         s.district.as_deref().unwrap_or("-"),
                         s.street.as_deref().unwrap_or("-"),
-                        s.category.as_deref().unwrap_or("*"),
+                        s.category.as_deref().or(s.terms.as_deref()).unwrap_or("*"),
                         s.started_at.to_rfc3339(),
                         s.observed,
                         s.expected,
                         s.score,
                         s.recurrence_days
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Candidates { server, month, json } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let ranked = async {
+                app.sync_analytics().await?;
+                app.city_candidates(month).await
+            }
+            .await;
+            store.close().await;
+            let list = ranked?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&list.candidates)?);
+            } else {
+                println!(
+                    "{}: {} cells with calls, {} persistently above expectation, {} candidates{}",
+                    list.month,
+                    list.cells,
+                    list.qualified,
+                    list.candidates.len(),
+                    if list.complete { "" } else { " (month not over)" }
+                );
+                for c in &list.candidates {
+                    let place = c.street.as_ref().map_or_else(|| c.district.name.clone(), |s| format!("{} {}", c.district.name, s.name));
+                    println!(
+                        "{}\t{:.1}\t{}\t{}\t{} calls\t{}/12 months above\t{}",
+                        c.rank, c.score, place, c.category_label, c.volume, c.months_persistent, c.key
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Forecast { server, json, now, district, category } => {
+            let config = load(server)?;
+            init_tracing(&config);
+            let store = startup::open_store(&config).await?;
+            let app = startup::build_app(&config, store.clone(), Arc::new(SystemClock)).await?;
+            startup::install_analytics(&config, &app)?;
+            let query = hotline_app::forecast::ForecastQuery { district: district.clone(), category: category.clone() };
+            let fitted = async {
+                app.sync_analytics().await?;
+                app.forecast_all(&query, now.map(|t| t.with_timezone(&chrono::Utc))).await
+            }
+            .await;
+            store.close().await;
+            let report = fitted?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report.rows())?);
+            } else {
+                let pct = |w: Option<f64>| w.map_or_else(|| "-".to_owned(), |w| format!("{:.1}%", w * 100.0));
+                println!(
+                    "{} series from the week of {} ({} weeks of history{}); held-out WAPE of district × category: model {}, seasonal naive {}",
+                    report.series.len(),
+                    report.origin,
+                    report.history_weeks,
+                    if report.seasonal { "" } else { ", too short for seasons" },
+                    pct(report.overall.model_wape),
+                    pct(report.overall.naive_wape)
+                );
+                for s in &report.series {
+                    let weeks: Vec<String> =
+                        s.forecast.iter().map(|w| format!("{:.0} [{:.0}–{:.0}]", w.forecast, w.lower80, w.upper80)).collect();
+                    println!(
+                        "{}\t{}\tWAPE {} vs {}\t{}",
+                        s.district.as_ref().map_or("全市", |d| d.name.as_str()),
+                        s.category.as_ref().map_or("*", |c| c.code.as_str()),
+                        pct(s.accuracy.model_wape),
+                        pct(s.accuracy.naive_wape),
+                        weeks.join("  ")
                     );
                 }
             }

@@ -41,6 +41,7 @@ async fn world(app: &App, clock: &FixedClock) {
             triage: None,
             disposition: None,
             suggestion: None,
+            incident: None,
         };
         app.create_order(&operator, &input, None).await.expect("create");
     }

@@ -21,6 +21,7 @@
 //! a benchmark from a generated stream), signals go out.
 
 pub mod scan;
+pub mod topics;
 
 use std::collections::HashMap;
 

@@ -164,11 +164,39 @@ impl App {
         let new = self.parse_new_order(channel, input)?;
         let key = Self::idempotency(format!("user:{}", who.user_id), idempotency_key)?;
         let actor = self.actor_of(who);
+        let incident = match input.incident {
+            Some(id) => Some(self.active_incident(id).await?),
+            None => None,
+        };
         let mut steps = Vec::new();
-        if let Some(t) = self.intake_triage(input).await? {
+        let mut triage = self.intake_triage(input).await?;
+        let mut disposition = input.disposition.clone();
+        if let Some(incident) = &incident {
+            // The one key of emergency mode: the incident's category when none was chosen, its lead
+            // unit for the dispatch; a caller answered with the script is answered, not dispatched.
+            let uncategorised = triage.as_ref().is_none_or(|t| t.category.trim().is_empty());
+            let answered = matches!(disposition, Some(Command::Answer { .. }));
+            if uncategorised && let Some(category) = &incident.category {
+                let given = triage.unwrap_or_default();
+                let urgency = self.categories().iter().find(|c| c.code == *category).map(|c| c.default_urgency.clone());
+                triage = Some(TriageInput {
+                    nature: match given.nature.trim() {
+                        "" if answered => "consult".into(),
+                        "" => "help".into(),
+                        _ => given.nature,
+                    },
+                    category: category.clone(),
+                    urgency: if given.urgency.trim().is_empty() { urgency.unwrap_or_else(|| "general".into()) } else { given.urgency },
+                });
+            }
+            if !answered {
+                disposition = Some(self.incident_dispatch(incident));
+            }
+        }
+        if let Some(t) = triage {
             steps.push(Command::Triage { nature: t.nature, category: t.category, urgency: t.urgency });
         }
-        if let Some(d) = &input.disposition {
+        if let Some(d) = &disposition {
             if !matches!(
                 d,
                 Command::Dispatch { .. }
@@ -184,13 +212,18 @@ impl App {
                     "At intake the disposition is dispatch, answer, transfer, redirect or link_duplicate",
                 ));
             }
-            if input.triage.is_none() && matches!(d, Command::Dispatch { .. }) {
+            if steps.is_empty() && matches!(d, Command::Dispatch { .. }) {
                 return Err(invalid("triage", "required", "派单前须先分类", "Triage (nature, category, urgency) is required to dispatch"));
             }
             steps.push(d.clone());
         }
         let suggestion = input.suggestion.as_ref().map(|sg| suggestion_record(sg, input)).transpose()?;
         let (order, replayed) = self.receive(new, &actor, Some(who), &steps, key, suggestion).await?;
+        if let Some(incident) = &incident {
+            // After the order is stored: a failure here leaves an order without its link, which the
+            // same request sent again (its idempotency key replays the order) completes.
+            self.incidents().link_to_incident(incident.id, &[order.id], Some(who.user_id), self.clock.now()).await?;
+        }
         let policy = self.policy().await?;
         Ok((self.view(who, &order, &policy), replayed))
     }
@@ -271,6 +304,7 @@ impl App {
             triage: None,
             disposition: None,
             suggestion: None,
+            incident: None,
         };
         if input.phone.trim().is_empty() {
             return Err(invalid(

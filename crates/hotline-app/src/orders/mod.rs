@@ -79,6 +79,11 @@ pub struct CreateOrderInput {
     /// What triage suggested (recorded with the triage event beside what the operator chose).
     #[serde(default)]
     pub suggestion: Option<SuggestionInput>,
+    /// An active incident (突发事件) the call belongs to: the order is linked to it and, unless the
+    /// disposition answers the caller, triaged under the incident's category when no category is
+    /// given and dispatched to the incident's lead unit.
+    #[serde(default)]
+    pub incident: Option<i64>,
 }
 
 /// Declares [`Command`] and its [`Command::kind`] from one list: each variant is named as the

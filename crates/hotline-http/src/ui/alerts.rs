@@ -38,6 +38,9 @@ fn place(lang: Lang, a: &AlertView) -> String {
 }
 
 fn category(lang: Lang, a: &AlertView) -> String {
+    if let Some(words) = &a.terms {
+        return format!("{}“{words}”", lang.t("新问题：", "Emerging topic: "));
+    }
     a.category
         .as_ref()
         .map_or_else(|| lang.t("各类诉求", "All categories").to_owned(), |c| if lang.zh() { c.name_zh.clone() } else { c.name_en.clone() })
@@ -192,6 +195,7 @@ pub async fn alert_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff,
         }
     };
     let a = &detail.alert;
+    let incident = app.incident_of_alert(&who, a.id).await.ok().flatten();
     let title = format!("{} · {}", place(lang, a), category(lang, a));
     layout(
         lang,
@@ -201,7 +205,7 @@ pub async fn alert_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff,
         &path,
         html! {
             p { a href="/alerts" { "← " (lang.t("全部预警", "All alerts")) } }
-            h1 #alert-title { (lang.t("来电突增：", "Surge: ")) (title) " " (status_badge(lang, a)) }
+            h1 #alert-title { @if a.kind == "topic" { (lang.t("新问题：", "Emerging topic: ")) } @else { (lang.t("来电突增：", "Surge: ")) } (title) " " (status_badge(lang, a)) }
             div.grid2 {
                 section.card #alert-facts {
                     dl.facts {
@@ -214,6 +218,7 @@ pub async fn alert_page(State(app): State<Arc<App>>, Staff { who, lang }: Staff,
                         @if let Some(n) = &a.note { dt { (lang.t("备注", "Note")) } dd { (n) } }
                     }
                     (actions(lang, a, &path))
+                    (super::incidents::alert_incident(lang, a.id, incident.as_ref(), a.can_act))
                 }
                 section.card { (alert_map(&app, lang, &[a])) }
             }

@@ -189,6 +189,38 @@ pub(super) fn choropleth(caption: &str, shapes: &[Shape<'_>], points: &[(f64, f6
     )
 }
 
+/// A small inline chart of monthly counts: one bar a month (`marked` months in the accent colour),
+/// the expected counts as a dashed line; a tooltip per month. Sized for a table cell.
+pub(super) fn sparkline(caption: &str, labels: &[String], values: &[u32], expected: &[f64], marked: &[bool]) -> Markup {
+    let (bar, gap, height) = (7.0, 2.0, 30.0);
+    let width = (bar + gap) * values.len() as f64;
+    let max = values.iter().map(|v| f64::from(*v)).chain(expected.iter().copied()).fold(1.0_f64, f64::max);
+    let y = |v: f64| height - 1.0 - (height - 2.0) * v / max;
+    let mut svg = format!(
+        r#"<svg class="spark" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="{}">"#,
+        esc(caption)
+    );
+    for (i, v) in values.iter().enumerate() {
+        let x = i as f64 * (bar + gap);
+        let fill = if marked.get(i).copied().unwrap_or(false) { "#d92d20" } else { "#98a2b3" };
+        let top = y(f64::from(*v));
+        svg.push_str(&format!(
+            r#"<rect x="{x:.1}" y="{top:.1}" width="{bar}" height="{:.1}" fill="{fill}"><title>{}: {v} / {:.1}</title></rect>"#,
+            (height - 1.0 - top).max(0.5),
+            esc(labels.get(i).map_or("", String::as_str)),
+            expected.get(i).copied().unwrap_or(0.0),
+        ));
+    }
+    let points: Vec<String> =
+        expected.iter().enumerate().map(|(i, e)| format!("{:.1},{:.1}", i as f64 * (bar + gap) + bar / 2.0, y(*e))).collect();
+    svg.push_str(&format!(
+        r##"<polyline points="{}" fill="none" stroke="#1d2939" stroke-width="1.2" stroke-dasharray="2 2"/>"##,
+        points.join(" ")
+    ));
+    svg.push_str("</svg>");
+    PreEscaped(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

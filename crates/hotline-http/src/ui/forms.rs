@@ -101,7 +101,10 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
             urgency: u.unwrap_or_else(|| "general".into()),
         }),
     };
+    // The incident key dispatches to the incident's lead unit: the unit picker is not needed then.
+    let incident = f.id("incident")?;
     let disposition = match f.get("disposition").unwrap_or("dispatch") {
+        "dispatch" if incident.is_some() => None,
         "dispatch" => Some(Command::Dispatch {
             main_unit: f.id("main_unit")?.ok_or_else(|| choose("main_unit"))?,
             co_units: f.ids("co_units")?,
@@ -136,6 +139,7 @@ pub fn create_input(f: &FormData) -> Result<CreateOrderInput, AppError> {
         disposition,
         // Filled by the page's script with what triage suggested; telemetry, so a malformed value is dropped.
         suggestion: f.opt("suggestion").and_then(|v| serde_json::from_str(&v).ok()),
+        incident,
     })
 }
 

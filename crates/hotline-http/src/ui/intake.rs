@@ -28,6 +28,9 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
     let selected_main: Vec<i64> = f.id("main_unit").ok().flatten().into_iter().collect();
     let selected_co: Vec<i64> = f.ids("co_units").unwrap_or_default();
     let token = f.opt("form_token").unwrap_or_else(form_token);
+    // Emergency mode: the active incidents, with their scripts and the one key. A failure to read
+    // them must not keep the operator from taking the call.
+    let incidents = app.intake_incidents(who).await.unwrap_or_default();
     // A form shown again after an error names its linked article by title, as when it was chosen.
     let article_title = match f.opt("article") {
         Some(slug) => match app.article(Some(who), &slug).await {
@@ -55,6 +58,7 @@ async fn intake_form(app: &App, lang: Lang, who: &Principal, f: &FormData, error
                 form.card method="post" action="/intake" id="intake-form" {
                     input type="hidden" name="form_token" value=(token);
                     input type="hidden" name="suggestion" id="suggestion" value=(v("suggestion"));
+                    (super::incidents::intake_banner(lang, &incidents))
                     div.grid3 {
                         div { label for="phone" { (lang.t("来电号码", "Caller's phone")) } input type="tel" id="phone" name="phone" value=(v("phone")) autofocus autocomplete="off"; }
                         div { label for="name" { (lang.t("诉求人姓名", "Requester's name")) } input type="text" id="name" name="name" value=(v("name")); }

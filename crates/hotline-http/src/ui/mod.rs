@@ -3,6 +3,7 @@
 //! to the server and work without JavaScript; `static/app.js` only adds conveniences.
 
 mod admin;
+mod adopted;
 mod alerts;
 mod analytics;
 mod assessment;
@@ -11,11 +12,13 @@ mod charts;
 mod citizen;
 mod forms;
 mod handling;
+mod incidents;
 mod intake;
 mod kb;
 mod login;
 mod notices;
 mod orders;
+mod problems;
 mod queues;
 mod widgets;
 
@@ -73,6 +76,11 @@ pub fn router() -> Router<Arc<App>> {
         .route("/alerts", get(alerts::alerts_page))
         .route("/alerts/{id}", get(alerts::alert_page))
         .route("/alerts/{id}/{action}", post(alerts::alert_action))
+        .route("/incidents", get(incidents::incidents_page).post(incidents::declare_submit))
+        .route("/incidents/{id}", get(incidents::incident_page))
+        .route("/incidents/{id}/edit", post(incidents::edit_submit))
+        .route("/incidents/{id}/close", post(incidents::close_submit))
+        .route("/incidents/{id}/bulk", post(incidents::bulk_submit))
         .route("/callbacks", get(handling::callbacks_page))
         .route("/kb", get(kb::kb_page))
         .route("/kb/new", get(kb::new_article_page))
@@ -84,6 +92,10 @@ pub fn router() -> Router<Arc<App>> {
         .route("/assessment/schemes", post(assessment::scheme_submit))
         .route("/assessment", get(assessment::assessment_page))
         .route("/analytics", get(analytics::analytics_page))
+        .route("/problems", get(problems::problems_page))
+        .route("/problems/adopt", post(adopted::adopt_submit))
+        .route("/problems/adopted/{id}", get(adopted::problem_page))
+        .route("/problems/adopted/{id}/close", post(adopted::close_submit))
         .route("/notifications/{id}/read", post(notices::notification_read))
         .route("/citizen", get(citizen::citizen_page).post(citizen::citizen_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
@@ -186,11 +198,13 @@ pub(crate) enum Nav {
     Admin,
     Notifications,
     Alerts,
+    Incidents,
     Callbacks,
     Kb,
     Search,
     Assessment,
     Analytics,
+    Problems,
     Citizen,
     Track,
 }
@@ -218,11 +232,13 @@ pub(crate) fn layout(lang: Lang, title: &str, user: Option<&Principal>, nav: Nav
                             @if u.role.is_unit_role() { (link("/inbox", lang.t("待办工单", "Inbox"), Nav::Inbox)) }
                             (link("/notifications", lang.t("时限提醒", "Deadline notices"), Nav::Notifications))
                             @if !matches!(u.role, Role::CallbackAgent) { (link("/alerts", lang.t("预警", "Alerts"), Nav::Alerts)) }
+                            @if matches!(u.role, Role::Operator | Role::Supervisor) { (link("/incidents", lang.t("突发事件", "Incidents"), Nav::Incidents)) }
                             @if matches!(u.role, Role::CallbackAgent | Role::Supervisor) { (link("/callbacks", lang.t("回访队列", "Callbacks"), Nav::Callbacks)) }
                             (link("/kb", lang.t("知识库", "Knowledge base"), Nav::Kb))
                             (link("/search", lang.t("检索", "Search"), Nav::Search))
                             @if matches!(u.role, Role::Admin | Role::Supervisor | Role::Analyst) { (link("/assessment", lang.t("考评排名", "Assessment"), Nav::Assessment)) }
                             @if !matches!(u.role, Role::CallbackAgent) { (link("/analytics", lang.t("民生大数据", "Analytics"), Nav::Analytics)) }
+                            @if matches!(u.role, Role::Operator | Role::Supervisor | Role::Analyst | Role::Admin) { (link("/problems", lang.t("每月一题", "Problem of the month"), Nav::Problems)) }
                             @if matches!(u.role, Role::Admin | Role::Supervisor) { (link("/admin", lang.t("管理", "Admin"), Nav::Admin)) }
                         } @else {
                             (link("/citizen", lang.t("我要反映", "Submit a request"), Nav::Citizen))

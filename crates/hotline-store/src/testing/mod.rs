@@ -19,12 +19,16 @@ use crate::{
 
 mod alerts;
 mod handling;
+mod incidents;
 mod orders;
+mod problems;
 mod reference;
 
 use alerts::alerts;
 use handling::{feeds, handling, knowledge_base, notices};
+use incidents::incidents;
 use orders::{import, orders};
+use problems::problems;
 use reference::{accounts, categories, policies, units};
 
 /// Phone of the requester of orders A and C.
@@ -105,6 +109,8 @@ pub async fn conformance_story(store: &dyn Store) {
     handling(store, &units, &policy).await;
     knowledge_base(store, &units).await;
     alerts(store, &units, &people).await;
+    incidents(store, &units, &people).await;
+    problems(store, &units, &people).await;
     feeds(store, &units, &people, &policy).await;
 }
 

@@ -15,8 +15,10 @@ use crate::config::{Config, DatabaseUrl};
 use crate::startup::{self, Application};
 
 mod analytics;
+mod candidates;
 mod early_warning;
 mod engines;
+mod forecast;
 mod http;
 mod search;
 mod workloads;
@@ -147,6 +149,47 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 180_000_000)]
         history: u64,
     },
+    /// 未诉先办 forecasts on generated weekly history (16 districts × 20 first-level categories with
+    /// seasons, holidays, the moving Spring Festival, growth and noise): the last weeks held out,
+    /// each forecast 1–8 weeks ahead from the weeks before it, against the seasonal-naive baseline
+    /// (errors, interval coverage, fit time), and the server's path over seven years of facts.
+    Forecast {
+        /// Years of history before the held-out weeks.
+        #[arg(long, default_value_t = 7)]
+        years: u32,
+        /// Weeks held out at the end (rolling origin).
+        #[arg(long, default_value_t = 52)]
+        holdout: usize,
+        /// How far each series' level wanders: the weekly standard deviation of its log (0: steady
+        /// levels and no steps, the seasonal-naive baseline's best case).
+        #[arg(long, default_value_t = 0.01)]
+        drift: f64,
+        /// Facts of history (seven years) for the timed server path (count the weeks, fit); 0 skips it.
+        #[arg(long, default_value_t = 180_000_000)]
+        facts: u64,
+    },
+    /// 每月一题 candidates on a generated city (14 months at Beijing's scale, written straight into
+    /// the read model) with planted chronic problems and distractors (one-month bursts, big
+    /// streets, ended problems, tiny problems, heating in winter): precision and recall of the top
+    /// 10, each planted problem's rank, and the time of the ranking pass.
+    Candidates {
+        /// Calls a day (Beijing: about 70,000).
+        #[arg(long, default_value_t = 70_000.0)]
+        calls_per_day: f64,
+        /// Chronic problems planted.
+        #[arg(long, default_value_t = 10)]
+        planted: usize,
+        /// The planted problems' calls are between these multiples of their usual calls.
+        #[arg(long, default_value_t = 1.8)]
+        ratio_from: f64,
+        #[arg(long, default_value_t = 3.5)]
+        ratio_to: f64,
+        /// Ranking passes to time.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// History import into SQLite (and PostgreSQL with HOTLINE_BENCH_POSTGRES_URL), the read
     /// model's rebuild rate from the store, and how soon a new order is counted.
     AnalyticsIo {
@@ -243,6 +286,7 @@ pub(super) fn sample_input(app: &App, i: usize) -> anyhow::Result<CreateOrderInp
         triage: Some(TriageInput { nature: "complaint".into(), category: "TRF/illegal_parking".into(), urgency: "general".into() }),
         disposition: Some(Command::Dispatch { main_unit: street, co_units: vec![], note: String::new() }),
         suggestion: None,
+        incident: None,
     })
 }
 
@@ -363,6 +407,10 @@ pub async fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Analytics { orders, runs, no_duckdb, keep } => analytics::analytics(*orders, *runs, !*no_duckdb, keep.clone()).await,
         BenchCommand::EarlyWarning { surges, quiet_days, every, history } => {
             early_warning::early_warning(*surges, *quiet_days, *every, *history)
+        }
+        BenchCommand::Forecast { years, holdout, drift, facts } => forecast::forecast(*years, *holdout, *drift, *facts),
+        BenchCommand::Candidates { calls_per_day, planted, ratio_from, ratio_to, runs, seed } => {
+            candidates::candidates(*calls_per_day, *planted, (*ratio_from, *ratio_to), *runs, *seed)
         }
         BenchCommand::AnalyticsIo { orders } => analytics::analytics_io(*orders).await,
         BenchCommand::Ask { rounds } => analytics::ask(*rounds),

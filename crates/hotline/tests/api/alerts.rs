@@ -22,7 +22,7 @@ async fn file(app: &TestApp, operator: &Client, unit: &str, category: &str) -> S
 
 /// Four weeks of ordinary calls (parking in 望京 and 中关村), then twelve calls about burst water
 /// mains in 望京 within half an hour; answers the surge's order numbers.
-async fn surge(app: &TestApp) -> Vec<String> {
+pub(crate) async fn surge(app: &TestApp) -> Vec<String> {
     let op = app.login("operator").await;
     for day in (2..=29).rev() {
         app.clock.set(start_time() - Duration::days(day) + Duration::minutes(day * 7 % 300));
@@ -126,4 +126,65 @@ async fn alerts_are_read_within_the_district_and_acted_on_by_supervisors_only() 
     expect_problem(act(&app, &supervisor, 999_999, &json!({"action": "dismiss"})).await, 404, "not_found").await;
     let long = "很".repeat(501);
     expect_problem(act(&app, &supervisor, id, &json!({"action": "reopen", "note": long})).await, 422, "note_too_long").await;
+}
+
+/// A new scam reported over an hour under three categories (a shop's fake refund, a phone scam,
+/// an online purchase) is an emerging topic: an alert of kind `topic` naming its words, with the
+/// calls that use them behind it.
+#[tokio::test]
+async fn a_new_scam_spread_over_categories_is_raised_as_an_emerging_topic_with_its_calls() {
+    let app = spawn_app().await;
+    let op = app.login("operator").await;
+    for day in (2..=29).rev() {
+        app.clock.set(start_time() - Duration::days(day) + Duration::minutes(day * 7 % 300));
+        file(&app, &op, WANGJING, "TRF/illegal_parking").await;
+        file(&app, &op, ZHONGGUANCUN, "TRF/illegal_parking").await;
+    }
+    app.clock.set(start_time());
+    let texts = [
+        ("MKT/price/fraud", "接到自称客服的电话说刷单返利，先转了三百元，对方失联"),
+        ("ORD", "邻居老人被拉进刷单返利群，已经转账两次，请公安核查"),
+        ("OTH", "网上看到刷单返利广告，按要求下载了软件，现在钱取不出来"),
+    ];
+    let mut numbers = Vec::new();
+    for i in 0..9 {
+        let (category, text) = texts[i % texts.len()];
+        let mut body = order_body();
+        body["description"] = json!(text);
+        body["triage"] = json!({ "nature": "report", "category": category, "urgency": "general" });
+        body["disposition"] = json!({ "action": "dispatch", "main_unit": app.unit(WANGJING), "co_units": [] });
+        numbers.push(number_of(&expect_status(app.create_order(&op, &body).await, 201).await));
+        app.clock.advance(Duration::minutes(6));
+    }
+    app.app.sync_analytics().await.expect("read model up to date");
+    app.app.run_warning_pass().await.expect("a pass");
+
+    let supervisor = app.login("supervisor").await;
+    let list = alerts(&app, &supervisor).await;
+    let topic = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|a| a["kind"] == "topic")
+        .unwrap_or_else(|| panic!("an emerging topic: {list}"))
+        .clone();
+    let terms = topic["terms"].as_str().expect("its words");
+    assert!(terms.contains("刷单") || terms.contains("返利"), "the scam's words: {topic}");
+    assert_eq!(topic["district"]["name"], "朝阳区", "where its calls are: {topic}");
+    assert_eq!(topic["observed"], 9);
+    assert!(topic["expected"].as_f64().expect("expected") < 1.0, "{topic}");
+    let id = topic["id"].as_i64().expect("id");
+    let detail = expect_status(supervisor.get(app.url(&format!("/api/v1/alerts/{id}"))).send().await.expect("GET alert"), 200).await;
+    let mut behind: Vec<String> =
+        detail["orders"].as_array().expect("orders").iter().map(|o| o["number"].as_str().expect("number").to_owned()).collect();
+    behind.sort();
+    assert_eq!(behind, numbers, "the calls that use its words, and only those");
+    let outbox = app.app.notices().pending_outbox(100).await.expect("outbox");
+    assert!(outbox.iter().any(|m| m.recipient == "centre" && m.body.contains("新问题")), "{outbox:?}");
+
+    // The next pass (ten minutes on) continues the same alert.
+    app.clock.advance(Duration::minutes(11));
+    app.app.run_warning_pass().await.expect("another pass");
+    let topics = alerts(&app, &supervisor).await.as_array().expect("a list").iter().filter(|a| a["kind"] == "topic").count();
+    assert_eq!(topics, 1, "one alert for one ongoing topic");
 }

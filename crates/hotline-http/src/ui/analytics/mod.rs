@@ -24,6 +24,7 @@ use super::charts::{self, Bar, fmt_value};
 use super::widgets::Categories;
 use super::{Lang, Nav, PageQuery, Staff, error_text, flash, layout};
 
+mod forecast;
 mod views;
 use views::{free_query, overview, trend, units_view, what, where_view, who_view};
 

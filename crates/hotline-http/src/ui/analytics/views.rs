@@ -106,6 +106,7 @@ pub(super) async fn overview(app: &App, who: &Principal, lang: Lang, cats: &Cate
 }
 
 pub(super) async fn trend(app: &App, who: &Principal, lang: Lang, cats: &Categories, base: &Query) -> Markup {
+    let forecast = super::forecast::section(app, who, lang, cats, base).await;
     let q = with_default_range(base.clone(), today(app), 365);
     let by = time_dimension(&q);
     let mut tq = Query { group_by: vec![by], compare: Some(Compare::SamePeriodLastYear), limit: None, ..q.clone() };
@@ -113,7 +114,7 @@ pub(super) async fn trend(app: &App, who: &Principal, lang: Lang, cats: &Categor
         tq.compare = None;
     }
     match run(app, who, lang, &tq).await {
-        Err(e) => flash(None, Some(&e)),
+        Err(e) => html! { (flash(None, Some(&e))) (forecast) },
         Ok(a) => {
             let labels: Vec<String> = a.rows.iter().map(|r| r.keys.first().cloned().flatten().unwrap_or_default()).collect();
             let now: Vec<Option<f64>> = a.rows.iter().map(|r| r.value).collect();
@@ -130,6 +131,7 @@ pub(super) async fn trend(app: &App, who: &Principal, lang: Lang, cats: &Categor
                     (charts::lines(&caption, &labels, &series, q.measure.is_rate()))
                     (table(app, cats, lang, &a, "trend-table"))
                 }
+                (forecast)
             }
         }
     }
