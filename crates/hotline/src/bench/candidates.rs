@@ -36,57 +36,10 @@ use hotline_analytics::store::Row;
 use hotline_analytics::{Catalog, FactStore};
 use hotline_domain::{State, UnitClass};
 
-use super::analytics::{Rng as Xorshift, catalog};
+use super::analytics::catalog;
+use super::early_warning::{Rng, cumulative};
 
 const BEIJING: i32 = 480;
-
-struct Rng(Xorshift);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        (self.0.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.0.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    fn normal(&mut self) -> f64 {
-        let u = self.unit().max(1e-12);
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * self.unit()).cos()
-    }
-    fn poisson(&mut self, mean: f64) -> u32 {
-        if mean <= 0.0 {
-            return 0;
-        }
-        if mean > 40.0 {
-            return (mean + self.normal() * mean.sqrt()).round().max(0.0) as u32;
-        }
-        let l = (-mean).exp();
-        let (mut k, mut p) = (0, 1.0);
-        loop {
-            p *= self.unit();
-            if p <= l {
-                return k;
-            }
-            k += 1;
-        }
-    }
-    fn pick(&mut self, cumulative: &[f64]) -> usize {
-        let x = self.unit() * cumulative.last().copied().unwrap_or(1.0);
-        cumulative.partition_point(|c| *c <= x).min(cumulative.len().saturating_sub(1))
-    }
-}
-
-fn cumulative(w: impl Iterator<Item = f64>) -> Vec<f64> {
-    let mut s = 0.0;
-    w.map(|x| {
-        s += x;
-        s
-    })
-    .collect()
-}
 
 /// `[heating, flood, other]` multipliers of a category's calls.
 fn seasonal(code: &str) -> [f64; 3] {
@@ -460,7 +413,7 @@ fn pick_cells(
 
 fn run(dir: &std::path::Path, calls_per_day: f64, planted: usize, ratios: (f64, f64), runs: usize, seed: u64) -> anyhow::Result<()> {
     let (store, _) = FactStore::open(dir)?;
-    let mut rng = Rng(Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1));
+    let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let (mut city, catalog) = City::new(&mut rng, &store)?;
     let ms = months();
     let ranked_month = ms[ms.len() - 1];

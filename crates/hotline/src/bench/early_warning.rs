@@ -28,27 +28,28 @@ use hotline_domain::deadline::WorkCalendar;
 const BEIJING: i32 = 480;
 const CALLS_PER_DAY: f64 = 70_000.0;
 
-/// The analytics benchmark's generator, with the draws the stream needs.
-struct Rng(super::analytics::Rng);
+/// The analytics benchmark's generator, with the draws the generated streams need (also the
+/// candidates' and forecasts' benchmarks').
+pub(super) struct Rng(super::analytics::Rng);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self(super::analytics::Rng(seed))
     }
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0.next()
     }
-    fn unit(&mut self) -> f64 {
+    pub(super) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
-    fn normal(&mut self) -> f64 {
+    pub(super) fn normal(&mut self) -> f64 {
         let u = self.unit().max(1e-12);
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * self.unit()).cos()
     }
-    fn poisson(&mut self, mean: f64) -> u32 {
+    pub(super) fn poisson(&mut self, mean: f64) -> u32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -65,14 +66,17 @@ impl Rng {
             k += 1;
         }
     }
+    pub(super) fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
     /// An index by cumulative weights.
-    fn pick(&mut self, cumulative: &[f64]) -> usize {
+    pub(super) fn pick(&mut self, cumulative: &[f64]) -> usize {
         let x = self.unit() * cumulative.last().copied().unwrap_or(1.0);
         cumulative.partition_point(|c| *c <= x).min(cumulative.len().saturating_sub(1))
     }
 }
 
-fn cumulative(w: impl Iterator<Item = f64>) -> Vec<f64> {
+pub(super) fn cumulative(w: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut s = 0.0;
     w.map(|x| {
         s += x;

@@ -27,38 +27,11 @@ use hotline_analytics::forecast::{self, SeriesKey, Settings, Weekly, lunar_new_y
 use hotline_domain::UnitClass;
 use hotline_domain::deadline::WorkCalendar;
 
+use super::early_warning::Rng;
+
 const BEIJING: i32 = 480;
 /// Calls a day at the end of the history.
 const CALLS_PER_DAY: f64 = 70_000.0;
-
-/// The analytics benchmark's generator, with the draws the history needs.
-struct Rng(super::analytics::Rng);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        (self.0.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let u = self.unit().max(1e-12);
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * self.unit()).cos()
-    }
-    fn poisson(&mut self, mean: f64) -> u32 {
-        if mean <= 0.0 {
-            return 0;
-        }
-        if mean > 40.0 {
-            return (mean + self.normal() * mean.sqrt()).round().max(0.0) as u32;
-        }
-        let (l, mut k, mut p) = ((-mean).exp(), 0, 1.0);
-        loop {
-            p *= self.unit();
-            if p <= l {
-                return k;
-            }
-            k += 1;
-        }
-    }
-}
 
 fn in_range(d: NaiveDate, from: (u32, u32), to: (u32, u32)) -> bool {
     let md = (d.month(), d.day());
@@ -258,7 +231,7 @@ fn level_of(k: &SeriesKey) -> usize {
 const LEVELS: [&str; 4] = ["district × category", "district total", "city × category", "city total"];
 
 pub fn forecast(years: u32, holdout: usize, drift: f64, facts: u64) -> anyhow::Result<()> {
-    let mut rng = Rng(super::analytics::Rng(0xF0EC_A57E_2026));
+    let mut rng = Rng::new(0xF0EC_A57E_2026);
     let weeks = usize::try_from(years).unwrap_or(7) * 52 + holdout;
     let first = NaiveDate::from_ymd_opt(2019, 1, 7).unwrap_or_default();
     let t = Instant::now();
