@@ -147,6 +147,7 @@ pub async fn problems_page(State(app): State<Arc<App>>, Staff { who, lang }: Sta
             button type="submit" { (lang.t("查看", "Show")) }
             a.button.secondary href={ "/api/v1/analytics/candidates?month=" (month.trim()) } { "JSON" }
         }
+        (adopted)
         @match &result {
             Err(e) => { (flash(None, Some(&error_text(lang, e)))) }
             Ok(list) => {
@@ -175,7 +176,6 @@ pub async fn problems_page(State(app): State<Arc<App>>, Staff { who, lang }: Sta
                 (method(lang, list))
             }
         }
-        (adopted)
     };
     (status, layout(lang, title, Some(&who), Nav::Problems, &path, body)).into_response()
 }
