@@ -111,6 +111,7 @@ test('the supervisor confirms the alert as an incident, the next rain call is fi
     const body = await text(page);
     assert.match(body, /已派单|Dispatched/, 'dispatched at once');
     assert.match(body, /望京街道/, 'to the incident\'s lead unit');
+    assert.match(await text(page, '#order-incidents'), /望京街道/, 'the order names its incident');
     filed = page.url().split('/orders/')[1].split('?')[0];
     await shot(page, 'incident-call-filed');
   });

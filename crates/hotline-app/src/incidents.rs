@@ -320,6 +320,24 @@ impl App {
         Ok(self.incidents().incident_of_alert(alert).await?.map(|i| self.incident_view(&i, who)))
     }
 
+    /// The incidents an order is linked to that `who` may read (none for those who read no
+    /// incidents), oldest first.
+    pub async fn order_incidents(&self, who: &Principal, number: &str) -> AppResult<Vec<IncidentView>> {
+        let order = self.visible_order(who, number).await?;
+        if self.alert_districts(who).is_err() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for id in self.incidents().incidents_of_order(order.id).await? {
+            match self.visible_incident(who, id).await {
+                Ok(i) => out.push(self.incident_view(&i, who)),
+                Err(AppError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// The active incidents intake offers (operators and supervisors).
     pub async fn intake_incidents(&self, who: &Principal) -> AppResult<Vec<IncidentView>> {
         if !matches!(who.role, Role::Operator | Role::Supervisor) {

@@ -481,9 +481,20 @@ async fn order_body(
     let o = &d.order;
     let can_reveal = o.allowed_actions.contains(&ActionKind::RevealContact);
     let requester = revealed.unwrap_or(&o.requester);
+    // The incidents it was filed under (emergency mode); not knowing them must not hide the order.
+    let incidents = app.order_incidents(who, &o.number).await.unwrap_or_default();
     html! {
         h1 { (lang.t("工单", "Order")) " " (o.number) " " (badges(lang, o)) }
         (flash(msg.0, msg.1))
+        @if !incidents.is_empty() {
+            p.coverage.gap #order-incidents {
+                (lang.t("已归入突发事件：", "Filed under the incident: "))
+                @for (n, i) in incidents.iter().enumerate() {
+                    @if n > 0 { (lang.t("、", ", ")) }
+                    a href={ "/incidents/" (i.id) } { (i.title) }
+                }
+            }
+        }
         div.detail {
             div {
                 section.card {
