@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hotline_analytics::{Callback, Catalog, CategoryInfo, Compare, Context, Dimension, Fact, FactStore, Measure, Query, answer};
-use hotline_domain::{AgeGroup, Channel, Nature, Resolution, Satisfaction, State, Unit, UnitClass, UnitId, Urgency};
+use hotline_domain::{AgeGroup, Resolution, Satisfaction, State, Unit, UnitClass, UnitId};
 
-const OFFSET: i32 = 8 * 60;
+mod common;
+use common::{OFFSET, store_with};
 
 fn unit(id: i64, code: &str, name: &str, class: UnitClass, parent: Option<i64>) -> Unit {
     Unit { id: UnitId(id), code: code.into(), name: name.into(), class, parent: parent.map(UnitId) }
@@ -33,57 +34,11 @@ fn catalog() -> Catalog {
 
 /// Local (+08:00) time on a day.
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(OFFSET * 60)
-        .expect("offset")
-        .with_ymd_and_hms(y, m, d, h, 0, 0)
-        .single()
-        .expect("valid")
-        .with_timezone(&Utc)
+    common::local(y, m, d, h, 0)
 }
 
 fn fact(id: i64, received: DateTime<Utc>, place: i64, category: &str) -> Fact {
-    Fact {
-        order_id: id,
-        received_at: received,
-        channel: Channel::Phone,
-        language: "zh".into(),
-        nature: Some(Nature::Complaint),
-        category: Some(category.into()),
-        urgency: Urgency::General,
-        place: Some(place),
-        coords: None,
-        age_group: None,
-        repeat_caller: false,
-        duplicate: false,
-        disputed: false,
-        main_unit: Some(500),
-        article: None,
-        state: State::Closed,
-        dispatched_at: Some(received + Duration::minutes(10)),
-        contacted_at: None,
-        replied_at: None,
-        closed_at: None,
-        dispatch_due: None,
-        contact_due: None,
-        reply_due: None,
-        callback: None,
-        reopen_count: 0,
-        excluded: false,
-    }
-}
-
-fn store_with(facts: &[Fact]) -> (tempfile::TempDir, FactStore) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (store, _) = FactStore::open(dir.path()).expect("open");
-    let mut rows = Vec::new();
-    {
-        let mut dicts = store.dicts_mut();
-        for f in facts {
-            rows.push((f.row_index().expect("row"), f.pack(&mut dicts).expect("pack")));
-        }
-    }
-    store.write(&mut rows).expect("write");
-    (dir, store)
+    Fact { main_unit: Some(500), dispatched_at: Some(received + Duration::minutes(10)), ..common::fact(id, received, place, category) }
 }
 
 fn now() -> DateTime<Utc> {

@@ -2,13 +2,14 @@
 //! its district's series and the city's, by first-level category and in total; then the model fitted
 //! on those counts answers eight weeks for every series.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate};
 use hotline_analytics::forecast::{self, SeriesKey, Settings};
-use hotline_analytics::{Catalog, CategoryInfo, Fact, FactStore, codes};
+use hotline_analytics::{Catalog, CategoryInfo};
 use hotline_domain::deadline::WorkCalendar;
-use hotline_domain::{Channel, Nature, State, Unit, UnitClass, UnitId, Urgency};
+use hotline_domain::{Unit, UnitClass, UnitId};
 
-const OFFSET: i32 = 8 * 60;
+mod common;
+use common::{OFFSET, fact, local as at, minute, store_with};
 
 fn unit(id: i64, class: UnitClass, parent: Option<i64>) -> Unit {
     Unit { id: UnitId(id), code: format!("u{id}"), name: format!("unit {id}"), class, parent: parent.map(UnitId) }
@@ -26,65 +27,6 @@ fn catalog() -> Catalog {
         .map(|c| CategoryInfo { code: c.into(), name_zh: c.into(), name_en: c.into(), keywords: Vec::new() })
         .to_vec();
     Catalog::new(&units, cats, Vec::new())
-}
-
-/// A local (Beijing) time.
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(OFFSET * 60)
-        .expect("offset")
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
-        .expect("valid")
-        .with_timezone(&Utc)
-}
-
-fn fact(id: i64, received: DateTime<Utc>, place: i64, category: &str) -> Fact {
-    Fact {
-        order_id: id,
-        received_at: received,
-        channel: Channel::Phone,
-        language: "zh".into(),
-        nature: Some(Nature::Complaint),
-        category: Some(category.into()),
-        urgency: Urgency::General,
-        place: Some(place),
-        coords: None,
-        age_group: None,
-        repeat_caller: false,
-        duplicate: false,
-        disputed: false,
-        main_unit: None,
-        article: None,
-        state: State::Closed,
-        dispatched_at: None,
-        contacted_at: None,
-        replied_at: None,
-        closed_at: None,
-        dispatch_due: None,
-        contact_due: None,
-        reply_due: None,
-        callback: None,
-        reopen_count: 0,
-        excluded: false,
-    }
-}
-
-fn store_with(facts: &[Fact]) -> (tempfile::TempDir, FactStore) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (store, _) = FactStore::open(dir.path()).expect("open");
-    let mut rows = Vec::new();
-    {
-        let mut dicts = store.dicts_mut();
-        for f in facts {
-            rows.push((f.row_index().expect("row"), f.pack(&mut dicts).expect("pack")));
-        }
-    }
-    store.write(&mut rows).expect("write");
-    (dir, store)
-}
-
-fn minute(t: DateTime<Utc>) -> i64 {
-    i64::from(codes::time_of(t)) - 1
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
