@@ -37,21 +37,11 @@ use hotline_analytics::{Catalog, FactStore};
 use hotline_domain::{State, UnitClass};
 
 use super::analytics::catalog;
-use super::early_warning::{Rng, cumulative};
+use super::early_warning::{Rng, category_mix, cumulative, seasonal};
 
 const BEIJING: i32 = 480;
 
 /// `[heating, flood, other]` multipliers of a category's calls.
-fn seasonal(code: &str) -> [f64; 3] {
-    if code.starts_with("UTL/heating") || code.starts_with("UTL/clean_heating") {
-        [6.0, 0.2, 0.6]
-    } else if code.starts_with("UTL/drainage") || code.contains("leak") || code.contains("waterlog") || code.contains("flood") {
-        [0.7, 2.0, 1.0]
-    } else {
-        [1.0, 1.0, 1.0]
-    }
-}
-
 fn regime(d: NaiveDate) -> usize {
     hotline_analytics::warning::Regime::of(d) as usize
 }
@@ -144,26 +134,7 @@ impl City {
         for s in &mut streets {
             s.share /= total;
         }
-        // Skewed: a few problems take most calls (∝ 1/rank, in a shuffled order).
-        let mut order: Vec<usize> = (0..leaves.len()).collect();
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
-        let base: Vec<f64> = (0..leaves.len()).map(|i| 1.0 / (1 + order[i]) as f64).collect();
-        let mut leaf_w: [Vec<f64>; 3] = Default::default();
-        let mut leaf_share: [Vec<f64>; 3] = Default::default();
-        let mut regime_volume = [0.0; 3];
-        for r in 0..3 {
-            let w: Vec<f64> = leaves.iter().zip(&base).map(|(c, b)| b * seasonal(c)[r]).collect();
-            let sum: f64 = w.iter().sum();
-            regime_volume[r] = sum;
-            leaf_share[r] = w.iter().map(|x| x / sum).collect();
-            leaf_w[r] = cumulative(w.into_iter());
-        }
-        let other = regime_volume[2];
-        for v in &mut regime_volume {
-            *v /= other;
-        }
+        let (leaf_w, leaf_share, regime_volume) = category_mix(rng, &leaves);
         let leaf_unit = leaves
             .iter()
             .map(|c| {

@@ -110,7 +110,7 @@ struct City {
     calendar: WorkCalendar,
 }
 
-fn seasonal(code: &str) -> [f64; 3] {
+pub(super) fn seasonal(code: &str) -> [f64; 3] {
     // [heating, flood, other] multipliers of a category's calls.
     if code.starts_with("UTL/heating") || code.starts_with("UTL/clean_heating") {
         [6.0, 0.2, 0.6]
@@ -119,6 +119,33 @@ fn seasonal(code: &str) -> [f64; 3] {
     } else {
         [1.0, 1.0, 1.0]
     }
+}
+
+/// A generated city's category mix: each leaf's weight is 1/rank in a shuffled order (a few
+/// problems take most calls) times its seasonal multiplier. Per regime (heating, flood, other):
+/// the cumulative weights to draw from, each leaf's share, and the regime's volume against
+/// "other".
+pub(super) fn category_mix(rng: &mut Rng, leaves: &[String]) -> ([Vec<f64>; 3], [Vec<f64>; 3], [f64; 3]) {
+    let mut order: Vec<usize> = (0..leaves.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let base: Vec<f64> = (0..leaves.len()).map(|i| 1.0 / (1 + order[i]) as f64).collect();
+    let mut weights: [Vec<f64>; 3] = Default::default();
+    let mut shares: [Vec<f64>; 3] = Default::default();
+    let mut volume = [0.0; 3];
+    for r in 0..3 {
+        let w: Vec<f64> = leaves.iter().zip(&base).map(|(c, b)| b * seasonal(c)[r]).collect();
+        let sum: f64 = w.iter().sum();
+        volume[r] = sum;
+        shares[r] = w.iter().map(|x| x / sum).collect();
+        weights[r] = cumulative(w.into_iter());
+    }
+    let other = volume[2];
+    for v in &mut volume {
+        *v /= other;
+    }
+    (weights, shares, volume)
 }
 
 impl City {
@@ -137,26 +164,7 @@ impl City {
         // Street sizes vary about tenfold (a lognormal spread).
         let sizes: Vec<f64> = streets.iter().map(|_| (rng.normal() * 0.6).exp()).collect();
         let total: f64 = sizes.iter().sum();
-        // Skewed: a few problems take most calls (∝ 1/rank, in a shuffled order).
-        let mut order: Vec<usize> = (0..leaves.len()).collect();
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
-        let base: Vec<f64> = (0..leaves.len()).map(|i| 1.0 / (1 + order[i]) as f64).collect();
-        let mut category_w: [Vec<f64>; 3] = Default::default();
-        let mut category_share: [Vec<f64>; 3] = Default::default();
-        let mut regime_volume = [0.0; 3];
-        for r in 0..3 {
-            let w: Vec<f64> = leaves.iter().zip(&base).map(|(c, b)| b * seasonal(c)[r]).collect();
-            let sum: f64 = w.iter().sum();
-            regime_volume[r] = sum;
-            category_share[r] = w.iter().map(|x| x / sum).collect();
-            category_w[r] = cumulative(w.into_iter());
-        }
-        let other = regime_volume[2];
-        for v in &mut regime_volume {
-            *v /= other;
-        }
+        let (category_w, category_share, regime_volume) = category_mix(rng, &leaves);
         // 2026's public holidays and make-up working days (National Day week and its weekends).
         let mut calendar = WorkCalendar::default();
         for day in 1..=7 {
