@@ -155,6 +155,11 @@ impl App {
 
     /// Validates a category path against the tree in force and returns it with the tree's version.
     /// A deployment that has no tree yet accepts any well-formed path.
+    /// The urgency a category's calls get by default, if the category is in the tree.
+    pub(crate) fn default_urgency_of(&self, category: &str) -> Option<String> {
+        self.categories().iter().find(|c| c.code == category).map(|c| c.default_urgency.clone())
+    }
+
     pub fn known_category(&self, raw: &str) -> AppResult<(CategoryPath, Option<i64>)> {
         let path = CategoryPath::parse(raw)?;
         let categories = self.categories();

@@ -455,8 +455,10 @@ impl App {
     /// action does not fit is reported, the others go on).
     pub async fn incident_bulk(&self, who: &Principal, id: i64, input: &BulkInput) -> AppResult<Vec<BulkOutcome>> {
         Self::must_manage(who)?;
-        self.visible_incident(who, id).await?;
-        let incident = self.active_incident(id).await.map_err(|_| AppError::Conflict("incident closed".into()))?;
+        let incident = self.visible_incident(who, id).await?;
+        if incident.status != IncidentStatus::Active {
+            return Err(AppError::Conflict("incident closed".into()));
+        }
         if input.orders.is_empty() || input.orders.len() > MAX_LISTED as usize {
             return Err(invalid("orders", "invalid_order_count", "请选择 1–500 个工单", "Choose 1 to 500 orders"));
         }
@@ -496,7 +498,8 @@ impl App {
                             "The incident has no category: triage the call first",
                         )
                     })?;
-                    let triage = Command::Triage { nature: "help".into(), category, urgency: self.default_urgency(incident) };
+                    let urgency = self.default_urgency_of(&category).unwrap_or_else(|| "general".into());
+                    let triage = Command::Triage { nature: "help".into(), category, urgency };
                     state = self.act(who, number, &triage, None).await?.state;
                 }
                 if state == State::Triaged {
@@ -521,11 +524,6 @@ impl App {
         }
         self.incidents().link_to_incident(incident.id, &[order.id], Some(who.user_id), now).await?;
         Ok(())
-    }
-
-    fn default_urgency(&self, incident: &Incident) -> String {
-        let category = incident.category.as_deref().unwrap_or_default();
-        self.categories().iter().find(|c| c.code == category).map_or_else(|| "general".into(), |c| c.default_urgency.clone())
     }
 
     /// The dispatch of a call to the incident's lead unit.

@@ -141,8 +141,7 @@ impl App {
             .await?;
         let units = self.units();
         let mut writes = Vec::new();
-        for out in self.name_topics(&topics) {
-            let t = &topics[writes.len()];
+        for (t, out) in topics.iter().zip(self.name_topics(&topics)) {
             let series = ongoing
                 .iter()
                 .find(|a| {

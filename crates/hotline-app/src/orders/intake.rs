@@ -178,7 +178,7 @@ impl App {
             let answered = matches!(disposition, Some(Command::Answer { .. }));
             if uncategorised && let Some(category) = &incident.category {
                 let given = triage.unwrap_or_default();
-                let urgency = self.categories().iter().find(|c| c.code == *category).map(|c| c.default_urgency.clone());
+                let urgency = self.default_urgency_of(category);
                 triage = Some(TriageInput {
                     nature: match given.nature.trim() {
                         "" if answered => "consult".into(),
@@ -241,7 +241,7 @@ impl App {
         let Some(category) = self.knowledge().get_article(slug).await?.and_then(|a| a.article.categories.first().cloned()) else {
             return Ok(input.triage.clone());
         };
-        let urgency = self.categories().iter().find(|c| c.code == category.as_str()).map(|c| c.default_urgency.clone());
+        let urgency = self.default_urgency_of(category.as_str());
         let given = input.triage.clone().unwrap_or_default();
         Ok(Some(TriageInput {
             nature: if given.nature.trim().is_empty() { "consult".into() } else { given.nature },
