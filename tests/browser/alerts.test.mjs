@@ -45,11 +45,17 @@ test('a street flooded with calls is an alert on the supervisor\'s page within s
     }
     assert.match(await text(page, '#alerts-banner'), /预警/);
     await navigate(page, () => banner.locator('a').click());
-    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' });
-    assert.ok(await row.count() > 0, `the flooded street is listed:\n${await text(page)}`);
+    // The street may first signal in total, or as an emerging topic (its words), a pass before its
+    // category does: the drainage surge is the row this test follows.
+    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' }).filter({ hasText: /排水|污水/ });
+    for (;;) {
+      if (await row.count() > 0) break;
+      assert.ok(Date.now() < deadline, `the flooded street's drainage surge is listed within 45 s:\n${await text(page)}`);
+      await sleep(1500);
+      await page.goto(`${demo.base}/alerts`);
+    }
     const line = await row.first().innerText();
     assert.match(line, /待处理/, line);
-    assert.match(line, /排水|污水/, 'the category is named');
     assert.equal(await page.locator('#alert-map svg').count(), 1, 'the districts are drawn');
     await shot(page, 'alerts-list');
 
@@ -82,7 +88,7 @@ test('the supervisor confirms the alert as an incident, the next rain call is fi
   await withPage('incident-supervisor', async (page) => {
     await login(page, 'supervisor');
     await page.goto(`${demo.base}/alerts`);
-    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' });
+    const row = page.locator('#alerts tr[data-alert]', { hasText: '望京街道' }).filter({ hasText: /排水|污水/ });
     assert.ok(await row.count() > 0, `the flooded street's alert is listed:\n${await text(page)}`);
     await navigate(page, () => row.first().locator('a').click());
     await page.fill('#confirm-incident input[name=script]', script);
