@@ -27,9 +27,9 @@ def as_list(v):
     return v if isinstance(v, list) else [v]
 
 
-# An API key: the operator's API token.
+# An API key: the API token of the demo's client system account (role open311_client).
 s = requests.Session()
-s.post(f"{base}/api/v1/auth/login", json={"username": "operator", "password": "hotline-demo"}).raise_for_status()
+s.post(f"{base}/api/v1/auth/login", json={"username": "open311", "password": "hotline-demo"}).raise_for_status()
 key = s.post(f"{base}/api/v1/tokens", json={"name": "georeport check"}).json()["token"]
 
 # A request of our own through POST (georeport itself only reads), with a multi-value attribute.

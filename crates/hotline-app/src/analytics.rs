@@ -269,6 +269,9 @@ impl App {
         if matches!(who.role, Role::CallbackAgent) {
             return Err(AppError::forbidden("回访员不能查看统计分析", "Callback agents cannot read analytics"));
         }
+        if matches!(who.role, Role::Open311Client) {
+            return Err(AppError::forbidden("接入系统不能查看统计分析", "Client systems cannot read analytics"));
+        }
         let scheme = hotline_domain::assessment::Scheme::default();
         let visible = self.visible_units(who).map(|u| u.into_iter().map(|u| u.0).collect::<HashSet<i64>>());
         Ok(Context {

@@ -81,6 +81,43 @@ impl App {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     }
 
+    /// Whether `password` matches `stored` (with no stored hash, a dummy hash is computed and the
+    /// answer is no). Runs on the blocking pool, at most [`crate::throttle::Guards::hashing`]
+    /// at once; when too many wait, the caller is told to retry rather than queue without end.
+    async fn check_password(&self, password: &str, stored: Option<String>) -> AppResult<bool> {
+        use std::sync::atomic::Ordering;
+        let g = &self.guards;
+        if g.hash_queue.fetch_add(1, Ordering::SeqCst) >= crate::throttle::MAX_HASH_QUEUE {
+            g.hash_queue.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("password checks saturated; a login is told to retry");
+            return Err(AppError::Busy { retry_after_secs: 1 });
+        }
+        // Leaves the queue when the permit comes or the request is dropped while waiting.
+        struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let queued = Queued(&g.hash_queue);
+        let permit = g.hashing.acquire().await;
+        drop(queued);
+        let _permit = permit.map_err(AppError::internal)?;
+        let argon2 = self.argon2();
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || -> AppResult<bool> {
+            let Some(stored) = stored else {
+                let salt = SaltString::encode_b64(&[0u8; 16]).map_err(|e| AppError::bug(e.to_string()))?;
+                let _ = argon2.hash_password(password.as_bytes(), &salt);
+                return Ok(false);
+            };
+            let parsed = PasswordHash::new(&stored).map_err(|e| AppError::bug(format!("stored hash unreadable: {e}")))?;
+            Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
     pub fn hash_password(&self, password: &str) -> AppResult<String> {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| AppError::bug(format!("no randomness: {e}")))?;
@@ -88,17 +125,47 @@ impl App {
         Ok(self.argon2().hash_password(password.as_bytes(), &salt).map_err(|e| AppError::bug(e.to_string()))?.to_string())
     }
 
-    /// Password login; returns a fresh session.
+    /// Password login; returns a fresh session. For callers without a client address (tests,
+    /// the CLI); the HTTP entry points use [`App::login_from`].
     pub async fn login(&self, username: &str, password: &str) -> AppResult<Session> {
+        self.login_from(username, password, None).await
+    }
+
+    /// Password login from `client`: failures slow down that account from that client, the
+    /// client over all accounts and (gently, so no one can lock a colleague out) the account
+    /// over all clients (the rules are in `throttle::Guards`). The slow hash runs off the async
+    /// threads, a bounded number at once.
+    pub async fn login_from(&self, username: &str, password: &str, client: Option<std::net::IpAddr>) -> AppResult<Session> {
+        let now = self.clock.now();
+        let account = username.trim().to_lowercase();
+        let client_key = client.map(|c| c.to_string());
+        let pair_key = client_key.as_ref().map(|c| format!("{account}|{c}"));
+        let g = &self.guards;
+        let paused = [
+            pair_key.as_deref().map(|k| g.login_pair.check(k, now)),
+            client_key.as_deref().map(|k| g.login_client.check(k, now)),
+            Some(g.login_account.check(&account, now)),
+        ];
+        if let Some(wait) = paused.into_iter().flatten().filter_map(Result::err).max() {
+            tracing::warn!(?client, "login refused while paused after failures");
+            return Err(AppError::TooManyAttempts { retry_after_secs: wait });
+        }
         let found = self.accounts().find_user_by_username(username.trim()).await?;
-        let Some((user, hash)) = found else {
-            // Spend the same time as a real check so usernames cannot be probed by timing.
-            let _ = self.hash_password(password);
+        // A missing user costs the same hash as a real check, so usernames cannot be probed by timing.
+        let stored = found.as_ref().map(|(_, hash)| hash.clone());
+        let ok = self.check_password(password, stored).await?;
+        let Some((user, _)) = found.filter(|_| ok) else {
+            if let Some(k) = &pair_key {
+                g.login_pair.fail(k, now);
+            }
+            if let Some(k) = &client_key {
+                g.login_client.fail(k, now);
+            }
+            g.login_account.fail(&account, now);
             return Err(AppError::BadCredentials);
         };
-        let parsed = PasswordHash::new(&hash).map_err(|e| AppError::bug(format!("stored hash unreadable: {e}")))?;
-        if self.argon2().verify_password(password.as_bytes(), &parsed).is_err() {
-            return Err(AppError::BadCredentials);
+        if let Some(k) = &pair_key {
+            g.login_pair.clear(k);
         }
         let token = random_secret()?;
         let now = self.clock.now();

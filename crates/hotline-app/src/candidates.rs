@@ -119,6 +119,7 @@ impl App {
         match who.role {
             Role::Operator | Role::Supervisor | Role::Analyst | Role::Admin => Ok(None),
             Role::CallbackAgent => Err(AppError::forbidden("回访员不能查看统计分析", "Callback agents cannot read analytics")),
+            Role::Open311Client => Err(AppError::forbidden("接入系统不能查看统计分析", "Client systems cannot read analytics")),
             Role::UnitHandler | Role::UnitAdmin => {
                 let units = self.units();
                 let district = who.unit.and_then(|u| units.ancestor_of_class(u, UnitClass::District)).map(|d| d.id.0);

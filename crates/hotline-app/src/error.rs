@@ -29,9 +29,13 @@ pub enum AppError {
     /// is no longer the newest.
     #[error("stale version")]
     StaleVersion,
-    /// Too many failed attempts (e.g. tracking an order with wrong phone numbers); try later.
-    #[error("too many attempts")]
-    TooManyAttempts,
+    /// Too many failed attempts (a login, tracking an order with wrong phone numbers) from this
+    /// client or for this account: try again after the pause.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// The server is saturated with work it bounds (password checks): try again shortly.
+    #[error("busy; retry after {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// Unexpected: the cause is kept and logged in full with its chain at the edge, and reported
     /// to users as an opaque failure.
     #[error("internal error")]
@@ -72,7 +76,8 @@ impl AppError {
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Conflict(_) => "conflict",
             Self::StaleVersion => "stale_version",
-            Self::TooManyAttempts => "too_many_attempts",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::Busy { .. } => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -98,9 +103,34 @@ impl AppError {
                 "他人已保存了更新的版本，请刷新页面后重做修改".into(),
                 "Someone saved a newer version meanwhile; reload and redo your change".into(),
             ),
-            Self::TooManyAttempts => ("尝试次数过多，请一小时后再试".into(), "Too many attempts; try again in an hour".into()),
+            Self::TooManyAttempts { retry_after_secs } => (
+                format!("尝试次数过多，请{}后再试", wait_zh(*retry_after_secs)),
+                format!("Too many attempts; try again in {}", wait_en(*retry_after_secs)),
+            ),
+            Self::Busy { .. } => ("服务器繁忙，请稍后再试".into(), "The server is busy; try again in a moment".into()),
             Self::Internal(_) => ("服务器内部错误，已记录".into(), "Internal error; it has been logged".into()),
         }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), where there is a pause.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after_secs } | Self::Busy { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+}
+
+fn wait_zh(secs: u64) -> String {
+    if secs < 60 { format!("{secs}秒") } else { format!("{}分钟", secs.div_ceil(60)) }
+}
+
+fn wait_en(secs: u64) -> String {
+    match secs {
+        1 => "a second".into(),
+        s if s < 60 => format!("{s} seconds"),
+        s if s <= 60 * 60 && s.div_ceil(60) == 1 => "a minute".into(),
+        s => format!("{} minutes", s.div_ceil(60)),
     }
 }
 

@@ -192,6 +192,7 @@ impl App {
         match who.role {
             Role::Operator | Role::Supervisor | Role::Analyst | Role::Admin => Ok(None),
             Role::CallbackAgent => Err(AppError::forbidden("回访员不能查看预测", "Callback agents cannot read forecasts")),
+            Role::Open311Client => Err(AppError::forbidden("接入系统不能查看预测", "Client systems cannot read forecasts")),
             Role::UnitHandler | Role::UnitAdmin => {
                 let units = self.units();
                 let district = who.unit.and_then(|u| units.ancestor_of_class(u, UnitClass::District)).map(|d| d.id);

@@ -91,7 +91,8 @@ impl App {
         match (a.article.status, who) {
             (ArticleStatus::Public, _) => true,
             (_, None) => false,
-            (ArticleStatus::Internal, Some(_)) => true,
+            // Internal articles are for staff; a client system (Open311) is not staff.
+            (ArticleStatus::Internal, Some(p)) => p.role != Role::Open311Client,
             (ArticleStatus::Draft, Some(p)) => self.may_edit(p, a.owner),
         }
     }

@@ -22,6 +22,7 @@ pub mod problems;
 pub mod reference;
 pub mod scheduler;
 pub mod search;
+mod throttle;
 pub mod topics;
 pub mod triage;
 pub mod units;
@@ -49,11 +50,20 @@ pub struct AppConfig {
     /// The address citizens reach the public pages at (`https://12345.example.gov.cn`), for links
     /// sent by SMS; empty: links are paths.
     pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` names the client, for per-client limits.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { session_hours: 12, argon2_memory_kib: 19 * 1024, argon2_iterations: 2, secure_cookies: false, public_url: String::new() }
+        Self {
+            session_hours: 12,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            secure_cookies: false,
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -67,7 +77,8 @@ pub struct App {
     categories: RwLock<Arc<Vec<hotline_store::Category>>>,
     policy: RwLock<Option<(Timestamp, DeadlinePolicy)>>,
     credentials: auth::CredentialCache,
-    track_attempts: AttemptLimiter,
+    /// Throttles of logins and tracking, and the bound on password hashing.
+    guards: throttle::Guards,
     /// The dispatch catalogue (派单目录) in force.
     dispatch: RwLock<Arc<hotline_domain::dispatch::DispatchCatalogue>>,
     /// The versions of the category tree and dispatch catalogue held above.
@@ -97,32 +108,6 @@ pub struct App {
     topics: std::sync::Mutex<topics::TopicState>,
     /// The forecasts fitted today (未诉先办).
     forecast: RwLock<forecast::ForecastState>,
-}
-
-/// Failed attempts per key (an order number) within a window, kept in memory on each node.
-#[derive(Default)]
-pub(crate) struct AttemptLimiter(std::sync::Mutex<std::collections::HashMap<String, (u32, Timestamp)>>);
-
-impl AttemptLimiter {
-    const MAX_FAILURES: u32 = 10;
-    const WINDOW_SECS: i64 = 3600;
-
-    pub(crate) fn exhausted(&self, key: &str, now: Timestamp) -> bool {
-        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key).is_some_and(|(n, since)| *n >= Self::MAX_FAILURES && (now - *since).num_seconds() < Self::WINDOW_SECS)
-    }
-
-    pub(crate) fn fail(&self, key: &str, now: Timestamp) {
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| (now - *since).num_seconds() < Self::WINDOW_SECS);
-        }
-        let entry = map.entry(key.to_owned()).or_insert((0, now));
-        if (now - entry.1).num_seconds() >= Self::WINDOW_SECS {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-    }
 }
 
 /// The store by capability: each use case calls the part of the storage port it needs
@@ -173,7 +158,7 @@ impl App {
             categories: RwLock::new(Arc::default()),
             policy: RwLock::new(None),
             credentials: auth::CredentialCache::default(),
-            track_attempts: AttemptLimiter::default(),
+            guards: throttle::Guards::default(),
             districts_by_polygon: RwLock::new(None),
             dispatch: RwLock::new(Arc::default()),
             versions: RwLock::new(catalogue::Versions::default()),

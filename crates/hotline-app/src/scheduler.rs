@@ -139,7 +139,8 @@ impl App {
     }
 
     pub async fn notifications(&self, who: &crate::Principal, unread_only: bool, limit: u32) -> AppResult<Vec<NotificationView>> {
-        if who.role.is_unit_role() && who.unit.is_none() {
+        // A client system (Open311) is neither a unit nor the centre: it is told nothing.
+        if (who.role.is_unit_role() && who.unit.is_none()) || who.role == hotline_domain::Role::Open311Client {
             return Ok(Vec::new());
         }
         let list = self.notices().list_notifications(Self::notification_scope(who), unread_only, limit.clamp(1, 200)).await?;
@@ -159,7 +160,7 @@ impl App {
 
     /// Marks one of the reader's notifications read (someone else's is "not found").
     pub async fn mark_notification_read(&self, who: &crate::Principal, id: i64) -> AppResult<()> {
-        if who.role.is_unit_role() && who.unit.is_none() {
+        if (who.role.is_unit_role() && who.unit.is_none()) || who.role == hotline_domain::Role::Open311Client {
             return Err(crate::AppError::NotFound { what: "notification" });
         }
         match self.notices().mark_notification_read(id, Self::notification_scope(who), self.clock.now()).await {

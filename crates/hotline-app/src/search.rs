@@ -102,6 +102,7 @@ pub struct ArticleSearchResult {
 /// An order search as asked over the API or a page. Lists are comma-separated and match any of
 /// their values; with no words, the orders the filters let through are listed newest first.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderSearchInput {
     /// Words to find (Chinese or English), in descriptions, replies and addresses. May be empty
     /// when a filter is given.
@@ -136,6 +137,7 @@ pub struct OrderSearchInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ArticleSearchInput {
     /// Words to find (Chinese or English) in titles and bodies.
     pub q: String,
@@ -613,7 +615,7 @@ impl App {
         let query = ArticleSearch {
             text,
             category: input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
-            internal: who.is_some(),
+            internal: who.is_some_and(|p| p.role != Role::Open311Client),
             drafts,
             limit: limit as usize,
             offset: offset as usize,

@@ -214,7 +214,7 @@ pub struct EventView {
     pub reason: Option<String>,
     /// What the event records, by kind (its fields; `null` for kinds without data, and for what
     /// a citizen is not shown).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub payload: Option<EventPayload>,
 }
 
@@ -416,6 +416,9 @@ pub struct PublicOrderView {
     /// Where to rate the reply online (回访), while the order waits for its rating.
     pub rating_link: Option<String>,
 }
+
+/// What a confidential order's texts read where the public may see them (tracking, Open311).
+pub const WITHHELD_TEXT: &str = "诉求人要求保密，内容不公开 / Withheld at the requester's request";
 
 pub fn is_open(s: State) -> bool {
     !s.is_terminal()

@@ -24,11 +24,22 @@ pub enum Role {
     Analyst,
     /// 系统管理员: accounts and configuration.
     Admin,
+    /// 接入系统: a client system (FixMyStreet, an app) that posts requests and updates over Open311
+    /// with an API token. Acts on no order, reads only the requests it submitted.
+    Open311Client,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Self::Operator, Self::Supervisor, Self::UnitHandler, Self::UnitAdmin, Self::CallbackAgent, Self::Analyst, Self::Admin];
+    pub const ALL: [Role; 8] = [
+        Self::Operator,
+        Self::Supervisor,
+        Self::UnitHandler,
+        Self::UnitAdmin,
+        Self::CallbackAgent,
+        Self::Analyst,
+        Self::Admin,
+        Self::Open311Client,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -39,6 +50,7 @@ impl Role {
             Self::CallbackAgent => "callback_agent",
             Self::Analyst => "analyst",
             Self::Admin => "admin",
+            Self::Open311Client => "open311_client",
         }
     }
 
@@ -55,6 +67,7 @@ impl Role {
             (Self::CallbackAgent, true) => "回访员",
             (Self::Analyst, true) => "分析员",
             (Self::Admin, true) => "系统管理员",
+            (Self::Open311Client, true) => "接入系统（Open311）",
             (Self::Operator, false) => "Operator",
             (Self::Supervisor, false) => "Dispatcher/supervisor",
             (Self::UnitHandler, false) => "Unit handler",
@@ -62,12 +75,20 @@ impl Role {
             (Self::CallbackAgent, false) => "Callback agent",
             (Self::Analyst, false) => "Analyst",
             (Self::Admin, false) => "System admin",
+            (Self::Open311Client, false) => "Open311 client system",
         }
     }
 
     /// Unit roles belong to one unit and see only that unit's orders, with contacts masked.
     pub fn is_unit_role(self) -> bool {
         matches!(self, Self::UnitHandler | Self::UnitAdmin)
+    }
+
+    /// Whether this role may write over Open311 (post requests and updates with an API token): the
+    /// centre's intake (operators, supervisors) and client systems. Everyone else is refused there as
+    /// the JSON API refuses them intake.
+    pub fn writes_open311(self) -> bool {
+        matches!(self, Self::Operator | Self::Supervisor | Self::Open311Client)
     }
 
     /// Whether this role reads requesters' names and phones in clear without a logged reveal.
@@ -111,7 +132,7 @@ impl Role {
                     | A::ArriveOnSite
             ),
             Self::CallbackAgent => matches!(action, A::Evaluate | A::CallbackAttempt),
-            Self::Analyst | Self::Admin => false,
+            Self::Analyst | Self::Admin | Self::Open311Client => false,
         }
     }
 }

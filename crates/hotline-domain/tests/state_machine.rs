@@ -221,7 +221,7 @@ const UNIT_WORK: [ActionKind; 12] = [
 ];
 
 /// The intended permission matrix over the action kinds.
-const MATRIX: [(Role, &[ActionKind]); 7] = [
+const MATRIX: [(Role, &[ActionKind]); 8] = [
     (Role::Operator, &CENTRE_INTAKE),
     (Role::Supervisor, &SUPERVISOR),
     (Role::UnitHandler, &UNIT_WORK),
@@ -229,6 +229,7 @@ const MATRIX: [(Role, &[ActionKind]); 7] = [
     (Role::CallbackAgent, &[ActionKind::Evaluate, ActionKind::CallbackAttempt]),
     (Role::Analyst, &[]),
     (Role::Admin, &[]),
+    (Role::Open311Client, &[]),
 ];
 
 fn pinned_may(role: Role, kind: ActionKind) -> bool {
@@ -717,8 +718,8 @@ fn a_citizen_may_rate_a_replied_order_online_and_nothing_else() {
 }
 
 #[test]
-fn analysts_and_admins_act_on_nothing() {
-    for role in [Role::Analyst, Role::Admin] {
+fn analysts_admins_and_client_systems_act_on_nothing() {
+    for role in [Role::Analyst, Role::Admin, Role::Open311Client] {
         for kind in ACTION_KINDS {
             assert!(!role.may(kind));
         }

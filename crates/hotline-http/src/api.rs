@@ -12,7 +12,7 @@ pub mod search;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth, SESSION_COOKIE};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, Client, SESSION_COOKIE};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -90,17 +90,19 @@ pub fn clear_session_cookie() -> HeaderValue {
 }
 
 /// Password login. Sets the session cookie and returns the user.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
-    responses((status = 200, body = Principal), (status = 401, body = Problem), (status = 400, body = Problem)))]
-async fn login(State(app): State<Arc<App>>, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
-    let session = app.login(&input.username, &input.password).await?;
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginInput,
+    responses((status = 200, body = Principal), (status = 401, body = Problem), (status = 400, body = Problem),
+        (status = 429, description = "Paused after failed logins; `Retry-After` says how long", body = Problem),
+        (status = 503, description = "Password checks saturated; retry shortly", body = Problem)))]
+async fn login(State(app): State<Arc<App>>, Client(client): Client, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
+    let session = app.login_from(&input.username, &input.password, client).await?;
     let mut res = Json(&session.principal).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session));
     Ok(res)
 }
 
 /// Ends the current session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(()), responses((status = 204)))]
 async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = crate::extract::cookie(&headers, SESSION_COOKIE) {
         app.logout(token).await?;
@@ -146,7 +148,7 @@ async fn list_tokens(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<Js
 /// Revokes one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn revoke_token(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn revoke_token(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     app.revoke_api_token(&p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -226,6 +228,7 @@ async fn list_categories(State(app): State<Arc<App>>, Auth(_): Auth) -> ApiResul
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlaceQuery {
     /// An address or the whole request text.
     pub text: String,
@@ -238,6 +241,7 @@ pub struct PlaceRefOut {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ResolvedPlace)]
 pub struct PlaceOut {
     pub district: Option<PlaceRefOut>,
     pub street: Option<PlaceRefOut>,
@@ -270,6 +274,7 @@ async fn resolve_place(State(app): State<Arc<App>>, Auth(_): Auth, ApiQuery(q): 
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     /// Category path code, e.g. `UTL/heating/not_warm`.
     pub category: String,
@@ -313,6 +318,7 @@ async fn list_policies(State(app): State<Arc<App>>, Auth(who): Auth) -> ApiResul
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM`.
     pub month: String,
@@ -344,6 +350,7 @@ async fn assessment_csv(State(app): State<Arc<App>>, Auth(p): Auth, ApiQuery(q):
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// Only unread ones.
     #[serde(default)]
@@ -367,12 +374,13 @@ async fn list_notifications(
 /// Marks one of the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "orders", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn read_notification(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn read_notification(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     app.mark_notification_read(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = TriageRequest)]
 pub struct TriageInput {
     /// What the caller says (up to 4,000 characters).
     pub text: String,
@@ -461,7 +469,7 @@ async fn order_counts(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<J
 /// One order with its full timeline.
 #[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders", params(("number" = String, Path)),
     responses((status = 200, body = OrderDetail), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn get_order(State(app): State<Arc<App>>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<OrderDetail>> {
+async fn get_order(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(number): ApiPath<String>) -> ApiResult<Json<OrderDetail>> {
     Ok(Json(app.order_detail(&p, &number).await?))
 }
 
@@ -475,7 +483,7 @@ async fn get_order(State(app): State<Arc<App>>, Auth(p): Auth, Path(number): Pat
 async fn act_on_order(
     State(app): State<Arc<App>>,
     Auth(p): Auth,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(cmd): ApiJson<Command>,
 ) -> ApiResult<Json<OrderView>> {
@@ -491,7 +499,7 @@ async fn act_on_order(
 /// Shows a unit user the requester's name and phone. Every reveal is logged on the timeline.
 #[utoipa::path(post, path = "/api/v1/orders/{number}/reveal-contact", tag = "orders", params(("number" = String, Path)),
     responses((status = 200, body = RequesterView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn reveal_contact(State(app): State<Arc<App>>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<RequesterView>> {
+async fn reveal_contact(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(number): ApiPath<String>) -> ApiResult<Json<RequesterView>> {
     Ok(Json(app.reveal_contact(&p, &number).await?))
 }
 
@@ -502,7 +510,7 @@ pub struct PublicReceipt {
 }
 
 /// A citizen submits a request (no account needed).
-#[utoipa::path(post, path = "/api/v1/public/requests", tag = "public", request_body = PublicRequestInput,
+#[utoipa::path(post, path = "/api/v1/public/requests", tag = "public", security(()), request_body = PublicRequestInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = PublicReceipt), (status = 400, body = Problem), (status = 422, body = Problem)))]
 async fn submit_public_request(
@@ -522,10 +530,15 @@ pub struct TrackInput {
 }
 
 /// A citizen tracks a request by its number and the phone it was filed with.
-#[utoipa::path(post, path = "/api/v1/public/track", tag = "public", request_body = TrackInput,
-    responses((status = 200, body = PublicOrderView), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn track_public(State(app): State<Arc<App>>, ApiJson(input): ApiJson<TrackInput>) -> ApiResult<Json<PublicOrderView>> {
-    Ok(Json(app.track_public(&input.number, &input.phone).await?))
+#[utoipa::path(post, path = "/api/v1/public/track", tag = "public", security(()), request_body = TrackInput,
+    responses((status = 200, body = PublicOrderView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "Paused after failed attempts from this client; `Retry-After` says how long", body = Problem)))]
+async fn track_public(
+    State(app): State<Arc<App>>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<TrackInput>,
+) -> ApiResult<Json<PublicOrderView>> {
+    Ok(Json(app.track_public_from(&input.number, &input.phone, client).await?))
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -567,5 +580,62 @@ pub struct ApiDoc;
 pub fn openapi_document() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.to_pretty_json().unwrap_or_default() + "\n"
+    let Ok(mut value) = serde_json::to_value(&doc) else { return String::new() };
+    document_common_errors(&mut value);
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}
+
+/// Adds to every operation the failures the shared layers can give it, so that the document
+/// states every status a client can meet (the handlers' annotations name their own):
+/// - 400 (`malformed_body`, `malformed_query`, `malformed_path`) and 422 (`validation`) wherever
+///   there is input;
+/// - 413 (`payload_too_large`) wherever there is a body;
+/// - 404 wherever the path names a record;
+/// - 401 and 403 wherever credentials are required;
+///
+/// and says that every 4xx and 5xx body is `application/problem+json`.
+fn document_common_errors(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let problem = |description: &str| json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } });
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter_map(Value::as_object_mut) {
+            let has_body = op.contains_key("requestBody");
+            let params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let in_path = params.iter().any(|p| p["in"] == "path");
+            // `security: [{}]` marks a public operation; none means the document's default (credentials).
+            let public = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(serde_json::Map::is_empty)));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+            };
+            if has_body || !params.is_empty() {
+                add("400", "Malformed body, query or path (`malformed_body`, `malformed_query`, `malformed_path`)");
+                add("422", "Invalid input (the `code` and `field` say which)");
+            }
+            if has_body {
+                add("413", "The body is too large (`payload_too_large`)");
+            }
+            if in_path {
+                add("404", "No such record, or one the caller may not see (`not_found`)");
+            }
+            if !public {
+                add("401", "No or bad credentials (`unauthenticated`)");
+                add("403", "The caller's role may not do this (`forbidden`)");
+            }
+            for (status, response) in responses.iter_mut() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                    && let Some(body) = content.remove("application/json")
+                {
+                    content.insert("application/problem+json".to_owned(), body);
+                }
+            }
+        }
+    }
 }

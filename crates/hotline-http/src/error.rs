@@ -38,6 +38,11 @@ pub enum ApiError {
         zh: String,
         en: String,
     },
+    /// A path segment that does not parse (`/api/v1/alerts/abc`).
+    BadPath {
+        zh: String,
+        en: String,
+    },
     /// The body exceeds the limit.
     TooLarge,
     /// No such route.
@@ -60,7 +65,8 @@ pub fn status_for(e: &AppError) -> StatusCode {
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::InvalidTransition { .. } | AppError::Conflict(_) | AppError::StaleVersion => StatusCode::CONFLICT,
-        AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -70,7 +76,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::App(e) => status_for(e),
-            Self::BadBody { .. } | Self::BadQuery { .. } => StatusCode::BAD_REQUEST,
+            Self::BadBody { .. } | Self::BadQuery { .. } | Self::BadPath { .. } => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -90,6 +96,7 @@ impl ApiError {
             }
             Self::BadBody { zh, en } => ("malformed_body".into(), zh.clone(), en.clone(), None),
             Self::BadQuery { zh, en } => ("malformed_query".into(), zh.clone(), en.clone(), None),
+            Self::BadPath { zh, en } => ("malformed_path".into(), zh.clone(), en.clone(), None),
             Self::TooLarge => ("payload_too_large".into(), "请求体过大".into(), "The request body is too large".into(), None),
             Self::NoRoute => ("no_such_route".into(), "接口不存在".into(), "No such endpoint".into(), None),
             Self::MethodNotAllowed => {
@@ -117,6 +124,12 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut res = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Self::App(e) = &self
+            && let Some(secs) = e.retry_after_secs()
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }

@@ -1,10 +1,11 @@
 //! Extractors: the authenticated principal (Bearer token or session cookie) and JSON bodies whose
 //! rejections are problem documents rather than axum's plain text.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use hotline_app::{App, AppError, Principal};
@@ -41,6 +42,31 @@ pub async fn optional_principal(app: &App, headers: &HeaderMap) -> Option<Princi
     }
 }
 
+/// The client's address, for per-client limits: the peer of the connection, or, when the peer
+/// is a trusted proxy (`trusted_proxies`), the last address in `X-Forwarded-For` that is not
+/// one. `None` where the request did not come over a socket (in-process tests).
+pub struct Client(pub Option<IpAddr>);
+
+impl FromRequestParts<Arc<App>> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_address(parts, &app.config.trusted_proxies)))
+    }
+}
+
+fn client_address(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    // Each proxy appends the address it got the request from: read from the right, skipping our
+    // own proxies; what a client wrote further left is not to be believed.
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let mut chain = forwarded.split(',').map(str::trim).rev().filter(|s| !s.is_empty());
+    chain.find_map(|s| s.parse::<IpAddr>().ok().filter(|ip| !trusted.contains(ip))).or(Some(peer))
+}
+
 /// The authenticated caller; rejects with 401 problem+json.
 pub struct Auth(pub Principal);
 
@@ -70,6 +96,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(e) => Err(ApiError::BadBody {
                 zh: format!("请求体格式错误：{}", e.body_text()),
                 en: format!("Malformed body: {}", e.body_text()),
+            }),
+        }
+    }
+}
+
+/// Path parameters; a segment that does not parse (a version that is not a number) becomes a
+/// problem document, not axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(e) => Err(ApiError::BadPath {
+                zh: format!("路径参数格式错误：{}", e.body_text()),
+                en: format!("Malformed path: {}", e.body_text()),
             }),
         }
     }

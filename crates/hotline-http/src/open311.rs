@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hotline_app::App;
@@ -145,28 +145,50 @@ fn render(status: StatusCode, format: Format, root: &str, node: &Node) -> Respon
     }
 }
 
+/// The spec's error list: `code` is the HTTP status, `description` the message (Chinese / English);
+/// `error_code`, beside them, is the stable machine-readable code (e.g. `update_id_conflict`).
 fn error(format: Format, e: &Open311Error) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let node =
-        Node::List("error", vec![Node::Obj(vec![("code", Node::Number(e.status.to_string())), ("description", text(&e.description))])]);
+    let node = Node::List(
+        "error",
+        vec![Node::Obj(vec![
+            ("code", Node::Number(e.status.to_string())),
+            ("description", text(&e.description)),
+            ("error_code", text(e.code)),
+        ])],
+    );
     render(status, format, "errors", &node)
 }
 
 fn not_found(format: Format) -> Response {
-    error(format, &Open311Error { status: 404, description: "No such resource; resources end in .xml or .json".into() })
+    error(
+        format,
+        &Open311Error::new(404, "not_found", "没有此资源；资源以 .xml 或 .json 结尾", "No such resource; resources end in .xml or .json"),
+    )
 }
 
 fn params(raw: Option<&str>) -> Params {
-    Params(raw.map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()).unwrap_or_default())
+    Params::new(raw.map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()).unwrap_or_default())
+}
+
+/// The client's `Accept-Language`, for the language of notes.
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
 }
 
 // ---------- resources ----------
 
-async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn get_file(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
     let Some((stem, format)) = split_format(&file) else { return not_found(Format::Xml) };
     let p = params(q.as_deref());
     match stem {
-        "discovery" => discovery(&app, format).await,
+        "discovery" => discovery(&app, format, &headers, &extensions).await,
         "services" => {
             let items = app
                 .open311_services()
@@ -185,13 +207,13 @@ async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuer
                 .collect();
             render(StatusCode::OK, format, "services", &Node::List("service", items))
         }
-        "requests" => match app.open311_requests(&p).await {
+        "requests" => match app.open311_requests(&p, accept_language(&headers)).await {
             Ok(list) => {
                 render(StatusCode::OK, format, "service_requests", &Node::List("request", list.into_iter().map(request_node).collect()))
             }
             Err(e) => error(format, &e),
         },
-        "servicerequestupdates" => match app.open311_updates(&p).await {
+        "servicerequestupdates" => match app.open311_updates(&p, accept_language(&headers)).await {
             Ok(list) => {
                 let items = list
                     .into_iter()
@@ -217,22 +239,35 @@ async fn get_file(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuer
 /// A multipart body: its text fields as parameters, its files as uploads (fields named `media`,
 /// `media[]`, or FixMyStreet's `photo1`… and `file_*`).
 async fn multipart(req: Request) -> Result<(Vec<(String, String)>, Vec<Upload>), Open311Error> {
-    let bad = |what: String| Open311Error { status: 400, description: what };
-    let mut form = Multipart::from_request(req, &()).await.map_err(|e| bad(format!("The multipart body cannot be read: {e}")))?;
+    let bad = |zh: String, en: String| Open311Error::bad("malformed_body", &zh, &en);
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        bad(format!("无法读取 multipart 请求体：{e}"), format!("The multipart body cannot be read: {e}"))
+    };
+    let mut form = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| bad(format!("无法读取 multipart 请求体：{e}"), format!("The multipart body cannot be read: {e}")))?;
     let (mut pairs, mut uploads) = (Vec::new(), Vec::new());
-    while let Some(field) = form.next_field().await.map_err(|e| bad(format!("The multipart body cannot be read: {e}")))? {
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file_name) => {
                 let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
-                let bytes = field.bytes().await.map_err(|e| bad(format!("The file {file_name:?} cannot be read: {e}")))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(format!("无法读取文件 {file_name:?}：{e}"), format!("The file {file_name:?} cannot be read: {e}")))?;
                 if !(name.starts_with("media") || name.starts_with("photo") || name.starts_with("file")) {
-                    return Err(bad(format!("Unexpected file field {name:?}; files go in media[]")));
+                    return Err(bad(
+                        format!("意外的文件字段 {name:?}；文件请放在 media[]"),
+                        format!("Unexpected file field {name:?}; files go in media[]"),
+                    ));
                 }
                 uploads.push(Upload { file_name, content_type, bytes: bytes.to_vec() });
             }
             None => {
-                let value = field.text().await.map_err(|e| bad(format!("The field {name:?} is not UTF-8 text: {e}")))?;
+                let value = field.text().await.map_err(|e| {
+                    bad(format!("字段 {name:?} 不是 UTF-8 文本：{e}"), format!("The field {name:?} is not UTF-8 text: {e}"))
+                })?;
                 pairs.push((name, value));
             }
         }
@@ -254,20 +289,24 @@ async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, req: R
         }
     } else {
         let Ok(body) = Bytes::from_request(req, &()).await else {
-            return error(format, &Open311Error { status: 400, description: "The body is too large or cannot be read".into() });
+            return error(format, &Open311Error::bad("malformed_body", "请求体过大或无法读取", "The body is too large or cannot be read"));
         };
         match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
             Ok(pairs) => (pairs, Vec::new()),
             Err(_) => {
                 return error(
                     format,
-                    &Open311Error { status: 400, description: "The body is application/x-www-form-urlencoded UTF-8".into() },
+                    &Open311Error::bad(
+                        "malformed_body",
+                        "请求体须为 application/x-www-form-urlencoded（UTF-8）",
+                        "The body is application/x-www-form-urlencoded UTF-8",
+                    ),
                 );
             }
         }
     };
     if stem == "servicerequestupdates" {
-        return match app.open311_post_update(&Params(pairs)).await {
+        return match app.open311_post_update(&Params::new(pairs)).await {
             Ok(id) => render(
                 StatusCode::OK,
                 format,
@@ -277,7 +316,7 @@ async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, req: R
             Err(e) => error(format, &e),
         };
     }
-    match app.open311_submit(&Params(pairs), &uploads).await {
+    match app.open311_submit(&Params::new(pairs), &uploads).await {
         Ok(s) => {
             let mut fields = Vec::new();
             match (s.service_request_id, s.token) {
@@ -293,12 +332,47 @@ async fn post_file(State(app): State<Arc<App>>, Path(file): Path<String>, req: R
     }
 }
 
-async fn discovery(app: &App, format: Format) -> Response {
+/// Where this server is, for links that must be absolute: `public_url` when set (what a deployment
+/// should do); else the request's `Host` (a host name or IP address, with a port) and the scheme the
+/// client used: https when the deployment serves it (`secure_cookies`) or a trusted proxy in front
+/// (`trusted_proxies`) says so in `X-Forwarded-Proto`, else http, as the same-origin check reads
+/// it. A `Host` that is not a plain authority (userinfo, a path, odd characters) is not echoed: the
+/// link stays relative.
+fn base_url(app: &App, headers: &HeaderMap, extensions: &axum::http::Extensions) -> String {
+    let configured = app.config.public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| plain_authority(h));
+    let Some(host) = host else { return String::new() };
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let proxied_https = peer.is_some_and(|p| app.config.trusted_proxies.contains(&p))
+        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let scheme = if proxied_https || app.config.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// `host`, `host:port`, `1.2.3.4:port` or `[v6]:port`, and nothing else.
+fn plain_authority(h: &str) -> bool {
+    if h.len() > 255 || h.contains('@') {
+        return false;
+    }
+    let Ok(authority) = h.parse::<axum::http::uri::Authority>() else { return false };
+    let host = authority.host();
+    let host_ok = match host.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+    };
+    // A `:` after the host needs a port that is a number.
+    host_ok && (h.len() == host.len() || authority.port_u16().is_some())
+}
+
+async fn discovery(app: &App, format: Format, headers: &HeaderMap, extensions: &axum::http::Extensions) -> Response {
     let changeset = match app.open311_changeset().await {
         Ok(c) => c,
         Err(e) => return error(format, &e),
     };
-    let url = format!("{}/open311/v2", app.config.public_url.trim_end_matches('/'));
+    let url = format!("{}/open311/v2", base_url(app, headers, extensions));
     let endpoint = Node::Obj(vec![
         ("specification", text("http://wiki.open311.org/GeoReport_v2")),
         ("url", text(url)),
@@ -309,7 +383,13 @@ async fn discovery(app: &App, format: Format) -> Response {
     let node = Node::Obj(vec![
         ("changeset", text(changeset)),
         ("contact", text("12345 市民服务热线 / 12345 citizen service hotline")),
-        ("key_service", text("api_key：由热线中心系统管理员为接入系统创建 API 令牌 / an API token issued by the centre's administrators")),
+        (
+            "key_service",
+            text(
+                "api_key：热线中心为接入系统账号（角色 open311_client）签发的 API 令牌 / an API token of a client system account \
+                 (role open311_client) that the centre's administrators create",
+            ),
+        ),
         ("endpoints", Node::List("endpoint", vec![endpoint])),
     ]);
     render(StatusCode::OK, format, "discovery", &node)
@@ -379,10 +459,9 @@ fn request_node(r: PublicRequest) -> Node {
     Node::Obj(fields)
 }
 
-async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
     let Some((id, format)) = split_format(&file) else { return not_found(Format::Xml) };
-    let extensions = params(q.as_deref()).get("extensions") == Some("true");
-    match app.open311_request(id, extensions).await {
+    match app.open311_request(id, &params(q.as_deref()), accept_language(&headers)).await {
         Ok(r) => render(StatusCode::OK, format, "service_requests", &Node::List("request", vec![request_node(r)])),
         Err(e) => error(format, &e),
     }
@@ -417,5 +496,31 @@ async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
             render(StatusCode::OK, format, "service_requests", &node)
         }
         Err(e) => error(format, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_authority;
+
+    #[test]
+    fn only_a_plain_host_and_port_is_taken_from_the_host_header() {
+        for ok in ["example.org", "example.org:8080", "127.0.0.1:3000", "[::1]:8080", "[2001:db8::1]", "hotline-demo"] {
+            assert!(plain_authority(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.org/x",
+            "user@evil.org",
+            "evil.org:",
+            "evil.org:http",
+            "evil.org:99999",
+            "a b",
+            "evil.org\\x",
+            "[nope]:80",
+            "<script>",
+        ] {
+            assert!(!plain_authority(bad), "{bad}");
+        }
     }
 }

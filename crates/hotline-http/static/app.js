@@ -9,6 +9,11 @@
     }
   });
 
+  // Print buttons (no inline handlers: the pages' Content-Security-Policy forbids them).
+  document.addEventListener('click', function (e) {
+    if (e.target.closest && e.target.closest('[data-print]')) window.print();
+  });
+
   // Unit pickers: a filter box narrows a <select> of units as one types.
   document.querySelectorAll('[data-filter-for]').forEach(function (box) {
     var select = document.getElementById(box.getAttribute('data-filter-for'));

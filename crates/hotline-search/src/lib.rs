@@ -197,7 +197,9 @@ impl<H> Found<H> {
 struct Part {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` after a failure left the writer unusable (it is made again at the next write).
+    writer: Mutex<Option<IndexWriter>>,
+    memory: usize,
 }
 
 impl Part {
@@ -214,7 +216,7 @@ impl Part {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         // One indexing thread: the machine is shared with the database and the web server.
         let writer = index.writer_with_num_threads(1, memory)?;
-        Ok(Self { index, reader, writer: Mutex::new(writer) })
+        Ok(Self { index, reader, writer: Mutex::new(Some(writer)), memory })
     }
 
     fn state(&self) -> Option<FeedState> {
@@ -224,9 +226,18 @@ impl Part {
 
     /// Applies deletions then additions and commits them with `state`, atomically: after a crash
     /// the index holds either the whole batch and its state, or neither.
+    ///
+    /// A failure (the disk full, the process out of file descriptors) rolls the batch back. When
+    /// the writer cannot be trusted after it (its rollback failed too, or tantivy panicked), it is
+    /// dropped and made anew at the next write: once made unusable, tantivy's writer panics on
+    /// every later call, and an indexer that had met one exhausted moment would fail forever.
     fn write(&self, reset: bool, delete: Vec<Term>, add: Vec<TantivyDocument>, state: &FeedState) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let outcome = (|| -> Result<()> {
+        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let writer = match &mut *slot {
+            Some(w) => w,
+            empty @ None => empty.insert(self.index.writer_with_num_threads(1, self.memory)?),
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<()> {
             if reset {
                 writer.delete_all_documents()?;
             }
@@ -240,13 +251,23 @@ impl Part {
             commit.set_payload(&serde_json::to_string(state)?);
             commit.commit()?;
             Ok(())
-        })();
-        if outcome.is_err() {
-            // Nothing half-applied stays queued for the next commit.
-            let _ = writer.rollback();
-        }
+        }));
+        let outcome = match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                // Nothing half-applied stays queued for the next commit.
+                if writer.rollback().is_err() {
+                    *slot = None;
+                }
+                Err(e)
+            }
+            Err(_) => {
+                *slot = None;
+                Err(SearchError::Index(tantivy::TantivyError::SystemError("the index writer panicked; it will be made again".into())))
+            }
+        };
         outcome?;
-        drop(writer);
+        drop(slot);
         self.reader.reload()?;
         Ok(())
     }

@@ -76,7 +76,7 @@ pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraf
             .bind(None::<i64>)
             .bind(ms(order.updated_at))
             .bind(None::<i64>)
-            // next_notice_at … answer_article, in ORDER_COLUMNS' order.
+            // next_notice_at … submitted_service, in ORDER_COLUMNS' order.
             .bind(order.next_notice_at.map(ms))
             .bind(None::<i64>)
             .bind(None::<i64>)
@@ -85,8 +85,9 @@ pub async fn raw_sqlite_inserts(path: &str, order: &WorkOrder, event: &EventDraf
             .bind(order.callback_since().map(ms))
             .bind(None::<String>)
             .bind(None::<String>)
+            .bind(None::<String>)
             .bind(doc.as_str());
-        debug_assert_eq!(ORDER_COLUMNS.len(), 31, "bind every column above");
+        debug_assert_eq!(ORDER_COLUMNS.len(), 32, "bind every column above");
         let id = q.fetch_one(&mut *tx).await.map_err(|e| e.to_string())?;
         sqlx::query(
             "insert into order_event (order_id, kind, from_state, to_state, actor_user_id, actor_role, actor_unit_id, actor_name, at, reason, payload) \

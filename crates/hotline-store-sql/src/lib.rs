@@ -79,6 +79,7 @@ impl Backend {
                 (12, "alerts", include_str!("../migrations/sqlite/0012_alerts.sql")),
                 (13, "incidents", include_str!("../migrations/sqlite/0013_incidents.sql")),
                 (14, "problems", include_str!("../migrations/sqlite/0014_problems.sql")),
+                (15, "open311 clients", include_str!("../migrations/sqlite/0015_open311_clients.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -95,6 +96,7 @@ impl Backend {
                 (12, "alerts", include_str!("../migrations/postgres/0012_alerts.sql")),
                 (13, "incidents", include_str!("../migrations/postgres/0013_incidents.sql")),
                 (14, "problems", include_str!("../migrations/postgres/0014_problems.sql")),
+                (15, "open311 clients", include_str!("../migrations/postgres/0015_open311_clients.sql")),
             ],
         };
         let migrations = files
@@ -180,31 +182,36 @@ impl hotline_store::Store for SqlStore {
 mod schema_tests {
     use hotline_domain::{ActionKind, AlertKind, AlertStatus, IncidentStatus, Role, State, UnitClass};
 
-    const SQLITE: [&str; 4] = [
+    const SQLITE: [&str; 5] = [
         include_str!("../migrations/sqlite/0010_domain_checks.sql"),
         include_str!("../migrations/sqlite/0011_history_import.sql"),
         include_str!("../migrations/sqlite/0012_alerts.sql"),
         include_str!("../migrations/sqlite/0013_incidents.sql"),
+        include_str!("../migrations/sqlite/0015_open311_clients.sql"),
     ];
-    const POSTGRES: [&str; 4] = [
+    const POSTGRES: [&str; 5] = [
         include_str!("../migrations/postgres/0010_domain_checks.sql"),
         include_str!("../migrations/postgres/0011_history_import.sql"),
         include_str!("../migrations/postgres/0012_alerts.sql"),
         include_str!("../migrations/postgres/0013_incidents.sql"),
+        include_str!("../migrations/postgres/0015_open311_clients.sql"),
     ];
 
-    /// The quoted codes of the check named `name` as the newest migration defining it has it: a
-    /// PostgreSQL `check (… in (…))`, or a SQLite trigger's `when not (…)` (an `in` list or a chain
-    /// of comparisons).
+    /// The quoted codes of the check named `name` as the newest migration defining it has it (its
+    /// last definition there: a SQLite rewrite names the old text before the new): a PostgreSQL
+    /// `check (… in (…))`, or a SQLite trigger's `when not (…)` (an `in` list or a chain of
+    /// comparisons).
     fn codes(migrations: &[&str], name: &str) -> Vec<String> {
         let defining =
             |sql: &&&str| sql.contains(&format!("constraint {name} check")) || sql.contains(&format!("create trigger {name}_insert"));
         let sql = migrations.iter().rev().find(defining).unwrap_or_else(|| panic!("no check {name}"));
         let at =
-            sql.find(&format!("constraint {name} check")).or_else(|| sql.find(&format!("create trigger {name}_insert"))).expect("found");
+            sql.rfind(&format!("constraint {name} check")).or_else(|| sql.rfind(&format!("create trigger {name}_insert"))).expect("found");
         let body = &sql[at..];
-        // One check per line: a PostgreSQL statement, a SQLite constraint in its table.
+        // One check per line: a PostgreSQL statement, a SQLite constraint in its table; a check's
+        // list ends at its first closing parenthesis (codes hold none).
         let end = body.find('\n').unwrap_or(body.len()).min(body.find("begin").unwrap_or(body.len()));
+        let end = body.find(')').map_or(end, |close| end.min(close + 1));
         // Quotes doubled inside a string literal (SQLite's rewritten definitions) are single quotes.
         body[..end].replace("''", "'").split('\'').skip(1).step_by(2).map(str::to_owned).collect()
     }

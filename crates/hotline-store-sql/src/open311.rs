@@ -1,9 +1,9 @@
-//! Open311: tokens of deferred requests, client systems' updates once per update_id, uploaded
+//! Open311: tokens of deferred requests, client systems' updates once per client and update_id, uploaded
 //! media, the public updates feed.
 
 use async_trait::async_trait;
-use hotline_domain::{ActionKind, EventDraft, OrderId, OrderNumber, Timestamp};
-use hotline_store::{Event, NewNotification, Open311Store, Result};
+use hotline_domain::{ActionKind, EventDraft, OrderId, OrderNumber, Timestamp, UserId};
+use hotline_store::{Event, NewNotification, Open311Store, Result, UpdateRecord};
 
 use crate::rows::{ORDER_SELECT, conflict_or_backend, event_from_row, get, ms, order_from_row};
 use crate::{SqlStore, backend_err};
@@ -21,19 +21,44 @@ impl Open311Store for SqlStore {
         Ok(())
     }
 
-    async fn record_external_update(&self, update_id: &str, order: OrderId, event: &EventDraft, notes: &[NewNotification]) -> Result<()> {
+    async fn record_external_update(
+        &self,
+        client: UserId,
+        update_id: &str,
+        fingerprint: &str,
+        order: OrderId,
+        event: &EventDraft,
+        notes: &[NewNotification],
+    ) -> Result<UpdateRecord> {
         let mut tx = self.write.begin().await.map_err(backend_err)?;
-        sqlx::query("insert into open311_update (update_id, order_id, created_at) values ($1, $2, $3)")
-            .bind(update_id)
-            .bind(order.0)
-            .bind(ms(event.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| conflict_or_backend(e, "update_id"))?;
+        // `on conflict do nothing`: of two identical retries at once, PostgreSQL makes the second
+        // wait for the first and then insert nothing; SQLite has one writer.
+        let inserted = sqlx::query(
+            "insert into open311_client_update (client_id, update_id, order_id, fingerprint, created_at) values ($1, $2, $3, $4, $5) \
+             on conflict do nothing",
+        )
+        .bind(client.0)
+        .bind(update_id)
+        .bind(order.0)
+        .bind(fingerprint)
+        .bind(ms(event.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or_backend(e, "update_id"))?
+        .rows_affected();
+        if inserted == 0 {
+            let row = sqlx::query("select order_id, fingerprint from open311_client_update where client_id = $1 and update_id = $2")
+                .bind(client.0)
+                .bind(update_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend_err)?;
+            return Ok(UpdateRecord::Seen { order: OrderId(get(&row, "order_id")?), fingerprint: get(&row, "fingerprint")? });
+        }
         crate::orders::insert_events(&mut tx, order, std::slice::from_ref(event)).await?;
         crate::notices::insert_notifications(&mut tx, order, notes, ms(event.at)).await?;
         tx.commit().await.map_err(backend_err)?;
-        Ok(())
+        Ok(UpdateRecord::Recorded)
     }
 
     async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64> {

@@ -143,7 +143,7 @@ async fn insert_new(conn: &mut AnyConnection, order: &WorkOrder, events: &[Event
     Ok(stored)
 }
 
-/// Rows per multi-row statement of an import (under SQLite's 32,766 parameters for an order's 33).
+/// Rows per multi-row statement of an import (under SQLite's 32,766 parameters for an order's 34).
 const IMPORT_CHUNK: usize = 900;
 
 /// The import's statements, inside the caller's transaction: the day counters moved once per day,
@@ -466,8 +466,9 @@ impl hotline_store::OrderStore for SqlStore {
             }
         }
         if !q.categories.is_empty() {
+            // The category, or before triage the service an Open311 request was posted under.
             let ps = f.params(q.categories.clone())?;
-            f.sql.push_str(&format!(" and category in ({ps})"));
+            f.sql.push_str(&format!(" and coalesce(category, submitted_service) in ({ps})"));
         }
         if !q.numbers.is_empty() {
             let ps = f.params(q.numbers.clone())?;

@@ -45,7 +45,7 @@ where
 }
 
 /// Columns of `work_order` written on insert and on every transition, in bind order.
-pub(crate) const ORDER_COLUMNS: [&str; 31] = [
+pub(crate) const ORDER_COLUMNS: [&str; 32] = [
     "version",
     "state",
     "channel",
@@ -76,6 +76,7 @@ pub(crate) const ORDER_COLUMNS: [&str; 31] = [
     "callback_since",
     "assess_exclusion",
     "answer_article",
+    "submitted_service",
     "doc",
 ];
 
@@ -112,6 +113,8 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &WorkOrder) -> Result<AnyQuery<
         .bind(opt_ms(o.callback_since()))
         .bind(o.handling.exclusion.map(hotline_domain::Exclusion::code))
         .bind(o.answer.as_ref().and_then(|a| a.article.as_ref()).map(|a| a.slug.clone()))
+        // The service an Open311 request was posted under (GET requests filters on it until triage).
+        .bind(o.submission.as_ref().map(|s| s.service_code.clone()))
         .bind(doc))
 }
 

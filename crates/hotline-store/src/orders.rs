@@ -53,7 +53,8 @@ pub struct OrderQuery {
     /// Only orders last changed in `[updated_from, updated_before)`.
     pub updated_from: Option<Timestamp>,
     pub updated_before: Option<Timestamp>,
-    /// Only orders filed under these category paths (empty: any).
+    /// Only orders filed under these category paths, or not yet categorised and posted (Open311)
+    /// under one of them as their service (empty: any).
     pub categories: Vec<String>,
     /// Only these order numbers (empty: any).
     pub numbers: Vec<String>,

@@ -55,7 +55,8 @@ pub enum Command {
         username: String,
         #[arg(long)]
         display_name: String,
-        /// operator | supervisor | unit_handler | unit_admin | callback_agent | analyst | admin
+        /// operator | supervisor | unit_handler | unit_admin | callback_agent | analyst | admin |
+        /// open311_client (a client system posting requests and updates over Open311 with an API token)
         #[arg(long)]
         role: String,
         /// Unit code (required for unit roles), e.g. 110105026.

@@ -42,6 +42,17 @@ pub struct Config {
     pub export_dir: String,
     /// `parquet` or `csv`.
     pub export_format: String,
+    /// Connections open at once (lowered to what the open-file limit allows, less a reserve for
+    /// the database and the indexes); more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Connections one client address may hold; more are closed at once.
+    pub max_connections_per_client: usize,
+    /// Seconds a client has to send a request's headers, and that a kept-alive connection may sit
+    /// idle between requests.
+    pub header_timeout_secs: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (IP addresses); behind a load balancer,
+    /// list it here or every citizen counts as the balancer for the per-client limits.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -63,6 +74,10 @@ impl Default for Config {
             analytics_dir: String::new(),
             export_dir: String::new(),
             export_format: "parquet".into(),
+            max_connections: 4096,
+            max_connections_per_client: 256,
+            header_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -12,7 +12,7 @@ use hotline_domain::{Timestamp, UnitClass, UnitId};
 pub const DEMO_PASSWORD: &str = "hotline-demo";
 
 /// (username, display name, role, unit code)
-pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 9] = [
+pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 10] = [
     ("operator", "话务员 王丽", "operator", None),
     ("supervisor", "派单督办 张强", "supervisor", None),
     ("wangjing", "望京街道 李娜", "unit_handler", Some("110105026")),
@@ -22,6 +22,7 @@ pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 9] = [
     ("callback", "回访员 刘芳", "callback_agent", None),
     ("analyst", "分析员 孙悦", "analyst", None),
     ("admin", "系统管理员", "admin", None),
+    ("open311", "接入系统 FixMyStreet", "open311_client", None),
 ];
 
 const SURNAMES: &[&str] =

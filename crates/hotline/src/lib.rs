@@ -9,5 +9,6 @@ pub mod demo;
 pub mod generate;
 pub mod history;
 pub mod seed;
+pub mod serve;
 pub mod startup;
 pub mod triage;

@@ -98,6 +98,11 @@ pub async fn build_app(config: &Config, store: hotline_store_sql::SqlStore, cloc
         argon2_iterations: config.argon2_iterations,
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
+        trusted_proxies: config
+            .trusted_proxies
+            .iter()
+            .map(|p| p.trim().parse().with_context(|| format!("trusted_proxies: {p:?} is not an IP address")))
+            .collect::<anyhow::Result<_>>()?,
     };
     let app = App::new(Arc::new(store), clock, app_config).await?;
     crate::seed::ensure_reference_data(&app).await?;
@@ -211,7 +216,14 @@ impl Application {
         });
         let analyst = (self.config.search_refresh_ms > 0)
             .then(|| tokio::spawn(keep_analytics(self.app.clone(), std::time::Duration::from_millis(self.config.search_refresh_ms))));
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await;
+        let limits = crate::serve::Limits {
+            max_connections: crate::serve::connection_limit(self.config.max_connections),
+            max_connections_per_client: self.config.max_connections_per_client.max(1),
+            header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
+            grace: std::time::Duration::from_secs(10),
+        };
+        tracing::info!(max_connections = limits.max_connections, per_client = limits.max_connections_per_client, "serving");
+        let served = crate::serve::serve(self.listener, router, limits, shutdown_signal()).await;
         if let Some(i) = indexer {
             i.abort();
         }

@@ -405,6 +405,40 @@ fn threshold(bins: f64, mean_drift: f64, rho: f64) -> f64 {
     hi
 }
 
+/// How much higher the threshold must be because the expectation is not known but estimated.
+///
+/// The run length above holds for a series whose expected count is exactly right. It is not: the
+/// level is estimated from `baseline` calls (relative variance about 1/(n + 2)), and whole days run busier or quieter together (relative variance 1/`r`, from the
+/// city's days). Both errors last the whole few bins of a rise, so they do not average out the
+/// way independent bins would. A chart that crosses `h` after about m = ⌈h / ln-jump⌉ calls sees
+/// such a cluster (λ/λ̂)^m times as often as the plug-in says; over the gamma spread of λ/λ̂ with
+/// relative variance v that is E[(λ/λ̂)^m] = ∏_{i<m} (1 + i·v). Raising `h` by the logarithm of
+/// that keeps the false-alarm rate where the plug-in run length puts it (the run length grows as
+/// e^h for a likelihood-ratio CUSUM). Solved by a few fixed-point steps, since m grows with h.
+fn uncertainty_margin(h: f64, jump: f64, baseline: u64, r: f64) -> f64 {
+    if jump <= 0.0 {
+        return 0.0;
+    }
+    // The level's gamma spread: the baseline's calls plus two of prior weight, so that a series
+    // new to the baseline is very uncertain rather than infinitely so.
+    let v = 1.0 / (baseline as f64 + 2.0) + 1.0 / r;
+    let mut margin = 0.0_f64;
+    for _ in 0..20 {
+        let m = ((h + margin) / jump).ceil().min(1_000.0) as u32;
+        let next: f64 = (1..m).map(|i| (f64::from(i) * v).ln_1p()).sum();
+        let settled = (next - margin).abs() < 0.01;
+        margin = next.min(MAX_MARGIN);
+        if settled || margin >= MAX_MARGIN {
+            break;
+        }
+    }
+    margin
+}
+
+/// The most the threshold is raised for an estimated level (a series with no history: about 12
+/// calls together with nothing before are still a surge).
+const MAX_MARGIN: f64 = 15.0;
+
 /// Recurrence intervals are reported up to a thousand years (past that the approximation means
 /// nothing more than "never by chance").
 pub const MAX_RECURRENCE_DAYS: f64 = 365_250.0;
@@ -552,7 +586,9 @@ pub fn detect(obs: &Observations, settings: &Settings) -> Detection {
         let rho = 0.5 * jump;
         let series_in_district = per_district.get(&key.district).copied().unwrap_or(1) as f64;
         let target_bins = settings.min_recurrence_days * BINS_PER_DAY as f64 * series_in_district;
-        let h = threshold(target_bins, mean_drift, rho).max(MIN_THRESHOLD);
+        let plug_in = threshold(target_bins, mean_drift, rho);
+        let margin = uncertainty_margin(plug_in, jump, s.baseline, r);
+        let h = (plug_in + margin).max(MIN_THRESHOLD);
         // Each call adds at most ln k: too few calls can never reach the threshold.
         if s.recent_total < MIN_SURGE_CALLS || s.recent_total as f64 * k.ln() <= h {
             continue;
@@ -573,7 +609,8 @@ pub fn detect(obs: &Observations, settings: &Settings) -> Detection {
         let observed: u64 = s.recent[b0..].iter().map(|x| u64::from(*x)).sum();
         if observed >= MIN_SURGE_CALLS {
             let exp: f64 = shape[b0..].iter().map(|w| rate * w).sum();
-            let ri = (run_length(cusum, mean_drift, rho) / BINS_PER_DAY as f64 / series_in_district).min(MAX_RECURRENCE_DAYS);
+            let ri = (run_length((cusum - margin).max(0.0), mean_drift, rho) / BINS_PER_DAY as f64 / series_in_district)
+                .min(MAX_RECURRENCE_DAYS);
             signals.push(Signal {
                 series: key.clone(),
                 started: span.recent.0 + b0 as i64 * BIN_MINUTES,

@@ -211,3 +211,20 @@ fn the_llr_rewards_counts_above_the_expectation_and_the_threshold_grows_with_the
     assert!(b > a + 4.0, "{a} {b}");
     assert!((run_length(b, drift(0.5, 2.0, 50.0), 0.3) / 1e6 - 1.0).abs() < 0.01);
 }
+
+#[test]
+fn an_estimated_level_raises_the_threshold_more_the_less_history_it_has() {
+    // (baseline calls, dispersion) → margin: less history or swingier days, a higher bar; a level
+    // known from thousands of calls on steady days needs almost none; none is ever unbounded.
+    let jump = 10f64.ln();
+    let margins: Vec<f64> = [0u64, 5, 50, 500, 50_000].iter().map(|n| uncertainty_margin(12.0, jump, *n, 1000.0)).collect();
+    for w in margins.windows(2) {
+        assert!(w[0] > w[1], "{margins:?}");
+    }
+    assert!(margins[4] < 0.05, "{margins:?}");
+    assert!(margins[0] <= MAX_MARGIN, "{margins:?}");
+    assert!(uncertainty_margin(12.0, jump, 500, 20.0) > uncertainty_margin(12.0, jump, 500, 1000.0));
+    // A small jump per call means many calls to cross, so the same spread matters more.
+    assert!(uncertainty_margin(12.0, 0.3, 500, 1000.0) > uncertainty_margin(12.0, jump, 500, 1000.0));
+    assert_eq!(uncertainty_margin(12.0, 0.0, 500, 1000.0), 0.0);
+}

@@ -246,6 +246,7 @@ commands! {
 
 /// Filters of the order list, as callers give them.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListInput {
     /// Comma-separated state codes.
     pub state: Option<String>,

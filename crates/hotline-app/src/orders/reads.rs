@@ -16,11 +16,16 @@ impl App {
         match who.role {
             Role::UnitHandler => Some(who.unit.into_iter().collect()),
             Role::UnitAdmin => Some(who.unit.map(|u| self.units().subtree(u)).unwrap_or_default()),
+            // A client system sees no unit's orders: only those it submitted (`can_see`).
+            Role::Open311Client => Some(Vec::new()),
             _ => None,
         }
     }
 
     pub(crate) fn can_see(&self, who: &Principal, order: &WorkOrder) -> bool {
+        if who.role == Role::Open311Client {
+            return order.created_by == Some(who.user_id);
+        }
         match self.visible_units(who) {
             None => true,
             Some(units) => order.assignment.as_ref().is_some_and(|a| a.units().any(|u| units.contains(&u))),
@@ -46,7 +51,7 @@ impl App {
     pub async fn order_detail(&self, who: &Principal, number: &str) -> AppResult<OrderDetail> {
         let order = self.visible_order(who, number).await?;
         let events = self.orders().order_events(order.id).await?;
-        let case_orders: Vec<String> = if who.role.is_unit_role() {
+        let case_orders: Vec<String> = if who.role.is_unit_role() || who.role == Role::Open311Client {
             Vec::new()
         } else {
             let others = self.orders().case_orders(order.case_id, CASE_ORDERS_SHOWN + 1).await?;
@@ -95,29 +100,58 @@ impl App {
     }
 
     /// A citizen tracks an order by its number and the phone it was filed with. A wrong pair is
-    /// "not found", never "wrong phone", so numbers cannot be probed.
+    /// "not found", never "wrong phone", so numbers cannot be probed. For callers without a client
+    /// address (tests); the HTTP entry points use [`App::track_public_from`].
     pub async fn track_public(&self, number: &str, phone: &str) -> AppResult<PublicOrderView> {
+        self.track_public_from(number, phone, None).await
+    }
+
+    /// Tracking from `client`. Guessing is slowed per client and per client and phone (one phone
+    /// tried against many numbers, to find a person's orders), never per order number: someone
+    /// else's wrong guesses cannot lock the owner out of her order.
+    pub async fn track_public_from(&self, number: &str, phone: &str, client: Option<std::net::IpAddr>) -> AppResult<PublicOrderView> {
         let number = OrderNumber::parse(number)?;
         let phone = hotline_domain::text::Phone::parse(phone)?;
         let now = self.clock.now();
-        // A masked phone hides only four digits; without a limit its owner could be found by trying.
-        if self.track_attempts.exhausted(number.as_str(), now) {
-            return Err(AppError::TooManyAttempts);
+        let client_key = client.map_or_else(|| "unknown".to_owned(), |c| c.to_string());
+        let phone_key = format!("{client_key}|{}", phone.as_str());
+        let g = &self.guards;
+        if let Some(wait) =
+            [g.track_client.check(&client_key, now), g.track_phone.check(&phone_key, now)].into_iter().filter_map(Result::err).max()
+        {
+            return Err(AppError::TooManyAttempts { retry_after_secs: wait });
         }
         let order = self.orders().get_order(&number).await?.filter(|o| o.requester.phone.as_ref() == Some(&phone));
         let Some(order) = order else {
-            self.track_attempts.fail(number.as_str(), now);
+            g.track_client.fail(&client_key, now);
+            g.track_phone.fail(&phone_key, now);
             return Err(AppError::NotFound { what: "order" });
         };
+        // A requester who asked for confidentiality (保密) may be recognised by what was written:
+        // tracking shows the state and the steps, as Open311 does, without the texts.
+        let withheld = order.requester.confidential;
         let events = self.orders().order_events(order.id).await?;
         Ok(PublicOrderView {
             number: order.number.to_string(),
             state: order.state,
             received_at: order.received_at,
-            description: order.description.clone(),
+            description: if withheld { crate::views::WITHHELD_TEXT.to_owned() } else { order.description.clone() },
             handling_unit: order.assignment.as_ref().map(|a| crate::views::UnitRef::of(&self.units(), a.main_unit).name),
-            reply: order.reply.as_ref().map(|r| crate::views::ReplyView { outcome: r.outcome.code().into(), text: r.text.clone() }),
-            timeline: events.iter().filter_map(EventView::public).collect(),
+            reply: order.reply.as_ref().map(|r| crate::views::ReplyView {
+                outcome: r.outcome.code().into(),
+                text: if withheld { crate::views::WITHHELD_TEXT.to_owned() } else { r.text.clone() },
+            }),
+            timeline: events
+                .iter()
+                .filter_map(EventView::public)
+                .map(|mut e| {
+                    if withheld {
+                        e.payload = None;
+                        e.reason = None;
+                    }
+                    e
+                })
+                .collect(),
             // The tracker proved the phone: they may rate the reply here instead of waiting for a call.
             rating_link: if order.state == State::Replied { Some(self.rating_link(&order).await?) } else { None },
         })

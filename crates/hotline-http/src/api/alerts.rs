@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hotline_app::App;
@@ -13,7 +13,7 @@ use hotline_domain::AlertStatus;
 use serde::Deserialize;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -22,6 +22,7 @@ pub fn router() -> Router<Arc<App>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// Only alerts in this status (`open`, `acknowledged`, `dismissed`).
     pub status: Option<String>,
@@ -40,7 +41,7 @@ pub async fn list_alerts(State(app): State<Arc<App>>, Auth(p): Auth, ApiQuery(q)
 /// One alert with the orders of its place and category since it began.
 #[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "early-warning", params(("id" = i64, Path)),
     responses((status = 200, body = AlertDetail), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_alert(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<AlertDetail>> {
+pub async fn get_alert(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<AlertDetail>> {
     Ok(Json(app.alert_detail(&p, id).await?))
 }
 
@@ -61,7 +62,7 @@ pub struct AlertActionInput {
 pub async fn act_on_alert(
     State(app): State<Arc<App>>,
     Auth(p): Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<AlertActionInput>,
 ) -> ApiResult<Json<AlertView>> {
     let action = AlertAction::parse(&input.action)?;

@@ -60,6 +60,7 @@ pub async fn query(State(app): State<Arc<App>>, Auth(p): Auth, ApiJson(q): ApiJs
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AskInput {
     /// The question, in Chinese or English (上个月哪个区来电最多; which district had the most calls last month).
     pub q: String,
@@ -100,6 +101,7 @@ pub async fn candidates(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ForecastInput {
     /// One district: its official name (朝阳区), unit code or id. Default: every district the caller
     /// may read, and the city.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -15,7 +15,7 @@ use hotline_domain::dispatch::{DispatchCatalogue, DispatchRule};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -84,6 +84,7 @@ pub struct CategoryEditInput {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RemoveCategoryQuery {
     pub code: String,
     pub base_version: Option<i64>,
@@ -151,7 +152,7 @@ async fn category_versions(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiRes
 /// One version of the category tree as CSV.
 #[utoipa::path(get, path = "/api/v1/categories/versions/{version}", tag = "reference", params(("version" = i64, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-async fn category_version_csv(State(app): State<Arc<App>>, Auth(p): Auth, Path(version): Path<i64>) -> ApiResult<Response> {
+async fn category_version_csv(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(version): ApiPath<i64>) -> ApiResult<Response> {
     Ok(csv_response(app.reference_version(&p, ReferenceKind::Categories, version).await?))
 }
 
@@ -215,6 +216,7 @@ pub struct RuleEditInput {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RemoveRuleQuery {
     pub category: String,
     /// The district scope of the rule to remove (absent: the city-wide rule).
@@ -278,6 +280,6 @@ async fn rule_versions(State(app): State<Arc<App>>, Auth(p): Auth) -> ApiResult<
 /// One version of the dispatch catalogue as CSV.
 #[utoipa::path(get, path = "/api/v1/dispatch/rules/versions/{version}", tag = "reference", params(("version" = i64, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-async fn rule_version_csv(State(app): State<Arc<App>>, Auth(p): Auth, Path(version): Path<i64>) -> ApiResult<Response> {
+async fn rule_version_csv(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(version): ApiPath<i64>) -> ApiResult<Response> {
     Ok(csv_response(app.reference_version(&p, ReferenceKind::DispatchRules, version).await?))
 }

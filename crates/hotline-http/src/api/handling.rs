@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use hotline_app::App;
@@ -15,7 +15,7 @@ use hotline_app::views::PublicOrderView;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -27,6 +27,7 @@ pub fn router() -> Router<Arc<App>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// At most this many (default 50, at most 500).
     pub limit: Option<u32>,
@@ -42,17 +43,18 @@ async fn callback_queue(State(app): State<Arc<App>>, Auth(p): Auth, ApiQuery(q):
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenQuery {
     /// The token of the rating link.
     pub t: String,
 }
 
 /// What a rating link shows: the order's reply (404 when the link is wrong or already used).
-#[utoipa::path(get, path = "/api/v1/public/rate/{number}", tag = "public", params(("number" = String, Path), TokenQuery),
+#[utoipa::path(get, path = "/api/v1/public/rate/{number}", tag = "public", security(()), params(("number" = String, Path), TokenQuery),
     responses((status = 200, body = PublicOrderView), (status = 404, body = Problem)))]
 async fn rating(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiQuery(q): ApiQuery<TokenQuery>,
 ) -> ApiResult<Json<PublicOrderView>> {
     hotline_app::handling::require_token(&q.t)?;
@@ -66,9 +68,13 @@ pub struct Rated {
 }
 
 /// A citizen rates the handling online instead of waiting for the callback call.
-#[utoipa::path(post, path = "/api/v1/public/rate/{number}", tag = "public", params(("number" = String, Path)), request_body = RatingInput,
+#[utoipa::path(post, path = "/api/v1/public/rate/{number}", tag = "public", security(()), params(("number" = String, Path)), request_body = RatingInput,
     responses((status = 200, body = Rated), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn rate(State(app): State<Arc<App>>, Path(number): Path<String>, ApiJson(input): ApiJson<RatingInput>) -> ApiResult<Json<Rated>> {
+async fn rate(
+    State(app): State<Arc<App>>,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(input): ApiJson<RatingInput>,
+) -> ApiResult<Json<Rated>> {
     hotline_app::handling::require_token(&input.token)?;
     Ok(Json(Rated { state: app.rate_public(&number, &input).await?.code().to_owned() }))
 }

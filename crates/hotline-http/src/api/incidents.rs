@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use hotline_app::incidents::{BulkInput, BulkOutcome, IncidentDetail, IncidentEdi
 use serde::Deserialize;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -27,6 +27,7 @@ pub fn router() -> Router<Arc<App>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IncidentQuery {
     /// Only active incidents (default false: active first, then closed ones).
     pub active: Option<bool>,
@@ -60,7 +61,7 @@ pub async fn declare_incident(
 /// place and category not linked yet.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "early-warning", params(("id" = i64, Path)),
     responses((status = 200, body = IncidentDetail), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_incident(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<IncidentDetail>> {
+pub async fn get_incident(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<IncidentDetail>> {
     Ok(Json(app.incident_detail(&p, id).await?))
 }
 
@@ -71,7 +72,7 @@ pub async fn get_incident(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): 
 pub async fn edit_incident(
     State(app): State<Arc<App>>,
     Auth(p): Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<IncidentEditInput>,
 ) -> ApiResult<Json<IncidentView>> {
     Ok(Json(app.edit_incident(&p, id, &input).await?))
@@ -81,7 +82,7 @@ pub async fn edit_incident(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "early-warning", params(("id" = i64, Path)),
     responses((status = 200, body = IncidentView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem)))]
-pub async fn close_incident(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<IncidentView>> {
+pub async fn close_incident(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<IncidentView>> {
     Ok(Json(app.close_incident(&p, id).await?))
 }
 
@@ -93,7 +94,7 @@ pub async fn close_incident(State(app): State<Arc<App>>, Auth(p): Auth, Path(id)
 pub async fn bulk_action(
     State(app): State<Arc<App>>,
     Auth(p): Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<BulkInput>,
 ) -> ApiResult<Json<Vec<BulkOutcome>>> {
     Ok(Json(app.incident_bulk(&p, id, &input).await?))

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use hotline_app::kb::{ArticleInput, ArticleVersionView, ArticleView};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Auth, optional_principal};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, optional_principal};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -25,6 +25,7 @@ pub fn router() -> Router<Arc<App>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
     /// Only articles serving this category (or one above or below it). Search by words:
     /// `/api/v1/search/articles`.
@@ -46,7 +47,7 @@ async fn list_articles(
 /// One article (404 when it does not exist or the caller may not read it).
 #[utoipa::path(get, path = "/api/v1/kb/articles/{slug}", tag = "kb", params(("slug" = String, Path)), security(()),
     responses((status = 200, body = ArticleView), (status = 404, body = Problem)))]
-async fn get_article(State(app): State<Arc<App>>, headers: HeaderMap, Path(slug): Path<String>) -> ApiResult<Json<ArticleView>> {
+async fn get_article(State(app): State<Arc<App>>, headers: HeaderMap, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<ArticleView>> {
     let who = optional_principal(&app, &headers).await;
     Ok(Json(app.article(who.as_ref(), &slug).await?))
 }
@@ -57,7 +58,7 @@ async fn get_article(State(app): State<Arc<App>>, headers: HeaderMap, Path(slug)
 async fn article_versions(
     State(app): State<Arc<App>>,
     Auth(p): Auth,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ArticleVersionView>>> {
     Ok(Json(app.article_history(&p, &slug).await?))
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use hotline_app::App;
 use hotline_app::problems::{AdoptInput, ProblemDetail, ProblemView};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, ApiPath, Auth};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -46,7 +46,7 @@ pub async fn adopt_problem(
 /// adoption against the same spans after.
 #[utoipa::path(get, path = "/api/v1/problems/{id}", tag = "early-warning", params(("id" = i64, Path)),
     responses((status = 200, body = ProblemDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_problem(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<ProblemDetail>> {
+pub async fn get_problem(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ProblemDetail>> {
     Ok(Json(app.problem_detail(&p, id).await?))
 }
 
@@ -54,6 +54,6 @@ pub async fn get_problem(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): P
 #[utoipa::path(post, path = "/api/v1/problems/{id}/close", tag = "early-warning", params(("id" = i64, Path)),
     responses((status = 200, body = ProblemView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem)))]
-pub async fn close_problem(State(app): State<Arc<App>>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<ProblemView>> {
+pub async fn close_problem(State(app): State<Arc<App>>, Auth(p): Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ProblemView>> {
     Ok(Json(app.close_problem(&p, id).await?))
 }

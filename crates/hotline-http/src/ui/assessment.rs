@@ -119,7 +119,7 @@ pub async fn assessment_page(State(app): State<Arc<App>>, Staff { who, lang }: S
             input type="month" id="month" name="month" value=(month) style="width:auto";
             button type="submit" { (lang.t("查看", "Show")) }
             a.button.secondary href={ "/api/v1/assessment.csv?month=" (month) } download { (lang.t("下载 CSV", "Download CSV")) }
-            button.secondary type="button" onclick="window.print()" { (lang.t("打印", "Print")) }
+            button.secondary type="button" data-print { (lang.t("打印", "Print")) }
         }
         @match &result {
             Err(e) => { (flash(None, Some(&error_text(lang, e)))) }

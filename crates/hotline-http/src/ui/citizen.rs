@@ -14,6 +14,7 @@ use maud::{Markup, html};
 use super::forms::FormData;
 use super::widgets::Clock;
 use super::{Lang, Nav, error_text, flash, form_token, layout};
+use crate::extract::Client;
 
 // ---------- citizen pages ----------
 
@@ -111,11 +112,11 @@ pub async fn track_page(lang: Lang) -> Markup {
     track_form(lang, "", "", None, None)
 }
 
-pub async fn track_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes) -> Response {
+pub async fn track_submit(State(app): State<Arc<App>>, Client(client): Client, lang: Lang, body: Bytes) -> Response {
     let f = FormData::parse(&body).unwrap_or(FormData(Vec::new()));
     let (number, phone) = (f.text("number"), f.text("phone"));
     let clock = Clock::of(&app).await;
-    match app.track_public(&number, &phone).await {
+    match app.track_public_from(&number, &phone, client).await {
         Ok(v) => {
             let result = html! {
                 section.card #track-result {

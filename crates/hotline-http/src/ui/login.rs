@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::forms::FormData;
 use super::{Lang, Nav, error_text, flash, home_of, layout, safe_path, user};
 use crate::api::{clear_session_cookie, session_cookie};
-use crate::extract::{SESSION_COOKIE, cookie};
+use crate::extract::{Client, SESSION_COOKIE, cookie};
 
 // ---------- login ----------
 
@@ -51,10 +51,10 @@ pub async fn login_page(lang: Lang, Query(q): Query<NextQuery>) -> Markup {
     login_form(lang, safe_path(q.next.as_deref()), "", None)
 }
 
-pub async fn login_submit(State(app): State<Arc<App>>, lang: Lang, body: Bytes) -> Response {
+pub async fn login_submit(State(app): State<Arc<App>>, Client(client): Client, lang: Lang, body: Bytes) -> Response {
     let Ok(f) = FormData::parse(&body) else { return login_form(lang, "/", "", Some("?")).into_response() };
     let username = f.text("username");
-    match app.login(&username, f.get("password").unwrap_or_default()).await {
+    match app.login_from(&username, f.get("password").unwrap_or_default(), client).await {
         Ok(session) => {
             let next = match f.get("next") {
                 Some(n) if n != "/" && !n.is_empty() => safe_path(Some(n)).to_owned(),

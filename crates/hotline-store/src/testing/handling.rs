@@ -3,13 +3,13 @@
 
 use super::{
     Action, ActionKind, Actor, DeadlinePolicy, Duration, EventDraft, EventPayload, ExternalUpdated, NaiveDate, NewNotification,
-    NewOutboxMessage, NoticeWrite, OrderId, OrderQuery, People, Role, State, Store, StoreError, UnitClass, UnitId, Units, actor, apply, at,
-    date, listed, order, query, receive_event, received, sample_new_order,
+    NewOutboxMessage, NewUser, NoticeWrite, OrderId, OrderQuery, People, Role, State, Store, StoreError, UnitClass, UnitId, Units,
+    UpdateRecord, actor, apply, at, date, listed, order, query, receive_event, received, sample_new_order,
 };
 
 /// The callback queue lists orders by the time they started waiting; a summons makes the summoned
 /// unit see the order; events are read back by kind; an excluded evaluation is counted apart.
-pub(super) async fn handling(store: &dyn Store, units: &Units, policy: &DeadlinePolicy) {
+pub(super) async fn handling(store: &dyn Store, units: &Units, people: &People, policy: &DeadlinePolicy) {
     let far = at(2027, 6, 1, 0, 0);
     let queue = store.callback_queue(far, 100, 0).await.expect("callback_queue");
     assert!(!queue.orders.is_empty(), "dispatched orders past their reply due time wait for a callback");
@@ -61,15 +61,26 @@ pub(super) async fn handling(store: &dyn Store, units: &Units, policy: &Deadline
     let queue = store.callback_queue(far, 100, 0).await.expect("callback_queue");
     assert!(!queue.orders.iter().any(|x| x.id == o.id), "an evaluated order leaves the queue");
 
-    // Open311: a token names its order; an update_id is recorded once, with its event.
+    // Open311: a token names its order; an update_id is recorded once per client system, with its
+    // event; another client's same id is its own.
     store.insert_token("tok-1", o.id, far).await.expect("insert_token");
     assert!(matches!(store.insert_token("tok-1", o.id, far).await, Err(StoreError::Conflict(_))), "a token is given once");
     assert_eq!(store.order_by_token("tok-1").await.expect("order_by_token").map(|x| x.id), Some(o.id));
     assert_eq!(store.order_by_token("nope").await.expect("order_by_token"), None);
+    let fms = NewUser {
+        username: "fms".into(),
+        display_name: "FixMyStreet".into(),
+        role: Role::Open311Client,
+        unit: None,
+        password_hash: "$argon2id$hash-of-fms".into(),
+    };
+    let fms = store.insert_user(&fms, far).await.expect("a client system's account");
+    assert_eq!(fms.role, Role::Open311Client);
+    let client = Actor { user_id: Some(fms.id), role: Some(Role::Open311Client), ..Actor::system("Open311 · FixMyStreet") };
     let note = EventDraft {
         from: Some(State::Evaluated),
         to: State::Evaluated,
-        actor: supervisor.clone(),
+        actor: client,
         at: far,
         reason: Some("still there".into()),
         payload: EventPayload::ExternalUpdate(ExternalUpdated {
@@ -81,19 +92,28 @@ pub(super) async fn handling(store: &dyn Store, units: &Units, policy: &Deadline
     };
     let told =
         NewNotification { unit: Some(main), kind: "external_update".into(), message_zh: "补充".into(), message_en: "update".into() };
-    store.record_external_update("u-1", o.id, &note, std::slice::from_ref(&told)).await.expect("record_external_update");
-    let again = store.record_external_update("u-1", o.id, &note, &[told]).await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))), "an update_id once: {again:?}");
+    let first = store.record_external_update(fms.id, "u-1", "f-1", o.id, &note, std::slice::from_ref(&told)).await;
+    assert_eq!(first.expect("record_external_update"), UpdateRecord::Recorded);
+    let again = store.record_external_update(fms.id, "u-1", "f-2", o.id, &note, &[told]).await.expect("a repeat is no error");
+    assert_eq!(again, UpdateRecord::Seen { order: o.id, fingerprint: "f-1".into() }, "an update_id once per client");
     let events = store.order_events(o.id).await.expect("events");
-    assert_eq!(events.iter().filter(|e| e.draft.kind() == ActionKind::ExternalUpdate).count(), 1, "the refused duplicate wrote nothing");
+    assert_eq!(events.iter().filter(|e| e.draft.kind() == ActionKind::ExternalUpdate).count(), 1, "the repeat wrote nothing");
+    let other = EventDraft { actor: actor(&people.operator), ..note.clone() };
+    let theirs = store.record_external_update(people.operator.id, "u-1", "f-3", o.id, &other, &[]).await;
+    assert_eq!(theirs.expect("another client's u-1"), UpdateRecord::Recorded);
     let feed = store
         .events_between(&[ActionKind::Sign, ActionKind::ExternalUpdate], signed_at, far + Duration::seconds(1), 100)
         .await
         .expect("events_between");
     assert_eq!(
         feed.iter().map(|(n, e)| (n.clone(), e.draft.kind())).collect::<Vec<_>>(),
-        [(o.number.clone(), ActionKind::Sign), (o.number.clone(), ActionKind::ExternalUpdate)]
+        [
+            (o.number.clone(), ActionKind::Sign),
+            (o.number.clone(), ActionKind::ExternalUpdate),
+            (o.number.clone(), ActionKind::ExternalUpdate)
+        ]
     );
+    assert_eq!(feed[1].1.draft.actor.role, Some(Role::Open311Client), "a client system's role is stored with its event");
     assert_eq!(store.events_between(&[ActionKind::Sign], signed_at, far, 100).await.expect("events_between").len(), 1);
     assert!(store.events_between(&[], signed_at, far, 100).await.expect("no kinds").is_empty());
     let both = store.events_of_orders(&[o.id, o.id]).await.expect("events_of_orders");

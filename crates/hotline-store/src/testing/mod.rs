@@ -14,7 +14,7 @@ use hotline_domain::{
 
 use crate::{
     Category, Created, CredentialKind, IdempotencyKey, NewCredential, NewNotification, NewOutboxMessage, NewReferenceVersion, NewUnit,
-    NewUser, NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, User,
+    NewUser, NoticeWrite, OrderQuery, ReferenceKind, StateCount, Store, StoreError, UpdateRecord, User,
 };
 
 mod alerts;
@@ -106,7 +106,7 @@ pub async fn conformance_story(store: &dyn Store) {
     orders(store, &units, &people, &policy).await;
     import(store, &units, &people, &policy).await;
     notices(store, &units, &policy).await;
-    handling(store, &units, &policy).await;
+    handling(store, &units, &people, &policy).await;
     knowledge_base(store, &units).await;
     alerts(store, &units, &people).await;
     incidents(store, &units, &people).await;

@@ -452,17 +452,35 @@ fn false_alarms(city: &City, seasons: &Seasons, days: i64, every: i64, seed: u64
     let calls = generate(city, start, first + days * 1440, seed, &[]);
     let settings = Settings::default();
     let (mut ours, mut theirs) = (0usize, 0usize);
-    let (mut prev, mut prev_naive): (HashSet<SeriesKey>, HashSet<SeriesKey>) = Default::default();
+    let mut prev_naive: HashSet<SeriesKey> = HashSet::new();
+    // As the server counts them: one alert per series while it goes on, ended after
+    // `QUIET_HOURS` without a signal.
+    let mut last_seen: HashMap<SeriesKey, Minute> = HashMap::new();
+    let quiet = hotline_app::warning::QUIET_HOURS * 60;
     let mut examples = Vec::new();
     let mut per_week: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    let mut per_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut t = first;
     while t < first + days * 1440 {
         let obs = observe(city, &calls, t, seasons);
         let d = warning::detect(&obs, &settings);
-        let now: HashSet<SeriesKey> = warning::most_specific(d.signals.clone()).into_iter().map(|s| s.series).collect();
-        for s in d.signals.iter().filter(|s| now.contains(&s.series) && !prev.contains(&s.series)) {
+        let shown = warning::most_specific(d.signals);
+        for s in &shown {
+            let new = last_seen.get(&s.series).is_none_or(|seen| t - seen > quiet);
+            last_seen.insert(s.series.clone(), t);
+            if !new {
+                continue;
+            }
             ours += 1;
             *per_week.entry((t - first) / (7 * 1440)).or_default() += 1;
+            let place = if s.series.street.is_some() { "street" } else { "district" };
+            let level = s.series.category.as_deref().map_or(0, |c| c.split('/').count());
+            let size = match s.expected {
+                e if e < 1.0 => "expected <1",
+                e if e < 5.0 => "expected 1-5",
+                _ => "expected 5+",
+            };
+            *per_kind.entry(format!("{place} L{level} {size}")).or_default() += 1;
             if examples.len() < 5 {
                 let (day, hour) = local(t);
                 examples.push(format!(
@@ -476,12 +494,12 @@ fn false_alarms(city: &City, seasons: &Seasons, days: i64, every: i64, seed: u64
         }
         let n = naive(&obs, &last_week(city, &calls, t));
         theirs += n.difference(&prev_naive).count();
-        prev = d.signals.into_iter().map(|s| s.series).collect();
         prev_naive = n;
         t += every;
     }
     if std::env::var_os("HOTLINE_BENCH_DETAIL").is_some() {
         println!("  alerts per week from {}: {per_week:?}", local(first).0);
+        println!("  alerts by series (place, category level, expected calls): {per_kind:?}");
     }
     let districts = city.streets.iter().map(|s| s.1).collect::<HashSet<_>>().len().max(1) as f64;
     let per = |n: usize| n as f64 / districts / (days as f64 / 30.0);

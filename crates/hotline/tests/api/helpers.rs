@@ -74,8 +74,13 @@ fn unique_db_path() -> PathBuf {
 
 /// A fresh server on its own database, with the shipped reference data and the demo users.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with the test configuration changed by `adjust` first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = unique_db_path();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: DatabaseUrl(format!("sqlite://{}?mode=rwc", db.display())),
         argon2_memory_kib: 1024,
@@ -86,6 +91,7 @@ pub async fn spawn_app() -> TestApp {
         early_warning_interval_secs: 0,
         ..Config::default()
     };
+    adjust(&mut config);
     let store = open_store(&config).await.expect("open the test database");
     let clock = Arc::new(FixedClock::new(start_time()));
     let app = build_app(&config, store.clone(), clock.clone() as Arc<dyn Clock>).await.expect("build the app");

@@ -36,3 +36,46 @@ async fn the_served_openapi_document_equals_the_generated_and_the_committed_one(
         first_difference(&committed, &generated)
     );
 }
+
+#[test]
+fn every_schema_name_in_the_document_belongs_to_one_type() {
+    // utoipa keys components by name: two types of one name leave one schema for both, and the
+    // document then describes one of them wrongly (a `PlaceOut` once said `ambiguous` was a
+    // boolean where the resolver answers a list). The sources are the witness.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut names: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for krate in ["hotline-app", "hotline-http", "hotline-domain", "hotline-analytics"] {
+        let mut stack = vec![root.join(krate).join("src")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source directory").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let lines: Vec<&str> = text.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    if !line.contains("utoipa::ToSchema") {
+                        continue;
+                    }
+                    // The item follows its attributes; `#[schema(as = …)]` renames it.
+                    let mut renamed = None;
+                    for next in lines.iter().skip(i + 1).take(6) {
+                        if let Some(rest) = next.trim().strip_prefix("#[schema(as = ") {
+                            renamed = rest.split(')').next().map(str::to_owned);
+                        }
+                        let item = next.trim().strip_prefix("pub struct ").or_else(|| next.trim().strip_prefix("pub enum "));
+                        if let Some(item) = item {
+                            let name: String = item.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                            names.entry(renamed.take().unwrap_or(name)).or_default().push(path.display().to_string());
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let clashes: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(clashes.is_empty(), "schema names used by more than one type: {clashes:#?}");
+}

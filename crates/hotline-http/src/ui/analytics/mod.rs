@@ -495,7 +495,7 @@ pub async fn analytics_page(State(app): State<Arc<App>>, Staff { who, lang }: St
         (content)
         p.noprint.muted {
             a href=(permalink) #permalink { (lang.t("本页链接", "Permalink")) }
-            " · " button.secondary type="button" onclick="window.print()" { (lang.t("打印", "Print")) }
+            " · " button.secondary type="button" data-print { (lang.t("打印", "Print")) }
         }
     };
     layout(lang, lang.t("民生大数据", "Analytics"), Some(&who), Nav::Analytics, "/analytics", body).into_response()

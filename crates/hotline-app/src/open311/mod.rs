@@ -5,48 +5,78 @@
 //! handling. What is published never carries the requester's personal data.
 //!
 //! The HTTP layer renders these values as XML or JSON; errors carry the HTTP status the spec asks
-//! for (404 not found, 403 bad api_key, 400 anything else).
+//! for (404 not found, 403 bad api_key or a role that may not write, 409 an update_id reused for
+//! another update, 400 anything else), a machine-readable code and a description in Chinese and
+//! English.
+//!
+//! Writes (POST requests, POST servicerequestupdates) take an API token (never a session) of an
+//! account whose role may write over Open311 (`Role::writes_open311`: a client system, or the
+//! centre's operators and supervisors). A client system's requests are filed as its own, and it
+//! sees (and updates) only those.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration};
 use hotline_domain::event::ExternalUpdated;
 use hotline_domain::{ActionKind, Actor, Channel, EventPayload, OrderNumber, State, Submission, Timestamp, WorkOrder};
-use hotline_store::OrderQuery;
+use hotline_store::{CredentialKind, OrderQuery, UpdateRecord};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::App;
+use crate::auth::{Principal, token_hash};
 use crate::error::AppError;
 use crate::orders::{AttachmentInput, CreateOrderInput, LocationInput, RequesterInput};
 
-/// An Open311 error: the HTTP status (also the body's `code`) and a description.
+pub mod datetime;
+pub mod feed;
+
+pub use feed::NoteLanguage;
+
+/// An Open311 error: the HTTP status (also the body's `code`, as the spec has it), a stable
+/// machine-readable code, and a description in Chinese and English (`中文 / English`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Open311Error {
     pub status: u16,
+    pub code: &'static str,
     pub description: String,
 }
 
 impl Open311Error {
-    fn bad(description: impl Into<String>) -> Self {
-        Self { status: 400, description: description.into() }
+    pub fn new(status: u16, code: &'static str, zh: &str, en: &str) -> Self {
+        Self { status, code, description: format!("{zh} / {en}") }
     }
-    fn not_found(description: impl Into<String>) -> Self {
-        Self { status: 404, description: description.into() }
+    pub fn bad(code: &'static str, zh: &str, en: &str) -> Self {
+        Self::new(400, code, zh, en)
+    }
+    fn not_found(zh: &str, en: &str) -> Self {
+        Self::new(404, "not_found", zh, en)
+    }
+    fn forbidden(code: &'static str, zh: &str, en: &str) -> Self {
+        Self::new(403, code, zh, en)
+    }
+    /// A parameter the call needs is missing.
+    fn missing(key: &str) -> Self {
+        Self::bad("missing_parameter", &format!("缺少参数 {key}"), &format!("{key} is required"))
+    }
+    /// The same answer for a request that does not exist and one the caller may not see.
+    fn no_request(id: &str) -> Self {
+        Self::not_found(&format!("未找到诉求 {id}"), &format!("service_request_id {id} not found"))
     }
 }
 
 impl From<AppError> for Open311Error {
     fn from(e: AppError) -> Self {
+        let (zh, en) = e.messages();
         match e {
-            AppError::NotFound { what } => Self::not_found(format!("{what} not found")),
+            AppError::NotFound { .. } => Self::not_found(&zh, &en),
             AppError::Internal(cause) => {
                 tracing::error!(cause = format!("{cause:#}"), "open311: internal error");
-                Self::bad("The request could not be processed now; try again later")
+                Self::bad("unavailable", "暂时无法处理，请稍后重试", "The request could not be processed now; try again later")
             }
-            other => {
-                let (_, en) = other.messages();
-                Self::bad(en)
-            }
+            AppError::Forbidden { .. } => Self::forbidden("forbidden", &zh, &en),
+            AppError::Conflict(_) => Self::new(409, "conflict", &zh, &en),
+            other => Self::bad(other.code(), &zh, &en),
         }
     }
 }
@@ -176,11 +206,16 @@ pub struct Upload {
 pub const MAX_UPLOADS: usize = 5;
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-/// Parameters as received (query string or form body): every value of every name, in order.
+/// Parameters as received (query string or form body): every value of every name, in order. Line
+/// breaks are `\n`: forms post `\r\n` (and old clients `\r`), which are normalised on the way in.
 #[derive(Debug, Clone, Default)]
-pub struct Params(pub Vec<(String, String)>);
+pub struct Params(Vec<(String, String)>);
 
 impl Params {
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs.into_iter().map(|(k, v)| (k, normalise_line_breaks(v))).collect())
+    }
+
     /// The value of a parameter; an empty one is the same as an absent one (spec §1.1).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
@@ -210,15 +245,24 @@ impl Params {
     }
 }
 
-/// A W3C datetime with its zone (`Z` or `±hh:mm`); a time without a zone is refused (spec §1.1).
-fn datetime(key: &str, v: &str) -> Open311Result<Timestamp> {
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| t.to_utc())
-        .map_err(|_| Open311Error::bad(format!("{key} must be a W3C datetime with a time zone, e.g. 2026-11-25T08:00:00+08:00")))
+/// `\r\n` and a lone `\r` as `\n`.
+fn normalise_line_breaks(v: String) -> String {
+    if v.contains('\r') { v.replace("\r\n", "\n").replace('\r', "\n") } else { v }
 }
 
-fn optional_datetime(p: &Params, key: &str) -> Open311Result<Option<Timestamp>> {
-    p.get(key).map(|v| datetime(key, v)).transpose()
+/// What a bad date says.
+fn bad_datetime(key: &str) -> Open311Error {
+    Open311Error::bad(
+        "invalid_datetime",
+        &format!("{key} 须为 W3C 日期时间：YYYY、YYYY-MM、YYYY-MM-DD，或带时区的时间，如 2026-11-25T08:00+08:00"),
+        &format!("{key} must be a W3C datetime: YYYY, YYYY-MM, YYYY-MM-DD, or a time with its zone, e.g. 2026-11-25T08:00+08:00"),
+    )
+}
+
+/// A SHA-256 (hex) of what a client's update says: an identical retry has the same.
+fn update_fingerprint(number: &str, status: &str, updated: Timestamp, description: &str, media: &[String]) -> String {
+    let canonical = serde_json::json!([number, status, updated.timestamp_millis(), description, media]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
 /// `TRF/illegal_parking` ⇄ `TRF.illegal_parking`: service codes travel in URLs (`services/{code}.json`).
@@ -235,6 +279,7 @@ pub const MAX_REQUESTS: u32 = 1000;
 /// The default and largest window of GET requests (spec §1.8).
 const WINDOW_DAYS: i64 = 90;
 
+/// The events of a request's timeline that are published (notes, the updates feed).
 const PUBLIC_EVENTS: [ActionKind; 12] = [
     ActionKind::Receive,
     ActionKind::Dispatch,
@@ -254,15 +299,23 @@ fn status_of(s: State) -> &'static str {
     if s.is_terminal() { "closed" } else { "open" }
 }
 
-/// What a confidential request's public description reads.
-const WITHHELD: &str = "诉求人要求保密，内容不公开 / Withheld at the requester's request";
-
 impl App {
+    /// A W3C-DTF parameter (see [`datetime`]): a year, month or day is one of the deployment's calendar.
+    fn open311_span(&self, p: &Params, key: &str) -> Open311Result<Option<datetime::Span>> {
+        p.get(key).map(|v| datetime::parse(v, self.policy_offset_minutes()).ok_or_else(|| bad_datetime(key))).transpose()
+    }
+
+    /// The language notes are written in, if the client asked for one: `locale`, else
+    /// `Accept-Language` (see [`feed`]).
+    fn note_language(p: &Params, accept_language: Option<&str>) -> Option<NoteLanguage> {
+        p.get("locale").and_then(NoteLanguage::of_tag).or_else(|| accept_language.and_then(NoteLanguage::of_accept_language))
+    }
+
     fn open311_config(&self) -> ServiceConfig {
         static CONFIG: std::sync::OnceLock<ServiceConfig> = std::sync::OnceLock::new();
         CONFIG
             .get_or_init(|| {
-                serde_json::from_str(include_str!("../data/open311_services.json")).unwrap_or_else(|e| {
+                serde_json::from_str(include_str!("../../data/open311_services.json")).unwrap_or_else(|e| {
                     tracing::error!(error = %e, "open311_services.json does not parse: no service definitions");
                     ServiceConfig { changeset: String::new(), entries: Vec::new() }
                 })
@@ -321,7 +374,7 @@ impl App {
         self.open311_services()
             .into_iter()
             .find(|s| s.service_code == code)
-            .ok_or_else(|| Open311Error::not_found(format!("service_code {code} not found")))
+            .ok_or_else(|| Open311Error::not_found(&format!("未找到服务 {code}"), &format!("service_code {code} not found")))
     }
 
     pub fn open311_definition(&self, code: &str) -> Open311Result<ServiceDefinition> {
@@ -330,58 +383,84 @@ impl App {
     }
 
     /// POST requests: validates like the spec says (403 key, 404 service, 400 the rest), then
-    /// receives the request as an order.
+    /// receives the request as an order, filed by the account whose key posted it.
     pub async fn open311_submit(&self, p: &Params, uploads: &[Upload]) -> Open311Result<Submitted> {
-        let client = self.open311_client(p, "create_request").await?;
-        let code = p.get("service_code").ok_or_else(|| Open311Error::bad("service_code is required"))?;
+        let client = self.open311_writer(p, "create_request").await?;
+        let code = p.get("service_code").ok_or_else(|| Open311Error::missing("service_code"))?;
         let service = self.service(code)?;
         let path = path_of(&service.service_code);
         let (lat, long) = (p.get("lat"), p.get("long"));
         let coord = |k: &str, v: Option<&str>| {
-            v.map(|v| v.parse::<f64>().map_err(|_| Open311Error::bad(format!("{k} must be a number (WGS84)")))).transpose()
+            v.map(|v| {
+                v.parse::<f64>().map_err(|_| {
+                    Open311Error::bad("invalid_coordinate", &format!("{k} 须为数字（WGS84）"), &format!("{k} must be a number (WGS84)"))
+                })
+            })
+            .transpose()
         };
         let (lat, long) = (coord("lat", lat)?, coord("long", long)?);
         if lat.is_some() != long.is_some() {
-            return Err(Open311Error::bad("lat and long come as a pair"));
+            return Err(Open311Error::bad("invalid_coordinate", "lat 与 long 须成对提供", "lat and long come as a pair"));
         }
         let address_string = p.get("address_string").unwrap_or_default().to_owned();
         let address_id = p.get("address_id").map(str::to_owned);
         if lat.is_none() && address_string.is_empty() && address_id.is_none() {
-            return Err(Open311Error::bad("A location is required: lat and long, address_string or address_id"));
+            return Err(Open311Error::bad(
+                "location_required",
+                "须提供位置：lat 与 long、address_string 或 address_id",
+                "A location is required: lat and long, address_string or address_id",
+            ));
         }
         let attributes = p.attributes();
+        let offset = self.policy_offset_minutes();
         for a in self.attributes_for(&path) {
             let given = attributes.get(&a.code).cloned().unwrap_or_default();
             if a.required && a.variable && given.is_empty() {
-                return Err(Open311Error::bad(format!("attribute[{}] is required", a.code)));
+                return Err(Open311Error::bad(
+                    "attribute_required",
+                    &format!("缺少 attribute[{}]", a.code),
+                    &format!("attribute[{}] is required", a.code),
+                ));
             }
             if given.len() > 1 && a.datatype != "multivaluelist" {
-                return Err(Open311Error::bad(format!("attribute[{}] takes one value", a.code)));
+                return Err(Open311Error::bad(
+                    "invalid_attribute",
+                    &format!("attribute[{}] 只取一个值", a.code),
+                    &format!("attribute[{}] takes one value", a.code),
+                ));
             }
             for v in &given {
                 let ok = match a.datatype.as_str() {
                     "singlevaluelist" | "multivaluelist" => a.values.iter().any(|x| &x.key == v),
                     "number" => v.parse::<f64>().is_ok_and(f64::is_finite),
-                    "datetime" => DateTime::parse_from_rfc3339(v).is_ok(),
+                    "datetime" => datetime::parse(v, offset).is_some(),
                     _ => v.chars().count() <= 1000,
                 };
                 if !ok {
-                    return Err(Open311Error::bad(format!("attribute[{}] has an invalid value {v:?}", a.code)));
+                    return Err(Open311Error::bad(
+                        "invalid_attribute",
+                        &format!("attribute[{}] 的值 {v:?} 无效", a.code),
+                        &format!("attribute[{}] has an invalid value {v:?}", a.code),
+                    ));
                 }
             }
         }
         let description = p.get("description").unwrap_or_default();
         if description.chars().count() > hotline_domain::MAX_DESCRIPTION_CHARS {
-            return Err(Open311Error::bad("description is limited to 4,000 characters"));
+            return Err(Open311Error::bad("too_long", "description 最多 4,000 个字符", "description is limited to 4,000 characters"));
         }
         // A request with no text says what was chosen, so the operator reads something.
         let description = if description.chars().count() < 2 { service.service_name.clone() } else { description.to_owned() };
         let name = [p.get("last_name"), p.get("first_name")].into_iter().flatten().collect::<Vec<_>>().join("");
         if uploads.len() > MAX_UPLOADS || uploads.iter().any(|u| u.bytes.len() > MAX_UPLOAD_BYTES) {
-            return Err(Open311Error::bad("At most 5 files of 10 MB each"));
+            return Err(Open311Error::bad("too_many_files", "最多 5 个文件，每个不超过 10 MB", "At most 5 files of 10 MB each"));
         }
         if uploads.iter().any(|u| u.bytes.is_empty() || !u.content_type.contains('/') || u.file_name.chars().count() > 200) {
-            return Err(Open311Error::bad("An uploaded file is empty or has no valid content type"));
+            return Err(Open311Error::bad(
+                "invalid_file",
+                "上传的文件为空或没有有效的内容类型",
+                "An uploaded file is empty or has no valid content type",
+            ));
         }
         let media: Vec<AttachmentInput> = p
             .all("media_url")
@@ -399,7 +478,8 @@ impl App {
             requester: RequesterInput {
                 name,
                 phone: p.get("phone").map(str::to_owned),
-                language: None,
+                // The request's language (its notes are written in it), when the client says.
+                language: p.get("locale").and_then(language_subtag),
                 age_group: None,
                 confidential: false,
             },
@@ -425,7 +505,7 @@ impl App {
                 let size = u64::try_from(u.bytes.len()).unwrap_or(u64::MAX);
                 let name = if u.file_name.trim().is_empty() { "media" } else { u.file_name.as_str() };
                 let a = hotline_domain::Attachment::parse(name, &u.content_type, size, Some(&url));
-                attachments.push(a.map_err(|e| Open311Error::bad(e.en))?);
+                attachments.push(a.map_err(|e| Open311Error::bad(e.code, &e.zh, &e.en))?);
             }
             new.attachments = attachments;
         }
@@ -438,7 +518,7 @@ impl App {
             email: p.get("email").map(str::to_owned),
         });
         let actor = Actor { name: format!("Open311 · {}", client.display_name), ..client.actor() };
-        let (order, _) = self.receive(new, &actor, None, &[], None, None).await.map_err(Open311Error::from)?;
+        let (order, _) = self.receive(new, &actor, Some(&client), &[], None, None).await.map_err(Open311Error::from)?;
         let notice = "12345 热线已受理，将派至负责单位办理 / Received by the 12345 hotline; it will go to the responsible unit.".to_owned();
         let account_id = p.get("account_id").map(str::to_owned);
         if service.kind == "batch" {
@@ -449,36 +529,62 @@ impl App {
         Ok(Submitted { service_request_id: Some(order.number.to_string()), token: None, service_notice: notice, account_id })
     }
 
-    /// The client system behind an api_key (403 without a valid one).
-    async fn open311_client(&self, p: &Params, what: &str) -> Open311Result<crate::Principal> {
-        let key = p.get("api_key").ok_or(Open311Error { status: 403, description: "api_key is required".into() })?;
-        self.authenticate(key)
-            .await
-            .map_err(|_| Open311Error { status: 403, description: format!("Invalid api_key received -- can't proceed with {what}.") })
+    /// The account behind an api_key that may write over Open311: an API token (a session's
+    /// secret is refused like a wrong key) of a role that may (`Role::writes_open311`); 403 otherwise.
+    async fn open311_writer(&self, p: &Params, what: &str) -> Open311Result<Principal> {
+        let key = p.get("api_key").ok_or_else(|| Open311Error::forbidden("api_key_required", "缺少 api_key", "api_key is required"))?;
+        let invalid = || {
+            Open311Error::forbidden(
+                "invalid_api_key",
+                &format!("api_key 无效，无法执行 {what}"),
+                &format!("Invalid api_key received -- can't proceed with {what}."),
+            )
+        };
+        if key.len() > 200 {
+            return Err(invalid());
+        }
+        let found = self.accounts().find_credential(&token_hash(key), self.clock.now()).await.map_err(AppError::from)?;
+        let client = match found {
+            Some((user, CredentialKind::ApiToken)) => Principal::from(user),
+            _ => return Err(invalid()),
+        };
+        if !client.role.writes_open311() {
+            return Err(Open311Error::forbidden(
+                "role_may_not_write",
+                &format!("「{}」角色不能通过 Open311 提交；请使用接入系统账号（open311_client）的 API 令牌", client.role.label(true)),
+                &format!(
+                    "The role {:?} may not write over Open311; use an API token of a client system account (open311_client)",
+                    client.role.code()
+                ),
+            ));
+        }
+        Ok(client)
     }
 
     /// POST servicerequestupdates (FixMyStreet pushing a citizen's update): recorded once per
-    /// update_id as a note on the order's timeline, and the unit handling it (or the centre) is
-    /// told. The status a client sends is recorded, not applied: the centre decides the state.
+    /// client and update_id as a note on the order's timeline, and the unit handling it (or the
+    /// centre) is told. An identical retry gets the same answer and records nothing; another update
+    /// under an id the client used is a conflict (409). The status a client sends is recorded, not
+    /// applied: the centre decides the state. An order the client may not see is "not found", as
+    /// one that does not exist.
     pub async fn open311_post_update(&self, p: &Params) -> Open311Result<String> {
-        let client = self.open311_client(p, "post_service_request_update").await?;
-        let required = |k: &str| p.get(k).ok_or_else(|| Open311Error::bad(format!("{k} is required")));
+        let client = self.open311_writer(p, "post_service_request_update").await?;
+        let required = |k: &str| p.get(k).ok_or_else(|| Open311Error::missing(k));
         let (id, update_id, status, description) =
             (required("service_request_id")?, required("update_id")?, required("status")?, required("description")?);
-        let updated = datetime("updated_datetime", required("updated_datetime")?)?;
+        let updated = self.open311_span(p, "updated_datetime")?.ok_or_else(|| Open311Error::missing("updated_datetime"))?.start;
         if update_id.chars().count() > 100 {
-            return Err(Open311Error::bad("update_id is at most 100 characters"));
+            return Err(Open311Error::bad("too_long", "update_id 最多 100 个字符", "update_id is at most 100 characters"));
+        }
+        if status.chars().count() > 50 {
+            return Err(Open311Error::bad("too_long", "status 最多 50 个字符", "status is at most 50 characters"));
         }
         if description.chars().count() > hotline_domain::MAX_DESCRIPTION_CHARS {
-            return Err(Open311Error::bad("description is limited to 4,000 characters"));
+            return Err(Open311Error::bad("too_long", "description 最多 4,000 个字符", "description is limited to 4,000 characters"));
         }
-        let number = OrderNumber::parse(id).map_err(|_| Open311Error::not_found(format!("service_request_id {id} not found")))?;
-        let order = self
-            .store
-            .get_order(&number)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| Open311Error::not_found(format!("service_request_id {id} not found")))?;
+        let number = OrderNumber::parse(id).map_err(|_| Open311Error::no_request(id))?;
+        let order = self.orders().get_order(&number).await.map_err(AppError::from)?;
+        let order = order.filter(|o| self.can_see(&client, o)).ok_or_else(|| Open311Error::no_request(id))?;
         let now = self.clock.now();
         let actor = Actor { name: format!("Open311 · {}", client.display_name), ..client.actor() };
         let update = ExternalUpdated {
@@ -487,6 +593,7 @@ impl App {
             updated_datetime: updated,
             media_url: p.all("media_url").into_iter().map(str::to_owned).collect(),
         };
+        let fingerprint = update_fingerprint(number.as_str(), &update.status, updated, description, &update.media_url);
         let event =
             hotline_domain::EventDraft::note(&order, &actor, now, Some(description.to_owned()), EventPayload::ExternalUpdate(update));
         let unit = order.assignment.as_ref().map(|a| a.main_unit);
@@ -496,16 +603,30 @@ impl App {
             message_zh: format!("工单 {}：外部系统补充（{}）：{description}", order.number, status),
             message_en: format!("Order {}: update from a client system ({status}): {description}", order.number),
         };
-        match self.open311_store().record_external_update(update_id, order.id, &event, &[note]).await {
-            Ok(()) => Ok(update_id.to_owned()),
-            Err(hotline_store::StoreError::Conflict(_)) => Err(Open311Error::bad(format!("update_id {update_id} already exists"))),
-            Err(e) => Err(AppError::from(e).into()),
+        let recorded = self
+            .open311_store()
+            .record_external_update(client.user_id, update_id, &fingerprint, order.id, &event, &[note])
+            .await
+            .map_err(AppError::from)?;
+        match recorded {
+            UpdateRecord::Recorded => Ok(update_id.to_owned()),
+            // The same update again (a retry after a lost answer): the same answer. One recorded
+            // before fingerprints were kept cannot be compared, and is taken as the same.
+            UpdateRecord::Seen { order: seen, fingerprint: f } if seen == order.id && (f == fingerprint || f.is_empty()) => {
+                Ok(update_id.to_owned())
+            }
+            UpdateRecord::Seen { .. } => Err(Open311Error::new(
+                409,
+                "update_id_conflict",
+                &format!("update_id {update_id} 已用于另一条更新"),
+                &format!("update_id {update_id} was already used for a different update"),
+            )),
         }
     }
 
     /// An uploaded file, for `GET media/{id}`.
     pub async fn open311_media(&self, id: &str) -> Open311Result<(String, Vec<u8>)> {
-        let missing = || Open311Error::not_found(format!("media {id} not found"));
+        let missing = || Open311Error::not_found(&format!("未找到文件 {id}"), &format!("media {id} not found"));
         let id: i64 = id.parse().map_err(|_| missing())?;
         self.open311_store().get_media(id).await.map_err(AppError::from)?.ok_or_else(missing)
     }
@@ -514,7 +635,7 @@ impl App {
     pub async fn open311_token(&self, token: &str) -> Open311Result<(String, String)> {
         match self.open311_store().order_by_token(token).await.map_err(AppError::from)? {
             Some(o) => Ok((o.number.to_string(), token.to_owned())),
-            None => Err(Open311Error::not_found(format!("token {token} not found"))),
+            None => Err(Open311Error::not_found(&format!("未找到令牌 {token}"), &format!("token {token} not found"))),
         }
     }
 
@@ -536,7 +657,7 @@ impl App {
             status_notes: if withheld { None } else { o.reply.as_ref().map(|r| r.text.clone()) },
             service_name,
             service_code: path.as_deref().map(service_code_of).unwrap_or_default(),
-            description: if withheld { WITHHELD.to_owned() } else { o.description.clone() },
+            description: if withheld { crate::views::WITHHELD_TEXT.to_owned() } else { o.description.clone() },
             agency_responsible: o.assignment.as_ref().and_then(|a| units.get(a.main_unit)).map(|u| u.name.clone()),
             service_notice: None,
             requested_datetime: o.received_at,
@@ -552,16 +673,20 @@ impl App {
         }
     }
 
-    /// Adds the channel and the public timeline (`extensions=true`), reading every order's events
-    /// in one query.
-    async fn with_notes(&self, orders: &[WorkOrder], requests: &mut [PublicRequest]) -> Open311Result<()> {
+    /// Adds the channel and the public timeline (`extensions=true`) as readable notes, reading
+    /// every order's events in one query.
+    async fn with_notes(&self, orders: &[WorkOrder], requests: &mut [PublicRequest], lang: Option<NoteLanguage>) -> Open311Result<()> {
         let ids: Vec<hotline_domain::OrderId> = orders.iter().map(|o| o.id).collect();
-        let mut by_order: std::collections::HashMap<hotline_domain::OrderId, Vec<Note>> = std::collections::HashMap::new();
+        let by_id: HashMap<hotline_domain::OrderId, &WorkOrder> = orders.iter().map(|o| (o.id, o)).collect();
+        let units = self.units();
+        let mut by_order: HashMap<hotline_domain::OrderId, Vec<Note>> = HashMap::new();
         for (id, e) in self.orders().events_of_orders(&ids).await.map_err(AppError::from)? {
             let kind = e.draft.kind();
             if PUBLIC_EVENTS.contains(&kind) {
-                let note = Note { datetime: e.draft.at, kind: kind.code().to_owned(), description: kind.label(false).to_owned() };
-                by_order.entry(id).or_default().push(note);
+                let order = by_id.get(&id).copied();
+                let lang = lang.or_else(|| order.map(NoteLanguage::of_order)).unwrap_or(NoteLanguage::Zh);
+                let description = feed::note_of_event(&e.draft.payload, order, &units, lang);
+                by_order.entry(id).or_default().push(Note { datetime: e.draft.at, kind: kind.code().to_owned(), description });
             }
         }
         for (o, r) in orders.iter().zip(requests.iter_mut()) {
@@ -572,44 +697,65 @@ impl App {
     }
 
     /// GET requests with the spec's filters and defaults, plus page/page_size, updated_after/
-    /// updated_before and extensions=true.
-    pub async fn open311_requests(&self, p: &Params) -> Open311Result<Vec<PublicRequest>> {
+    /// updated_before and extensions=true (notes in the language asked for: `locale`, else
+    /// `accept_language`, else each request's own).
+    pub async fn open311_requests(&self, p: &Params, accept_language: Option<&str>) -> Open311Result<Vec<PublicRequest>> {
         let now = self.clock.now();
         let extensions = p.get("extensions") == Some("true");
         let ids = p.list("service_request_id");
         let mut q = OrderQuery { limit: MAX_REQUESTS, ..OrderQuery::default() };
         if ids.is_empty() {
-            // The id list overrides every other filter; without it the 90-day window applies.
-            let (start, end) = (optional_datetime(p, "start_date")?, optional_datetime(p, "end_date")?);
-            let (start, end) = match (start, end) {
-                (Some(s), Some(e)) => (s, e),
-                (Some(s), None) => (s, (s + Duration::days(WINDOW_DAYS)).min(now.max(s))),
-                (None, Some(e)) => (e - Duration::days(WINDOW_DAYS), e),
-                (None, None) => (now - Duration::days(WINDOW_DAYS), now),
+            // The id list overrides every other filter; without it the 90-day window applies:
+            // received in [first, before), `last` being where the end date begins. A year, month or
+            // day given as end_date includes all of it; the window may then reach a day further.
+            let (start, end) = (self.open311_span(p, "start_date")?, self.open311_span(p, "end_date")?);
+            let (second, window) = (Duration::seconds(1), Duration::days(WINDOW_DAYS));
+            let (first, last, before) = match (start, end) {
+                (Some(s), Some(e)) => (s.start, e.start, e.end),
+                (Some(s), None) => {
+                    let last = (s.start + window).min(now.max(s.start));
+                    (s.start, last, last + second)
+                }
+                (None, Some(e)) => ((e.end - window).min(e.start), e.start, e.end),
+                (None, None) => (now - window, now, now + second),
             };
-            if end < start {
-                return Err(Open311Error::bad("end_date is before start_date"));
+            if last < first {
+                return Err(Open311Error::bad("invalid_date_range", "end_date 早于 start_date", "end_date is before start_date"));
             }
-            if end - start > Duration::days(WINDOW_DAYS) {
-                return Err(Open311Error::bad("The date range may not span more than 90 days"));
+            if last - first > window || before - first > window + Duration::days(1) {
+                return Err(Open311Error::bad(
+                    "invalid_date_range",
+                    "日期范围不能超过 90 天",
+                    "The date range may not span more than 90 days",
+                ));
             }
-            q.received_from = Some(start);
-            q.received_before = Some(end + Duration::seconds(1));
+            q.received_from = Some(first);
+            q.received_before = Some(before);
+            // The code a request is published under: its category, or before triage the service
+            // it was posted under (the store filters on both the same way).
             q.categories = p.list("service_code").iter().map(|c| path_of(c)).collect();
             let mut states = Vec::new();
             for s in p.list("status") {
                 match s.as_str() {
                     "open" => states.extend(State::open()),
                     "closed" => states.extend(State::terminal()),
-                    other => return Err(Open311Error::bad(format!("status {other:?} is open or closed"))),
+                    other => {
+                        return Err(Open311Error::bad(
+                            "invalid_status",
+                            &format!("status {other:?} 只能是 open 或 closed"),
+                            &format!("status {other:?} is open or closed"),
+                        ));
+                    }
                 }
             }
             q.states = states;
-            q.updated_from = optional_datetime(p, "updated_after")?;
-            q.updated_before = optional_datetime(p, "updated_before")?;
+            q.updated_from = self.open311_span(p, "updated_after")?.map(|s| s.start);
+            q.updated_before = self.open311_span(p, "updated_before")?.map(|s| s.start);
             let number = |k: &str, default: u32| -> Open311Result<u32> {
                 p.get(k).map_or(Ok(default), |v| {
-                    v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| Open311Error::bad(format!("{k} is a positive number")))
+                    v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        Open311Error::bad("invalid_number", &format!("{k} 须为正整数"), &format!("{k} is a positive number"))
+                    })
                 })
             };
             let page_size = number("page_size", MAX_REQUESTS)?.min(MAX_REQUESTS);
@@ -618,61 +764,81 @@ impl App {
             q.offset = (page - 1).saturating_mul(page_size);
         } else {
             if ids.len() > MAX_REQUESTS as usize {
-                return Err(Open311Error::bad("At most 1000 service_request_id values"));
+                return Err(Open311Error::bad("too_many_ids", "service_request_id 最多 1000 个", "At most 1000 service_request_id values"));
             }
             q.numbers = ids;
         }
         let orders = self.orders().list_orders(&q).await.map_err(AppError::from)?.orders;
         let mut out: Vec<PublicRequest> = orders.iter().map(|o| self.public_request(o)).collect();
         if extensions {
-            self.with_notes(&orders, &mut out).await?;
+            self.with_notes(&orders, &mut out, Self::note_language(p, accept_language)).await?;
         }
         Ok(out)
     }
 
     /// GET requests/{id}: one request, still as a list of one (spec §1.8).
-    pub async fn open311_request(&self, id: &str, extensions: bool) -> Open311Result<PublicRequest> {
-        let number = OrderNumber::parse(id).map_err(|_| Open311Error::not_found(format!("service_request_id {id} not found")))?;
-        let o = self
-            .store
-            .get_order(&number)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| Open311Error::not_found(format!("service_request_id {id} not found")))?;
+    pub async fn open311_request(&self, id: &str, p: &Params, accept_language: Option<&str>) -> Open311Result<PublicRequest> {
+        let number = OrderNumber::parse(id).map_err(|_| Open311Error::no_request(id))?;
+        let o = self.orders().get_order(&number).await.map_err(AppError::from)?.ok_or_else(|| Open311Error::no_request(id))?;
         let mut r = [self.public_request(&o)];
-        if extensions {
-            self.with_notes(std::slice::from_ref(&o), &mut r).await?;
+        if p.get("extensions") == Some("true") {
+            self.with_notes(std::slice::from_ref(&o), &mut r, Self::note_language(p, accept_language)).await?;
         }
         let [r] = r;
         Ok(r)
     }
 
     /// GET servicerequestupdates: the public timeline events of `[start_date, end_date]` (default
-    /// the last 24 hours; at most 90 days), oldest first.
-    pub async fn open311_updates(&self, p: &Params) -> Open311Result<Vec<Update>> {
+    /// the last 24 hours; at most 90 days), oldest first, each with FixMyStreet's extended status
+    /// and a readable note (in the language asked for: `locale`, else `accept_language`, else the
+    /// request's own; see [`feed`]).
+    pub async fn open311_updates(&self, p: &Params, accept_language: Option<&str>) -> Open311Result<Vec<Update>> {
         let now = self.clock.now();
-        let end = optional_datetime(p, "end_date")?.unwrap_or(now);
-        let start = optional_datetime(p, "start_date")?.unwrap_or(end - Duration::days(1));
-        if end < start || end - start > Duration::days(WINDOW_DAYS) {
-            return Err(Open311Error::bad("start_date must precede end_date, at most 90 days apart"));
+        let end = self.open311_span(p, "end_date")?;
+        let (last, before) = end.map_or((now, now + Duration::seconds(1)), |e| (e.start, e.end));
+        let first = self.open311_span(p, "start_date")?.map_or((before - Duration::days(1)).min(last), |s| s.start);
+        let window = Duration::days(WINDOW_DAYS);
+        if last < first || last - first > window || before - first > window + Duration::days(1) {
+            return Err(Open311Error::bad(
+                "invalid_date_range",
+                "start_date 须早于 end_date，且相隔不超过 90 天",
+                "start_date must precede end_date, at most 90 days apart",
+            ));
         }
-        let events = self
-            .open311_store()
-            .events_between(&PUBLIC_EVENTS, start, end + Duration::seconds(1), MAX_REQUESTS)
-            .await
-            .map_err(AppError::from)?;
+        let events = self.open311_store().events_between(&PUBLIC_EVENTS, first, before, MAX_REQUESTS).await.map_err(AppError::from)?;
+        // The orders behind the events, in one query: their language, their reply, and whether
+        // their requester asked for confidentiality.
+        let mut numbers: Vec<String> = events.iter().map(|(n, _)| n.to_string()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let orders: HashMap<String, WorkOrder> = if numbers.is_empty() {
+            HashMap::new()
+        } else {
+            let q = OrderQuery { numbers, limit: MAX_REQUESTS, ..OrderQuery::default() };
+            let listed = self.orders().list_orders(&q).await.map_err(AppError::from)?.orders;
+            listed.into_iter().map(|o| (o.number.to_string(), o)).collect()
+        };
+        let lang = Self::note_language(p, accept_language);
+        let units = self.units();
         Ok(events
             .into_iter()
-            .map(|(number, e)| Update {
-                update_id: e.seq.to_string(),
-                service_request_id: number.to_string(),
-                status: status_of(e.draft.to),
-                updated_datetime: e.draft.at,
-                description: match &e.draft.payload {
-                    EventPayload::Reply(r) => r.reply.text.clone(),
-                    other => other.kind().label(false).to_owned(),
-                },
+            .map(|(number, e)| {
+                let order = orders.get(number.as_str());
+                let lang = lang.or_else(|| order.map(NoteLanguage::of_order)).unwrap_or(NoteLanguage::Zh);
+                Update {
+                    update_id: e.seq.to_string(),
+                    service_request_id: number.to_string(),
+                    status: feed::status_of_event(&e.draft.payload, e.draft.to, order),
+                    updated_datetime: e.draft.at,
+                    description: feed::note_of_event(&e.draft.payload, order, &units, lang),
+                }
             })
             .collect())
     }
+}
+
+/// The primary language subtag of a BCP 47 tag (`en-GB` → `en`), if it is one.
+fn language_subtag(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    ((2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase())).then_some(primary)
 }
