@@ -55,6 +55,13 @@ pub struct Session {
     pub max_age_secs: i64,
 }
 
+/// An id for an uploaded file: 128 random bits as 32 hex characters.
+pub(crate) fn random_media_id() -> AppResult<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::bug(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
 pub(crate) fn random_secret() -> AppResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::bug(format!("no randomness: {e}")))?;

@@ -122,9 +122,39 @@ impl App {
         if who.is_some_and(|p| p.role != Role::Admin) {
             return Err(AppError::forbidden("只有系统管理员可以导入基础数据", "Only a system admin may import reference data"));
         }
+        check_no_cycle(&self.units(), units)?;
         self.reference().upsert_units(units).await?;
         self.reload_reference().await
     }
+}
+
+/// Refuses units that would make a unit its own ancestor once imported (a unit as its own parent,
+/// or a parent moved below its child): the tree is walked upwards everywhere, and a cycle would
+/// never end.
+fn check_no_cycle(current: &crate::UnitDirectory, units: &[NewUnit]) -> AppResult<()> {
+    let mut parent: std::collections::HashMap<&str, Option<&str>> =
+        current.all().iter().map(|u| (u.code.as_str(), u.parent.and_then(|p| current.get(p)).map(|p| p.code.as_str()))).collect();
+    for u in units {
+        parent.insert(u.code.as_str(), u.parent_code.as_deref());
+    }
+    for u in units {
+        let mut cur = u.parent_code.as_deref();
+        let mut steps = 0;
+        while let Some(c) = cur {
+            steps += 1;
+            if c == u.code || steps > parent.len() {
+                return Err(ValidationError::new(
+                    "units",
+                    "unit_cycle",
+                    format!("单位 {} 会成为自己的上级", u.code),
+                    format!("Unit {} would become its own ancestor", u.code),
+                )
+                .into());
+            }
+            cur = parent.get(c).copied().flatten();
+        }
+    }
+    Ok(())
 }
 
 /// Categories as CSV in the shipped format (`code,name_zh,name_en,default_urgency,description_zh,keywords`),

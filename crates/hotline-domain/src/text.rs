@@ -95,10 +95,19 @@ impl Phone {
     }
 
     fn parse_chinese(s: &str) -> Option<Self> {
-        let (main, ext) = match s.split_once('#').or_else(|| s.split_once("转")) {
-            Some((m, e)) => (m, Some(e)),
-            None => (s, None),
-        };
+        match s.split_once('#').or_else(|| s.split_once("转")) {
+            Some((main, ext)) => Self::parse_chinese_with(main, Some(ext)),
+            // The canonical form writes an extension after a last `-` (`010-6512345-8`): a number
+            // read back (an order's JSON) is read as it was written.
+            None => s
+                .rsplit_once('-')
+                .and_then(|(main, ext)| Self::parse_chinese_with(main, Some(ext)))
+                .filter(|p| p.0 == s)
+                .or_else(|| Self::parse_chinese_with(s, None)),
+        }
+    }
+
+    fn parse_chinese_with(main: &str, ext: Option<&str>) -> Option<Self> {
         if let Some(e) = ext
             && (e.is_empty() || e.len() > 6 || !e.bytes().all(|b| b.is_ascii_digit()))
         {
@@ -134,6 +143,12 @@ impl Phone {
         }
         // Service numbers such as 95598 (the power company) are real callers too.
         if (5..=8).contains(&digits.len()) && parts.len() == 1 {
+            // Not with an extension that makes it read back as a mobile number (`13800-138000`).
+            if let Some(e) = ext
+                && Self::parse_chinese_with(&format!("{digits}-{e}"), None).is_some()
+            {
+                return None;
+            }
             return with_ext(digits);
         }
         None
@@ -194,6 +209,12 @@ mod tests {
             ("01065123456", "010-65123456"),
             ("0755-12345678", "0755-12345678"),
             ("010-65123456#801", "010-65123456-801"),
+            ("010-65123456-801", "010-65123456-801"),
+            ("95598#12", "95598-12"),
+            ("95598-12", "95598-12"),
+            ("010-6512345#8", "010-6512345-8"),
+            ("010-6512345-8", "010-6512345-8"),
+            ("13800-138000", "13800138000"),
             ("65123456", "65123456"),
             ("95598", "95598"),
             ("+49 151 12345678", "+4915112345678"),
@@ -206,7 +227,20 @@ mod tests {
 
     #[test]
     fn malformed_phones_are_rejected() {
-        for bad in ["", "abc", "1381234567", "12812345678", "138123456789", "+0123", "010-0123456", "+", "110-", "1234", "13812345678#1"] {
+        for bad in [
+            "",
+            "abc",
+            "1381234567",
+            "12812345678",
+            "138123456789",
+            "+0123",
+            "010-0123456",
+            "+",
+            "110-",
+            "1234",
+            "13812345678#1",
+            "13800#138000",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

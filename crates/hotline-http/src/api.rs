@@ -356,6 +356,7 @@ pub struct NotificationQuery {
     #[serde(default)]
     pub unread: bool,
     /// At most this many (default 50, at most 200).
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     pub limit: Option<u32>,
 }
 

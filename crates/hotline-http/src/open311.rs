@@ -467,12 +467,18 @@ async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>, RawQ
     }
 }
 
+/// Whether a stored file may be shown in the browser: raster images only, judged by the type's
+/// essence (`image/svg+xml; charset=utf-8` is SVG, which can carry script, and is downloaded).
+fn shown_inline(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(essence.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp")
+}
+
 /// A file uploaded with a request. Served so it cannot act as a page of this site.
 async fn media(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     match app.open311_media(&id).await {
         Ok((content_type, bytes)) => {
-            let shown_inline = content_type.starts_with("image/") && content_type != "image/svg+xml";
-            let disposition = if shown_inline { "inline" } else { "attachment" };
+            let disposition = if shown_inline(&content_type) { "inline" } else { "attachment" };
             (
                 [
                     (header::CONTENT_TYPE, content_type),
@@ -501,7 +507,18 @@ async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
 
 #[cfg(test)]
 mod tests {
-    use super::plain_authority;
+    use super::{plain_authority, shown_inline};
+
+    #[test]
+    fn only_raster_images_are_shown_inline_whatever_parameters_the_type_carries() {
+        for inline in ["image/png", "image/jpeg", "IMAGE/JPEG", "image/webp; q=1", "image/gif"] {
+            assert!(shown_inline(inline), "{inline}");
+        }
+        for download in ["image/svg+xml", "image/svg+xml; charset=utf-8", "image/svg+xml;charset=UTF-8", "text/html", "application/pdf", ""]
+        {
+            assert!(!shown_inline(download), "{download}");
+        }
+    }
 
     #[test]
     fn only_a_plain_host_and_port_is_taken_from_the_host_header() {

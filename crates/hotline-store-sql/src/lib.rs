@@ -80,6 +80,7 @@ impl Backend {
                 (13, "incidents", include_str!("../migrations/sqlite/0013_incidents.sql")),
                 (14, "problems", include_str!("../migrations/sqlite/0014_problems.sql")),
                 (15, "open311 clients", include_str!("../migrations/sqlite/0015_open311_clients.sql")),
+                (16, "media public ids", include_str!("../migrations/sqlite/0016_media_public_ids.sql")),
             ],
             Self::Postgres => &[
                 (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -97,6 +98,7 @@ impl Backend {
                 (13, "incidents", include_str!("../migrations/postgres/0013_incidents.sql")),
                 (14, "problems", include_str!("../migrations/postgres/0014_problems.sql")),
                 (15, "open311 clients", include_str!("../migrations/postgres/0015_open311_clients.sql")),
+                (16, "media public ids", include_str!("../migrations/postgres/0016_media_public_ids.sql")),
             ],
         };
         let migrations = files

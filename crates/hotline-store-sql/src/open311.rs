@@ -61,21 +61,22 @@ impl Open311Store for SqlStore {
         Ok(UpdateRecord::Recorded)
     }
 
-    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64> {
-        let row = sqlx::query("insert into media (content_type, file_name, bytes, created_at) values ($1, $2, $3, $4) returning media_id")
+    async fn insert_media(&self, public_id: &str, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<()> {
+        sqlx::query("insert into media (public_id, content_type, file_name, bytes, created_at) values ($1, $2, $3, $4, $5)")
+            .bind(public_id)
             .bind(content_type)
             .bind(file_name)
             .bind(bytes.to_vec())
             .bind(ms(now))
-            .fetch_one(&self.write)
+            .execute(&self.write)
             .await
             .map_err(backend_err)?;
-        get(&row, "media_id")
+        Ok(())
     }
 
-    async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
-        let row = sqlx::query("select content_type, bytes from media where media_id = $1")
-            .bind(id)
+    async fn get_media(&self, public_id: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("select content_type, bytes from media where public_id = $1")
+            .bind(public_id)
             .fetch_optional(&self.read)
             .await
             .map_err(backend_err)?;

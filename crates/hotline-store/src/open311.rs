@@ -23,10 +23,10 @@ pub trait Open311Store: Send + Sync {
         event: &EventDraft,
         notes: &[NewNotification],
     ) -> Result<UpdateRecord>;
-    /// Stores an uploaded file and returns its id.
-    async fn insert_media(&self, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<i64>;
-    /// An uploaded file: its content type and bytes.
-    async fn get_media(&self, id: i64) -> Result<Option<(String, Vec<u8>)>>;
+    /// Stores an uploaded file under `public_id` (random, chosen by the caller; unique).
+    async fn insert_media(&self, public_id: &str, content_type: &str, file_name: &str, bytes: &[u8], now: Timestamp) -> Result<()>;
+    /// An uploaded file by its public id: its content type and bytes.
+    async fn get_media(&self, public_id: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// The order a token was given for.
     async fn order_by_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     /// Events of the given kinds recorded in `[from, to)`, oldest first, at most `limit`, with the

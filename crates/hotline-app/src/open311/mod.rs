@@ -496,9 +496,10 @@ impl App {
         if !uploads.is_empty() {
             let mut attachments = Vec::new();
             for u in uploads {
-                let id = self
-                    .open311_store()
-                    .insert_media(&u.content_type, &u.file_name, &u.bytes, self.clock.now())
+                // Random, so that one citizen's photo does not lead to the next one's.
+                let id = crate::auth::random_media_id()?;
+                self.open311_store()
+                    .insert_media(&id, &u.content_type, &u.file_name, &u.bytes, self.clock.now())
                     .await
                     .map_err(AppError::from)?;
                 let url = format!("{}{}{id}", self.config.public_url.trim_end_matches('/'), hotline_domain::MEDIA_PATH);
@@ -627,7 +628,9 @@ impl App {
     /// An uploaded file, for `GET media/{id}`.
     pub async fn open311_media(&self, id: &str) -> Open311Result<(String, Vec<u8>)> {
         let missing = || Open311Error::not_found(&format!("未找到文件 {id}"), &format!("media {id} not found"));
-        let id: i64 = id.parse().map_err(|_| missing())?;
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(missing());
+        }
         self.open311_store().get_media(id).await.map_err(AppError::from)?.ok_or_else(missing)
     }
 

@@ -255,7 +255,10 @@ pub struct ListInput {
     pub supervised: Option<bool>,
     /// Only orders that this unit (id) handles or is copied on.
     pub unit: Option<i64>,
+    /// At most this many (default 50; more than 500 is taken as 500).
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     pub limit: Option<u32>,
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     pub offset: Option<u32>,
 }
 

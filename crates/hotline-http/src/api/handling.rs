@@ -30,7 +30,9 @@ pub fn router() -> Router<Arc<App>> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// At most this many (default 50, at most 500).
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     pub limit: Option<u32>,
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     pub offset: Option<u32>,
 }
 

@@ -123,9 +123,11 @@ pub(super) async fn handling(store: &dyn Store, units: &Units, people: &People, 
     assert!(store.events_of_orders(&[]).await.expect("none").is_empty());
 
     let png = [0x89_u8, b'P', b'N', b'G', 0, 1, 2, 255];
-    let media = store.insert_media("image/png", "photo1.png", &png, far).await.expect("insert_media");
+    let media = "3f9a0c1d5e7b24680f1e2d3c4b5a6978";
+    store.insert_media(media, "image/png", "photo1.png", &png, far).await.expect("insert_media");
     assert_eq!(store.get_media(media).await.expect("get_media"), Some(("image/png".to_owned(), png.to_vec())), "bytes kept exactly");
-    assert_eq!(store.get_media(media + 1000).await.expect("get_media"), None);
+    assert_eq!(store.get_media("1").await.expect("get_media"), None, "never by a row number");
+    assert!(store.insert_media(media, "image/png", "again.png", &png, far).await.is_err(), "public ids are unique");
 
     assert_eq!(store.setting_or_insert("rating_key", "first").await.expect("setting"), "first");
     assert_eq!(store.setting_or_insert("rating_key", "second").await.expect("setting"), "first", "the first value stays");

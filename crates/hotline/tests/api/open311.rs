@@ -433,6 +433,10 @@ async fn uploaded_media_are_stored_win_over_media_url_and_are_served_safely() {
     assert_eq!((attachments[0]["file_name"].as_str(), attachments[0]["size_bytes"].as_u64()), (Some("门口.png"), Some(png.len() as u64)));
     let url = attachments[0]["url"].as_str().expect("url").to_owned();
     assert!(url.starts_with("/open311/v2/media/"), "{url}");
+    // Under an unguessable id, not the row's number: one photo does not lead to the next.
+    let media_id = url.trim_start_matches("/open311/v2/media/");
+    assert!(media_id.len() == 32 && media_id.bytes().all(|b| b.is_ascii_hexdigit()), "{media_id}");
+    expect_error(get(&app, "/open311/v2/media/1").await, 404).await;
     let one = get_json(&app, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(one[0]["media_url"], url.as_str());
     // Served exactly; an image inline, anything else as a download that cannot run here.
