@@ -2,32 +2,10 @@
 //! all) keeps working once they come back. Its own test binary: it lowers the process's open-file
 //! limit, which would disturb tests running beside it.
 
-use hotline_search::{FeedState, OrderDoc, SCHEMA_VERSION, SearchIndex};
+mod common;
 
-fn order(id: i64) -> OrderDoc {
-    OrderDoc {
-        id,
-        number: format!("20261201{id:04}"),
-        state: "dispatched".into(),
-        nature: Some("complaint".into()),
-        category: Some("TRF/parking/illegal".into()),
-        district: Some(1),
-        street: Some(10),
-        main_unit: Some(10),
-        units: vec![10, 1],
-        received_at_ms: 1_000 * id,
-        channel: "phone".into(),
-        age_group: None,
-        language: "zh".into(),
-        description: format!("小区门口乱停车 {id}"),
-        address: String::new(),
-        reply: String::new(),
-    }
-}
-
-fn state(cursor: i64) -> FeedState {
-    FeedState { schema: SCHEMA_VERSION, store_id: "test".into(), cursor, ..FeedState::default() }
-}
+use common::{order, state};
+use hotline_search::{OrderDoc, SearchIndex};
 
 fn open_descriptors() -> u64 {
     std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count() as u64)
@@ -37,20 +15,20 @@ fn open_descriptors() -> u64 {
 fn a_write_that_fails_for_want_of_descriptors_is_rolled_back_and_the_next_one_succeeds() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = SearchIndex::open(Some(dir.path())).expect("the index opens");
-    index.write_orders(&[order(1)], &state(1), false).expect("a first write");
+    index.write_orders(&[order(1, "小区门口乱停车")], &state(1), false).expect("a first write");
     let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).expect("the open-file limit");
     // No descriptor left for a new segment's files.
     rlimit::setrlimit(rlimit::Resource::NOFILE, open_descriptors() + 1, hard).expect("lower the limit");
     let mut failed = 0;
     for i in 2..6 {
-        if index.write_orders(&[order(i)], &state(i), false).is_err() {
+        if index.write_orders(&[order(i, "小区门口乱停车")], &state(i), false).is_err() {
             failed += 1;
         }
     }
     rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard).expect("restore the limit");
     assert!(failed > 0, "the writes had no descriptors and should have failed");
     // Descriptors are back: the index is written again, with what the failed writes held.
-    let docs: Vec<OrderDoc> = (2..8).map(order).collect();
+    let docs: Vec<OrderDoc> = (2..8).map(|i| order(i, "小区门口乱停车")).collect();
     index.write_orders(&docs, &state(7), false).expect("the index writes again");
     assert_eq!(index.order_count(), 7);
     assert_eq!(index.orders_state().map(|s| s.cursor), Some(7));

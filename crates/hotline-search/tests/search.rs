@@ -1,32 +1,10 @@
 //! The search index on its own: Chinese two-character words, mixed Chinese and English, ranking
 //! order, filters, who reads which article, updates and a reopened index.
 
-use hotline_search::{ArticleDoc, ArticleSearch, Drafts, FeedState, OrderDoc, OrderSearch, SCHEMA_VERSION, SearchIndex};
+mod common;
 
-fn order(id: i64, description: &str) -> OrderDoc {
-    OrderDoc {
-        id,
-        number: format!("20261201{id:04}"),
-        state: "dispatched".into(),
-        nature: Some("complaint".into()),
-        category: Some("TRF/parking/illegal".into()),
-        district: Some(1),
-        street: Some(10),
-        main_unit: Some(10),
-        units: vec![10, 1],
-        received_at_ms: 1_000 * id,
-        channel: "phone".into(),
-        age_group: None,
-        language: "zh".into(),
-        description: description.into(),
-        address: String::new(),
-        reply: String::new(),
-    }
-}
-
-fn state(cursor: i64) -> FeedState {
-    FeedState { schema: SCHEMA_VERSION, store_id: "test".into(), cursor, ..FeedState::default() }
-}
+use common::{order, state};
+use hotline_search::{ArticleDoc, ArticleSearch, Drafts, OrderSearch, SearchIndex};
 
 fn find(index: &SearchIndex, q: OrderSearch) -> Vec<i64> {
     index
