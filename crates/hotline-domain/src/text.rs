@@ -118,6 +118,10 @@ impl Phone {
             return None;
         }
         let digits: String = parts.concat();
+        // `00` is the international prefix: no national number starts with it (`+86 0086…`).
+        if digits.starts_with("00") {
+            return None;
+        }
         let with_ext = |n: String| {
             Some(Self(match ext {
                 Some(e) => format!("{n}-{e}"),
@@ -240,6 +244,7 @@ mod tests {
             "1234",
             "13812345678#1",
             "13800#138000",
+            "+8600861000000",
         ] {
             assert!(Phone::parse(bad).is_err(), "{bad:?} should be rejected");
         }

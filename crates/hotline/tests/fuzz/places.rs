@@ -11,7 +11,7 @@ use hotline_domain::{Unit, UnitClass, UnitId};
 use hotline_places::{Gazetteer, Place, PlaceRef};
 use proptest::prelude::*;
 
-use crate::common::{corpus, nasty_char, nasty_text, run, text};
+use crate::common::{NASTY, corpus, nasty_text, run, text};
 
 static UNITS: LazyLock<Vec<Unit>> = LazyLock::new(|| hotline::seed::shipped_units().expect("the shipped units load"));
 static BY_ID: LazyLock<HashMap<UnitId, &'static Unit>> = LazyLock::new(|| UNITS.iter().map(|u| (u.id, u)).collect());
@@ -83,8 +83,16 @@ fn check(text: &str) -> Result<Place, TestCaseError> {
 /// Text that names no place: no Chinese characters (every name has some) and no Latin letters
 /// (landmarks have English names).
 fn filler() -> impl Strategy<Value = String> {
-    let c = nasty_char().prop_filter("no letters or ideographs", |c| !c.is_alphabetic());
-    prop::collection::vec(c, 0..12).prop_map(|v| v.into_iter().collect())
+    let ranges = [
+        '\0'..='\u{7f}',
+        '\u{80}'..='\u{ff}',
+        '\u{2000}'..='\u{206f}',
+        '\u{3000}'..='\u{303f}',
+        '\u{ff00}'..='\u{ff65}',
+        '\u{1f300}'..='\u{1faff}',
+    ];
+    let chars: Vec<char> = ranges.into_iter().flatten().chain(NASTY.chars()).filter(|c| !c.is_alphabetic()).collect();
+    prop::collection::vec(prop::sample::select(chars), 0..12).prop_map(|v| v.into_iter().collect())
 }
 
 #[test]
