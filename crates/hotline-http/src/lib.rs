@@ -53,7 +53,7 @@ async fn same_origin_writes(State(app): State<Arc<App>>, req: axum::extract::Req
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !same_origin(origin, host, request_scheme(&app, &req), &app.config.public_url) {
+        if !same_origin(origin, host, request_scheme(&app, req.headers(), req.extensions()), &app.config.public_url) {
             tracing::warn!(%origin, %host, path = %req.uri().path(), "cross-site write refused");
             return ApiError::App(hotline_app::AppError::forbidden("拒绝来自其他网站的请求", "Requests from other sites are refused"))
                 .into_response();
@@ -64,10 +64,11 @@ async fn same_origin_writes(State(app): State<Arc<App>>, req: axum::extract::Req
 
 /// The scheme the client used: `https` when a trusted proxy says so (`X-Forwarded-Proto`) or the
 /// deployment serves HTTPS (`secure_cookies`), else `http`.
-fn request_scheme(app: &App, req: &axum::extract::Request) -> &'static str {
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+/// Shared by the same-origin check and Open311's absolute links.
+pub(crate) fn request_scheme(app: &App, headers: &axum::http::HeaderMap, extensions: &axum::http::Extensions) -> &'static str {
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let proxied_https = peer.is_some_and(|p| app.config.trusted_proxies.contains(&p))
-        && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
     if proxied_https || app.config.secure_cookies { "https" } else { "http" }
 }
 

@@ -345,11 +345,7 @@ fn base_url(app: &App, headers: &HeaderMap, extensions: &axum::http::Extensions)
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| plain_authority(h));
     let Some(host) = host else { return String::new() };
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let proxied_https = peer.is_some_and(|p| app.config.trusted_proxies.contains(&p))
-        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    let scheme = if proxied_https || app.config.secure_cookies { "https" } else { "http" };
-    format!("{scheme}://{host}")
+    format!("{}://{host}", crate::request_scheme(app, headers, extensions))
 }
 
 /// `host`, `host:port`, `1.2.3.4:port` or `[v6]:port`, and nothing else.
